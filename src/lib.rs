@@ -1,0 +1,16 @@
+//! rbc, the literate runbook compiler.
+//! Pipeline: source → document → outline → inventory → scope/classify → plan → render → package.
+
+pub mod annotation;
+pub mod classify;
+pub mod diagnostic;
+pub mod document;
+pub mod inventory;
+pub mod lexicon;
+pub mod outline;
+pub mod package;
+pub mod plan;
+pub mod planner;
+pub mod quote;
+pub mod scope;
+pub mod source;

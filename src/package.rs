@@ -1,0 +1,1 @@
+//! Deterministic bundle packaging (owned by the quoting/packaging work).

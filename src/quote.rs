@@ -1,0 +1,1 @@
+//! Shell quoting (owned by the quoting/packaging work).
