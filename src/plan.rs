@@ -1,1 +1,197 @@
-//! plan (in progress)
+//! The compiled plan: hosts and steps in runbook order, each step typed by what it does.
+//! This is the interface between reading (planner) and rendering (bash, checklist, JSON).
+
+use serde::Serialize;
+
+/// What kind of machine a host is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum HostKind {
+    /// A server that runs steps and gets a bundle.
+    Server,
+    /// A physical machine that carries virtual machines; runs no steps.
+    Physical,
+    /// The jump host that payloads are staged on and bundles are distributed from.
+    Jump,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlanHost {
+    pub name: String,
+    pub ip: Option<String>,
+    pub aliases: Vec<String>,
+    pub kind: HostKind,
+    /// Group/role, e.g. `api` for api-1 and api-2.
+    pub group: Option<String>,
+    /// Physical machine this server runs on, when declared.
+    pub physical: Option<String>,
+    /// Key/value specs (CPU, 内存, 数据文件 ...), own and inherited from the group.
+    pub specs: Vec<(String, String)>,
+    /// 1-based line where the host was first declared.
+    pub line: usize,
+}
+
+/// How a step behaves on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// Checks the desired state, acts only if missing, checks again after.
+    Converge,
+    /// Journaled; skipped on re-run.
+    Once,
+    /// Read-only; may assert.
+    Check,
+    /// A person does it; the run waits for confirmation.
+    Manual,
+    /// Not executed (example output, troubleshooting advice, context).
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Run,
+    Rollback,
+}
+
+/// What a step does, typed so that each renderer knows its check, action and inverse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Action {
+    /// A command run as written, journaled (kind `once`).
+    Run { command: String },
+    /// A read-only command whose output is shown (kind `check`).
+    Probe { command: String },
+    /// `rpm -ivh FILE` / `yum install -y FILE.rpm`: install a local package unless installed.
+    RpmInstall { file: String },
+    /// `yum install -y NAME...`: install named packages unless installed.
+    PackageInstall { packages: Vec<String> },
+    /// Append `content` to `path` as a managed block (unique marker).
+    AppendBlock { path: String, content: String },
+    /// Insert `content` as a managed block near the top of `path` (after a `#!` line).
+    PrependBlock { path: String, content: String },
+    /// Make sure each line is present in `path` (appended when missing).
+    EnsureLines { path: String, lines: Vec<String> },
+    /// iptables rules: each inserted before the first REJECT of INPUT in the filter table.
+    FirewallRules { path: String, rules: Vec<String> },
+    /// Replace the line equal (trimmed) to `old` with `new`.
+    ReplaceLine { path: String, old: String, new: String },
+    /// Write the whole file.
+    WriteFile { path: String, content: String },
+    /// Unpack an archive into `dir` unless already unpacked.
+    Extract { archive: String, dir: String },
+    /// `mv FROM TO`: rename, never nesting into an existing directory.
+    Rename { from: String, to: String },
+    /// `mkdir PATH`.
+    Mkdir { path: String },
+    /// `chmod MODE PATH`.
+    Chmod { mode: String, path: String },
+    /// Find processes matching `pattern`, show them, and signal them.
+    StopProcesses { pattern: String, signal: String },
+    /// Start a long-running program in the background unless `pattern` already runs.
+    StartDetached {
+        command: String,
+        dir: Option<String>,
+        pattern: String,
+    },
+    /// `service NAME ACTION`.
+    Service { name: String, action: String },
+    /// Restart a service only when files edited earlier on this host changed.
+    ServiceRestart { name: String, watch: Vec<String> },
+    /// A bounded look at a log file instead of `tail -f`.
+    TailLog { path: String },
+    /// SQL statements through a client command line (`mysql -uroot -p ...`).
+    Sql {
+        client: String,
+        database: Option<String>,
+        statements: Vec<String>,
+        /// Every statement is a count that must be 0.
+        expect_zero: bool,
+    },
+    /// A database dump that must not overwrite an existing backup.
+    Dump { command: String, output: String },
+    /// A payload file that must be at `dir/file` on this host.
+    Payload { file: String, dir: String },
+    /// A person does it.
+    Manual { instruction: String },
+    /// Nothing runs.
+    Note,
+}
+
+/// A reference to a step on another host that a gate waits for.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GateRef {
+    pub step: String,
+    pub section: String,
+    /// Empty for a host-less step (done by a person, off the servers).
+    pub host: String,
+}
+
+/// Before running `step` on `host`, these steps (other hosts, earlier in runbook order) must be done.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gate {
+    pub host: String,
+    pub after: Vec<GateRef>,
+    /// One line for people: `3.1–3.5 on ecsc-1, ecsc-2`.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Step {
+    /// Stable id: `<section>-<n>`, e.g. `2.2.1-3`.
+    pub id: String,
+    /// Section number like `2.2.1` (empty before the first section).
+    pub section: String,
+    pub section_title: String,
+    pub kind: StepKind,
+    pub phase: Phase,
+    /// Host names; empty for a step with no host.
+    pub hosts: Vec<String>,
+    /// 1-based line of the command or sentence it came from.
+    pub line: usize,
+    /// The command or instruction, as written.
+    pub text: String,
+    /// What it does, in a few words (`open tcp/8080`).
+    pub summary: String,
+    /// Why it targets these hosts.
+    pub why: String,
+    /// Its idempotency guard, for people.
+    pub guard: String,
+    /// Working directory from an earlier `cd` in the same block, when any.
+    pub cwd: Option<String>,
+    pub action: Action,
+    /// The original block (or sentence) shown with manual steps and in the checklist.
+    pub source: String,
+    pub gates: Vec<Gate>,
+}
+
+/// A payload the operators must gather, and where it goes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Artifact {
+    pub file: String,
+    pub hosts: Vec<String>,
+    pub dir: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Plan {
+    pub runbook: String,
+    pub title: String,
+    pub hosts: Vec<PlanHost>,
+    pub steps: Vec<Step>,
+    pub artifacts: Vec<Artifact>,
+}
+
+impl Plan {
+    pub fn host(&self, name: &str) -> Option<&PlanHost> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// Steps of one host in runbook order for a phase.
+    pub fn steps_for<'a>(&'a self, host: &'a str, phase: Phase) -> impl Iterator<Item = &'a Step> {
+        self.steps
+            .iter()
+            .filter(move |s| s.phase == phase && s.hosts.iter().any(|h| h == host))
+    }
+}
