@@ -1,1 +1,1 @@
-//! annotation (in progress)
+//! annotation

@@ -1,1 +1,1 @@
-//! classify (in progress)
+//! classify

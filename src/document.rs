@@ -1,1 +1,330 @@
-//! document (in progress)
+//! The Markdown reader: pulldown-cmark events in, a flat list of typed elements out.
+//! Every element keeps its byte span and 1-based line; no stage re-parses Markdown afterwards.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use crate::source::Source;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ElementKind {
+    /// An ATX or setext heading.
+    Heading { level: usize, text: String },
+    /// A paragraph; soft line breaks are kept as `\n`.
+    Paragraph { text: String },
+    /// One list item's own text (nested lists are separate items).
+    ListItem { text: String, depth: usize },
+    /// A fenced or indented code block.
+    Code {
+        info: String,
+        content: String,
+        /// 1-based line of the first content line.
+        first_line: usize,
+    },
+    /// A table: from a Markdown table or a paragraph of tab-separated lines.
+    Table { rows: Vec<Vec<String>> },
+    /// Raw HTML (annotations live in HTML comments).
+    Html { text: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub kind: ElementKind,
+    pub span: Range<usize>,
+    pub line: usize,
+}
+
+impl Element {
+    /// The element's readable text (empty for code).
+    pub fn text(&self) -> &str {
+        match &self.kind {
+            ElementKind::Heading { text, .. }
+            | ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Html { text } => text,
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub elements: Vec<Element>,
+}
+
+enum Open {
+    Heading(usize, usize, String),
+    Paragraph(usize, String),
+    Item(usize, String, usize),
+    Code(usize, String, String, usize),
+    Table(usize, Vec<Vec<String>>),
+}
+
+/// Reads the Markdown of a source into elements.
+pub fn read(source: &Source) -> Document {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let parser = Parser::new_ext(&source.text, options).into_offset_iter();
+    let mut elements = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut list_depth = 0usize;
+
+    for (event, range) in parser {
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Heading { level, .. } => {
+                    stack.push(Open::Heading(range.start, level as usize, String::new()))
+                }
+                Tag::Paragraph => {
+                    // A paragraph inside a list item contributes to the item's text.
+                    if !matches!(stack.last(), Some(Open::Item(..))) {
+                        stack.push(Open::Paragraph(range.start, String::new()))
+                    }
+                }
+                Tag::List(_) => {
+                    // A nested list ends the parent item's own text.
+                    if let Some(Open::Item(..)) = stack.last() {
+                        if let Some(Open::Item(start, text, depth)) = stack.pop() {
+                            push_item(&mut elements, source, start, range.start, text, depth);
+                            stack.push(Open::Item(usize::MAX, String::new(), depth));
+                        }
+                    }
+                    list_depth += 1;
+                }
+                Tag::Item => stack.push(Open::Item(range.start, String::new(), list_depth)),
+                Tag::CodeBlock(kind) => {
+                    let (info, first_line) = match kind {
+                        CodeBlockKind::Fenced(info) => {
+                            (info.to_string(), source.line_of(range.start) + 1)
+                        }
+                        CodeBlockKind::Indented => (String::new(), source.line_of(range.start)),
+                    };
+                    stack.push(Open::Code(range.start, info, String::new(), first_line))
+                }
+                Tag::Table(_) => stack.push(Open::Table(range.start, Vec::new())),
+                Tag::TableHead | Tag::TableRow => {
+                    if let Some(Open::Table(_, rows)) = stack.last_mut() {
+                        rows.push(Vec::new());
+                    }
+                }
+                Tag::TableCell => {
+                    if let Some(Open::Table(_, rows)) = stack.last_mut() {
+                        if let Some(row) = rows.last_mut() {
+                            row.push(String::new());
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Heading(_) => {
+                    if let Some(Open::Heading(start, level, text)) = stack.pop() {
+                        elements.push(Element {
+                            kind: ElementKind::Heading {
+                                level,
+                                text: text.trim().to_string(),
+                            },
+                            span: start..range.end,
+                            line: source.line_of(start),
+                        });
+                    }
+                }
+                TagEnd::Paragraph => {
+                    if let Some(Open::Paragraph(..)) = stack.last() {
+                        if let Some(Open::Paragraph(start, text)) = stack.pop() {
+                            push_paragraph(&mut elements, source, start, range.end, text);
+                        }
+                    } else if let Some(Open::Item(_, text, _)) = stack.last_mut() {
+                        text.push('\n');
+                    }
+                }
+                TagEnd::Item => {
+                    if let Some(Open::Item(start, text, depth)) = stack.pop() {
+                        if start != usize::MAX {
+                            push_item(&mut elements, source, start, range.end, text, depth);
+                        }
+                    }
+                }
+                TagEnd::List(_) => list_depth = list_depth.saturating_sub(1),
+                TagEnd::CodeBlock => {
+                    if let Some(Open::Code(start, info, content, first_line)) = stack.pop() {
+                        elements.push(Element {
+                            kind: ElementKind::Code {
+                                info: info.trim().to_string(),
+                                content,
+                                first_line,
+                            },
+                            span: start..range.end,
+                            line: source.line_of(start),
+                        });
+                    }
+                }
+                TagEnd::Table => {
+                    if let Some(Open::Table(start, rows)) = stack.pop() {
+                        elements.push(Element {
+                            kind: ElementKind::Table { rows },
+                            span: start..range.end,
+                            line: source.line_of(start),
+                        });
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(text) | Event::Code(text) => push_text(&mut stack, &text),
+            Event::SoftBreak | Event::HardBreak => push_text(&mut stack, "\n"),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let inside_text = matches!(
+                    stack.last(),
+                    Some(Open::Paragraph(..) | Open::Item(..) | Open::Heading(..))
+                );
+                if inside_text {
+                    push_text(&mut stack, &html);
+                } else {
+                    elements.push(Element {
+                        kind: ElementKind::Html {
+                            text: html.to_string(),
+                        },
+                        span: range.clone(),
+                        line: source.line_of(range.start),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Document { elements }
+}
+
+fn push_text(stack: &mut [Open], text: &str) {
+    match stack.last_mut() {
+        Some(Open::Heading(_, _, t))
+        | Some(Open::Paragraph(_, t))
+        | Some(Open::Item(_, t, _))
+        | Some(Open::Code(_, _, t, _)) => t.push_str(text),
+        Some(Open::Table(_, rows)) => {
+            if let Some(cell) = rows.last_mut().and_then(|r| r.last_mut()) {
+                cell.push_str(text);
+            }
+        }
+        None => {}
+    }
+}
+
+fn push_item(
+    elements: &mut Vec<Element>,
+    source: &Source,
+    start: usize,
+    end: usize,
+    text: String,
+    depth: usize,
+) {
+    elements.push(Element {
+        kind: ElementKind::ListItem {
+            text: text.trim().to_string(),
+            depth,
+        },
+        span: start..end,
+        line: source.line_of(start),
+    });
+}
+
+/// A paragraph whose lines hold tab-separated cells (two or more lines) is a plain-text table.
+fn push_paragraph(
+    elements: &mut Vec<Element>,
+    source: &Source,
+    start: usize,
+    end: usize,
+    text: String,
+) {
+    let raw = &source.text[start..end.min(source.text.len())];
+    let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
+    let is_table = lines.len() >= 2 && lines.iter().filter(|l| l.contains('\t')).count() >= 2;
+    let kind = if is_table {
+        ElementKind::Table {
+            rows: lines
+                .iter()
+                .map(|l| l.split('\t').map(|c| c.trim().to_string()).collect())
+                .collect(),
+        }
+    } else {
+        ElementKind::Paragraph {
+            text: text.trim().to_string(),
+        }
+    };
+    elements.push(Element {
+        kind,
+        span: start..end,
+        line: source.line_of(start),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(md: &str) -> Vec<ElementKind> {
+        read(&Source::from_text("t.md", md))
+            .elements
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    #[test]
+    fn paragraphs_lists_code_and_lines() {
+        let src = Source::from_text(
+            "t.md",
+            "2.2.1 安装JDK\n\n- IP: 1.2.3.4\n\n```\n# ls\n# pwd\n```\n",
+        );
+        let doc = read(&src);
+        assert_eq!(doc.elements.len(), 3);
+        assert_eq!(doc.elements[0].text(), "2.2.1 安装JDK");
+        assert_eq!(doc.elements[1].line, 3);
+        match &doc.elements[2].kind {
+            ElementKind::Code {
+                content,
+                first_line,
+                ..
+            } => {
+                assert_eq!(content, "# ls\n# pwd\n");
+                assert_eq!(*first_line, 6);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tab_separated_paragraph_is_a_table() {
+        let k = kinds("文件\t主机\t目录\na.tar\tweb-1, web-2\t/opt\n");
+        assert_eq!(
+            k,
+            vec![ElementKind::Table {
+                rows: vec![
+                    vec!["文件".into(), "主机".into(), "目录".into()],
+                    vec!["a.tar".into(), "web-1, web-2".into(), "/opt".into()]
+                ]
+            }]
+        );
+    }
+
+    #[test]
+    fn markdown_table_and_comment() {
+        let k =
+            kinds("<!-- rbc: hosts=web-1 -->\n\n| 主机 | IP |\n|---|---|\n| web-1 | 10.0.0.1 |\n");
+        assert!(matches!(&k[0], ElementKind::Html { text } if text.contains("rbc:")));
+        assert!(
+            matches!(&k[1], ElementKind::Table { rows } if rows[1] == vec!["web-1".to_string(), "10.0.0.1".to_string()])
+        );
+    }
+
+    #[test]
+    fn inline_code_keeps_its_text() {
+        let k = kinds("将`ip_hash`去掉\n");
+        assert_eq!(
+            k,
+            vec![ElementKind::Paragraph {
+                text: "将ip_hash去掉".into()
+            }]
+        );
+    }
+}

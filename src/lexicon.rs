@@ -1,1 +1,282 @@
-//! lexicon (in progress)
+//! The word tables: every Chinese (and English) phrase rbc reads as meaning something.
+//! One place, documented; rules elsewhere ask these functions, never match prose themselves.
+
+/// Section titles that open the rollback chapter.
+pub const ROLLBACK_TITLE: &[&str] = &["回退", "回滚", "rollback", "Rollback"];
+
+/// A sentence with one of these says which hosts the following blocks run on.
+pub const LOGIN: &[&str] = &[
+    "分别登录",
+    "分别登陆",
+    "登录到",
+    "登陆到",
+    "登录",
+    "登陆",
+    "ssh",
+];
+
+/// Words right before a host mention that make it the target ("on X", "to X").
+pub const TARGET_MARKERS: &[&str] = &[
+    "登录到",
+    "登陆到",
+    "登录",
+    "登陆",
+    "上传到",
+    "传到",
+    "拷贝到",
+    "复制到",
+    "覆盖到",
+    "到",
+    "在",
+    "于",
+    "至",
+    "on ",
+];
+
+/// Words that join host mentions into one list.
+pub const CONNECTORS: &[&str] = &[
+    "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",
+];
+
+/// "Every server".
+pub const ALL_SERVERS: &[&str] = &[
+    "所有的服务器",
+    "所有服务器",
+    "全部服务器",
+    "全部的服务器",
+    "每台服务器",
+    "所有主机",
+    "全部主机",
+    "所有的主机",
+    "所有机器",
+    "所有的机器",
+];
+
+/// Counting words before a group name: `两台Nginx`, `三台节点`.
+pub const COUNTED: &[&str] = &[
+    "两台", "二台", "三台", "四台", "五台", "六台", "2台", "3台", "4台", "5台", "6台", "所有",
+    "全部", "各",
+];
+
+/// Words meaning "the machines of the current group" after a count.
+pub const GROUP_NOUNS: &[&str] = &["节点", "服务器", "机器", "主机"];
+
+/// `X与Y相同` / `X和Y一样`: X repeats Y's steps.
+pub const SAME_AS_TAIL: &[&str] = &["相同", "一样", "一致"];
+pub const SAME_AS_JOIN: &[&str] = &["与", "和", "跟", "同"];
+
+/// `同理`: the same procedure again, on the same hosts.
+pub const SAME_AGAIN: &[&str] = &["同理"];
+
+/// Troubleshooting advice: the block after it must not run.
+pub const TROUBLESHOOTING: &[&str] = &[
+    "如果遇到",
+    "如遇到",
+    "如遇",
+    "若遇到",
+    "如果出现",
+    "若出现",
+    "无法执行",
+    "排查",
+    "故障",
+];
+
+/// Prefixes of notes (`注：`, `注意：`, `说明：`).
+pub const NOTE_PREFIX: &[&str] = &[
+    "注：",
+    "注:",
+    "注意：",
+    "注意:",
+    "注意，",
+    "说明：",
+    "说明:",
+    "提示：",
+    "备注：",
+];
+
+/// An example, not necessarily the exact instance (`如：`).
+pub const EXAMPLE: &[&str] = &["如：", "如:", "例如", "比如"];
+
+/// Lead-ins that show existing content, not content to write (`如图所示`, `如下图所示位置`).
+pub const SHOWS_EXISTING: &[&str] = &["如图所示", "如下图所示", "找到", "原内容", "原有内容"];
+
+/// What an edit lead-in asks for. Checked in this order.
+pub const EDIT_WRITE: &[&str] = &[
+    "写入如下内容",
+    "写入以下内容",
+    "写入下列内容",
+    "中写入",
+    "内容如下",
+    "写入",
+];
+pub const EDIT_APPEND: &[&str] = &[
+    "末尾补充",
+    "末尾添加",
+    "末尾增加",
+    "最后添加",
+    "最后增加",
+    "最后补充",
+    "追加",
+    "补充如下",
+    "补充",
+];
+pub const EDIT_REPLACE: &[&str] = &[
+    "替换为",
+    "修改为",
+    "改为",
+    "按照如下内容修改",
+    "修改配置",
+    "修改成",
+    "去掉",
+];
+pub const EDIT_ADD: &[&str] = &[
+    "增加如下内容",
+    "添加如下内容",
+    "增加如下",
+    "添加如下",
+    "增加",
+    "添加",
+    "加入",
+    "配置",
+];
+
+/// Upload verbs: `上传…到HOST的/DIR下`, `将FILE传到/DIR`.
+pub const UPLOAD: &[&str] = &["上传", "传到", "拷贝到", "复制到", "scp"];
+/// The jump host: `先上传到X上，然后scp到…`.
+pub const JUMP: &[&str] = &["先上传到", "先传到", "先拷贝到", "跳板机"];
+
+/// Sentences with these verbs ask a person to do something (manual step), unless informational.
+pub const ACTION_VERBS: &[&str] = &[
+    "重启", "点击", "获取", "放到", "添加", "修改", "删除", "替换", "启动", "停止", "检查", "验证",
+    "访问", "同步", "执行", "安装", "配置", "备份", "恢复", "确认", "创建", "下载", "登录", "测试",
+];
+/// Informational sentences (a note even if they contain a verb).
+pub const INFORMATIONAL: &[&str] = &[
+    "主要",
+    "涉及",
+    "目前",
+    "上述",
+    "之后，",
+    "使用该命令",
+    "不做",
+    "本次",
+    "以下",
+    "下面的",
+    "能够看到",
+    "看到",
+];
+/// GUI actions: done in a browser by a person, on no server.
+pub const GUI: &[&str] = &["点击", "页面", "界面", "浏览器", "控制台"];
+/// A reboot of the machine: manual, and the run resumes after it.
+pub const REBOOT: &[&str] = &[
+    "重启操作系统",
+    "重启服务器",
+    "重启机器",
+    "重启主机",
+    "reboot",
+];
+
+/// Header words of a host table column.
+pub const TABLE_HOST: &[&str] = &[
+    "主机",
+    "主机名",
+    "服务器",
+    "hostname",
+    "host",
+    "名称",
+    "目标服务器",
+];
+pub const TABLE_IP: &[&str] = &["ip", "地址", "ip地址"];
+pub const TABLE_ROLE: &[&str] = &["角色", "用途", "role", "组", "分组", "服务"];
+pub const TABLE_FILE: &[&str] = &["程序文件", "文件", "文件名", "安装包", "file"];
+pub const TABLE_DIR: &[&str] = &["目标目录", "目录", "路径", "dir", "directory"];
+
+/// Keys of host declaration lists.
+pub const KEY_IP: &[&str] = &["ip", "ip地址", "地址", "管理ip"];
+pub const KEY_PHYSICAL: &[&str] = &["物理机", "宿主机", "physical"];
+/// A list of specs shared by a group: `API机器公共硬件配置如下`.
+pub const GROUP_SPECS: &[&str] = &["公共", "通用配置"];
+
+/// Commands that only read (their step is a `check`).
+pub const READ_ONLY: &[&str] = &[
+    "ls",
+    "ll",
+    "cat",
+    "more",
+    "less",
+    "head",
+    "grep",
+    "ps",
+    "df",
+    "du",
+    "free",
+    "uptime",
+    "netstat",
+    "ss",
+    "ip",
+    "ifconfig",
+    "erl",
+    "java",
+    "which",
+    "whoami",
+    "hostname",
+    "date",
+    "id",
+    "top",
+    "lsof",
+    "pgrep",
+    "wc",
+    "stat",
+    "md5sum",
+    "sha256sum",
+    "find",
+    "rpm -q",
+    "rpm -qa",
+    "echo",
+];
+/// Sub-commands of tools that only read.
+pub const READ_ONLY_SUB: &[(&str, &[&str])] = &[
+    (
+        "rabbitmqctl",
+        &[
+            "cluster_status",
+            "list_policies",
+            "status",
+            "list_queues",
+            "list_users",
+        ],
+    ),
+    ("service", &["status"]),
+    ("systemctl", &["status", "is-active"]),
+    ("nginx", &["-t", "-v", "-V"]),
+];
+
+/// Daemons started by a command line, and how to see that they run (`pgrep -f` pattern).
+pub const DAEMONS: &[(&str, &str)] = &[
+    ("rabbitmq-server", "rabbitmq_server|beam.*rabbit"),
+    ("nginx", "nginx: master"),
+    ("mongod", "mongod"),
+    ("redis-server", "redis-server"),
+];
+
+pub fn contains_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+pub fn starts_with_any(text: &str, words: &[&str]) -> bool {
+    let t = text.trim_start();
+    words.iter().any(|w| t.starts_with(w))
+}
+
+pub fn is_rollback_title(title: &str) -> bool {
+    contains_any(title, ROLLBACK_TITLE)
+}
+
+/// True for CJK ideographs (used to tell a `# 查看…` comment from a `# cmd`).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x3000..=0x303f | 0xff00..=0xffef)
+}
+
+pub fn has_cjk(text: &str) -> bool {
+    text.chars().any(is_cjk)
+}

@@ -1,1 +1,286 @@
-//! outline (in progress)
+//! The section tree: numbered plain paragraphs (`2.2.1 安装JDK`, `3.停止…`, `8 服务器…`) and ATX
+//! headings become sections; the numbers build the tree. Each element is assigned its section.
+
+use crate::diagnostic::Diagnostic;
+use crate::document::{Document, ElementKind};
+use crate::lexicon;
+use crate::source::Source;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub number: Vec<u32>,
+    /// `2.2.1`.
+    pub id: String,
+    pub title: String,
+    pub line: usize,
+    pub parent: Option<usize>,
+    /// Index of the element that opened the section.
+    pub element: usize,
+    /// In the rollback chapter (a title with 回退/回滚, or below one).
+    pub rollback: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outline {
+    pub sections: Vec<Section>,
+    /// For each element, the section it belongs to (`None` before the first section).
+    pub element_section: Vec<Option<usize>>,
+    /// Elements that are section headings themselves.
+    pub is_heading: Vec<bool>,
+    /// The runbook's title: a leading unnumbered level-1 heading.
+    pub title: Option<String>,
+}
+
+impl Outline {
+    /// The section and its ancestors, innermost first.
+    pub fn lineage(&self, section: usize) -> Vec<usize> {
+        let mut out = vec![section];
+        let mut cur = self.sections[section].parent;
+        while let Some(p) = cur {
+            out.push(p);
+            cur = self.sections[p].parent;
+        }
+        out
+    }
+
+    /// The top-level chapter of a section.
+    pub fn chapter(&self, section: usize) -> usize {
+        *self.lineage(section).last().unwrap_or(&section)
+    }
+}
+
+/// Splits `2.2.1 安装JDK` / `3.停止` / `8 服务器` into number and title.
+pub fn split_number(text: &str) -> Option<(Vec<u32>, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut number = Vec::new();
+    loop {
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start || i - start > 3 {
+            return None;
+        }
+        number.push(text[start..i].parse().ok()?);
+        if i < bytes.len()
+            && bytes[i] == b'.'
+            && i + 1 < bytes.len()
+            && bytes[i + 1].is_ascii_digit()
+        {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let mut rest = &text[i..];
+    rest = rest.strip_prefix('.').unwrap_or(rest);
+    rest = rest.strip_prefix('、').unwrap_or(rest);
+    rest = rest.strip_prefix('．').unwrap_or(rest);
+    let title = rest.trim();
+    if title.is_empty() || title.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '、')
+    {
+        return None;
+    }
+    Some((number, title))
+}
+
+fn is_successor(prev: Option<&[u32]>, n: &[u32]) -> bool {
+    let Some(p) = prev else {
+        return n.len() == 1;
+    };
+    if n.len() == p.len() + 1 && n[..p.len()] == *p && n[p.len()] == 1 {
+        return true;
+    }
+    (1..=p.len()).any(|k| n.len() == k && n[..k - 1] == p[..k - 1] && n[k - 1] == p[k - 1] + 1)
+}
+
+fn looks_like_title(title: &str) -> bool {
+    title.chars().count() <= 40
+        && !title.contains('\n')
+        && !title.ends_with(['：', ':', '。', '，', ',', ';', '；'])
+}
+
+pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Outline {
+    let mut outline = Outline {
+        element_section: Vec::with_capacity(doc.elements.len()),
+        is_heading: vec![false; doc.elements.len()],
+        ..Outline::default()
+    };
+    let base_level = doc
+        .elements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            ElementKind::Heading { level, text } if !(i == 0 && *level == 1) => {
+                let _ = text;
+                Some(*level)
+            }
+            _ => None,
+        })
+        .min()
+        .unwrap_or(1);
+    // Depth that numbered headings show for their Markdown level (`## 1.` → level 2 is depth 1).
+    let mut depth_of_level: std::collections::BTreeMap<usize, usize> = Default::default();
+    let mut current: Option<usize> = None;
+    for (index, element) in doc.elements.iter().enumerate() {
+        let prev = current.map(|c| outline.sections[c].number.clone());
+        let candidate: Option<(Vec<u32>, String)> = match &element.kind {
+            ElementKind::Heading { level, text } => match split_number(text) {
+                Some((n, t)) => {
+                    depth_of_level.insert(*level, n.len());
+                    Some((n, t.to_string()))
+                }
+                None if index == 0 && *level == 1 && outline.title.is_none() => {
+                    outline.title = Some(text.clone());
+                    outline.is_heading[index] = true;
+                    outline.element_section.push(None);
+                    continue;
+                }
+                None => {
+                    let depth = depth_of_level
+                        .get(level)
+                        .copied()
+                        .unwrap_or(level.saturating_sub(base_level) + 1);
+                    Some((synthesize(prev.as_deref(), depth), text.clone()))
+                }
+            },
+            ElementKind::Paragraph { text } => match split_number(text) {
+                Some((n, t)) if looks_like_title(t) && is_successor(prev.as_deref(), &n) => {
+                    Some((n, t.to_string()))
+                }
+                Some((n, t)) if looks_like_title(t) && n.len() <= 4 && prev.is_some() => {
+                    let p = prev.as_deref().unwrap_or_default();
+                    if n.len() <= p.len() + 1 && n.first() >= p.first() && n > p.to_vec() {
+                        diags.push(
+                            Diagnostic::warning(
+                                "W001",
+                                format!("section number {} does not follow {}", join(&n), join(p)),
+                            )
+                            .at(source, element.span.clone())
+                            .help("check the numbering; rbc read it as a section heading"),
+                        );
+                        Some((n, t.to_string()))
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((number, title)) = candidate {
+            let parent = find_parent(&outline.sections, current, &number);
+            let rollback = lexicon::is_rollback_title(&title)
+                || parent.is_some_and(|p| outline.sections[p].rollback);
+            outline.sections.push(Section {
+                id: join(&number),
+                number,
+                title,
+                line: element.line,
+                parent,
+                element: index,
+                rollback,
+            });
+            current = Some(outline.sections.len() - 1);
+            outline.is_heading[index] = true;
+        }
+        outline.element_section.push(current);
+    }
+    outline
+}
+
+fn synthesize(prev: Option<&[u32]>, depth: usize) -> Vec<u32> {
+    let mut n: Vec<u32> = prev.map(<[u32]>::to_vec).unwrap_or_default();
+    if n.len() >= depth {
+        n.truncate(depth);
+        if let Some(last) = n.last_mut() {
+            *last += 1;
+        }
+    } else {
+        while n.len() < depth {
+            n.push(1);
+        }
+    }
+    n
+}
+
+fn find_parent(sections: &[Section], current: Option<usize>, number: &[u32]) -> Option<usize> {
+    let mut cur = current;
+    while let Some(c) = cur {
+        let s = &sections[c];
+        if s.number.len() < number.len() && number.starts_with(&s.number) {
+            return Some(c);
+        }
+        cur = s.parent;
+    }
+    None
+}
+
+pub fn join(n: &[u32]) -> String {
+    n.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document;
+
+    fn ids(md: &str) -> Vec<(String, String, Option<String>)> {
+        let src = Source::from_text("t.md", md);
+        let doc = document::read(&src);
+        let o = build(&doc, &src, &mut Vec::new());
+        o.sections
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    s.title.clone(),
+                    s.parent.map(|p| o.sections[p].id.clone()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numbered_paragraphs_build_a_tree() {
+        let got =
+            ids("0.前言\n\n1.准备\n\n1.1 API\n\n1.1.1 api-1\n\n2 升级\n\n2.1 停止\n\n3.回退\n");
+        let want: Vec<(&str, &str, Option<&str>)> = vec![
+            ("0", "前言", None),
+            ("1", "准备", None),
+            ("1.1", "API", Some("1")),
+            ("1.1.1", "api-1", Some("1.1")),
+            ("2", "升级", None),
+            ("2.1", "停止", Some("2")),
+            ("3", "回退", None),
+        ];
+        let want: Vec<_> = want
+            .into_iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn ip_addresses_and_sentences_are_not_sections() {
+        let got = ids("1 准备\n\n25.0.3.18 是nginx\n\n2. 登录服务器后执行如下命令：\n");
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn atx_headings_numbered_or_not() {
+        let got = ids("# 上线手册\n\n## 1. 准备\n\n### 1.1 数据库\n\n## 回滚\n");
+        let ids: Vec<_> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(ids, vec!["1", "1.1", "2"]);
+    }
+
+    #[test]
+    fn rollback_chapter_by_title() {
+        let src = Source::from_text("t.md", "1 升级\n\n2 回滚\n\n2.1 恢复数据库\n");
+        let doc = document::read(&src);
+        let o = build(&doc, &src, &mut Vec::new());
+        let rb: Vec<bool> = o.sections.iter().map(|s| s.rollback).collect();
+        assert_eq!(rb, vec![false, true, true]);
+    }
+}

@@ -1,1 +1,1 @@
-//! planner (in progress)
+//! planner

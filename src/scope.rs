@@ -1,1 +1,1 @@
-//! scope (in progress)
+//! scope
