@@ -1,1 +1,759 @@
-//! classify
+//! What a block line or a command *is*: prompts (`# `, `$ `, `[root@h ~]# `, `sudo`, `mysql> `),
+//! comments, output, and the typed action of one shell command (with its idempotent meaning).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lexicon;
+use crate::plan::Action;
+
+/// One line of a code block, by its prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    Blank,
+    /// A shell command (prompt and `sudo` removed).
+    Command(String),
+    /// A statement typed at a database prompt (`mysql> …`).
+    Sql(String),
+    /// `# 查看…`: a comment in the writer's language, not a command.
+    Comment(String),
+    /// No prompt: content, output, or a command in a prompt-less style.
+    Plain(String),
+}
+
+static BRACKET_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\[[^\]\s]+@[^\]]+\]\s*[#$]\s?(.*)$").unwrap());
+static SQL_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:mysql|mariadb|MariaDB \[[^\]]*\]|MySQL \[[^\]]*\]|SQL|postgres=#|[a-z]+=#)>?\s?(.*)$").unwrap()
+});
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<[A-Za-z_\p{Han}][^<>\s]{0,30}>").unwrap());
+static PATH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9_.])(/[A-Za-z0-9_.][A-Za-z0-9_./-]*)").unwrap());
+
+pub fn parse_line(raw: &str) -> Line {
+    let line = raw.trim_end();
+    if line.trim().is_empty() {
+        return Line::Blank;
+    }
+    if let Some(c) = BRACKET_PROMPT.captures(line) {
+        return Line::Command(strip_sudo(c[1].trim()).to_string());
+    }
+    let t = line.trim_start();
+    if t.starts_with("mysql>")
+        || t.starts_with("mariadb>")
+        || t.starts_with("MariaDB [")
+        || t.starts_with("MySQL [")
+        || t.starts_with("SQL>")
+    {
+        if let Some(c) = SQL_PROMPT.captures(line) {
+            return Line::Sql(c[1].trim().to_string());
+        }
+    }
+    for prompt in ["# ", "$ "] {
+        if let Some(rest) = t.strip_prefix(prompt) {
+            let rest = rest.trim();
+            if rest.is_empty() {
+                return Line::Blank;
+            }
+            if rest.starts_with(lexicon::is_cjk) {
+                return Line::Comment(rest.to_string());
+            }
+            return Line::Command(strip_sudo(rest).to_string());
+        }
+    }
+    if t == "#" || t == "$" {
+        return Line::Blank;
+    }
+    Line::Plain(line.to_string())
+}
+
+fn strip_sudo(cmd: &str) -> &str {
+    let mut c = cmd;
+    while let Some(rest) = c.strip_prefix("sudo ") {
+        c = rest.trim_start();
+        // `sudo -u user cmd` keeps its meaning only with the user; `-E`/`-H` are harmless.
+        while let Some(r) = c.strip_prefix("-E ").or_else(|| c.strip_prefix("-H ")) {
+            c = r.trim_start();
+        }
+    }
+    c
+}
+
+/// A `//` comment after a command (`drop database x; //删掉…`): returns the command and the comment.
+pub fn split_slash_comment(cmd: &str) -> (String, Option<String>) {
+    let bytes = cmd.as_bytes();
+    let mut quote: Option<u8> = None;
+    for i in 0..bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b'/'
+                && bytes.get(i + 1) == Some(&b'/')
+                && i > 0
+                && bytes[i - 1].is_ascii_whitespace() =>
+            {
+                return (
+                    cmd[..i].trim_end().to_string(),
+                    Some(cmd[i + 2..].trim().to_string()),
+                );
+            }
+            None => {}
+        }
+    }
+    (cmd.to_string(), None)
+}
+
+/// A `<PID>`-style placeholder that the operator must fill in.
+pub fn placeholder(cmd: &str) -> Option<String> {
+    PLACEHOLDER.find(cmd).map(|m| m.as_str().to_string())
+}
+
+/// Absolute paths mentioned in a text.
+pub fn paths_in(text: &str) -> Vec<String> {
+    PATH.captures_iter(text)
+        .map(|c| c[1].trim_end_matches(['.', '。']).to_string())
+        .filter(|p| p.len() > 1)
+        .collect()
+}
+
+/// Resolves `arg` against the working directory.
+pub fn resolve(cwd: &str, arg: &str) -> String {
+    if arg.starts_with('/') {
+        return arg.to_string();
+    }
+    let arg = arg.strip_prefix("./").unwrap_or(arg);
+    if arg == "~" || arg.starts_with("~/") {
+        return format!("/root{}", &arg[1..]);
+    }
+    if cwd.ends_with('/') {
+        format!("{cwd}{arg}")
+    } else {
+        format!("{cwd}/{arg}")
+    }
+}
+
+fn basename(p: &str) -> &str {
+    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
+}
+
+/// The result of reading one command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub action: Action,
+    /// Set when rbc is not sure; the planner turns it into a warning (and usually a manual step).
+    pub doubt: Option<String>,
+    /// The command destroys data: confirm before running, even when rbc knows how.
+    pub destructive: bool,
+}
+
+impl Classified {
+    fn sure(action: Action) -> Self {
+        Classified {
+            action,
+            doubt: None,
+            destructive: false,
+        }
+    }
+}
+
+/// `yum install -y name`, on a host with no network, needs a local repository.
+pub const OFFLINE_YUM: &str =
+    "installs a package by name; the hosts have no network, so a local repository must provide it";
+
+/// Reads one shell command (prompt already removed) run from `cwd`.
+pub fn command(cmd: &str, cwd: &str) -> Classified {
+    let cmd = cmd.trim();
+    let words =
+        shlex::split(cmd).unwrap_or_else(|| cmd.split_whitespace().map(str::to_string).collect());
+    let Some(first) = words.first() else {
+        return Classified::sure(Action::Note);
+    };
+    let prog = basename(first);
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let flags: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| a.starts_with('-'))
+        .collect();
+    let operands: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = || {
+        Classified::sure(Action::Run {
+            command: cmd.to_string(),
+        })
+    };
+    let probe = || {
+        Classified::sure(Action::Probe {
+            command: cmd.to_string(),
+        })
+    };
+
+    if cmd.contains(" | ") || cmd.contains('|') && !cmd.contains("||") {
+        let head = cmd.split('|').next().unwrap_or("").trim();
+        let head_prog = head.split_whitespace().next().map(basename).unwrap_or("");
+        if is_read_only(head_prog, &[]) || head_prog == "ps" {
+            return probe();
+        }
+        return run();
+    }
+    if let Some(ph) = placeholder(cmd) {
+        return Classified {
+            action: Action::Manual {
+                instruction: format!("run `{cmd}` with {ph} filled in"),
+            },
+            doubt: Some(format!(
+                "`{ph}` is a placeholder for the operator to fill in"
+            )),
+            destructive: false,
+        };
+    }
+    match prog {
+        "rpm"
+            if flags.iter().any(|f| {
+                f.starts_with("-i")
+                    || f.starts_with("-U")
+                    || f.starts_with("--install")
+                    || f.starts_with("--upgrade")
+            }) =>
+        {
+            if let Some(file) = operands.iter().find(|o| o.ends_with(".rpm")) {
+                return Classified::sure(Action::RpmInstall {
+                    file: resolve(cwd, file),
+                });
+            }
+            run()
+        }
+        "rpm" if flags.iter().any(|f| f.starts_with("-q")) => probe(),
+        "yum" | "dnf"
+            if operands
+                .first()
+                .is_some_and(|o| *o == "install" || *o == "localinstall") =>
+        {
+            let pkgs: Vec<&str> = operands[1..].to_vec();
+            if pkgs.is_empty() {
+                return run();
+            }
+            if pkgs.len() == 1 && pkgs[0].ends_with(".rpm") {
+                return Classified::sure(Action::RpmInstall {
+                    file: resolve(cwd, pkgs[0]),
+                });
+            }
+            Classified {
+                action: Action::PackageInstall {
+                    packages: pkgs.iter().map(|s| s.to_string()).collect(),
+                },
+                doubt: Some(OFFLINE_YUM.to_string()),
+                destructive: false,
+            }
+        }
+        "tar" => {
+            let letters: String = args
+                .first()
+                .map(|a| a.trim_start_matches('-').to_string())
+                .unwrap_or_default();
+            let all_flags = args
+                .iter()
+                .filter(|a| a.starts_with('-'))
+                .map(|a| a.trim_start_matches('-'))
+                .collect::<String>();
+            let extract = letters.contains('x') && !letters.contains('/')
+                || all_flags.contains('x')
+                || args.contains(&"--extract");
+            if !extract {
+                return run();
+            }
+            // The archive follows `f` (bundled `zxvf FILE` or `-f FILE`); `-C DIR` sets the target.
+            let mut archive = None;
+            let mut dir = cwd.to_string();
+            let mut i = 0;
+            while i < args.len() {
+                let a = args[i];
+                if a == "-C" || a == "--directory" {
+                    if let Some(d) = args.get(i + 1) {
+                        dir = resolve(cwd, d);
+                    }
+                    i += 2;
+                    continue;
+                }
+                if archive.is_none() && (a.ends_with('f') && (i == 0 || a.starts_with('-'))) {
+                    archive = args.get(i + 1).copied();
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+            }
+            let archive = archive.or_else(|| {
+                operands
+                    .iter()
+                    .find(|o| o.contains(".tar") || o.ends_with(".tgz"))
+                    .copied()
+            });
+            match archive {
+                Some(a) => Classified::sure(Action::Extract {
+                    archive: resolve(cwd, a),
+                    dir,
+                }),
+                None => run(),
+            }
+        }
+        "mv" if flags.is_empty() && operands.len() == 2 => {
+            let from = resolve(cwd, operands[0]);
+            let to = if operands[1].ends_with('/') {
+                format!(
+                    "{}/{}",
+                    resolve(cwd, operands[1]).trim_end_matches('/'),
+                    basename(&from)
+                )
+            } else {
+                resolve(cwd, operands[1])
+            };
+            Classified::sure(Action::Rename { from, to })
+        }
+        "mkdir" if operands.len() == 1 => Classified::sure(Action::Mkdir {
+            path: resolve(cwd, operands[0]),
+        }),
+        "chmod"
+            if operands.len() == 2
+                || (operands.len() == 1
+                    && flags.len() == 1
+                    && flags[0].len() > 1
+                    && !flags[0].starts_with("-R")) =>
+        {
+            let (mode, path) = if operands.len() == 2 {
+                (operands[0], operands[1])
+            } else {
+                (flags[0], operands[0])
+            };
+            Classified::sure(Action::Chmod {
+                mode: mode.to_string(),
+                path: resolve(cwd, path),
+            })
+        }
+        "service" if operands.len() >= 2 => service(operands[0], operands[1], cmd),
+        "systemctl" if operands.len() >= 2 => {
+            service(operands[1].trim_end_matches(".service"), operands[0], cmd)
+        }
+        _ if first.starts_with("/etc/init.d/") && operands.len() == 1 => {
+            service(prog, operands[0], cmd)
+        }
+        "tail" if flags.iter().any(|f| f.contains('f') || f.contains('F')) => match operands.last()
+        {
+            Some(p) => Classified::sure(Action::TailLog {
+                path: resolve(cwd, p),
+            }),
+            None => probe(),
+        },
+        "nohup" => {
+            let inner: Vec<&str> = args.iter().copied().filter(|a| *a != "&").collect();
+            let inner_cmd = inner.join(" ");
+            let script = inner
+                .iter()
+                .rev()
+                .find(|a| !a.starts_with('-') && !a.starts_with('>') && !a.starts_with('2'))
+                .copied()
+                .unwrap_or("");
+            let pattern = if script.starts_with('/') {
+                app_root(script)
+            } else {
+                cwd.to_string()
+            };
+            Classified::sure(Action::StartDetached {
+                command: inner_cmd,
+                dir: Some(cwd.to_string()),
+                pattern,
+            })
+        }
+        _ if prog.ends_with("startup.sh")
+            || prog == "start.sh"
+            || prog.ends_with("start.sh") && first.contains("/bin/") =>
+        {
+            let path = resolve(cwd, first);
+            Classified::sure(Action::StartDetached {
+                command: cmd.to_string(),
+                dir: None,
+                pattern: app_root(&path),
+            })
+        }
+        "kill" | "pkill" | "killall" => run(),
+        "source" | "." if operands.len() == 1 => Classified::sure(Action::Note),
+        "mysqldump" => match cmd.rsplit_once('>') {
+            Some((_, out)) if !out.trim().is_empty() => Classified {
+                action: Action::Dump {
+                    command: cmd.to_string(),
+                    output: resolve(cwd, out.trim()),
+                },
+                doubt: None,
+                destructive: false,
+            },
+            _ => run(),
+        },
+        "reboot" | "shutdown" | "init" | "poweroff" | "halt" => Classified {
+            action: Action::Manual {
+                instruction: format!("reboot the host (`{cmd}`); run ./run.sh again afterwards"),
+            },
+            doubt: None,
+            destructive: false,
+        },
+        "rm" if flags.iter().any(|f| f.contains('r')) => Classified {
+            action: Action::Run {
+                command: cmd.to_string(),
+            },
+            doubt: None,
+            destructive: true,
+        },
+        _ => {
+            if let Some((_, pattern)) = lexicon::DAEMONS.iter().find(|(d, _)| *d == prog) {
+                let starts = prog != "nginx" || args.iter().all(|a| *a != "-s" && *a != "-t");
+                if starts && !args.contains(&"stop") {
+                    return Classified::sure(Action::StartDetached {
+                        command: cmd.to_string(),
+                        dir: None,
+                        pattern: pattern.to_string(),
+                    });
+                }
+            }
+            if is_read_only(prog, &args) {
+                return probe();
+            }
+            run()
+        }
+    }
+}
+
+/// The directory an application lives in, from its start script: `/opt/app/bin/startup.sh` → `/opt/app`.
+fn app_root(script: &str) -> String {
+    let dir = script.rsplit_once('/').map(|(d, _)| d).unwrap_or(script);
+    let dir = dir.strip_suffix("/bin").unwrap_or(dir);
+    if dir.is_empty() {
+        "/".into()
+    } else {
+        dir.to_string()
+    }
+}
+
+fn service(name: &str, action: &str, cmd: &str) -> Classified {
+    match action {
+        "status" => Classified::sure(Action::Probe {
+            command: cmd.to_string(),
+        }),
+        "restart" | "reload" => Classified::sure(Action::ServiceRestart {
+            name: name.to_string(),
+            watch: Vec::new(),
+        }),
+        "start" | "stop" => Classified::sure(Action::Service {
+            name: name.to_string(),
+            action: action.to_string(),
+        }),
+        _ => Classified::sure(Action::Run {
+            command: cmd.to_string(),
+        }),
+    }
+}
+
+fn is_read_only(prog: &str, args: &[&str]) -> bool {
+    if lexicon::READ_ONLY.contains(&prog) {
+        return true;
+    }
+    lexicon::READ_ONLY_SUB
+        .iter()
+        .any(|(p, subs)| *p == prog && args.iter().any(|a| subs.contains(a)))
+}
+
+/// True when a prompt-less line starts like a shell command (for blocks written without `# `).
+pub fn looks_like_command(line: &str) -> bool {
+    let first = line.split_whitespace().next().unwrap_or("");
+    const KNOWN: &[&str] = &[
+        "cd",
+        "ls",
+        "mv",
+        "cp",
+        "rm",
+        "tar",
+        "rpm",
+        "yum",
+        "service",
+        "systemctl",
+        "chmod",
+        "chown",
+        "mkdir",
+        "vim",
+        "vi",
+        "cat",
+        "more",
+        "tail",
+        "ps",
+        "kill",
+        "mysql",
+        "mysqldump",
+        "nohup",
+        "sh",
+        "bash",
+        "source",
+        "export",
+        "echo",
+        "sed",
+        "grep",
+        "ln",
+        "unzip",
+        "iptables",
+        "chkconfig",
+        "crontab",
+        "rabbitmqctl",
+        "rabbitmq-server",
+        "su",
+        "sudo",
+        "java",
+        "curl",
+        "wget",
+        "scp",
+        "ssh",
+        "touch",
+        "useradd",
+        "passwd",
+        "mount",
+    ];
+    KNOWN.contains(&first)
+        || (first.starts_with('/')
+            && !first.contains(['{', '<'])
+            && line.split_whitespace().count() <= 6
+            && !first.ends_with('/'))
+        || first.starts_with("./")
+}
+
+/// SQL keywords a prompt-less SQL block starts with.
+pub fn looks_like_sql(line: &str) -> bool {
+    let first = line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        first.as_str(),
+        "select"
+            | "insert"
+            | "update"
+            | "delete"
+            | "show"
+            | "use"
+            | "source"
+            | "create"
+            | "drop"
+            | "alter"
+            | "desc"
+            | "describe"
+            | "explain"
+            | "grant"
+            | "truncate"
+    )
+}
+
+/// Splits typed SQL into statements (`;` outside quotes); `use db` and `source f` end at the line.
+pub fn sql_statements(lines: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in lines {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let lower = l.to_ascii_lowercase();
+        if cur.is_empty()
+            && (lower.starts_with("use ")
+                || lower.starts_with("source ")
+                || lower == "exit"
+                || lower == "quit"
+                || lower.starts_with("\\"))
+        {
+            out.push(l.trim_end_matches(';').to_string());
+            continue;
+        }
+        let mut quote: Option<char> = None;
+        for c in l.chars() {
+            match quote {
+                Some(q) if c == q => {
+                    quote = None;
+                    cur.push(c);
+                }
+                Some(_) => cur.push(c),
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    cur.push(c);
+                }
+                None if c == ';' => {
+                    let s = cur.trim().to_string();
+                    if !s.is_empty() {
+                        out.push(s);
+                    }
+                    cur.clear();
+                }
+                None => cur.push(c),
+            }
+        }
+        cur.push('\n');
+    }
+    let s = cur.trim().to_string();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+pub fn sql_is_read_only(stmt: &str) -> bool {
+    let l = stmt.trim_start().to_ascii_lowercase();
+    ["select", "show", "desc", "describe", "explain", "use "]
+        .iter()
+        .any(|k| l.starts_with(k))
+}
+
+pub fn sql_is_destructive(stmt: &str) -> bool {
+    let l = stmt.trim_start().to_ascii_lowercase();
+    l.starts_with("drop ")
+        || l.starts_with("truncate ")
+        || (l.starts_with("delete ") && !l.contains(" where "))
+}
+
+pub fn sql_is_count(stmt: &str) -> bool {
+    let l = stmt.trim_start().to_ascii_lowercase();
+    l.starts_with("select count(")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts() {
+        assert_eq!(
+            parse_line("# rpm -ivh a.rpm"),
+            Line::Command("rpm -ivh a.rpm".into())
+        );
+        assert_eq!(
+            parse_line("$ sudo service nginx start"),
+            Line::Command("service nginx start".into())
+        );
+        assert_eq!(
+            parse_line("[root@web-1 ~]# tar xf a.tar"),
+            Line::Command("tar xf a.tar".into())
+        );
+        assert_eq!(parse_line("mysql> use db"), Line::Sql("use db".into()));
+        assert_eq!(
+            parse_line("MariaDB [(none)]> show databases;"),
+            Line::Sql("show databases;".into())
+        );
+        assert_eq!(
+            parse_line("# 查看表结构"),
+            Line::Comment("查看表结构".into())
+        );
+        assert_eq!(parse_line("GHFTDTX"), Line::Plain("GHFTDTX".into()));
+        assert_eq!(parse_line("#ip_hash;"), Line::Plain("#ip_hash;".into()));
+    }
+
+    #[test]
+    fn commands_to_actions() {
+        let a = |c: &str| command(c, "/home").action;
+        assert_eq!(
+            a("rpm -ivh jdk.rpm"),
+            Action::RpmInstall {
+                file: "/home/jdk.rpm".into()
+            }
+        );
+        assert_eq!(
+            a("yum install -y erlang.rpm"),
+            Action::RpmInstall {
+                file: "/home/erlang.rpm".into()
+            }
+        );
+        assert_eq!(
+            a("tar zxvf app.tar.gz"),
+            Action::Extract {
+                archive: "/home/app.tar.gz".into(),
+                dir: "/home".into()
+            }
+        );
+        assert_eq!(
+            a("tar -xvf a.tar.xz -C /opt"),
+            Action::Extract {
+                archive: "/home/a.tar.xz".into(),
+                dir: "/opt".into()
+            }
+        );
+        assert_eq!(
+            a("mv /home/a/s.sh /home/b/"),
+            Action::Rename {
+                from: "/home/a/s.sh".into(),
+                to: "/home/b/s.sh".into()
+            }
+        );
+        assert_eq!(
+            a("service iptables restart"),
+            Action::ServiceRestart {
+                name: "iptables".into(),
+                watch: vec![]
+            }
+        );
+        assert_eq!(
+            a("systemctl stop nginx"),
+            Action::Service {
+                name: "nginx".into(),
+                action: "stop".into()
+            }
+        );
+        assert!(matches!(a("ps -ef | grep java"), Action::Probe { .. }));
+        assert!(matches!(a("kill -9 <PID>"), Action::Manual { .. }));
+        assert_eq!(
+            a("tail -f /var/log/x.log"),
+            Action::TailLog {
+                path: "/var/log/x.log".into()
+            }
+        );
+        assert!(
+            matches!(a("nohup sh startup.sh &"), Action::StartDetached { ref pattern, .. } if pattern == "/home")
+        );
+        assert!(
+            matches!(a("/opt/tomcat/bin/startup.sh"), Action::StartDetached { ref pattern, .. } if pattern == "/opt/tomcat")
+        );
+        assert!(
+            matches!(a("mysqldump -uroot -p db > /home/b.sql"), Action::Dump { ref output, .. } if output == "/home/b.sql")
+        );
+        assert!(matches!(
+            a("rabbitmqctl cluster_status"),
+            Action::Probe { .. }
+        ));
+        assert!(matches!(
+            a("rabbitmqctl join_cluster rabbit@a"),
+            Action::Run { .. }
+        ));
+        assert!(command("rm -rf /data", "/").destructive);
+        assert!(command("yum install -y xz", "/").doubt.is_some());
+    }
+
+    #[test]
+    fn slash_comments_and_sql() {
+        assert_eq!(
+            split_slash_comment("drop database x; //删掉"),
+            ("drop database x;".into(), Some("删掉".into()))
+        );
+        assert_eq!(split_slash_comment("curl http://a/b").1, None);
+        let s = sql_statements(&[
+            "use db".into(),
+            "select count(*) from a".into(),
+            "where x = ';';".into(),
+            "source /r.sql".into(),
+        ]);
+        assert_eq!(
+            s,
+            vec![
+                "use db",
+                "select count(*) from a\nwhere x = ';'",
+                "source /r.sql"
+            ]
+        );
+    }
+}

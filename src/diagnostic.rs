@@ -51,10 +51,15 @@ impl Diagnostic {
     pub fn note(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Note, message)
     }
-    /// Attach a span; `line` is derived from it by the renderer's source.
+    /// Attach a span; a span over several lines is shown by its first line.
     pub fn at(mut self, source: &Source, span: Range<usize>) -> Self {
         self.line = source.line_of(span.start);
-        self.span = Some(span);
+        let text = source.text.get(span.clone()).unwrap_or("");
+        let end = match text.trim_end().find('\n') {
+            Some(nl) => span.start + nl,
+            None => span.start + text.trim_end().len(),
+        };
+        self.span = Some(span.start..end.max(span.start));
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

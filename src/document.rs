@@ -75,11 +75,9 @@ pub fn read(source: &Source) -> Document {
                 Tag::Heading { level, .. } => {
                     stack.push(Open::Heading(range.start, level as usize, String::new()))
                 }
-                Tag::Paragraph => {
-                    // A paragraph inside a list item contributes to the item's text.
-                    if !matches!(stack.last(), Some(Open::Item(..))) {
-                        stack.push(Open::Paragraph(range.start, String::new()))
-                    }
+                // A paragraph inside a list item contributes to the item's text.
+                Tag::Paragraph if !matches!(stack.last(), Some(Open::Item(..))) => {
+                    stack.push(Open::Paragraph(range.start, String::new()))
                 }
                 Tag::List(_) => {
                     // A nested list ends the parent item's own text.

@@ -90,9 +90,10 @@ pub fn ip_spans(text: &str) -> Vec<std::ops::Range<usize>> {
             let before = m.start().checked_sub(1).map(|i| bytes[i]);
             let after = bytes.get(m.end()).copied();
             let after2 = bytes.get(m.end() + 1).copied();
-            !matches!(before, Some(b) if b.is_ascii_digit() || b == b'.')
-                && !matches!(after, Some(b) if b.is_ascii_digit())
-                && !(after == Some(b'.') && matches!(after2, Some(b) if b.is_ascii_digit()))
+            let digit = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_digit());
+            let longer_before = digit(before) || before == Some(b'.');
+            let longer_after = digit(after) || (after == Some(b'.') && digit(after2));
+            !longer_before && !longer_after
         })
         .map(|m| m.range())
         .collect()
@@ -136,7 +137,7 @@ impl Inventory {
         }
         let exact: Vec<usize> = self
             .servers()
-            .filter(|(_, h)| h.group_keys.iter().any(|k| *k == key))
+            .filter(|(_, h)| h.group_keys.contains(&key))
             .map(|(i, _)| i)
             .collect();
         if !exact.is_empty() {
@@ -151,6 +152,7 @@ impl Inventory {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn declare(
         &mut self,
         name: &str,

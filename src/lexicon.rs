@@ -33,6 +33,20 @@ pub const TARGET_MARKERS: &[&str] = &[
     "on ",
 ];
 
+/// Words ending in a target marker that are not one (`找到` is "find", not "to").
+pub const NOT_MARKERS: &[&str] = &[
+    "找到",
+    "看到",
+    "得到",
+    "收到",
+    "达到",
+    "遇到",
+    "用到",
+    "想到",
+    "注意到",
+    "存在",
+];
+
 /// Words that join host mentions into one list.
 pub const CONNECTORS: &[&str] = &[
     "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",
@@ -94,6 +108,22 @@ pub const NOTE_PREFIX: &[&str] = &[
     "备注：",
 ];
 
+/// A sentence that only says where the following work happens (`…上进行`, `做如下操作`).
+pub const SCOPE_ONLY: &[&str] = &[
+    "上进行",
+    "下面的操作",
+    "如下操作",
+    "以下操作",
+    "做如下",
+    "进行操作",
+];
+
+/// An alternative way, not an extra step (`还可以采用下面的方式`).
+pub const ALTERNATIVE: &[&str] = &["还可以", "也可以", "或者采用", "另一种方式", "另外一种"];
+
+/// `A，然后B`: A is an instruction of its own before the block that does B.
+pub const THEN: &[&str] = &["，然后", ", 然后", ",然后", "；然后", "，再"];
+
 /// An example, not necessarily the exact instance (`如：`).
 pub const EXAMPLE: &[&str] = &["如：", "如:", "例如", "比如"];
 
@@ -149,6 +179,7 @@ pub const JUMP: &[&str] = &["先上传到", "先传到", "先拷贝到", "跳板
 pub const ACTION_VERBS: &[&str] = &[
     "重启", "点击", "获取", "放到", "添加", "修改", "删除", "替换", "启动", "停止", "检查", "验证",
     "访问", "同步", "执行", "安装", "配置", "备份", "恢复", "确认", "创建", "下载", "登录", "测试",
+    "搭建", "新建", "部署", "上传",
 ];
 /// Informational sentences (a note even if they contain a verb).
 pub const INFORMATIONAL: &[&str] = &[

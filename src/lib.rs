@@ -12,5 +12,6 @@ pub mod package;
 pub mod plan;
 pub mod planner;
 pub mod quote;
+pub mod report;
 pub mod scope;
 pub mod source;

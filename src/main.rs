@@ -1,1 +1,212 @@
-fn main() {}
+//! The `rbc` command line: parses arguments and calls the library; nothing else.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rbc::diagnostic::{self, Diagnostic, Severity};
+use rbc::planner::{self, Compiled};
+use rbc::source::Source;
+
+#[derive(Parser)]
+#[command(
+    name = "rbc",
+    version,
+    about = "rbc, the literate runbook compiler: Markdown runbooks in, per-host offline bash bundles out"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Diagnostics only: exit 0 when clean, 1 on warnings with --deny-warnings, 2 on errors.
+    Check {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        /// Exit 1 when there are warnings.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// The host inventory: name, IP, aliases, group, physical machine, where declared.
+    Hosts {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per host, in order, every step with its kind, guard, reason, phase and gates.
+    Plan {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        /// Only these hosts (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// The plan as JSON (schema in docs/plan-json.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The files operators must gather (payloads) and where each goes.
+    Artifacts {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn load(path: &Path) -> Result<(Source, Compiled), ExitCode> {
+    match Source::load(path) {
+        Ok(source) => {
+            let compiled = planner::compile(&source);
+            Ok((source, compiled))
+        }
+        Err(d) => {
+            eprintln!("error[{}]: {}", d.code, d.message);
+            if let Some(h) = &d.help {
+                eprintln!("  = help: {h}");
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Prints diagnostics; returns true when there are errors.
+fn report(source: &Source, diags: &[Diagnostic], show_warnings: bool) -> bool {
+    let shown: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| show_warnings || d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if !shown.is_empty() {
+        eprint!("{}", diagnostic::render(source, &shown, color()));
+    }
+    diagnostic::counts(diags).0 > 0
+}
+
+fn unknown_hosts(c: &Compiled, hosts: &[String]) -> Option<String> {
+    hosts
+        .iter()
+        .find(|h| c.plan.host(h).is_none() && c.inventory.find(h).is_none())
+        .cloned()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            runbook,
+            deny_warnings,
+        } => {
+            let (source, c) = match load(&runbook) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&source, &c.diagnostics, true);
+            let (e, w) = diagnostic::counts(&c.diagnostics);
+            eprintln!(
+                "{}: {e} error(s), {w} warning(s); {} steps on {} hosts",
+                source.path,
+                c.plan.steps.len(),
+                c.plan.hosts.len()
+            );
+            if errors {
+                ExitCode::from(2)
+            } else if deny_warnings && w > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Hosts { runbook, json } => {
+            let (source, c) = match load(&runbook) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            if report(&source, &c.diagnostics, false) {
+                return ExitCode::from(2);
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "hosts": c.plan.hosts }))
+                        .unwrap_or_default()
+                );
+            } else {
+                print!("{}", rbc::report::hosts(&c.plan));
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Plan {
+            runbook,
+            hosts,
+            json,
+        } => {
+            let (source, c) = match load(&runbook) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            if report(&source, &c.diagnostics, false) {
+                return ExitCode::from(2);
+            }
+            let hosts: Vec<String> = hosts
+                .iter()
+                .map(|h| {
+                    c.inventory
+                        .find(h)
+                        .map(|i| c.inventory.hosts[i].name.clone())
+                        .unwrap_or_else(|| h.clone())
+                })
+                .collect();
+            if let Some(h) = unknown_hosts(&c, &hosts) {
+                eprintln!(
+                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
+                    source.path
+                );
+                return ExitCode::from(2);
+            }
+            if json {
+                let mut plan = c.plan.clone();
+                if !hosts.is_empty() {
+                    plan.steps
+                        .retain(|s| s.hosts.iter().any(|h| hosts.contains(h)));
+                }
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan).unwrap_or_default()
+                );
+            } else {
+                print!("{}", rbc::report::plan(&c.plan, &hosts));
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Artifacts { runbook, json } => {
+            let (source, c) = match load(&runbook) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            if report(&source, &c.diagnostics, false) {
+                return ExitCode::from(2);
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "artifacts": c.plan.artifacts })
+                    )
+                    .unwrap_or_default()
+                );
+            } else {
+                print!("{}", rbc::report::artifacts(&c.plan));
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

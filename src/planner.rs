@@ -1,1 +1,2169 @@
-//! planner
+//! The planner: walks the document in order and turns every block and instruction sentence into
+//! steps with hosts (and the reason), kinds and typed actions; then ids, gates and artifacts.
+
+use std::collections::BTreeMap;
+
+use crate::annotation::{self, Annotation};
+use crate::classify::{self, Line};
+use crate::diagnostic::Diagnostic;
+use crate::document::{self, Document, ElementKind};
+use crate::inventory::{self, Inventory};
+use crate::lexicon;
+use crate::outline::{self, Outline};
+use crate::plan::{
+    Action, Artifact, Gate, GateRef, HostKind, Phase, Plan, PlanHost, Step, StepKind,
+};
+use crate::scope;
+use crate::source::Source;
+
+/// What became of one element of the document (every element ends up somewhere).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fate {
+    /// A section heading.
+    Heading,
+    /// A host declaration, read into the inventory.
+    Inventory,
+    /// An annotation for the next element.
+    Annotation,
+    /// The lead-in sentence of the block after it (kept as that block's context).
+    LeadIn,
+    /// Steps (by index into `plan.steps`).
+    Steps(Vec<usize>),
+}
+
+#[derive(Debug)]
+pub struct Compiled {
+    pub plan: Plan,
+    pub diagnostics: Vec<Diagnostic>,
+    /// For each document element, what became of it.
+    pub fates: Vec<(usize, Fate)>,
+    pub document: Document,
+    pub outline: Outline,
+    pub inventory: Inventory,
+}
+
+struct Draft {
+    section: Option<usize>,
+    kind: StepKind,
+    phase: Phase,
+    hosts: Vec<usize>,
+    line: usize,
+    text: String,
+    why: String,
+    action: Action,
+    cwd: Option<String>,
+    source: String,
+    no_gate: bool,
+    element: usize,
+}
+
+#[derive(Clone)]
+struct Explicit {
+    hosts: Vec<usize>,
+    why: String,
+    line: usize,
+    section: Option<usize>,
+}
+
+/// `X与Y相同` said in `section` at `line`: copies get the model's steps among the first `upto` drafts.
+#[derive(Clone)]
+struct SameAs {
+    section: Option<usize>,
+    copies: Vec<usize>,
+    model: Vec<usize>,
+    upto: usize,
+    line: usize,
+}
+
+struct Walker<'a> {
+    source: &'a Source,
+    doc: &'a Document,
+    outline: &'a Outline,
+    inv: &'a Inventory,
+    diags: Vec<Diagnostic>,
+    drafts: Vec<Draft>,
+    fates: Vec<Fate>,
+    artifacts: Vec<Artifact>,
+    explicit: Option<Explicit>,
+    cwd: String,
+    pending_edit: Option<(String, usize)>,
+    excerpt: Option<String>,
+    troubleshooting: bool,
+    sql_session: Option<(String, Option<String>)>,
+    annotation: Option<Annotation>,
+    /// (section, copies, model, drafts before this index, line)
+    same_as: Vec<SameAs>,
+    /// An upload sentence with no file name: the next block's archive is the payload.
+    pending_upload: Option<(String, Vec<usize>, usize)>,
+    section: Option<usize>,
+}
+
+const HOME: &str = "/root";
+
+/// Reads a runbook source into a plan with diagnostics.
+pub fn compile(source: &Source) -> Compiled {
+    let mut diags = source.notes.clone();
+    let doc = document::read(source);
+    let outline = outline::build(&doc, source, &mut diags);
+    let inv = inventory::build(&doc, &outline, source, &mut diags);
+    let mut w = Walker {
+        source,
+        doc: &doc,
+        outline: &outline,
+        inv: &inv,
+        diags,
+        drafts: Vec::new(),
+        fates: vec![Fate::Steps(Vec::new()); doc.elements.len()],
+        artifacts: Vec::new(),
+        explicit: None,
+        cwd: HOME.to_string(),
+        pending_edit: None,
+        excerpt: None,
+        troubleshooting: false,
+        sql_session: None,
+        annotation: None,
+        same_as: Vec::new(),
+        pending_upload: None,
+        section: None,
+    };
+    w.walk();
+    w.apply_same_as();
+    w.undo_renames();
+    w.watch_restarts();
+    let Walker {
+        diags,
+        drafts,
+        fates,
+        artifacts,
+        ..
+    } = w;
+    let (plan, step_of_draft) = finish(source, &outline, &inv, drafts, artifacts);
+    let fates = fates
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| match f {
+            Fate::Steps(ds) => (
+                i,
+                Fate::Steps(ds.into_iter().map(|d| step_of_draft[d]).collect()),
+            ),
+            other => (i, other),
+        })
+        .collect();
+    let mut diagnostics = diags;
+    diagnostics.sort_by_key(|d| (d.line, d.code));
+    diagnostics.dedup();
+    Compiled {
+        plan,
+        diagnostics,
+        fates,
+        document: doc,
+        outline,
+        inventory: inv,
+    }
+}
+
+impl<'a> Walker<'a> {
+    fn walk(&mut self) {
+        let n = self.doc.elements.len();
+        let mut i = 0;
+        while i < n {
+            let element = &self.doc.elements[i];
+            let section = self.outline.element_section[i];
+            if section != self.section {
+                self.enter_section(section);
+            }
+            if self.outline.is_heading[i] {
+                self.fates[i] = Fate::Heading;
+                i += 1;
+                continue;
+            }
+            match &element.kind {
+                ElementKind::Html { text } => self.html(i, text),
+                ElementKind::Heading { .. } => self.fates[i] = Fate::Heading,
+                ElementKind::Table { rows } => self.table(i, rows),
+                ElementKind::Code {
+                    info,
+                    content,
+                    first_line,
+                } => {
+                    if let Some(body) = annotation::find(info) {
+                        let a = annotation::parse(
+                            body,
+                            self.source,
+                            element.span.clone(),
+                            &mut self.diags,
+                        );
+                        self.annotation = Some(a);
+                    }
+                    let lead = self.lead_in(i);
+                    self.block(i, content, *first_line, lead);
+                }
+                ElementKind::Paragraph { text } | ElementKind::ListItem { text, .. } => {
+                    if self.is_declaration(i, text) {
+                        self.fates[i] = Fate::Inventory;
+                    } else {
+                        let next_is_block = self.next_is_block(i);
+                        self.sentence(i, text, next_is_block);
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn enter_section(&mut self, section: Option<usize>) {
+        let old_chapter = self.section.map(|s| self.outline.chapter(s));
+        let new_chapter = section.map(|s| self.outline.chapter(s));
+        self.section = section;
+        self.cwd = HOME.to_string();
+        self.troubleshooting = false;
+        self.pending_edit = None;
+        self.pending_upload = None;
+        if old_chapter != new_chapter {
+            self.sql_session = None;
+            self.excerpt = None;
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        if let Some(p) = self.annotation.as_ref().and_then(|a| a.phase) {
+            return p;
+        }
+        match self.section {
+            Some(s) if self.outline.sections[s].rollback => Phase::Rollback,
+            _ => Phase::Run,
+        }
+    }
+
+    fn html(&mut self, i: usize, text: &str) {
+        if let Some(body) = annotation::find(text) {
+            let span = self.doc.elements[i].span.clone();
+            self.annotation = Some(annotation::parse(body, self.source, span, &mut self.diags));
+            self.fates[i] = Fate::Annotation;
+        } else {
+            let line = self.doc.elements[i].line;
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                text.trim(),
+                "raw HTML; not executed".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+        }
+    }
+
+    /// Key/value items and group-spec lists of host declarations belong to the inventory.
+    fn is_declaration(&self, i: usize, text: &str) -> bool {
+        let element = &self.doc.elements[i];
+        let in_host_section = self.section.is_some_and(|s| {
+            let sec = &self.outline.sections[s];
+            self.inv.find(sec.title.trim()).is_some()
+                || self
+                    .outline
+                    .sections
+                    .iter()
+                    .any(|c| c.parent == Some(s) && self.inv.find(c.title.trim()).is_some())
+        });
+        match &element.kind {
+            ElementKind::ListItem { .. } => {
+                let kv = text.contains([':', '：']) && text.chars().count() < 80;
+                in_host_section && kv
+            }
+            ElementKind::Paragraph { .. } => {
+                in_host_section && lexicon::contains_any(text, lexicon::GROUP_SPECS)
+            }
+            _ => false,
+        }
+    }
+
+    fn next_is_block(&self, i: usize) -> bool {
+        let mut j = i + 1;
+        while j < self.doc.elements.len() {
+            if self.outline.is_heading[j] {
+                return false;
+            }
+            match &self.doc.elements[j].kind {
+                ElementKind::Html { text } if annotation::find(text).is_some() => j += 1,
+                ElementKind::Code { .. } => return true,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// The sentence right before a block (in the same section), if any.
+    fn lead_in(&self, i: usize) -> Option<usize> {
+        let mut j = i;
+        while j > 0 {
+            j -= 1;
+            if self.outline.is_heading[j] {
+                return None;
+            }
+            match &self.doc.elements[j].kind {
+                ElementKind::Html { text } if annotation::find(text).is_some() => continue,
+                ElementKind::Paragraph { .. } | ElementKind::ListItem { .. } => return Some(j),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn lead_text(&self, lead: Option<usize>) -> String {
+        lead.map(|l| self.doc.elements[l].text().to_string())
+            .unwrap_or_default()
+    }
+
+    fn current_group(&self) -> Vec<usize> {
+        let mut s = self.section;
+        while let Some(x) = s {
+            if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
+                return t.hosts;
+            }
+            s = self.outline.sections[x].parent;
+        }
+        self.explicit
+            .as_ref()
+            .map(|e| e.hosts.clone())
+            .unwrap_or_default()
+    }
+
+    /// Hosts for something at element `i` whose own text (sentence or lead-in) is `text`.
+    fn hosts_for(&mut self, i: usize, text: &str) -> (Vec<usize>, String, bool) {
+        self.hosts_for_carry(i, text, true)
+    }
+
+    /// Sentences for people (manual steps) do not inherit hosts across sections: they go on no host.
+    fn hosts_for_carry(
+        &mut self,
+        i: usize,
+        text: &str,
+        allow_carry: bool,
+    ) -> (Vec<usize>, String, bool) {
+        if let Some(a) = &self.annotation {
+            if let Some(names) = a.hosts.clone() {
+                return self.annotated_hosts(i, &names);
+            }
+        }
+        let group = self.current_group();
+        if let Some(t) = scope::targets(text, self.inv, &group) {
+            let line = self.doc.elements[i].line;
+            return (t.hosts, format!("{} (line {line})", t.how), true);
+        }
+        // The section itself or an ancestor: its own login sentence, else its title's group.
+        let mut s = self.section;
+        while let Some(x) = s {
+            if let Some(e) = &self.explicit {
+                if e.section == Some(x) {
+                    return (
+                        e.hosts.clone(),
+                        format!("{} (line {})", e.why, e.line),
+                        true,
+                    );
+                }
+            }
+            if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
+                let id = &self.outline.sections[x].id;
+                return (t.hosts, format!("{} ({id})", t.how), true);
+            }
+            s = self.outline.sections[x].parent;
+        }
+        let line = self.doc.elements[i].line;
+        let chapter = self.section.map(|s| self.outline.chapter(s));
+        if let Some(e) = self.explicit.clone().filter(|_| allow_carry) {
+            if e.section.map(|s| self.outline.chapter(s)) == chapter && chapter.is_some() {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W030",
+                        format!("no host named here; rbc carries over the hosts of line {} ({})", e.line, host_names(self.inv, &e.hosts)),
+                    )
+                    .at(self.source, self.doc.elements[i].span.clone())
+                    .help("name the hosts in a sentence (`登录web-1`) or add `<!-- rbc: hosts=... -->` before the block"),
+                );
+                return (
+                    e.hosts.clone(),
+                    format!("carried over from {} (line {}); unconfirmed", e.why, e.line),
+                    true,
+                );
+            }
+        }
+        let _ = line;
+        (Vec::new(), "no host named".into(), false)
+    }
+
+    fn annotated_hosts(&mut self, i: usize, names: &[String]) -> (Vec<usize>, String, bool) {
+        let mut hosts = Vec::new();
+        for n in names {
+            match n.as_str() {
+                "all" => hosts.extend(self.inv.servers().map(|(i, _)| i)),
+                "none" => {}
+                _ => match self.inv.find(n).or_else(|| self.inv.by_ip(n)) {
+                    Some(h) => hosts.push(h),
+                    None => self.diags.push(
+                        Diagnostic::error("E022", format!("annotation names unknown host `{n}`"))
+                            .at(self.source, self.doc.elements[i].span.clone())
+                            .help("use a host name, alias or IP that `rbc hosts` lists"),
+                    ),
+                },
+            }
+        }
+        hosts.dedup();
+        (hosts, "annotation".into(), true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn draft(
+        &self,
+        i: usize,
+        kind: StepKind,
+        hosts: Vec<usize>,
+        line: usize,
+        text: &str,
+        why: String,
+        action: Action,
+    ) -> Draft {
+        Draft {
+            section: self.section,
+            kind,
+            phase: self.phase(),
+            hosts,
+            line,
+            text: text.to_string(),
+            why,
+            action,
+            cwd: None,
+            source: String::new(),
+            no_gate: self.annotation.as_ref().is_some_and(|a| a.no_gate),
+            element: i,
+        }
+    }
+
+    fn push(&mut self, i: usize, mut d: Draft) {
+        if let Some(k) = self.annotation.as_ref().and_then(|a| a.kind) {
+            d.kind = k;
+        }
+        if d.source.is_empty() {
+            d.source = self.doc.elements[i].text().to_string();
+        }
+        self.drafts.push(d);
+        let idx = self.drafts.len() - 1;
+        if let Fate::Steps(v) = &mut self.fates[i] {
+            v.push(idx);
+        }
+    }
+
+    fn warn(
+        &mut self,
+        code: &'static str,
+        span: std::ops::Range<usize>,
+        message: String,
+        help: &str,
+    ) {
+        let d = Diagnostic::warning(code, message)
+            .at(self.source, span)
+            .help(help);
+        self.diags.push(d);
+    }
+
+    fn line_span(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.source.line_start(line);
+        start..start + self.source.line_text(line).len()
+    }
+
+    // ---- sentences -------------------------------------------------------------------------
+
+    fn sentence(&mut self, i: usize, text: &str, lead_of_block: bool) {
+        let element = &self.doc.elements[i];
+        let line = element.line;
+        let span = element.span.clone();
+        // Scope: `X与Y相同` copies Y's steps; other host mentions set the scope that follows.
+        if let Some((copies, model)) = scope::same_as(text, self.inv) {
+            self.same_as.push(SameAs {
+                section: self.section,
+                copies,
+                model,
+                upto: self.drafts.len(),
+                line,
+            });
+        } else if !self.troubleshooting {
+            let group = self.current_group();
+            if let Some(t) = scope::targets(text, self.inv, &group) {
+                self.explicit = Some(Explicit {
+                    hosts: t.hosts,
+                    why: t.how,
+                    line,
+                    section: self.section,
+                });
+            }
+        }
+        if lexicon::contains_any(text, lexicon::TROUBLESHOOTING)
+            && lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+            || lexicon::starts_with_any(text, &["如果遇到", "如遇", "若遇到"])
+        {
+            self.troubleshooting = true;
+        }
+        let uploaded = self.upload(i, text);
+        if lead_of_block {
+            if !uploaded && !self.first_clause_step(i, text) {
+                self.fates[i] = Fate::LeadIn;
+            }
+            return;
+        }
+        if self.troubleshooting {
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                text,
+                "troubleshooting advice; not executed".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.annotation = None;
+            return;
+        }
+        // Content given inline: `写入[rabbitmq_management,rabbitmq_tracing].`
+        if let Some((path, _)) = self.pending_edit.clone() {
+            if let Some(content) = inline_content(text) {
+                let (hosts, why, _) = self.hosts_for(i, text);
+                let action = Action::WriteFile {
+                    path: path.clone(),
+                    content: format!("{content}\n"),
+                };
+                let mut d = self.draft(i, StepKind::Converge, hosts, line, text, why, action);
+                d.source = text.to_string();
+                self.push(i, d);
+                self.pending_edit = None;
+                self.annotation = None;
+                return;
+            }
+        }
+        if uploaded {
+            self.annotation = None;
+            return;
+        }
+        let section_title = self
+            .section
+            .map(|s| self.outline.sections[s].title.clone())
+            .unwrap_or_default();
+        let is_item = matches!(element.kind, ElementKind::ListItem { .. });
+        let prev_gui = is_item && self.previous_paragraph_is(i, lexicon::GUI);
+        let note_like = lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+            || lexicon::contains_any(text, lexicon::INFORMATIONAL)
+            || lexicon::contains_any(text, lexicon::SAME_AGAIN);
+        let acts = lexicon::contains_any(text, lexicon::ACTION_VERBS)
+            || (is_item
+                && (self.previous_paragraph_is(i, lexicon::ACTION_VERBS)
+                    || lexicon::contains_any(&section_title, lexicon::ACTION_VERBS)));
+        let names_hosts = scope::targets(text, self.inv, &self.current_group()).is_some();
+        let scope_only = names_hosts
+            && (lexicon::contains_any(text, lexicon::SCOPE_ONLY)
+                || lexicon::contains_any(text, lexicon::LOGIN)
+                    && !lexicon::contains_any(text, &["点击", "执行", "使用", "检查"]));
+        let (kind, action, hosts, why) = if lexicon::contains_any(text, lexicon::GUI) || prev_gui {
+            (
+                StepKind::Manual,
+                Action::Manual {
+                    instruction: text.to_string(),
+                },
+                Vec::new(),
+                "done by a person in a browser, on no server".to_string(),
+            )
+        } else if lexicon::contains_any(text, lexicon::REBOOT) {
+            let (hosts, why, _) = self.hosts_for(i, text);
+            (
+                StepKind::Manual,
+                Action::Manual {
+                    instruction: text.to_string(),
+                },
+                hosts,
+                why,
+            )
+        } else if scope_only {
+            (
+                StepKind::Note,
+                Action::Note,
+                Vec::new(),
+                "says which hosts the following steps run on".to_string(),
+            )
+        } else if acts && !note_like {
+            let (hosts, why, sure) = self.hosts_for_carry(i, text, false);
+            let why = if sure {
+                why
+            } else {
+                "a person does it; no server named".into()
+            };
+            (
+                StepKind::Manual,
+                Action::Manual {
+                    instruction: text.to_string(),
+                },
+                hosts,
+                why,
+            )
+        } else {
+            (
+                StepKind::Note,
+                Action::Note,
+                Vec::new(),
+                "context for people; not executed".into(),
+            )
+        };
+        let d = self.draft(i, kind, hosts, line, text, why, action);
+        self.push(i, d);
+        let _ = span;
+        self.annotation = None;
+    }
+
+    /// `获取证书…放到/etc/x，然后编辑配置文件：` — the clause before `然后` is its own manual step.
+    fn first_clause_step(&mut self, i: usize, text: &str) -> bool {
+        let Some(pos) = lexicon::THEN.iter().filter_map(|w| text.find(w)).min() else {
+            return false;
+        };
+        let first = &text[..pos];
+        if first.trim().is_empty()
+            || !lexicon::contains_any(first, lexicon::ACTION_VERBS)
+            || lexicon::contains_any(first, lexicon::UPLOAD)
+            || lexicon::contains_any(first, lexicon::LOGIN)
+        {
+            return false;
+        }
+        let (hosts, why, _) = self.hosts_for_carry(i, text, false);
+        let line = self.doc.elements[i].line;
+        let d = self.draft(
+            i,
+            StepKind::Manual,
+            hosts,
+            line,
+            first.trim(),
+            why,
+            Action::Manual {
+                instruction: first.trim().to_string(),
+            },
+        );
+        self.push(i, d);
+        true
+    }
+
+    fn previous_paragraph_is(&self, i: usize, words: &[&str]) -> bool {
+        self.doc.elements[..i]
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    ElementKind::Paragraph { .. }
+                        | ElementKind::Heading { .. }
+                        | ElementKind::Code { .. }
+                )
+            })
+            .is_some_and(|e| lexicon::contains_any(e.text(), words))
+    }
+
+    /// `将FILE和FILE上传到HOST的/DIR下`: payload steps and artifacts. Returns true when it was one.
+    fn upload(&mut self, i: usize, text: &str) -> bool {
+        if !lexicon::contains_any(text, lexicon::UPLOAD)
+            || lexicon::contains_any(text, lexicon::JUMP)
+        {
+            return false;
+        }
+        let files = self.file_names(i, text);
+        let dir = classify::paths_in(text).into_iter().next();
+        let (hosts, why, _) = self.hosts_for(i, text);
+        if files.is_empty() {
+            // `将Tomcat安装包上传到/home下`: the next block says which file.
+            self.pending_upload = Some((
+                dir.unwrap_or_else(|| self.cwd.clone()),
+                hosts,
+                self.doc.elements[i].line,
+            ));
+            return false;
+        }
+        let dir = dir.unwrap_or_else(|| self.cwd.clone());
+        let line = self.doc.elements[i].line;
+        for f in files {
+            self.payload(i, &f, &dir, hosts.clone(), line, &why);
+        }
+        true
+    }
+
+    fn payload(
+        &mut self,
+        i: usize,
+        file: &str,
+        dir: &str,
+        hosts: Vec<usize>,
+        line: usize,
+        why: &str,
+    ) {
+        let names: Vec<String> = hosts
+            .iter()
+            .map(|h| self.inv.hosts[*h].name.clone())
+            .collect();
+        match self
+            .artifacts
+            .iter_mut()
+            .find(|a| a.file == file && a.dir == dir)
+        {
+            Some(a) => {
+                for n in &names {
+                    if !a.hosts.contains(n) {
+                        a.hosts.push(n.clone());
+                    }
+                }
+            }
+            None => self.artifacts.push(Artifact {
+                file: file.to_string(),
+                hosts: names,
+                dir: dir.to_string(),
+                line,
+            }),
+        }
+        let action = Action::Payload {
+            file: file.to_string(),
+            dir: dir.to_string(),
+        };
+        let text = format!("{file} → {dir}");
+        let d = self.draft(
+            i,
+            StepKind::Converge,
+            hosts,
+            line,
+            &text,
+            why.to_string(),
+            action,
+        );
+        self.push(i, d);
+    }
+
+    /// File names in an upload sentence (`jdk-7u80-linux-x64.rpm`), not hosts or addresses.
+    fn file_names(&mut self, i: usize, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))) {
+            let w = word.trim_matches(['.', '-']);
+            let Some((_, ext)) = w.rsplit_once('.') else {
+                continue;
+            };
+            if ext.is_empty()
+                || ext.len() > 6
+                || !ext.chars().all(|c| c.is_ascii_alphanumeric())
+                || ext.chars().all(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            if !inventory::ips_in(w).is_empty() || self.inv.find(w).is_some() || w.contains("..") {
+                continue;
+            }
+            // `处理SQLupdate.sql`: an upper-case word glued to the file name by Chinese prose.
+            let upper = w.chars().take_while(|c| c.is_ascii_uppercase()).count();
+            let name = if upper >= 2 && w[upper..].starts_with(|c: char| c.is_ascii_lowercase()) {
+                let fixed = &w[upper..];
+                self.warn(
+                    "W040",
+                    self.doc.elements[i].span.clone(),
+                    format!("read the file name `{w}` as `{fixed}`: `{}` looks like part of the sentence", &w[..upper]),
+                    "put a space between the prose and the file name",
+                );
+                fixed.to_string()
+            } else {
+                w.to_string()
+            };
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    // ---- tables ----------------------------------------------------------------------------
+
+    fn table(&mut self, i: usize, rows: &[Vec<String>]) {
+        let Some(header) = rows.first() else { return };
+        let col = |words: &[&str]| {
+            header
+                .iter()
+                .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
+        };
+        let (file_col, host_col, dir_col) = (
+            col(lexicon::TABLE_FILE),
+            col(lexicon::TABLE_HOST),
+            col(lexicon::TABLE_DIR),
+        );
+        let line = self.doc.elements[i].line;
+        if let (Some(fc), Some(hc), Some(dc)) = (file_col, host_col, dir_col) {
+            for (r, row) in rows.iter().enumerate().skip(1) {
+                let (Some(file), Some(hosts), Some(dir)) = (row.get(fc), row.get(hc), row.get(dc))
+                else {
+                    continue;
+                };
+                let hosts: Vec<usize> = hosts
+                    .split([',', '，', '、', ' ', ';'])
+                    .filter(|h| !h.trim().is_empty())
+                    .filter_map(|h| self.inv.find(h.trim()))
+                    .collect();
+                let why = format!("upload table (line {})", line + r);
+                self.payload(i, file.trim(), dir.trim(), hosts, line + r, &why);
+            }
+        } else if host_col.is_some() && col(lexicon::TABLE_IP).is_some() {
+            self.fates[i] = Fate::Inventory;
+        } else {
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                "table",
+                "a table rbc does not read; shown to people".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.warn(
+                "W050",
+                self.doc.elements[i].span.clone(),
+                "rbc does not know what this table means".into(),
+                "tables with columns 文件/目标服务器/目标目录 or 主机/IP/角色 are read",
+            );
+        }
+        self.annotation = None;
+    }
+
+    // ---- blocks ----------------------------------------------------------------------------
+
+    fn block(&mut self, i: usize, content: &str, first_line: usize, lead: Option<usize>) {
+        let lead_text = self.lead_text(lead);
+        let element_span = self.doc.elements[i].span.clone();
+        let block_line = self.doc.elements[i].line;
+        let (hosts, why, sure) = self.hosts_for(lead.unwrap_or(i), &lead_text);
+        let phase = self.phase();
+        let lines: Vec<(usize, Line)> = content
+            .lines()
+            .enumerate()
+            .map(|(n, l)| (first_line + n, classify::parse_line(l)))
+            .collect();
+        let has_commands = lines
+            .iter()
+            .any(|(_, l)| matches!(l, Line::Command(_) | Line::Sql(_)));
+        let annotation = self.annotation.clone();
+
+        let alternative = lexicon::starts_with_any(&lead_text, lexicon::NOTE_PREFIX)
+            && lexicon::contains_any(&lead_text, lexicon::ALTERNATIVE);
+        if alternative {
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                block_line,
+                content.trim(),
+                "an alternative way, shown for people; not executed".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.annotation = None;
+            return;
+        }
+        if self.troubleshooting || lexicon::contains_any(&lead_text, lexicon::TROUBLESHOOTING) {
+            self.troubleshooting = true;
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                block_line,
+                content.trim(),
+                "troubleshooting advice; not executed".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.annotation = None;
+            return;
+        }
+
+        // Content for an edit: announced by prose, or by a pending `vim FILE`.
+        let edit_verb = annotation
+            .as_ref()
+            .and_then(|a| a.edit.clone())
+            .or_else(|| edit_verb(&lead_text));
+        let shows_existing = lexicon::contains_any(&lead_text, lexicon::SHOWS_EXISTING);
+        if !has_commands {
+            let plain: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
+            if shows_existing && edit_verb.as_deref() != Some("write") {
+                self.excerpt = Some(content.to_string());
+                let d = self.draft(
+                    i,
+                    StepKind::Note,
+                    Vec::new(),
+                    block_line,
+                    content.trim(),
+                    format!(
+                        "existing content shown for reference on {}; not executed",
+                        host_names(self.inv, &hosts)
+                    ),
+                    Action::Note,
+                );
+                self.push(i, d);
+                self.annotation = None;
+                return;
+            }
+            let target = annotation
+                .as_ref()
+                .and_then(|a| a.file.clone())
+                .or_else(|| self.edit_target(&lead_text));
+            if let (Some(verb), Some(path)) = (edit_verb.clone(), target.clone()) {
+                self.edit(
+                    i, &verb, &path, content, block_line, hosts, why, sure, &lead_text,
+                );
+                self.annotation = None;
+                return;
+            }
+            // A prompt-less SQL block: its first line starts with a SQL keyword.
+            if plain.first().is_some_and(|l| classify::looks_like_sql(l)) {
+                let statements = classify::sql_statements(
+                    &plain.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                );
+                self.sql(
+                    i, block_line, None, statements, hosts, why, sure, &lead_text, content,
+                );
+                self.annotation = None;
+                return;
+            }
+            if !plain.is_empty() && plain.iter().all(|l| classify::looks_like_command(l.trim())) {
+                let as_commands: Vec<(usize, Line)> = lines
+                    .iter()
+                    .map(|(n, l)| match l {
+                        Line::Plain(p) => (*n, Line::Command(p.trim().to_string())),
+                        other => (*n, other.clone()),
+                    })
+                    .collect();
+                self.commands(i, &as_commands, hosts, why, sure, phase, &lead_text);
+                self.annotation = None;
+                return;
+            }
+            if let (Some(path), None) = (target.clone(), edit_verb.clone()) {
+                let _ = path;
+            }
+            let reason = if edit_verb.is_some() {
+                "says to edit a file but rbc cannot tell which file"
+            } else {
+                "rbc cannot tell what this block is (no command prompt, no edit announced)"
+            };
+            self.warn("W020", element_span, format!("block {reason}; it becomes a manual step"), "announce the file (`在/etc/x.conf末尾补充如下内容：`) or add `<!-- rbc: edit=append file=/path -->`");
+            let action = Action::Manual {
+                instruction: format!("{lead_text}\n{content}").trim().to_string(),
+            };
+            let mut d = self.draft(
+                i,
+                StepKind::Manual,
+                hosts,
+                block_line,
+                content.trim(),
+                why,
+                action,
+            );
+            d.source = format!("{lead_text}\n{content}");
+            self.push(i, d);
+            self.annotation = None;
+            return;
+        }
+        self.commands(i, &lines, hosts, why, sure, phase, &lead_text);
+        self.annotation = None;
+    }
+
+    /// The file an edit is for: a pending `vim FILE`, or a path in the lead-in.
+    fn edit_target(&self, lead: &str) -> Option<String> {
+        let in_lead = classify::paths_in(lead)
+            .into_iter()
+            .find(|p| !p.ends_with('/'));
+        match (&self.pending_edit, in_lead) {
+            (_, Some(p)) if p.contains('.') || p.starts_with("/etc/") => Some(p),
+            (Some((p, _)), _) => Some(p.clone()),
+            (None, Some(p)) => Some(p),
+            (None, None) => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn edit(
+        &mut self,
+        i: usize,
+        verb: &str,
+        path: &str,
+        content: &str,
+        line: usize,
+        hosts: Vec<usize>,
+        why: String,
+        sure: bool,
+        lead: &str,
+    ) {
+        let span = self.doc.elements[i].span.clone();
+        let lines: Vec<String> = content
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let nested = content.contains('{') && content.contains('}')
+            || self
+                .excerpt
+                .as_deref()
+                .is_some_and(|e| e.contains('{') && e.contains('}'));
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let mut doubt: Option<String> = None;
+        let action = match verb {
+            "write" => Action::WriteFile {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_start_matches('\n')),
+            },
+            _ if path.contains("iptables")
+                && lines.iter().all(|l| {
+                    l.trim_start().starts_with("-A ") || l.trim_start().starts_with("-I ")
+                }) =>
+            {
+                Action::FirewallRules {
+                    path: path.to_string(),
+                    rules: lines.iter().map(|l| l.trim().to_string()).collect(),
+                }
+            }
+            _ if nested && verb != "write" => {
+                doubt = Some(format!(
+                    "where inside the nested configuration of {name} this goes is not certain"
+                ));
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
+            "replace" => match self.replaced_line(&lines) {
+                Some((old, new)) => Action::ReplaceLine {
+                    path: path.to_string(),
+                    old,
+                    new,
+                },
+                None => {
+                    doubt = Some(format!(
+                        "rbc cannot tell which line of {name} this replaces"
+                    ));
+                    Action::Manual {
+                        instruction: format!("{lead}\n{}", content.trim()),
+                    }
+                }
+            },
+            _ if path == "/etc/hosts" => Action::EnsureLines {
+                path: path.to_string(),
+                lines,
+            },
+            "add" if name.ends_with(".sh") => Action::PrependBlock {
+                path: path.to_string(),
+                content: ensure_newline(content.trim()),
+            },
+            _ => Action::AppendBlock {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_matches('\n')),
+            },
+        };
+        let kind = if matches!(action, Action::Manual { .. }) {
+            StepKind::Manual
+        } else {
+            StepKind::Converge
+        };
+        if let Some(d) = &doubt {
+            self.warn("W021", span, format!("edit of {path}: {d}; it becomes a manual step"), "make the edit precise (whole lines to add, or `修改A为B` with one line each), or mark the block `<!-- rbc: kind=manual -->`");
+        }
+        let kind = if sure { kind } else { StepKind::Manual };
+        let text = format!("{} {path}", edit_word(verb));
+        let mut d = self.draft(i, kind, hosts, line, &text, why, action);
+        d.source = format!("{lead}\n{content}");
+        self.push(i, d);
+    }
+
+    /// For a one-line replacement: the line of the shown excerpt with the same key.
+    fn replaced_line(&self, new_lines: &[String]) -> Option<(String, String)> {
+        if new_lines.len() != 1 {
+            return None;
+        }
+        let new = new_lines[0].trim().to_string();
+        let excerpt = self.excerpt.as_ref()?;
+        let key = line_key(&new)?;
+        let candidates: Vec<&str> = excerpt
+            .lines()
+            .map(str::trim)
+            .filter(|l| line_key(l).as_deref() == Some(key.as_str()) && *l != new)
+            .collect();
+        match candidates.as_slice() {
+            [one] => Some((one.to_string(), new)),
+            _ => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sql(
+        &mut self,
+        i: usize,
+        line: usize,
+        client: Option<String>,
+        statements: Vec<String>,
+        hosts: Vec<usize>,
+        why: String,
+        sure: bool,
+        lead: &str,
+        content: &str,
+    ) {
+        let annotation = self.annotation.clone();
+        let mut database = annotation
+            .as_ref()
+            .and_then(|a| a.db.clone())
+            .or_else(|| self.sql_session.as_ref().and_then(|s| s.1.clone()));
+        let mut body = Vec::new();
+        for s in statements {
+            let lower = s.to_ascii_lowercase();
+            if let Some(db) = lower.strip_prefix("use ") {
+                database = Some(
+                    s[4..4 + db.trim().len()]
+                        .trim()
+                        .trim_end_matches(';')
+                        .to_string(),
+                );
+                continue;
+            }
+            if lower == "exit" || lower == "quit" {
+                self.sql_session = None;
+                continue;
+            }
+            body.push(s);
+        }
+        if body.is_empty() {
+            if let Some(c) = &client {
+                self.sql_session = Some((c.clone(), database));
+            }
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                content.trim(),
+                "opens a database session; its statements follow".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            return;
+        }
+        let client = client.or_else(|| self.sql_session.as_ref().map(|s| s.0.clone()));
+        let client_known = client.is_some();
+        let client = client.unwrap_or_else(|| "mysql".to_string());
+        let read_only = body.iter().all(|s| classify::sql_is_read_only(s));
+        let destructive = body.iter().any(|s| classify::sql_is_destructive(s));
+        let counts = body.iter().all(|s| classify::sql_is_count(s));
+        let expect_zero = annotation
+            .as_ref()
+            .and_then(|a| a.expect_zero)
+            .unwrap_or(counts && lexicon::contains_any(lead, &["检查", "确认", "check"]));
+        if database.is_none()
+            && !body.iter().all(|s| {
+                s.to_ascii_lowercase().starts_with("source")
+                    || s.to_ascii_lowercase().starts_with("show databases")
+            })
+        {
+            self.warn(
+                "W022",
+                self.doc.elements[i].span.clone(),
+                "SQL without a database: rbc runs it with the client's default database".into(),
+                "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
+            );
+        }
+        if !client_known {
+            self.warn(
+                "W023",
+                self.doc.elements[i].span.clone(),
+                "SQL with no client command: rbc runs it with `mysql`".into(),
+                "show the client line (`# mysql -uroot -p`) or keep the default",
+            );
+        }
+        let kind = if destructive {
+            StepKind::Manual
+        } else if read_only {
+            StepKind::Check
+        } else {
+            StepKind::Once
+        };
+        let kind = if sure { kind } else { StepKind::Manual };
+        let summary_text = body
+            .iter()
+            .map(|s| s.replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let action = Action::Sql {
+            client,
+            database,
+            statements: body,
+            expect_zero,
+        };
+        let mut d = self.draft(i, kind, hosts, line, &summary_text, why, action);
+        d.source = format!("{lead}\n{content}");
+        self.push(i, d);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn commands(
+        &mut self,
+        i: usize,
+        lines: &[(usize, Line)],
+        hosts: Vec<usize>,
+        why: String,
+        sure: bool,
+        phase: Phase,
+        lead: &str,
+    ) {
+        let _ = phase;
+        let content: String = self.doc.elements[i].text().to_string();
+        let block_source = match &self.doc.elements[i].kind {
+            ElementKind::Code { content, .. } => content.clone(),
+            _ => content,
+        };
+        let mut k = 0;
+        while k < lines.len() {
+            let (line, l) = &lines[k];
+            let line = *line;
+            match l {
+                Line::Blank => {}
+                Line::Comment(c) => {
+                    let d = self.draft(
+                        i,
+                        StepKind::Note,
+                        Vec::new(),
+                        line,
+                        c,
+                        "a comment in the block; not executed".into(),
+                        Action::Note,
+                    );
+                    self.push(i, d);
+                }
+                Line::Plain(p) => {
+                    let d = self.draft(
+                        i,
+                        StepKind::Note,
+                        Vec::new(),
+                        line,
+                        p.trim(),
+                        "output or text in the block; not executed".into(),
+                        Action::Note,
+                    );
+                    self.push(i, d);
+                }
+                Line::Sql(_) => {
+                    // Statements typed into an open session (from an earlier block).
+                    let mut stmts = Vec::new();
+                    let start = line;
+                    while k < lines.len() {
+                        match &lines[k].1 {
+                            Line::Sql(s) => stmts.push(self.strip_comment(s, lines[k].0)),
+                            Line::Blank => {}
+                            Line::Comment(c) => {
+                                let d = self.draft(
+                                    i,
+                                    StepKind::Note,
+                                    Vec::new(),
+                                    lines[k].0,
+                                    c,
+                                    "a comment in the block; not executed".into(),
+                                    Action::Note,
+                                );
+                                self.push(i, d);
+                            }
+                            _ => break,
+                        }
+                        k += 1;
+                    }
+                    let statements = classify::sql_statements(&stmts);
+                    self.sql(
+                        i,
+                        start,
+                        None,
+                        statements,
+                        hosts.clone(),
+                        why.clone(),
+                        sure,
+                        lead,
+                        &block_source,
+                    );
+                    continue;
+                }
+                Line::Command(raw) => {
+                    let cmd = self.strip_comment(raw, line);
+                    let words: Vec<&str> = cmd.split_whitespace().collect();
+                    let prog = words.first().copied().unwrap_or("");
+                    // `cd DIR`: later commands of the section run there.
+                    if prog == "cd" && words.len() <= 2 {
+                        self.cwd = words
+                            .get(1)
+                            .map(|d| classify::resolve(&self.cwd, d))
+                            .unwrap_or_else(|| HOME.to_string());
+                        self.cwd = self.cwd.trim_end_matches('/').to_string();
+                        if self.cwd.is_empty() {
+                            self.cwd = "/".into();
+                        }
+                        let only_cd = lines[k + 1..].iter().all(|(_, l)| matches!(l, Line::Blank | Line::Command(_)) && !matches!(l, Line::Command(c) if !c.trim_start().starts_with("cd ")));
+                        if only_cd {
+                            let d = self.draft(
+                                i,
+                                StepKind::Note,
+                                Vec::new(),
+                                line,
+                                &cmd,
+                                format!(
+                                    "sets the directory ({}) for the commands that follow",
+                                    self.cwd
+                                ),
+                                Action::Note,
+                            );
+                            self.push(i, d);
+                        }
+                        k += 1;
+                        continue;
+                    }
+                    // `vim FILE`: the content that follows (here or in the next block) is the edit.
+                    if matches!(prog, "vim" | "vi" | "nano" | "emacs") && words.len() >= 2 {
+                        let path = classify::resolve(&self.cwd, words[words.len() - 1]);
+                        self.pending_edit = Some((path.clone(), line));
+                        let mut body = Vec::new();
+                        let mut j = k + 1;
+                        while j < lines.len() && matches!(lines[j].1, Line::Plain(_) | Line::Blank)
+                        {
+                            if let Line::Plain(p) = &lines[j].1 {
+                                body.push(p.clone());
+                            }
+                            j += 1;
+                        }
+                        if !body.is_empty() {
+                            let verb = edit_verb(lead).unwrap_or_else(|| "add".to_string());
+                            let content = body.join("\n");
+                            self.edit(
+                                i,
+                                &verb,
+                                &path,
+                                &content,
+                                line,
+                                hosts.clone(),
+                                why.clone(),
+                                sure,
+                                lead,
+                            );
+                            self.pending_edit = None;
+                            k = j;
+                            continue;
+                        }
+                        if self.next_block_is_content(i) {
+                            let d = self.draft(
+                                i,
+                                StepKind::Note,
+                                Vec::new(),
+                                line,
+                                &cmd,
+                                format!("opens {path}; the edit is the next block"),
+                                Action::Note,
+                            );
+                            self.push(i, d);
+                        } else {
+                            // Nothing says what to write: a person edits, following the prose.
+                            let following = self.following_prose(i);
+                            let instruction = format!(
+                                "edit {path}: {}",
+                                if following.is_empty() {
+                                    lead.to_string()
+                                } else {
+                                    following.clone()
+                                }
+                            );
+                            let mut d = self.draft(
+                                i,
+                                StepKind::Manual,
+                                hosts.clone(),
+                                line,
+                                &cmd,
+                                why.clone(),
+                                Action::Manual { instruction },
+                            );
+                            d.source = format!("{lead}\n{block_source}\n{following}");
+                            self.push(i, d);
+                        }
+                        k += 1;
+                        continue;
+                    }
+                    // `mysql -p` followed by `mysql>` lines: one SQL step.
+                    if (prog == "mysql" || prog == "mariadb")
+                        && !cmd.contains('<')
+                        && !cmd.contains(" -e")
+                    {
+                        let mut stmts = Vec::new();
+                        let mut j = k + 1;
+                        while j < lines.len() {
+                            match &lines[j].1 {
+                                Line::Sql(s) => stmts.push(self.strip_comment(s, lines[j].0)),
+                                Line::Blank => {}
+                                Line::Comment(c) => {
+                                    let d = self.draft(
+                                        i,
+                                        StepKind::Note,
+                                        Vec::new(),
+                                        lines[j].0,
+                                        c,
+                                        "a comment in the block; not executed".into(),
+                                        Action::Note,
+                                    );
+                                    self.push(i, d);
+                                }
+                                _ => break,
+                            }
+                            j += 1;
+                        }
+                        let db = words
+                            .iter()
+                            .skip(1)
+                            .rfind(|w| !w.starts_with('-'))
+                            .map(|s| s.to_string());
+                        self.sql_session = Some((cmd.clone(), db));
+                        let statements = classify::sql_statements(&stmts);
+                        self.sql(
+                            i,
+                            line,
+                            Some(cmd.clone()),
+                            statements,
+                            hosts.clone(),
+                            why.clone(),
+                            sure,
+                            lead,
+                            &block_source,
+                        );
+                        k = j;
+                        continue;
+                    }
+                    // `ps -ef | grep X` + `kill -N <PID>`: find and stop the processes.
+                    if let Some((pattern, signal, used)) = stop_idiom(&lines[k..]) {
+                        let text = format!(
+                            "{cmd}; {}",
+                            match &lines[k + used - 1].1 {
+                                Line::Command(c) => c.clone(),
+                                _ => String::new(),
+                            }
+                        );
+                        let action = Action::StopProcesses { pattern, signal };
+                        let kind = if sure {
+                            StepKind::Converge
+                        } else {
+                            StepKind::Manual
+                        };
+                        let mut d =
+                            self.draft(i, kind, hosts.clone(), line, &text, why.clone(), action);
+                        d.source = block_source.clone();
+                        d.cwd = Some(self.cwd.clone());
+                        self.push(i, d);
+                        k += used;
+                        continue;
+                    }
+                    let c = classify::command(&cmd, &self.cwd);
+                    // `more FILE` followed by lines: those lines are example output.
+                    let mut action = c.action;
+                    if let Some((dir, up_hosts, up_line)) = self.pending_upload.clone() {
+                        if let Action::Extract { archive, .. }
+                        | Action::RpmInstall { file: archive } = &action
+                        {
+                            if let Some((adir, file)) = archive.rsplit_once('/') {
+                                if adir == dir {
+                                    let why_up = format!("upload sentence (line {up_line}) names no file; {file} is the one unpacked here");
+                                    self.payload(
+                                        i,
+                                        file,
+                                        &dir,
+                                        if up_hosts.is_empty() {
+                                            hosts.clone()
+                                        } else {
+                                            up_hosts
+                                        },
+                                        up_line,
+                                        &why_up,
+                                    );
+                                    self.pending_upload = None;
+                                }
+                            }
+                        }
+                    }
+                    let mut kind = kind_of(&action);
+                    if let Some(doubt) = &c.doubt {
+                        self.warn(
+                            "W024",
+                            self.line_span(line),
+                            format!("`{cmd}`: {doubt}"),
+                            "check the command; rbc keeps it as written",
+                        );
+                    }
+                    if matches!(action, Action::Manual { .. }) {
+                        kind = StepKind::Manual;
+                    }
+                    if c.destructive
+                        || (phase == Phase::Rollback
+                            && matches!(action, Action::Run { .. })
+                            && is_destructive_cmd(&cmd))
+                    {
+                        kind = StepKind::Manual;
+                        self.warn(
+                            "W025",
+                            self.line_span(line),
+                            format!(
+                                "`{cmd}` destroys data: it runs only after the operator confirms"
+                            ),
+                            "this is intended for rollback or cleanup; keep it manual",
+                        );
+                    }
+                    if !sure && kind != StepKind::Note {
+                        if kind != StepKind::Manual {
+                            action = Action::Manual {
+                                instruction: format!("run `{cmd}` on the right host"),
+                            };
+                        }
+                        kind = StepKind::Manual;
+                    }
+                    let mut d = self.draft(
+                        i,
+                        kind,
+                        if kind == StepKind::Note {
+                            Vec::new()
+                        } else {
+                            hosts.clone()
+                        },
+                        line,
+                        &cmd,
+                        why.clone(),
+                        action,
+                    );
+                    d.cwd = Some(self.cwd.clone());
+                    d.source = block_source.clone();
+                    self.push(i, d);
+                }
+            }
+            k += 1;
+        }
+        if !sure && !hosts.is_empty() {
+            // unreachable: hosts are empty when unsure
+        }
+        if !sure {
+            self.warn(
+                "W031",
+                self.doc.elements[i].span.clone(),
+                "rbc cannot tell which hosts this block runs on; its steps are manual".into(),
+                "name the hosts before the block (`登录web-1`) or add `<!-- rbc: hosts=... -->`",
+            );
+        }
+    }
+
+    fn next_block_is_content(&self, i: usize) -> bool {
+        let mut j = i + 1;
+        while j < self.doc.elements.len() && !self.outline.is_heading[j] {
+            match &self.doc.elements[j].kind {
+                ElementKind::Code { content, .. } => {
+                    return !content.lines().any(|l| {
+                        matches!(classify::parse_line(l), Line::Command(_) | Line::Sql(_))
+                    });
+                }
+                ElementKind::Paragraph { text } => {
+                    if inline_content(text).is_some() {
+                        return true;
+                    }
+                    j += 1;
+                }
+                _ => j += 1,
+            }
+        }
+        false
+    }
+
+    fn following_prose(&self, i: usize) -> String {
+        match self.doc.elements.get(i + 1) {
+            Some(e)
+                if !self.outline.is_heading[i + 1]
+                    && matches!(e.kind, ElementKind::Paragraph { .. }) =>
+            {
+                e.text().to_string()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Removes a `//` comment from a command, with a warning (the shell would choke on it).
+    fn strip_comment(&mut self, cmd: &str, line: usize) -> String {
+        let (c, comment) = classify::split_slash_comment(cmd);
+        if let Some(comment) = comment {
+            self.warn(
+                "W026",
+                self.line_span(line),
+                format!("`//{comment}` is a comment, not part of the command; rbc leaves it out"),
+                "write comments outside the command block, or after `#` in shell",
+            );
+        }
+        c
+    }
+
+    // ---- after the walk --------------------------------------------------------------------
+
+    /// `X与Y相同`: every earlier step of the section (and below) that runs on Y also runs on X.
+    fn apply_same_as(&mut self) {
+        for SameAs {
+            section,
+            copies,
+            model,
+            upto,
+            line,
+        } in self.same_as.clone()
+        {
+            let names = host_names(self.inv, &copies);
+            let model_names = host_names(self.inv, &model);
+            for d in self.drafts[..upto].iter_mut() {
+                let in_section = match (d.section, section) {
+                    (Some(ds), Some(s)) => self.outline.lineage(ds).contains(&s),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if in_section && d.hosts.iter().any(|h| model.contains(h)) {
+                    for c in &copies {
+                        if !d.hosts.contains(c) {
+                            d.hosts.push(*c);
+                        }
+                    }
+                    d.why = format!("{}; {names} the same as {model_names} (line {line})", d.why);
+                }
+            }
+        }
+    }
+
+    /// A rollback `mv B A` that undoes a forward `mv A B` runs where the forward one ran, unless
+    /// the runbook named hosts for it.
+    fn undo_renames(&mut self) {
+        for idx in 0..self.drafts.len() {
+            let d = &self.drafts[idx];
+            let Action::Rename { from, to } = &d.action else {
+                continue;
+            };
+            if d.phase != Phase::Rollback || !(d.why.contains("carried over") || d.hosts.is_empty())
+            {
+                continue;
+            }
+            let forward = self.drafts.iter().find(|f| f.phase == Phase::Run && matches!(&f.action, Action::Rename { from: ff, to: ft } if ff == to && ft == from));
+            if let Some(f) = forward {
+                let (hosts, line) = (f.hosts.clone(), f.line);
+                let d = &mut self.drafts[idx];
+                d.hosts = hosts;
+                d.why = format!("undoes the rename at line {line}, on its hosts");
+                if d.kind == StepKind::Manual && matches!(d.action, Action::Rename { .. }) {
+                    d.kind = StepKind::Converge;
+                }
+            }
+        }
+    }
+
+    /// `service X restart` watches the files edited earlier on its hosts (same section, or named
+    /// after the service): it restarts only when one of them changed.
+    fn watch_restarts(&mut self) {
+        for idx in 0..self.drafts.len() {
+            let Action::ServiceRestart { name, .. } = &self.drafts[idx].action else {
+                continue;
+            };
+            let name = name.clone();
+            let hosts = self.drafts[idx].hosts.clone();
+            let section = self.drafts[idx].section;
+            let phase = self.drafts[idx].phase;
+            let mut watch: Vec<String> = Vec::new();
+            for d in &self.drafts[..idx] {
+                if d.phase != phase || !d.hosts.iter().any(|h| hosts.contains(h)) {
+                    continue;
+                }
+                if let Some(path) = edited_path(&d.action) {
+                    if (d.section == section || path.contains(&name))
+                        && !watch.contains(&path.to_string())
+                    {
+                        watch.push(path.to_string());
+                    }
+                }
+            }
+            if watch.is_empty() {
+                self.drafts[idx].kind = StepKind::Once;
+            }
+            self.drafts[idx].action = Action::ServiceRestart { name, watch };
+        }
+    }
+}
+
+fn is_destructive_cmd(cmd: &str) -> bool {
+    let l = cmd.to_ascii_lowercase();
+    l.contains("drop database")
+        || l.starts_with("rm -rf")
+        || l.contains(" < ") && l.starts_with("mysql")
+}
+
+fn edited_path(a: &Action) -> Option<&str> {
+    match a {
+        Action::AppendBlock { path, .. }
+        | Action::PrependBlock { path, .. }
+        | Action::EnsureLines { path, .. }
+        | Action::FirewallRules { path, .. }
+        | Action::ReplaceLine { path, .. }
+        | Action::WriteFile { path, .. } => Some(path),
+        _ => None,
+    }
+}
+
+/// `ps -ef | grep java` followed by `kill -9 <PID>`: (pattern, signal, lines used).
+fn stop_idiom(lines: &[(usize, Line)]) -> Option<(String, String, usize)> {
+    let Line::Command(first) = &lines.first()?.1 else {
+        return None;
+    };
+    let (ps, grep) = first.split_once('|')?;
+    if !ps.trim().starts_with("ps") {
+        return None;
+    }
+    let pattern = grep
+        .trim()
+        .strip_prefix("grep")?
+        .trim()
+        .trim_matches(['"', '\''])
+        .to_string();
+    if pattern.is_empty() || pattern.contains(' ') && !pattern.starts_with('-') {
+        return None;
+    }
+    let mut used = 1;
+    for (_, l) in &lines[1..] {
+        used += 1;
+        match l {
+            Line::Blank => continue,
+            Line::Command(c) if c.starts_with("kill") && classify::placeholder(c).is_some() => {
+                let signal = c
+                    .split_whitespace()
+                    .find(|w| w.starts_with('-'))
+                    .map(|w| w.trim_start_matches('-').to_string())
+                    .unwrap_or_else(|| "15".into());
+                return Some((pattern, signal, used));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `写入[a,b].`: content after a write verb, when it is not prose.
+fn inline_content(text: &str) -> Option<String> {
+    for verb in ["写入", "内容为", "输入"] {
+        if let Some(rest) = text.trim().strip_prefix(verb) {
+            let rest = rest.trim_start_matches(['：', ':']).trim();
+            if !rest.is_empty() && !lexicon::has_cjk(rest) {
+                return Some(rest.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn edit_verb(lead: &str) -> Option<String> {
+    if lexicon::contains_any(lead, lexicon::EDIT_WRITE) {
+        Some("write".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_APPEND) {
+        Some("append".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_REPLACE) {
+        Some("replace".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_ADD) {
+        Some("add".into())
+    } else {
+        None
+    }
+}
+
+fn edit_word(verb: &str) -> &'static str {
+    match verb {
+        "write" => "write",
+        "append" => "append to",
+        "replace" => "replace a line in",
+        _ => "add to",
+    }
+}
+
+fn ensure_newline(s: &str) -> String {
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}
+
+/// What identifies a config line: an XML tag (`<Context`), `KEY=`, or `key value`'s key.
+fn line_key(line: &str) -> Option<String> {
+    let l = line.trim();
+    if let Some(rest) = l.strip_prefix('<') {
+        let tag: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_')
+            .collect();
+        return (!tag.is_empty()).then(|| format!("<{tag}"));
+    }
+    if let Some((k, _)) = l.split_once('=') {
+        if !k.contains(' ') {
+            return Some(format!("{k}="));
+        }
+    }
+    l.split_whitespace().next().map(str::to_string)
+}
+
+pub fn kind_of(action: &Action) -> StepKind {
+    match action {
+        Action::Run { .. } | Action::Dump { .. } => StepKind::Once,
+        Action::Probe { .. } | Action::TailLog { .. } => StepKind::Check,
+        Action::Manual { .. } => StepKind::Manual,
+        Action::Note => StepKind::Note,
+        Action::Sql { statements, .. } => {
+            if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                StepKind::Check
+            } else {
+                StepKind::Once
+            }
+        }
+        _ => StepKind::Converge,
+    }
+}
+
+fn host_names(inv: &Inventory, hosts: &[usize]) -> String {
+    hosts
+        .iter()
+        .map(|h| inv.hosts[*h].name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a step does in a few words, and its guard.
+pub fn describe(action: &Action) -> (String, String) {
+    let file = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    match action {
+        Action::Run { command } => (format!("run `{command}`"), "journaled: runs once".into()),
+        Action::Probe { command } => (format!("look: `{command}`"), "read-only".into()),
+        Action::RpmInstall { file: f } => (
+            format!("install {}", file(f)),
+            "skipped when the package is installed (rpm -q)".into(),
+        ),
+        Action::PackageInstall { packages } => (
+            format!("install {}", packages.join(" ")),
+            "skipped when installed (rpm -q)".into(),
+        ),
+        Action::AppendBlock { path, .. } => (
+            format!("append block to {path}"),
+            "managed block marker present".into(),
+        ),
+        Action::PrependBlock { path, .. } => (
+            format!("add block near the top of {path}"),
+            "managed block marker present".into(),
+        ),
+        Action::EnsureLines { path, lines } => (
+            format!("{} line(s) in {path}", lines.len()),
+            "each line present".into(),
+        ),
+        Action::FirewallRules { rules, .. } => {
+            let ports: Vec<String> = rules
+                .iter()
+                .filter_map(|r| r.split("--dport").nth(1))
+                .filter_map(|p| p.split_whitespace().next())
+                .map(|p| format!("tcp/{p}"))
+                .collect();
+            (
+                format!(
+                    "open {}",
+                    if ports.is_empty() {
+                        "firewall rules".into()
+                    } else {
+                        ports.join(" ")
+                    }
+                ),
+                "each rule present in the INPUT chain".into(),
+            )
+        }
+        Action::ReplaceLine { path, .. } => (
+            format!("replace a line in {path}"),
+            "new line present, old line absent".into(),
+        ),
+        Action::WriteFile { path, .. } => (format!("write {path}"), "content identical".into()),
+        Action::Extract { archive, dir } => (
+            format!("unpack {} in {dir}", file(archive)),
+            "skipped when its top-level entries exist".into(),
+        ),
+        Action::Rename { from, to } => (
+            format!("move {from} → {to}"),
+            "done when the source is gone and the target exists; never nests".into(),
+        ),
+        Action::Mkdir { path } => (format!("create {path}"), "directory exists".into()),
+        Action::Chmod { mode, path } => (format!("chmod {mode} {path}"), "mode already set".into()),
+        Action::StopProcesses { pattern, signal } => (
+            format!("stop processes matching `{pattern}` (signal {signal})"),
+            "none running".into(),
+        ),
+        Action::StartDetached { pattern, .. } => (
+            format!("start in background ({pattern})"),
+            format!("already running (pgrep -f `{pattern}`)"),
+        ),
+        Action::Service { name, action } => (
+            format!("service {name} {action}"),
+            format!(
+                "service status says {}",
+                if action == "start" {
+                    "running"
+                } else {
+                    "stopped"
+                }
+            ),
+        ),
+        Action::ServiceRestart { name, watch } => (
+            format!("restart {name}"),
+            if watch.is_empty() {
+                "journaled: runs once".into()
+            } else {
+                format!("only when changed: {}", watch.join(", "))
+            },
+        ),
+        Action::TailLog { path } => (
+            format!("look at the end of {path}"),
+            "read-only, bounded".into(),
+        ),
+        Action::Sql {
+            statements,
+            expect_zero,
+            ..
+        } => {
+            let s = if *expect_zero {
+                format!("SQL check: {} count(s) must be 0", statements.len())
+            } else if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                format!("SQL look: {} statement(s)", statements.len())
+            } else {
+                format!("SQL: {} statement(s)", statements.len())
+            };
+            (
+                s,
+                if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                    "read-only".into()
+                } else {
+                    "journaled: runs once".into()
+                },
+            )
+        }
+        Action::Dump { output, .. } => (
+            format!("dump database to {output}"),
+            "refuses to overwrite an existing backup".into(),
+        ),
+        Action::Payload { file: f, dir } => (
+            format!("payload {f} in {dir}"),
+            "present with the right checksum".into(),
+        ),
+        Action::Manual { instruction } => {
+            let first: String = instruction
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(60)
+                .collect();
+            (
+                format!("manual: {first}"),
+                "confirmed by the operator, journaled".into(),
+            )
+        }
+        Action::Note => ("note".into(), "not executed".into()),
+    }
+}
+
+/// Ids, host names, gates; the plan.
+fn finish(
+    source: &Source,
+    outline: &Outline,
+    inv: &Inventory,
+    drafts: Vec<Draft>,
+    mut artifacts: Vec<Artifact>,
+) -> (Plan, Vec<usize>) {
+    let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+    let mut steps = Vec::with_capacity(drafts.len());
+    let mut step_of_draft = Vec::with_capacity(drafts.len());
+    let mut no_gate = Vec::with_capacity(drafts.len());
+    let mut elements = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let (section, title) = match d.section {
+            Some(s) => (
+                outline.sections[s].id.clone(),
+                outline.sections[s].title.clone(),
+            ),
+            None => ("0".to_string(), String::new()),
+        };
+        let n = counters.entry(section.clone()).or_insert(0);
+        *n += 1;
+        let (summary, guard) = describe(&d.action);
+        let mut hosts: Vec<usize> = Vec::new();
+        for h in d.hosts {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        hosts.sort();
+        elements.push(d.element);
+        steps.push(Step {
+            id: format!("{section}-{n}"),
+            section,
+            section_title: title,
+            kind: d.kind,
+            phase: d.phase,
+            hosts: hosts.iter().map(|h| inv.hosts[*h].name.clone()).collect(),
+            line: d.line,
+            text: d.text,
+            summary,
+            why: d.why,
+            guard,
+            cwd: d.cwd,
+            action: d.action,
+            source: d.source.trim().to_string(),
+            gates: Vec::new(),
+        });
+        no_gate.push(d.no_gate);
+        step_of_draft.push(steps.len() - 1);
+    }
+    for phase in [Phase::Run, Phase::Rollback] {
+        compute_gates(&mut steps, &no_gate, &elements, phase);
+    }
+    for a in &mut artifacts {
+        a.hosts.sort();
+    }
+    let hosts = inv
+        .hosts
+        .iter()
+        .map(|h| PlanHost {
+            name: h.name.clone(),
+            ip: h.ip.clone(),
+            aliases: h.aliases.clone(),
+            kind: h.kind,
+            group: h.group.clone().or_else(|| {
+                (h.kind == HostKind::Server).then(|| inventory::stem(&h.name).to_string())
+            }),
+            physical: h.physical.clone(),
+            specs: h.specs.clone(),
+            line: h.line,
+        })
+        .collect();
+    let title = outline.title.clone().unwrap_or_else(|| {
+        source
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&source.path)
+            .to_string()
+    });
+    (
+        Plan {
+            runbook: source.path.clone(),
+            title,
+            hosts,
+            steps,
+            artifacts,
+        },
+        step_of_draft,
+    )
+}
+
+/// Before a step on host H: every step on other hosts (or done by a person) between H's previous
+/// step and this one, in runbook order, must be finished.
+/// Payloads come with the bundle and gate nothing; steps from one element (a table) are parallel.
+fn compute_gates(steps: &mut [Step], no_gate: &[bool], elements: &[usize], phase: Phase) {
+    let idx: Vec<usize> = (0..steps.len())
+        .filter(|i| {
+            steps[*i].phase == phase
+                && steps[*i].kind != StepKind::Note
+                && !matches!(steps[*i].action, Action::Payload { .. })
+        })
+        .collect();
+    let mut last_on: BTreeMap<String, usize> = BTreeMap::new(); // host → position in idx
+    for (pos, &i) in idx.iter().enumerate() {
+        let hosts = steps[i].hosts.clone();
+        let mut gates = Vec::new();
+        for h in &hosts {
+            let from = last_on.get(h).map(|p| p + 1).unwrap_or(0);
+            let mut after: Vec<GateRef> = Vec::new();
+            let mut latest: BTreeMap<String, usize> = BTreeMap::new();
+            for &j in &idx[from..pos] {
+                let s = &steps[j];
+                if s.hosts.contains(h) || elements[j] == elements[i] {
+                    continue;
+                }
+                if s.hosts.is_empty() {
+                    latest.insert(String::new(), j);
+                }
+                for o in &s.hosts {
+                    latest.insert(o.clone(), j);
+                }
+            }
+            if latest.is_empty() || no_gate[i] {
+                continue;
+            }
+            let first_section = idx[from..pos]
+                .iter()
+                .filter(|&&j| elements[j] != elements[i])
+                .map(|&j| &steps[j])
+                .find(|s| !s.hosts.contains(h))
+                .map(|s| s.section.clone())
+                .unwrap_or_default();
+            let mut order: Vec<(usize, String)> =
+                latest.iter().map(|(host, j)| (*j, host.clone())).collect();
+            order.sort();
+            let last_section = order
+                .last()
+                .map(|(j, _)| steps[*j].section.clone())
+                .unwrap_or_default();
+            for (j, host) in &order {
+                after.push(GateRef {
+                    step: steps[*j].id.clone(),
+                    section: steps[*j].section.clone(),
+                    host: host.clone(),
+                });
+            }
+            let mut names: Vec<String> = Vec::new();
+            for (_, host) in &order {
+                let n = if host.is_empty() {
+                    "operator".to_string()
+                } else {
+                    host.clone()
+                };
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            let range = if first_section == last_section {
+                first_section
+            } else {
+                format!("{first_section}–{last_section}")
+            };
+            gates.push(Gate {
+                host: h.clone(),
+                after,
+                summary: format!("{range} on {}", names.join(", ")),
+            });
+        }
+        steps[i].gates = gates;
+        for h in hosts {
+            last_on.insert(h, pos);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(md: &str) -> Compiled {
+        compile(&Source::from_text("t.md", md))
+    }
+
+    #[test]
+    fn every_element_has_a_fate() {
+        let c = plan("1 部署\n\n登录web-1 (10.0.0.1)，执行：\n\n```\n# cd /opt\n# tar xf app.tar\n```\n\n说明文字。\n");
+        for (i, f) in &c.fates {
+            assert!(
+                !matches!(f, Fate::Steps(v) if v.is_empty()),
+                "element {i} was dropped: {:?}",
+                c.document.elements[*i]
+            );
+        }
+    }
+}

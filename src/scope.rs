@@ -1,1 +1,317 @@
-//! scope
+//! Which hosts a sentence points at: names, aliases, IPs, `两台Nginx`, `所有服务器`, with the
+//! target/source distinction (`将rabbit1上的…覆盖到rabbit2` targets rabbit2), and `X与Y相同`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::inventory::{self, Inventory};
+use crate::lexicon;
+
+static TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9]|[A-Za-z0-9]").unwrap());
+
+#[derive(Debug, Clone, PartialEq)]
+struct Mention {
+    hosts: Vec<usize>,
+    start: usize,
+    end: usize,
+    /// Preceded by a target word (`登录`, `在`, `到`) or joined to one that is.
+    marked: bool,
+    /// Named by a group word (`Nginx`), not a host name: counts only when marked or counted.
+    group_word: bool,
+    counted: bool,
+}
+
+/// The hosts a sentence targets, and how it said so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    pub hosts: Vec<usize>,
+    pub how: String,
+}
+
+fn ends_with_any(text: &str, words: &[&str]) -> bool {
+    let t = text.trim_end();
+    words.iter().any(|w| t.ends_with(w.trim_end()))
+}
+
+fn only_connectors(text: &str) -> bool {
+    let mut t = text.trim();
+    // `name (IP) 和 name (IP)`: parentheses, IPs and connectors only.
+    loop {
+        let before = t;
+        for c in lexicon::CONNECTORS
+            .iter()
+            .chain(["（", "）", "(", ")", "的"].iter())
+        {
+            t = t.trim_start_matches(c).trim_start();
+        }
+        if t == before {
+            break;
+        }
+    }
+    t.is_empty()
+}
+
+fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
+    let mut out: Vec<Mention> = Vec::new();
+    for m in TOKEN.find_iter(text) {
+        let tok = m.as_str().trim_end_matches(['.', '-']);
+        let mut hosts = Vec::new();
+        let mut group_word = false;
+        if let Some(i) = inv.find(tok) {
+            if inv.hosts[i].kind == crate::plan::HostKind::Server {
+                hosts.push(i);
+            }
+        } else if let Some(i) = inv.by_ip(tok) {
+            if inv.hosts[i].kind == crate::plan::HostKind::Server {
+                hosts.push(i);
+            }
+        } else if tok.chars().any(|c| c.is_ascii_alphabetic()) {
+            let g = inv.group(tok);
+            if !g.is_empty() {
+                hosts = g;
+                group_word = true;
+            }
+        }
+        if hosts.is_empty() {
+            continue;
+        }
+        let end = m.start() + tok.len();
+        // A bare group word after a count: `两台Nginx`.
+        let before = &text[..m.start()];
+        let counted = ends_with_any(before, lexicon::COUNTED);
+        out.push(Mention {
+            hosts,
+            start: m.start(),
+            end,
+            marked: false,
+            group_word,
+            counted,
+        });
+    }
+    // `三台节点` / `两台服务器` with no group word: the current group.
+    for counted in lexicon::COUNTED {
+        for noun in lexicon::GROUP_NOUNS {
+            let phrase = format!("{counted}{noun}");
+            if let Some(pos) = text.find(&phrase) {
+                if !current_group.is_empty()
+                    && !out
+                        .iter()
+                        .any(|m| m.start < pos + phrase.len() && m.end > pos)
+                {
+                    out.push(Mention {
+                        hosts: current_group.to_vec(),
+                        start: pos,
+                        end: pos + phrase.len(),
+                        marked: false,
+                        group_word: false,
+                        counted: true,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|m| m.start);
+    // Mark targets: a target word right before, or joined by connectors to a marked mention.
+    let mut prev_end = 0;
+    let mut prev_marked = false;
+    let mut prev_hosts: Vec<usize> = Vec::new();
+    for m in out.iter_mut() {
+        let gap = &text[prev_end.min(m.start)..m.start];
+        let gap_trim = gap.trim_end_matches(['（', '(', ' ']);
+        let not_marker = ends_with_any(gap_trim, lexicon::NOT_MARKERS);
+        let after_marker = !not_marker
+            && (ends_with_any(gap_trim, lexicon::TARGET_MARKERS)
+                || ends_with_any(gap, lexicon::TARGET_MARKERS));
+        let joined = prev_marked && (only_connectors(gap) || prev_hosts == m.hosts);
+        m.marked = after_marker || joined || (m.counted && gap.contains('在'));
+        prev_end = m.end;
+        prev_marked = m.marked;
+        prev_hosts = m.hosts.clone();
+    }
+    out.retain(|m| !m.group_word || m.marked || m.counted);
+    out
+}
+
+/// The hosts a sentence targets, if it names any.
+pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<Targets> {
+    if lexicon::contains_any(text, lexicon::ALL_SERVERS) {
+        let all: Vec<usize> = inv.servers().map(|(i, _)| i).collect();
+        return Some(Targets {
+            hosts: all,
+            how: "every server (所有服务器)".into(),
+        });
+    }
+    let ms = mentions(text, inv, current_group);
+    if ms.is_empty() {
+        return None;
+    }
+    let marked: Vec<&Mention> = ms.iter().filter(|m| m.marked).collect();
+    let chosen: Vec<&Mention> = if marked.is_empty() {
+        ms.iter().collect()
+    } else {
+        marked
+    };
+    let mut hosts: Vec<usize> = Vec::new();
+    for m in &chosen {
+        for h in &m.hosts {
+            if !hosts.contains(h) {
+                hosts.push(*h);
+            }
+        }
+    }
+    let verb = if lexicon::contains_any(text, lexicon::LOGIN) {
+        "login"
+    } else {
+        "named"
+    };
+    let names: Vec<&str> = hosts.iter().map(|h| inv.hosts[*h].name.as_str()).collect();
+    Some(Targets {
+        hosts,
+        how: format!("{verb}: {}", names.join(", ")),
+    })
+}
+
+/// `注意：rabbit3节点服务的部署形式，与rabbit2相同。` → (rabbit3 hosts, rabbit2 hosts).
+pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> {
+    if !lexicon::contains_any(text, lexicon::SAME_AS_TAIL) {
+        return None;
+    }
+    let ms = mentions(text, inv, &[]);
+    if ms.len() < 2 {
+        return None;
+    }
+    // The model host is the last mention before the `相同` word, introduced by `与/和/跟/同`.
+    let last = ms.last()?;
+    let before_last = &text[..last.start];
+    if !lexicon::SAME_AS_JOIN
+        .iter()
+        .any(|j| before_last.trim_end().ends_with(j))
+    {
+        return None;
+    }
+    let copies: Vec<usize> = ms[..ms.len() - 1]
+        .iter()
+        .flat_map(|m| m.hosts.clone())
+        .filter(|h| !last.hosts.contains(h))
+        .collect();
+    if copies.is_empty() {
+        return None;
+    }
+    Some((copies, last.hosts.clone()))
+}
+
+/// Group words in a section title (`5.2 Schedule` → schedule-1, schedule-2).
+pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
+    for word in inventory::ascii_words(title) {
+        if inv
+            .find(word)
+            .is_some_and(|i| inv.hosts[i].kind == crate::plan::HostKind::Server)
+        {
+            let i = inv.find(word)?;
+            return Some(Targets {
+                hosts: vec![i],
+                how: format!("section title names {word}"),
+            });
+        }
+        let g = inv.group(word);
+        if !g.is_empty() {
+            return Some(Targets {
+                hosts: g,
+                how: format!("section title names group {word}"),
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+    use crate::{document, outline};
+
+    fn inv() -> Inventory {
+        let md = "登录web-1 (10.0.0.1)、web-2 (10.0.0.2)、db-1 (10.0.0.3)、cache-1 (10.0.0.4)\n\n```\n10.0.0.3 mydb\n```\n";
+        let src = Source::from_text("t.md", md);
+        let doc = document::read(&src);
+        let mut d = Vec::new();
+        let o = outline::build(&doc, &src, &mut d);
+        inventory::build(&doc, &o, &src, &mut d)
+    }
+
+    fn names(inv: &Inventory, t: Option<Targets>) -> Vec<String> {
+        t.map(|t| t.hosts.iter().map(|h| inv.hosts[*h].name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn login_lists_and_source_vs_target() {
+        let inv = inv();
+        assert_eq!(
+            names(
+                &inv,
+                targets(
+                    "分别登录web-1 (10.0.0.1) 和web-2 (10.0.0.2)，停止服务",
+                    &inv,
+                    &[]
+                )
+            ),
+            ["web-1", "web-2"]
+        );
+        assert_eq!(
+            names(
+                &inv,
+                targets("将mydb上的文件内容覆盖到web-2上的该文件", &inv, &[])
+            ),
+            ["web-2"]
+        );
+        assert_eq!(
+            names(&inv, targets("获取mydb服务器上的内容", &inv, &[])),
+            ["db-1"]
+        );
+        assert_eq!(
+            names(&inv, targets("在10.0.0.4上执行", &inv, &[])),
+            ["cache-1"]
+        );
+        assert_eq!(
+            names(&inv, targets("配置需要在两台Web上进行", &inv, &[])),
+            ["web-1", "web-2"]
+        );
+        assert_eq!(
+            names(&inv, targets("访问Web的地址", &inv, &[])),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names(&inv, targets("在配置文件中找到Web部分", &inv, &[])),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            targets("请在所有的服务器上添加", &inv, &[])
+                .unwrap()
+                .hosts
+                .len(),
+            4
+        );
+        assert_eq!(
+            names(&inv, targets("在三台节点上分别查看", &inv, &[0, 1])),
+            ["web-1", "web-2"]
+        );
+    }
+
+    #[test]
+    fn same_as_and_titles() {
+        let inv = inv();
+        let (copies, model) = same_as("注意：cache-1节点的部署形式，与web-2相同。", &inv).unwrap();
+        assert_eq!((copies, model), (vec![3], vec![1]));
+        assert_eq!(
+            names(&inv, title_group("5.2 Web", &inv)),
+            ["web-1", "web-2"]
+        );
+        assert_eq!(
+            names(&inv, title_group("安装JDK", &inv)),
+            Vec::<String>::new()
+        );
+    }
+}
