@@ -1,1 +1,69 @@
-fn main() {}
+//! `cargo bench --bench plan`: planning time of the shipped runbook (in-process and the whole
+//! `rbc plan` process) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rbc::planner;
+use rbc::source::Source;
+
+fn best_of<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = std::fs::read_to_string(root.join("runbook.md")).expect("runbook.md");
+    let t = best_of(20, || {
+        let c = planner::compile(&Source::from_text("runbook.md", &shipped));
+        assert!(!c.plan.steps.is_empty());
+    });
+    println!(
+        "shipped runbook, plan in-process:     {:>8.2} ms (target < 20 ms)",
+        t.as_secs_f64() * 1e3
+    );
+    let exe = root.join("target/release/rbc");
+    if exe.exists() {
+        let t = best_of(10, || {
+            let out = Command::new(&exe)
+                .args(["plan", "--json"])
+                .arg(root.join("runbook.md"))
+                .output()
+                .expect("run rbc");
+            assert!(out.status.success());
+        });
+        println!(
+            "shipped runbook, `rbc plan --json`:   {:>8.2} ms (whole process)",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    let mut rows = Vec::new();
+    for steps in [1_000, 2_500, 5_000, 10_000, 20_000] {
+        let text = rbc::synthetic::runbook(steps, 40);
+        let mut n = 0;
+        let t = best_of(3, || {
+            let c = planner::compile(&Source::from_text("synthetic.md", &text));
+            n = c.plan.steps.len();
+        });
+        rows.push((steps, n, t));
+        println!(
+            "synthetic {:>6} steps ({:>6} planned, {:>7} KiB): {:>8.1} ms  {:>6.1} µs/step",
+            steps,
+            n,
+            text.len() / 1024,
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+    let per = |r: &(usize, usize, Duration)| r.2.as_secs_f64() / r.1 as f64;
+    let ratio = per(&rows[rows.len() - 1]) / per(&rows[0]);
+    println!("time per step, 20,000 vs 1,000 steps: {ratio:.2}x (1.0 = linear)");
+}

@@ -124,6 +124,57 @@ pub const ALTERNATIVE: &[&str] = &["还可以", "也可以", "或者采用", "�
 /// `A，然后B`: A is an instruction of its own before the block that does B.
 pub const THEN: &[&str] = &["，然后", ", 然后", ",然后", "；然后", "，再"];
 
+/// Verbs in a lead-in and the commands that do them: a lead-in clause whose verb no command of
+/// its block does is an instruction of its own (`将需要回退的服务停止，恢复备份目录，如：`).
+pub const VERB_FAMILIES: &[(&[&str], &[&str])] = &[
+    (&["停止", "停掉", "关闭"], &["kill", "stop", "halt"]),
+    (
+        &["启动", "重启"],
+        &["start", "nohup", "detached", "restart", "nginx", "run"],
+    ),
+    (&["解压"], &["tar", "unzip", "gunzip", "xz"]),
+    (&["安装"], &["rpm", "yum", "install", "tar", "dpkg", "apt"]),
+    (&["备份"], &["mv", "cp", "dump", "tar", "rsync"]),
+    (
+        &["恢复", "还原"],
+        &["mv", "cp", "mysql", "source", "restore", "tar"],
+    ),
+    (&["权限"], &["chmod", "chown", "setfacl"]),
+    (
+        &["删除", "清空"],
+        &["rm", "drop", "mv", "delete", "truncate"],
+    ),
+];
+/// Clauses that describe or verify rather than instruct (`启动过程中`, `确保服务启动正常`).
+pub const CLAUSE_SKIP: &[&str] = &[
+    "即可",
+    "过程中",
+    "确保",
+    "检查",
+    "查看",
+    "观察",
+    "如果",
+    "若",
+    "注意",
+    "之前",
+    "之后",
+    "已经",
+    "不一样",
+];
+
+/// After a verb these make it a noun (`启动文件`, `启动脚本` are things, not actions).
+pub const NOUN_AFTER_VERB: &[&str] = &[
+    "文件", "脚本", "手册", "参数", "命令", "项", "方式", "过程", "时间",
+];
+
+/// Whether `verb` is used as a verb in `clause` (not as part of a noun like `启动文件`).
+pub fn has_verb(clause: &str, verb: &str) -> bool {
+    clause.match_indices(verb).any(|(i, v)| {
+        !starts_with_any(&clause[i + v.len()..], NOUN_AFTER_VERB)
+            || clause[i + v.len()..].is_empty()
+    })
+}
+
 /// An example, not necessarily the exact instance (`如：`).
 pub const EXAMPLE: &[&str] = &["如：", "如:", "例如", "比如"];
 

@@ -15,3 +15,4 @@ pub mod quote;
 pub mod report;
 pub mod scope;
 pub mod source;
+pub mod synthetic;

@@ -96,9 +96,13 @@ struct Walker<'a> {
     /// An upload sentence with no file name: the next block's archive is the payload.
     pending_upload: Option<(String, Vec<usize>, usize)>,
     section: Option<usize>,
+    /// Sections that declare a host (title is a host) or whose children do (group specs).
+    host_sections: Vec<bool>,
 }
 
 const HOME: &str = "/root";
+/// How `why` starts for hosts carried over from an earlier section (a guess, with a warning).
+const CARRIED: &str = "carried over";
 
 /// Reads a runbook source into a plan with diagnostics.
 pub fn compile(source: &Source) -> Compiled {
@@ -125,10 +129,10 @@ pub fn compile(source: &Source) -> Compiled {
         same_as: Vec::new(),
         pending_upload: None,
         section: None,
+        host_sections: host_sections(&outline, &inv),
     };
     w.walk();
     w.apply_same_as();
-    w.undo_renames();
     w.watch_restarts();
     let Walker {
         diags,
@@ -258,15 +262,7 @@ impl<'a> Walker<'a> {
     /// Key/value items and group-spec lists of host declarations belong to the inventory.
     fn is_declaration(&self, i: usize, text: &str) -> bool {
         let element = &self.doc.elements[i];
-        let in_host_section = self.section.is_some_and(|s| {
-            let sec = &self.outline.sections[s];
-            self.inv.find(sec.title.trim()).is_some()
-                || self
-                    .outline
-                    .sections
-                    .iter()
-                    .any(|c| c.parent == Some(s) && self.inv.find(c.title.trim()).is_some())
-        });
+        let in_host_section = self.section.is_some_and(|s| self.host_sections[s]);
         match &element.kind {
             ElementKind::ListItem { .. } => {
                 let kv = text.contains([':', '：']) && text.chars().count() < 80;
@@ -335,12 +331,46 @@ impl<'a> Walker<'a> {
         self.hosts_for_carry(i, text, true)
     }
 
+    /// A rollback block of `mv B A` that undoes a forward `mv A B`: the hosts of that rename.
+    fn undone_rename_hosts(&self, content: &str) -> Option<(Vec<usize>, String)> {
+        if self.phase() != Phase::Rollback {
+            return None;
+        }
+        let mut found: Option<(Vec<usize>, String)> = None;
+        for line in content.lines() {
+            let Line::Command(cmd) = classify::parse_line(line) else {
+                continue;
+            };
+            let Action::Rename { from, to } = classify::command(&cmd, &self.cwd).action else {
+                return None;
+            };
+            let forward = self.drafts.iter().find(|f| {
+                f.phase == Phase::Run && matches!(&f.action, Action::Rename { from: ff, to: ft } if *ff == to && *ft == from)
+            })?;
+            found = Some((
+                forward.hosts.clone(),
+                format!("undoes the rename at line {}, on its hosts", forward.line),
+            ));
+        }
+        found
+    }
+
     /// Sentences for people (manual steps) do not inherit hosts across sections: they go on no host.
     fn hosts_for_carry(
         &mut self,
         i: usize,
         text: &str,
         allow_carry: bool,
+    ) -> (Vec<usize>, String, bool) {
+        self.hosts_for_with(i, text, allow_carry, None)
+    }
+
+    fn hosts_for_with(
+        &mut self,
+        i: usize,
+        text: &str,
+        allow_carry: bool,
+        before_carry: Option<(Vec<usize>, String)>,
     ) -> (Vec<usize>, String, bool) {
         if let Some(a) = &self.annotation {
             if let Some(names) = a.hosts.clone() {
@@ -369,6 +399,9 @@ impl<'a> Walker<'a> {
                 return (t.hosts, format!("{} ({id})", t.how), true);
             }
             s = self.outline.sections[x].parent;
+        }
+        if let Some((hosts, why)) = before_carry {
+            return (hosts, why, true);
         }
         let line = self.doc.elements[i].line;
         let chapter = self.section.map(|s| self.outline.chapter(s));
@@ -449,8 +482,9 @@ impl<'a> Walker<'a> {
         }
         self.drafts.push(d);
         let idx = self.drafts.len() - 1;
-        if let Fate::Steps(v) = &mut self.fates[i] {
-            v.push(idx);
+        match &mut self.fates[i] {
+            Fate::Steps(v) => v.push(idx),
+            fate => *fate = Fate::Steps(vec![idx]),
         }
     }
 
@@ -836,7 +870,18 @@ impl<'a> Walker<'a> {
         let lead_text = self.lead_text(lead);
         let element_span = self.doc.elements[i].span.clone();
         let block_line = self.doc.elements[i].line;
-        let (hosts, why, sure) = self.hosts_for(lead.unwrap_or(i), &lead_text);
+        if lexicon::contains_any(&lead_text, lexicon::EXAMPLE)
+            && !lexicon::contains_any(&lead_text, lexicon::TROUBLESHOOTING)
+        {
+            self.warn(
+                "W032",
+                element_span.clone(),
+                "this block is given as an example (`如：`); rbc runs exactly what it shows, nothing more".into(),
+                "list every case in the runbook, or mark the block `<!-- rbc: kind=manual -->`",
+            );
+        }
+        let undone = self.undone_rename_hosts(content);
+        let (hosts, why, sure) = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone);
         let phase = self.phase();
         let lines: Vec<(usize, Line)> = content
             .lines()
@@ -966,8 +1011,74 @@ impl<'a> Walker<'a> {
             self.annotation = None;
             return;
         }
+        self.missing_clauses(i, lead, &lead_text, &lines, &hosts, &why);
         self.commands(i, &lines, hosts, why, sure, phase, &lead_text);
         self.annotation = None;
+    }
+
+    /// A lead-in clause whose verb no command of the block does: a warning and a manual step.
+    #[allow(clippy::too_many_arguments)]
+    fn missing_clauses(
+        &mut self,
+        i: usize,
+        lead: Option<usize>,
+        lead_text: &str,
+        lines: &[(usize, Line)],
+        hosts: &[usize],
+        why: &str,
+    ) {
+        let Some(lead) = lead else { return };
+        let commands: Vec<String> = lines
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Line::Command(c) | Line::Sql(c) => Some(c.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect();
+        for clause in lead_text.split(['，', ',', '；', ';', '：', ':', '。']) {
+            let clause = clause.trim();
+            if clause.contains("即可") {
+                break; // what follows `即可` is the result, not more work
+            }
+            if clause.is_empty()
+                || lexicon::contains_any(clause, lexicon::CLAUSE_SKIP)
+                || lexicon::contains_any(clause, lexicon::UPLOAD)
+            {
+                continue;
+            }
+            let missing = lexicon::VERB_FAMILIES.iter().any(|(verbs, cmds)| {
+                verbs.iter().any(|v| lexicon::has_verb(clause, v))
+                    && !commands.iter().any(|c| cmds.iter().any(|w| c.contains(w)))
+            });
+            if missing {
+                let span = self.doc.elements[lead].span.clone();
+                self.warn(
+                    "W027",
+                    span,
+                    format!("the sentence says `{clause}` but the block after it does not do that; rbc makes it a manual step"),
+                    "add the command to the block, or reword the sentence",
+                );
+                let line = self.doc.elements[lead].line;
+                let (hosts, why) = if why.starts_with(CARRIED) {
+                    (Vec::new(), "a person does it; no server named".to_string())
+                } else {
+                    (hosts.to_vec(), why.to_string())
+                };
+                let d = self.draft(
+                    lead,
+                    StepKind::Manual,
+                    hosts,
+                    line,
+                    clause,
+                    why,
+                    Action::Manual {
+                        instruction: clause.to_string(),
+                    },
+                );
+                self.push(lead, d);
+                let _ = i;
+            }
+        }
     }
 
     /// The file an edit is for: a pending `vim FILE`, or a path in the lead-in.
@@ -1632,61 +1743,62 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A rollback `mv B A` that undoes a forward `mv A B` runs where the forward one ran, unless
-    /// the runbook named hosts for it.
-    fn undo_renames(&mut self) {
-        for idx in 0..self.drafts.len() {
-            let d = &self.drafts[idx];
-            let Action::Rename { from, to } = &d.action else {
-                continue;
-            };
-            if d.phase != Phase::Rollback || !(d.why.contains("carried over") || d.hosts.is_empty())
-            {
-                continue;
-            }
-            let forward = self.drafts.iter().find(|f| f.phase == Phase::Run && matches!(&f.action, Action::Rename { from: ff, to: ft } if ff == to && ft == from));
-            if let Some(f) = forward {
-                let (hosts, line) = (f.hosts.clone(), f.line);
-                let d = &mut self.drafts[idx];
-                d.hosts = hosts;
-                d.why = format!("undoes the rename at line {line}, on its hosts");
-                if d.kind == StepKind::Manual && matches!(d.action, Action::Rename { .. }) {
-                    d.kind = StepKind::Converge;
-                }
-            }
-        }
-    }
-
     /// `service X restart` watches the files edited earlier on its hosts (same section, or named
     /// after the service): it restarts only when one of them changed.
     fn watch_restarts(&mut self) {
+        // host → edited path → sections it was edited in (one pass; restarts look up their hosts).
+        let mut edited: BTreeMap<(Phase, usize), BTreeMap<String, Vec<Option<usize>>>> =
+            BTreeMap::new();
         for idx in 0..self.drafts.len() {
-            let Action::ServiceRestart { name, .. } = &self.drafts[idx].action else {
+            let d = &self.drafts[idx];
+            if let Some(path) = edited_path(&d.action) {
+                for h in &d.hosts {
+                    edited
+                        .entry((d.phase, *h))
+                        .or_default()
+                        .entry(path.to_string())
+                        .or_default()
+                        .push(d.section);
+                }
+                continue;
+            }
+            let Action::ServiceRestart { name, .. } = &d.action else {
                 continue;
             };
             let name = name.clone();
-            let hosts = self.drafts[idx].hosts.clone();
-            let section = self.drafts[idx].section;
-            let phase = self.drafts[idx].phase;
             let mut watch: Vec<String> = Vec::new();
-            for d in &self.drafts[..idx] {
-                if d.phase != phase || !d.hosts.iter().any(|h| hosts.contains(h)) {
-                    continue;
-                }
-                if let Some(path) = edited_path(&d.action) {
-                    if (d.section == section || path.contains(&name))
-                        && !watch.contains(&path.to_string())
+            for h in &d.hosts {
+                for (path, sections) in edited.get(&(d.phase, *h)).into_iter().flatten() {
+                    if (sections.contains(&d.section) || path.contains(&name))
+                        && !watch.contains(path)
                     {
-                        watch.push(path.to_string());
+                        watch.push(path.clone());
                     }
                 }
             }
+            let d = &mut self.drafts[idx];
             if watch.is_empty() {
-                self.drafts[idx].kind = StepKind::Once;
+                d.kind = StepKind::Once;
             }
-            self.drafts[idx].action = Action::ServiceRestart { name, watch };
+            d.action = Action::ServiceRestart { name, watch };
         }
     }
+}
+
+fn host_sections(outline: &Outline, inv: &Inventory) -> Vec<bool> {
+    let mut out: Vec<bool> = outline
+        .sections
+        .iter()
+        .map(|s| inv.find(s.title.trim()).is_some())
+        .collect();
+    for (i, s) in outline.sections.iter().enumerate() {
+        if out[i] {
+            if let Some(p) = s.parent {
+                out[p] = true;
+            }
+        }
+    }
+    out
 }
 
 fn is_destructive_cmd(cmd: &str) -> bool {
@@ -1992,7 +2104,22 @@ fn finish(
         };
         let n = counters.entry(section.clone()).or_insert(0);
         *n += 1;
-        let (summary, guard) = describe(&d.action);
+        let (mut summary, mut guard) = describe(&d.action);
+        if d.kind == StepKind::Note {
+            let first: String = d
+                .text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(50)
+                .collect();
+            summary = format!("note: {first}");
+        }
+        if d.kind == StepKind::Manual && !matches!(d.action, Action::Manual { .. }) {
+            guard = "runs only after the operator confirms; journaled".into();
+        }
         let mut hosts: Vec<usize> = Vec::new();
         for h in d.hosts {
             if !hosts.contains(&h) {

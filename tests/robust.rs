@@ -1,0 +1,105 @@
+//! No input makes rbc panic: arbitrary bytes, runbook-shaped noise, and the shipped runbook cut
+//! and shuffled. (Speed is measured by `cargo bench --bench plan`, not here.)
+
+mod common;
+
+use proptest::prelude::*;
+use rbc::planner;
+use rbc::source::Source;
+
+const FRAGMENTS: &[&str] = &[
+    "1 部署\n",
+    "2.1 API\n",
+    "## 3. 回滚\n",
+    "# 标题\n",
+    "\n",
+    "```\n",
+    "```bash rbc: kind=check\n",
+    "# cd /home\n",
+    "# tar xvf a.tar\n",
+    "# vim /etc/profile\n",
+    "在文件末尾补充如下内容：\n",
+    "mysql> use db\n",
+    "mysql> select count(*) from t;\n",
+    "分别登录web-1 (10.0.0.1) 和web-2（10.0.0.2）\n",
+    "- IP: 10.0.0.3\n",
+    "| 主机 | IP |\n|---|---|\n| a-1 | 1.1.1.1 |\n",
+    "文件\t目标服务器\t目标目录\na.tar\tweb-1\t/opt\n",
+    "注：如果遇到问题，可以执行：\n",
+    "<!-- rbc: hosts=web-1 -->\n",
+    "<!-- rbc: bogus -->\n",
+    "# kill -9 <PID>\n",
+    "写入[a,b].\n",
+    "与web-1相同。\n",
+    "所有服务器\n",
+    "两台Web（10.0.0.5、10.0.0.6）\n",
+    "将x.rpm上传到/home下\n",
+    "# mv /a /b/\n",
+    "# ps -ef | grep java\n",
+    "[root@h ~]# ls\n",
+    "$ sudo service x restart\n",
+    "1.1.1.1.1 x\n",
+    "999.999.999.999\n",
+    "（",
+    "）",
+    "：",
+    "\u{feff}",
+    "\r\n",
+    "\t",
+    "- ",
+    "> 引用\n",
+    "* * *\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        if let Ok(source) = Source::from_bytes("fuzz.md", &bytes) {
+            let c = planner::compile(&source);
+            let _ = rbc::report::plan(&c.plan, &[]);
+            let _ = rbc::diagnostic::render(&source, &c.diagnostics, false);
+        }
+    }
+
+    #[test]
+    fn runbook_shaped_noise_never_panics(picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..120)) {
+        let text: String = picks.iter().map(|i| FRAGMENTS[*i]).collect();
+        let source = Source::from_text("noise.md", &text);
+        let c = planner::compile(&source);
+        let _ = rbc::report::plan(&c.plan, &[]);
+        let _ = rbc::diagnostic::render(&source, &c.diagnostics, false);
+        for (_, fate) in &c.fates {
+            prop_assert!(!matches!(fate, planner::Fate::Steps(v) if v.is_empty()));
+        }
+    }
+
+    #[test]
+    fn the_shipped_runbook_cut_anywhere_never_panics(cut in 0usize..30_000, drop in 0usize..1100, dup in 0usize..1100) {
+        let text = common::shipped_runbook();
+        let mut lines: Vec<&str> = text.lines().collect();
+        if drop < lines.len() { lines.remove(drop); }
+        if dup < lines.len() { let l = lines[dup]; lines.insert(dup, l); }
+        let joined = lines.join("\n");
+        let bytes = joined.as_bytes();
+        let cut = cut.min(bytes.len());
+        if let Ok(source) = Source::from_bytes("cut.md", &bytes[..cut]) {
+            let c = planner::compile(&source);
+            let _ = rbc::diagnostic::render(&source, &c.diagnostics, false);
+        }
+    }
+}
+
+#[test]
+fn a_ten_thousand_step_runbook_plans_every_step() {
+    let text = rbc::synthetic::runbook(10_000, 40);
+    let c = planner::compile(&Source::from_text("big.md", &text));
+    assert!(c.plan.steps.len() >= 10_000);
+    assert!(c
+        .plan
+        .steps
+        .iter()
+        .filter(|s| s.kind != rbc::plan::StepKind::Note)
+        .all(|s| !s.hosts.is_empty()));
+}
