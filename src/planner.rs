@@ -1747,8 +1747,7 @@ impl<'a> Walker<'a> {
     /// after the service): it restarts only when one of them changed.
     fn watch_restarts(&mut self) {
         // host → edited path → sections it was edited in (one pass; restarts look up their hosts).
-        let mut edited: BTreeMap<(Phase, usize), BTreeMap<String, Vec<Option<usize>>>> =
-            BTreeMap::new();
+        let mut edited: BTreeMap<(Phase, usize), EditedPaths> = BTreeMap::new();
         for idx in 0..self.drafts.len() {
             let d = &self.drafts[idx];
             if let Some(path) = edited_path(&d.action) {
@@ -1784,6 +1783,9 @@ impl<'a> Walker<'a> {
         }
     }
 }
+
+/// Edited file path → the sections it was edited in.
+type EditedPaths = BTreeMap<String, Vec<Option<usize>>>;
 
 fn host_sections(outline: &Outline, inv: &Inventory) -> Vec<bool> {
     let mut out: Vec<bool> = outline
