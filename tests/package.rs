@@ -269,3 +269,12 @@ fn sums_check_with_sha256sum() {
         .args(["-c", "--quiet", "SHA256SUMS"])
         .current_dir(fx.dir.path()));
 }
+
+#[test]
+fn a_missing_output_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("hosts/h.tar.gz");
+    let err = write_tar_gz(&bundle, vec![bytes("h/run.sh", 0o755, b"true\n")]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -23,6 +23,8 @@ const FINAL_EMPTY_STORED: [u8; 5] = [1, 0, 0, 0xff, 0xff];
 pub(super) struct GzipWriter<W: Write> {
     out: HashedOutput<W>,
     crc: Crc,
+    /// Uncompressed bytes so far, for the trailer's ISIZE.
+    len: u64,
     /// The open compressed run, if any; `None` means the stream is byte-aligned between blocks.
     run: Option<Compress>,
 }
@@ -33,6 +35,7 @@ impl<W: Write> GzipWriter<W> {
         Ok(GzipWriter {
             out,
             crc: Crc::new(),
+            len: 0,
             run: None,
         })
     }
@@ -40,6 +43,7 @@ impl<W: Write> GzipWriter<W> {
     /// Compresses `data` at the default level, continuing the open compressed run.
     pub(super) fn deflate(&mut self, mut data: &[u8]) -> io::Result<()> {
         self.crc.update(data);
+        self.len += data.len() as u64;
         let run = self
             .run
             .get_or_insert_with(|| Compress::new(Compression::default(), false));
@@ -67,6 +71,7 @@ impl<W: Write> GzipWriter<W> {
             block[3..5].copy_from_slice(&(!n16).to_le_bytes());
             source.read_exact(&mut block[5..])?;
             self.crc.update(&block[5..]);
+            self.len += n as u64;
             self.out.commit(5 + n);
             len -= n as u64;
         }
@@ -83,7 +88,7 @@ impl<W: Write> GzipWriter<W> {
         }
         self.out.write_all(&self.crc.sum().to_le_bytes())?;
         // ISIZE is the uncompressed length modulo 2^32 (RFC 1952).
-        self.out.write_all(&self.crc.amount().to_le_bytes())?;
+        self.out.write_all(&(self.len as u32).to_le_bytes())?;
         self.out.finish()
     }
 
