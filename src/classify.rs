@@ -69,6 +69,13 @@ pub fn parse_line(raw: &str) -> Line {
     Line::Plain(line.to_string())
 }
 
+/// The host a `[root@web-1 ~]#` prompt shows.
+pub fn prompt_host(raw: &str) -> Option<String> {
+    static HOST: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*\[[^\]\s@]+@([^\]\s]+)[^\]]*\]\s*[#$]").unwrap());
+    HOST.captures(raw).map(|c| c[1].to_string())
+}
+
 fn strip_sudo(cmd: &str) -> &str {
     let mut c = cmd;
     while let Some(rest) = c.strip_prefix("sudo ") {

@@ -2,7 +2,9 @@
 //! Pipeline: source → document → outline → inventory → scope/classify → plan → render → package.
 
 pub mod annotation;
+pub mod checklist;
 pub mod classify;
+pub mod compile;
 pub mod diagnostic;
 pub mod document;
 pub mod inventory;
@@ -12,6 +14,7 @@ pub mod package;
 pub mod plan;
 pub mod planner;
 pub mod quote;
+pub mod render;
 pub mod report;
 pub mod scope;
 pub mod source;

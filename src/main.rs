@@ -22,6 +22,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Compile the runbook into dist/: a bundle per host, the jump host's distribute.sh, the checklist.
+    Compile {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        /// Output folder (replaced only when the new one is complete).
+        #[arg(short, long, default_value = "dist")]
+        out: PathBuf,
+        /// Folder holding the payloads (`rbc artifacts` lists them); they go into the bundles.
+        #[arg(long)]
+        artifacts: Option<PathBuf>,
+        /// Only these hosts' bundles (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Do not lint the generated scripts with shellcheck.
+        #[arg(long)]
+        no_shellcheck: bool,
+    },
     /// Diagnostics only: exit 0 when clean, 1 on warnings with --deny-warnings, 2 on errors.
     Check {
         #[arg(default_value = "runbook.md")]
@@ -101,6 +118,59 @@ fn unknown_hosts(c: &Compiled, hosts: &[String]) -> Option<String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Compile {
+            runbook,
+            out,
+            artifacts,
+            hosts,
+            no_shellcheck,
+        } => {
+            let (source, c) = match load(&runbook) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            if report(&source, &c.diagnostics, true) {
+                eprintln!("error: {} has errors; nothing written", source.path);
+                return ExitCode::from(2);
+            }
+            let hosts: Vec<String> = hosts
+                .iter()
+                .map(|h| {
+                    c.inventory
+                        .find(h)
+                        .map(|i| c.inventory.hosts[i].name.clone())
+                        .unwrap_or_else(|| h.clone())
+                })
+                .collect();
+            if let Some(h) = unknown_hosts(&c, &hosts) {
+                eprintln!(
+                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
+                    source.path
+                );
+                return ExitCode::from(2);
+            }
+            let opts = rbc::compile::Options {
+                out: out.clone(),
+                artifacts,
+                hosts,
+                shellcheck: !no_shellcheck,
+            };
+            match rbc::compile::compile(&c.plan, &opts) {
+                Ok(r) => {
+                    eprintln!("{}", r.shellcheck);
+                    for n in &r.notes {
+                        eprintln!("note: {n}");
+                    }
+                    println!("wrote {}: {} bundles ({} hosts + distribute.sh for {}), plan.json, checklist.md, checklist.html, SHA256SUMS",
+                        out.display(), r.bundles.len(), r.bundles.len() - 1, r.bundles.last().map(|b| b.0.as_str()).unwrap_or(""));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Check {
             runbook,
             deny_warnings,

@@ -98,6 +98,8 @@ struct Walker<'a> {
     section: Option<usize>,
     /// Sections that declare a host (title is a host) or whose children do (group specs).
     host_sections: Vec<bool>,
+    /// Sections already warned about carried-over hosts (W030).
+    carry_warned: std::collections::BTreeSet<Option<usize>>,
 }
 
 const HOME: &str = "/root";
@@ -130,6 +132,7 @@ pub fn compile(source: &Source) -> Compiled {
         pending_upload: None,
         section: None,
         host_sections: host_sections(&outline, &inv),
+        carry_warned: Default::default(),
     };
     w.walk();
     w.apply_same_as();
@@ -362,7 +365,7 @@ impl<'a> Walker<'a> {
         text: &str,
         allow_carry: bool,
     ) -> (Vec<usize>, String, bool) {
-        self.hosts_for_with(i, text, allow_carry, None)
+        self.hosts_for_with(i, text, allow_carry, None, &[])
     }
 
     fn hosts_for_with(
@@ -371,6 +374,7 @@ impl<'a> Walker<'a> {
         text: &str,
         allow_carry: bool,
         before_carry: Option<(Vec<usize>, String)>,
+        prompt: &[usize],
     ) -> (Vec<usize>, String, bool) {
         if let Some(a) = &self.annotation {
             if let Some(names) = a.hosts.clone() {
@@ -405,12 +409,35 @@ impl<'a> Walker<'a> {
         }
         let line = self.doc.elements[i].line;
         let chapter = self.section.map(|s| self.outline.chapter(s));
+        let prompt_names = host_names(self.inv, prompt);
         if let Some(e) = self.explicit.clone().filter(|_| allow_carry) {
+            let confirmed = !prompt.is_empty() && prompt.iter().all(|p| e.hosts.contains(p));
+            if e.section.map(|s| self.outline.chapter(s)) == chapter
+                && chapter.is_some()
+                && confirmed
+            {
+                return (
+                    e.hosts.clone(),
+                    format!(
+                        "{} (line {}), as the prompt ({prompt_names}) shows",
+                        e.why, e.line
+                    ),
+                    true,
+                );
+            }
             if e.section.map(|s| self.outline.chapter(s)) == chapter && chapter.is_some() {
+                // One warning per section is enough: the rest of the section carries the same hosts.
+                if !self.carry_warned.insert(self.section) {
+                    return (
+                        e.hosts.clone(),
+                        format!("{CARRIED} from {} (line {}); unconfirmed", e.why, e.line),
+                        true,
+                    );
+                }
                 self.diags.push(
                     Diagnostic::warning(
                         "W030",
-                        format!("no host named here; rbc carries over the hosts of line {} ({})", e.line, host_names(self.inv, &e.hosts)),
+                        format!("no host named in this section; rbc carries over the hosts of line {} ({})", e.line, host_names(self.inv, &e.hosts)),
                     )
                     .at(self.source, self.doc.elements[i].span.clone())
                     .help("name the hosts in a sentence (`登录web-1`) or add `<!-- rbc: hosts=... -->` before the block"),
@@ -423,6 +450,54 @@ impl<'a> Walker<'a> {
             }
         }
         let _ = line;
+        // The prompt names a host (`[root@web-1 ~]#`): the group it belongs to.
+        if !prompt.is_empty() {
+            let mut hosts: Vec<usize> = Vec::new();
+            for p in prompt {
+                let keys = &self.inv.hosts[*p].group_keys;
+                let group: Vec<usize> = keys
+                    .iter()
+                    .map(|k| self.inv.group(k))
+                    .find(|g| g.len() > 1)
+                    .unwrap_or_else(|| vec![*p]);
+                for h in group {
+                    if !hosts.contains(&h) {
+                        hosts.push(h);
+                    }
+                }
+            }
+            self.warn(
+                "W033",
+                self.doc.elements[i].span.clone(),
+                format!("no host named here; the prompt shows {prompt_names}, so rbc runs this on {}", host_names(self.inv, &hosts)),
+                "name the hosts in a sentence (`分别登录web-1和web-2`) or add `<!-- rbc: hosts=... -->`",
+            );
+            return (
+                hosts,
+                format!("the prompt shows {prompt_names}; its group"),
+                true,
+            );
+        }
+        // A runbook whose servers are all one group: they are the only candidates.
+        let servers: Vec<usize> = self.inv.servers().map(|(i, _)| i).collect();
+        let one_group = !servers.is_empty()
+            && servers.iter().all(|h| {
+                self.inv.hosts[*h].group_keys.first()
+                    == self.inv.hosts[servers[0]].group_keys.first()
+            });
+        if one_group && allow_carry {
+            self.warn(
+                "W033",
+                self.doc.elements[i].span.clone(),
+                format!("no host named here; the runbook's servers are all one group, so rbc runs this on {}", host_names(self.inv, &servers)),
+                "name the hosts in a sentence (`分别登录web-1和web-2`) or add `<!-- rbc: hosts=... -->`",
+            );
+            return (
+                servers,
+                "every server (the runbook has one group)".into(),
+                true,
+            );
+        }
         (Vec::new(), "no host named".into(), false)
     }
 
@@ -881,7 +956,18 @@ impl<'a> Walker<'a> {
             );
         }
         let undone = self.undone_rename_hosts(content);
-        let (hosts, why, sure) = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone);
+        let prompt: Vec<usize> = content
+            .lines()
+            .filter_map(classify::prompt_host)
+            .filter_map(|h| self.inv.find(&h))
+            .fold(Vec::new(), |mut v, h| {
+                if !v.contains(&h) {
+                    v.push(h);
+                }
+                v
+            });
+        let (hosts, why, sure) =
+            self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
         let phase = self.phase();
         let lines: Vec<(usize, Line)> = content
             .lines()

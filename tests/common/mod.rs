@@ -60,6 +60,8 @@ impl Rbc {
     }
 }
 
+pub mod sandbox;
+
 pub fn shipped_runbook() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbook.md")).unwrap()
 }

@@ -1,0 +1,298 @@
+//! `rbc compile`: renders every bundle, lints the scripts, packages the tarballs and writes
+//! `dist/` atomically (a temporary folder beside it, renamed into place only when complete).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::checklist;
+use crate::package::{self, Entry, EntrySource};
+use crate::plan::{HostKind, Phase, Plan};
+use crate::render::{BundleFile, Content, PayloadInfo, Payloads, Renderer};
+
+pub struct Options {
+    pub out: PathBuf,
+    /// Where the operators gathered the payloads (`--artifacts DIR`).
+    pub artifacts: Option<PathBuf>,
+    /// Only these hosts' bundles (empty: all).
+    pub hosts: Vec<String>,
+    /// Lint every generated script with shellcheck when it is installed.
+    pub shellcheck: bool,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    /// (host, sha256 of its .tar.gz)
+    pub bundles: Vec<(String, String)>,
+    /// What happened to the shellcheck pass, for the user.
+    pub shellcheck: String,
+    /// Things the user should know (not errors).
+    pub notes: Vec<String>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Name of the distribution bundle: the jump host's, or `jump-host` when the runbook names none.
+pub fn jump_name(plan: &Plan) -> String {
+    plan.hosts
+        .iter()
+        .find(|h| h.kind == HostKind::Jump)
+        .map(|h| h.name.clone())
+        .unwrap_or_else(|| "jump-host".into())
+}
+
+/// Finds and sums the payloads the plan needs in `dir`; every missing one is named in the error.
+pub fn gather_payloads(plan: &Plan, dir: &Path) -> Result<Payloads, String> {
+    let mut names: Vec<&str> = plan.artifacts.iter().map(|a| a.file.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !dir.join(n).is_file())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} payload(s) not found in {}: {}\n  = help: `rbc artifacts` lists the files to gather; put them in that folder",
+            missing.len(),
+            dir.display(),
+            missing.join(", ")
+        ));
+    }
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    let sums = package::hash_files(&paths).map_err(|e| format!("cannot read payloads: {e}"))?;
+    let mut out = Payloads::new();
+    for ((name, path), sha) in names.iter().zip(paths).zip(sums) {
+        let size = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        out.insert(
+            name.to_string(),
+            PayloadInfo {
+                path,
+                sha256: sha,
+                size,
+            },
+        );
+    }
+    Ok(out)
+}
+
+pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
+    let payloads = match &opts.artifacts {
+        Some(dir) => Some(gather_payloads(plan, dir)?),
+        None => None,
+    };
+    let parent = match opts.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".rbc-dist-")
+        .tempdir_in(&parent)
+        .map_err(|e| format!("cannot write in {}: {e}", parent.display()))?;
+    let stage = tmp.path().join("stage");
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(dist.join("hosts")).map_err(|e| e.to_string())?;
+
+    let renderer = Renderer::new();
+    let mut rendered: Vec<(String, Vec<BundleFile>)> = Vec::new();
+    for host in plan.hosts.iter().filter(|h| h.kind == HostKind::Server) {
+        if !opts.hosts.is_empty() && !opts.hosts.contains(&host.name) {
+            continue;
+        }
+        let has_steps = [Phase::Run, Phase::Rollback]
+            .iter()
+            .any(|p| !Renderer::bundle_steps(plan, &host.name, *p).is_empty());
+        if !has_steps {
+            continue;
+        }
+        rendered.push((
+            host.name.clone(),
+            renderer.host_bundle(plan, host, payloads.as_ref())?,
+        ));
+    }
+
+    let shellcheck = lint(&stage, &rendered, opts.shellcheck)?;
+
+    let mut bundles = Vec::new();
+    for (host, files) in rendered {
+        let sha = package_bundle(&dist, &host, files)?;
+        bundles.push((host, sha));
+    }
+    let jump = jump_name(plan);
+    let targets: Vec<(String, String, String)> = bundles
+        .iter()
+        .map(|(h, sha)| {
+            (
+                h.clone(),
+                plan.host(h).and_then(|x| x.ip.clone()).unwrap_or_default(),
+                sha.clone(),
+            )
+        })
+        .collect();
+    let jump_files = renderer.jump_bundle(plan, &jump, &targets)?;
+    let jump_sha = package_bundle(&dist, &jump, jump_files)?;
+
+    let mut sums: BTreeMap<String, String> = BTreeMap::new();
+    for (h, sha) in bundles
+        .iter()
+        .chain(std::iter::once(&(jump.clone(), jump_sha.clone())))
+    {
+        sums.insert(format!("hosts/{h}.tar.gz"), sha.clone());
+    }
+    let plan_json = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
+    let mut bundle_sums: Vec<(String, String)> = bundles.clone();
+    bundle_sums.push((jump.clone(), jump_sha.clone()));
+    let texts = [
+        ("plan.json", plan_json),
+        ("checklist.md", checklist::markdown(plan, &bundle_sums)?),
+        ("checklist.html", checklist::html(plan, &bundle_sums)?),
+    ];
+    for (name, text) in &texts {
+        std::fs::write(dist.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))?;
+        sums.insert(name.to_string(), sha256_hex(text.as_bytes()));
+    }
+    let lines: Vec<(String, String)> = sums.into_iter().map(|(name, sha)| (sha, name)).collect();
+    std::fs::write(dist.join("SHA256SUMS"), package::sha256sums(&lines))
+        .map_err(|e| e.to_string())?;
+
+    // Into place: the old dist/ goes only once the new one is complete.
+    let old = tmp.path().join("old");
+    if opts.out.exists() {
+        std::fs::rename(&opts.out, &old)
+            .map_err(|e| format!("cannot replace {}: {e}", opts.out.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&dist, &opts.out) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, &opts.out);
+        }
+        return Err(format!("cannot write {}: {e}", opts.out.display()));
+    }
+    bundles.push((jump, jump_sha));
+    let mut notes = Vec::new();
+    if payloads.is_none() && !plan.artifacts.is_empty() {
+        notes.push(format!(
+            "no --artifacts: the {} payload(s) are not in the bundles; each bundle checks on its host that they were copied where the runbook puts them",
+            plan.artifacts.len()
+        ));
+    }
+    Ok(Report {
+        bundles,
+        shellcheck,
+        notes,
+    })
+}
+
+/// Writes one bundle `<host>/…` with its SHA256SUMS and returns the tarball's sha256.
+fn package_bundle(dist: &Path, host: &str, files: Vec<BundleFile>) -> Result<String, String> {
+    let mut entries = Vec::new();
+    let mut sums = Vec::new();
+    for f in files {
+        match f.content {
+            Content::Text(text) => {
+                sums.push((sha256_hex(text.as_bytes()), f.path.clone()));
+                entries.push(Entry {
+                    path: format!("{host}/{}", f.path),
+                    mode: f.mode,
+                    source: EntrySource::Bytes(text.into_bytes()),
+                });
+            }
+            Content::Payload { path, sha256 } => {
+                sums.push((sha256, f.path.clone()));
+                entries.push(Entry {
+                    path: format!("{host}/{}", f.path),
+                    mode: f.mode,
+                    source: EntrySource::File(path),
+                });
+            }
+        }
+    }
+    let text = package::sha256sums(&sums);
+    entries.push(Entry {
+        path: format!("{host}/SHA256SUMS"),
+        mode: 0o644,
+        source: EntrySource::Bytes(text.into_bytes()),
+    });
+    let out = dist.join("hosts").join(format!("{host}.tar.gz"));
+    package::write_tar_gz(&out, entries).map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+/// `bash -n` and shellcheck on every distinct generated script.
+fn lint(
+    stage: &Path,
+    rendered: &[(String, Vec<BundleFile>)],
+    use_shellcheck: bool,
+) -> Result<String, String> {
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (_, files) in rendered {
+        for f in files {
+            if let Content::Text(text) = &f.content {
+                if f.path.ends_with(".sh") {
+                    let key = sha256_hex(text.as_bytes());
+                    if seen.contains_key(&key) {
+                        continue;
+                    }
+                    let path = stage.join(format!("{}-{}", &key[..12], f.path.replace('/', "_")));
+                    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
+                    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+                    seen.insert(key, path);
+                }
+            }
+        }
+    }
+    let files: Vec<&PathBuf> = seen.values().collect();
+    for chunk in files.chunks(200) {
+        for f in chunk {
+            let out = Command::new("bash")
+                .arg("-n")
+                .arg(f)
+                .output()
+                .map_err(|e| format!("cannot run bash -n: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "a generated script does not parse (bash -n): {}\n{}",
+                    f.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    if !use_shellcheck {
+        return Ok("shellcheck: skipped (--no-shellcheck)".into());
+    }
+    let Some(shellcheck) = which("shellcheck") else {
+        return Ok("shellcheck: not installed, skipped (apt-get install shellcheck)".into());
+    };
+    for chunk in files.chunks(100) {
+        let out = Command::new(&shellcheck)
+            .args(["-s", "bash", "-f", "gcc", "-e", "SC1091"])
+            .args(chunk)
+            .output()
+            .map_err(|e| format!("cannot run shellcheck: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "shellcheck finds problems in generated scripts:\n{}\n  = help: this is a bug in rbc's templates; --no-shellcheck skips the lint",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+    }
+    Ok(format!(
+        "shellcheck: {} distinct scripts, no findings",
+        files.len()
+    ))
+}
+
+fn which(prog: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(prog))
+            .find(|p| p.is_file())
+    })
+}

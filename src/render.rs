@@ -1,0 +1,505 @@
+//! Rendering: the plan into the files of each host's bundle. Bash text comes only from the
+//! templates in `templates/` (embedded) and `quote::quote`; nothing here assembles shell by hand.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use minijinja::{context, Environment, Value};
+
+use crate::plan::{Action, Phase, Plan, PlanHost, Step, StepKind};
+use crate::quote;
+
+/// One file of a bundle, relative to the bundle's top folder.
+pub struct BundleFile {
+    pub path: String,
+    pub mode: u32,
+    pub content: Content,
+}
+
+pub enum Content {
+    Text(String),
+    /// A payload streamed from disk when the bundle is written, with its sum (hashed once).
+    Payload {
+        path: PathBuf,
+        sha256: String,
+    },
+}
+
+/// A payload the operators gathered (`--artifacts DIR`), summed once.
+#[derive(Clone)]
+pub struct PayloadInfo {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Payload file name → where it is and its sum.
+pub type Payloads = BTreeMap<String, PayloadInfo>;
+
+/// The static runtime shipped in every bundle (see docs/bundle.md).
+pub const RUNTIME: &[(&str, &str, u32)] = &[
+    ("run.sh", include_str!("../templates/runtime/run.sh"), 0o755),
+    (
+        "rollback.sh",
+        include_str!("../templates/runtime/rollback.sh"),
+        0o755,
+    ),
+    (
+        "lib/rbc.sh",
+        include_str!("../templates/runtime/lib/rbc.sh"),
+        0o644,
+    ),
+    (
+        "lib/steps.sh",
+        include_str!("../templates/lib/steps.sh"),
+        0o644,
+    ),
+];
+
+const STEP_TEMPLATES: &[(&str, &str)] = &[
+    ("_header", include_str!("../templates/steps/_header.sh.j2")),
+    ("run", include_str!("../templates/steps/run.sh.j2")),
+    ("probe", include_str!("../templates/steps/probe.sh.j2")),
+    (
+        "rpm_install",
+        include_str!("../templates/steps/rpm_install.sh.j2"),
+    ),
+    (
+        "package_install",
+        include_str!("../templates/steps/package_install.sh.j2"),
+    ),
+    (
+        "append_block",
+        include_str!("../templates/steps/append_block.sh.j2"),
+    ),
+    (
+        "prepend_block",
+        include_str!("../templates/steps/prepend_block.sh.j2"),
+    ),
+    (
+        "ensure_lines",
+        include_str!("../templates/steps/ensure_lines.sh.j2"),
+    ),
+    (
+        "firewall_rules",
+        include_str!("../templates/steps/firewall_rules.sh.j2"),
+    ),
+    (
+        "replace_line",
+        include_str!("../templates/steps/replace_line.sh.j2"),
+    ),
+    (
+        "write_file",
+        include_str!("../templates/steps/write_file.sh.j2"),
+    ),
+    ("extract", include_str!("../templates/steps/extract.sh.j2")),
+    ("rename", include_str!("../templates/steps/rename.sh.j2")),
+    ("mkdir", include_str!("../templates/steps/mkdir.sh.j2")),
+    ("chmod", include_str!("../templates/steps/chmod.sh.j2")),
+    (
+        "stop_processes",
+        include_str!("../templates/steps/stop_processes.sh.j2"),
+    ),
+    (
+        "start_detached",
+        include_str!("../templates/steps/start_detached.sh.j2"),
+    ),
+    ("service", include_str!("../templates/steps/service.sh.j2")),
+    (
+        "service_restart",
+        include_str!("../templates/steps/service_restart.sh.j2"),
+    ),
+    (
+        "tail_log",
+        include_str!("../templates/steps/tail_log.sh.j2"),
+    ),
+    ("sql", include_str!("../templates/steps/sql.sh.j2")),
+    ("dump", include_str!("../templates/steps/dump.sh.j2")),
+    ("payload", include_str!("../templates/steps/payload.sh.j2")),
+    ("manual", include_str!("../templates/steps/manual.sh.j2")),
+    ("bundle", include_str!("../templates/bundle.sh.j2")),
+    ("readme", include_str!("../templates/README.txt.j2")),
+    ("distribute", include_str!("../templates/distribute.sh.j2")),
+];
+
+/// Words in file contents that make them secrets: installed mode 0600, with a warning.
+pub const SECRET_WORDS: &[&str] = &[
+    "pass",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "private key",
+    "cookie",
+];
+
+pub fn is_secret(path: &str, content: &str) -> bool {
+    let lower = content.to_ascii_lowercase();
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w))
+        || name.ends_with(".key")
+        || name.ends_with(".pem")
+        || name.contains("cookie")
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+fn comment(s: String) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Renderer {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_keep_trailing_newline(true);
+        env.add_filter("q", |s: String| quote::quote(&s));
+        env.add_filter("comment", comment);
+        for (name, source) in STEP_TEMPLATES {
+            // The templates are part of the binary: a broken one is a bug caught by every test.
+            env.add_template(name, source)
+                .expect("embedded template parses");
+        }
+        Renderer { env }
+    }
+
+    fn render(&self, name: &str, ctx: Value) -> Result<String, String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| format!("template {name}: {e}"))
+    }
+
+    /// Steps of a host in one phase that a bundle runs (notes stay in the checklist).
+    pub fn bundle_steps<'a>(plan: &'a Plan, host: &'a str, phase: Phase) -> Vec<&'a Step> {
+        plan.steps_for(host, phase)
+            .filter(|s| s.kind != StepKind::Note)
+            .collect()
+    }
+
+    /// Every file of one server's bundle except SHA256SUMS.
+    pub fn host_bundle(
+        &self,
+        plan: &Plan,
+        host: &PlanHost,
+        payloads: Option<&Payloads>,
+    ) -> Result<Vec<BundleFile>, String> {
+        let mut files = Vec::new();
+        for (path, text, mode) in RUNTIME {
+            files.push(BundleFile {
+                path: path.to_string(),
+                mode: *mode,
+                content: Content::Text(text.to_string()),
+            });
+        }
+        let mut carried: BTreeMap<String, PayloadInfo> = BTreeMap::new();
+        let mut tables = Vec::new();
+        for (phase, dir) in [(Phase::Run, "steps"), (Phase::Rollback, "rollback")] {
+            let steps = Self::bundle_steps(plan, &host.name, phase);
+            for (n, step) in steps.iter().enumerate() {
+                let stem = format!("{dir}/{:04}", n + 1);
+                let (script, extra) =
+                    self.step_script(plan, host, step, &stem, payloads, &mut carried)?;
+                files.push(BundleFile {
+                    path: format!("{stem}.sh"),
+                    mode: 0o644,
+                    content: Content::Text(script),
+                });
+                files.extend(extra);
+            }
+            tables.push(steps);
+        }
+        for (name, info) in carried {
+            files.push(BundleFile {
+                path: format!("payloads/{name}"),
+                mode: 0o644,
+                content: Content::Payload {
+                    path: info.path,
+                    sha256: info.sha256,
+                },
+            });
+        }
+        let table = |steps: &[&Step], host: &str| -> Value {
+            let gate: Vec<String> = steps
+                .iter()
+                .map(|s| {
+                    s.gates
+                        .iter()
+                        .find(|g| g.host == host)
+                        .map(|g| g.summary.clone())
+                        .unwrap_or_default()
+                })
+                .collect();
+            context! {
+                count => steps.len(),
+                id => quote::quote_array(&steps.iter().map(|s| s.id.clone()).collect::<Vec<_>>()),
+                kind => quote::quote_array(&steps.iter().map(|s| kind_word(effective_kind(s)).to_string()).collect::<Vec<_>>()),
+                section => quote::quote_array(&steps.iter().map(|s| s.section.clone()).collect::<Vec<_>>()),
+                title => quote::quote_array(&steps.iter().map(|s| s.section_title.clone()).collect::<Vec<_>>()),
+                summary => quote::quote_array(&steps.iter().map(|s| comment(s.summary.clone())).collect::<Vec<_>>()),
+                gate => quote::quote_array(&gate),
+            }
+        };
+        let names: Vec<String> = std::iter::once(host.name.clone())
+            .chain(host.aliases.iter().cloned())
+            .collect();
+        let bundle = self.render(
+            "bundle",
+            context! {
+                runbook => plan.runbook.clone(),
+                host => quote::quote(&host.name),
+                names => quote::quote(&names.join(" ")),
+                ips => quote::quote(host.ip.as_deref().unwrap_or("")),
+                run => table(&tables[0], &host.name),
+                rb => table(&tables[1], &host.name),
+            },
+        )?;
+        files.push(BundleFile {
+            path: "bundle.sh".into(),
+            mode: 0o644,
+            content: Content::Text(bundle),
+        });
+        let readme = self.render(
+            "readme",
+            context! { host => host.name.clone(), ip => host.ip.clone().unwrap_or_default(), runbook => plan.runbook.clone(),
+                       run_steps => tables[0].len(), rollback_steps => tables[1].len() },
+        )?;
+        files.push(BundleFile {
+            path: "README.txt".into(),
+            mode: 0o644,
+            content: Content::Text(readme),
+        });
+        Ok(files)
+    }
+
+    fn step_script(
+        &self,
+        plan: &Plan,
+        host: &PlanHost,
+        step: &Step,
+        stem: &str,
+        payloads: Option<&Payloads>,
+        carried: &mut BTreeMap<String, PayloadInfo>,
+    ) -> Result<(String, Vec<BundleFile>), String> {
+        let header = self.render(
+            "_header",
+            context! { s => step, runbook => plan.runbook.clone() },
+        )?;
+        let mut extra = Vec::new();
+        let data_file = |ext: &str| format!("files/{}.{ext}", stem.replace('/', "-"));
+        let cwd = step.cwd.clone().unwrap_or_else(|| "/root".into());
+        let mut ctx = BTreeMap::<&str, Value>::new();
+        ctx.insert("s", Value::from_serialize(step));
+        ctx.insert("a", Value::from_serialize(&step.action));
+        ctx.insert("cwd", Value::from(cwd.clone()));
+        ctx.insert("kind", Value::from(kind_word(effective_kind(step))));
+        let mut put = |ext: &str, content: String, mode: u32| -> String {
+            let f = data_file(ext);
+            extra.push(BundleFile {
+                path: f.clone(),
+                mode,
+                content: Content::Text(content),
+            });
+            f
+        };
+        // A step the runbook asks a person to do, or that rbc turned manual: show it, with its source.
+        let template = if step.kind == StepKind::Manual {
+            let instruction = match &step.action {
+                Action::Manual { instruction }
+                    if !step.source.is_empty() && !step.source.contains(instruction.as_str()) =>
+                {
+                    format!(
+                        "{instruction}\n\n--- runbook, line {} ---\n{}\n",
+                        step.line, step.source
+                    )
+                }
+                Action::Manual { instruction } if step.source.is_empty() => {
+                    format!("{instruction}\n")
+                }
+                _ => format!(
+                    "{}\n\n--- runbook, line {} ---\n{}\n",
+                    step.summary, step.line, step.source
+                ),
+            };
+            let f = put("txt", instruction, 0o644);
+            ctx.insert("file", Value::from(f));
+            "manual"
+        } else {
+            match &step.action {
+                Action::AppendBlock { content, .. } | Action::PrependBlock { content, .. } => {
+                    let f = put("block", content.clone(), 0o644);
+                    ctx.insert("file", Value::from(f));
+                }
+                Action::EnsureLines { lines, .. } => {
+                    let f = put("lines", lines.join("\n") + "\n", 0o644);
+                    ctx.insert("file", Value::from(f));
+                }
+                Action::FirewallRules { rules, .. } => {
+                    let f = put("rules", rules.join("\n") + "\n", 0o644);
+                    ctx.insert("file", Value::from(f));
+                }
+                Action::WriteFile { path, content } => {
+                    let secret = is_secret(path, content);
+                    let f = put(
+                        "content",
+                        content.clone(),
+                        if secret { 0o600 } else { 0o644 },
+                    );
+                    ctx.insert("file", Value::from(f));
+                    ctx.insert("mode", Value::from(if secret { "0600" } else { "" }));
+                }
+                Action::Sql {
+                    statements,
+                    database,
+                    ..
+                } => {
+                    let body: String = statements
+                        .iter()
+                        .map(|s| format!("{};\n", s.trim_end_matches(';')))
+                        .collect();
+                    let f = put("sql", body, 0o644);
+                    ctx.insert("file", Value::from(f));
+                    ctx.insert("db", Value::from(database.clone().unwrap_or_default()));
+                }
+                Action::ServiceRestart { name, .. } => {
+                    ctx.insert("tag", Value::from(format!("restart-{name}")));
+                }
+                Action::StartDetached {
+                    command,
+                    dir,
+                    pattern,
+                } => {
+                    let in_dir = dir.as_deref() == Some(pattern.as_str());
+                    ctx.insert("in_dir", Value::from(in_dir));
+                    ctx.insert("login_command", Value::from(format!("set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; {command}")));
+                }
+                Action::Payload { file, dir } => {
+                    let target = format!("{}/{file}", dir.trim_end_matches('/'));
+                    let (sha, size) = match payloads.and_then(|p| p.get(file)) {
+                        Some(info) => {
+                            carried.insert(file.clone(), info.clone());
+                            (info.sha256.clone(), info.size.to_string())
+                        }
+                        None => ("-".to_string(), "-".to_string()),
+                    };
+                    ctx.insert("target", Value::from(target));
+                    ctx.insert("sha", Value::from(sha));
+                    ctx.insert("size", Value::from(size));
+                }
+                _ => {}
+            }
+            match (effective_kind(step), &step.action) {
+                // A command asked to be a check only looks; a look asked to run once runs.
+                (StepKind::Check, Action::Run { .. }) => "probe",
+                (StepKind::Once, Action::Probe { .. }) => "run",
+                (_, action) => op_name(action),
+            }
+        };
+        let _ = host;
+        let body = self.render(template, Value::from_serialize(&ctx))?;
+        let script = format!(
+            "{header}# shellcheck source=/dev/null\n. \"$RBC_BUNDLE_DIR\"/lib/steps.sh\n{body}"
+        );
+        Ok((script, extra))
+    }
+
+    /// The jump host's bundle: distribute.sh copies every host's bundle to it and checks the copy.
+    pub fn jump_bundle(
+        &self,
+        plan: &Plan,
+        jump: &str,
+        bundles: &[(String, String, String)],
+    ) -> Result<Vec<BundleFile>, String> {
+        let names: Vec<String> = bundles.iter().map(|b| b.0.clone()).collect();
+        let ips: Vec<String> = bundles.iter().map(|b| b.1.clone()).collect();
+        let sums: Vec<String> = bundles.iter().map(|b| b.2.clone()).collect();
+        let script = self.render(
+            "distribute",
+            context! {
+                runbook => plan.runbook.clone(),
+                jump => quote::quote(jump),
+                names => quote::quote_array(&names),
+                ips => quote::quote_array(&ips),
+                sums => quote::quote_array(&sums),
+            },
+        )?;
+        let readme = self.render("readme", context! { host => jump.to_string(), jump => true, runbook => plan.runbook.clone(), hosts => names })?;
+        Ok(vec![
+            BundleFile {
+                path: "distribute.sh".into(),
+                mode: 0o755,
+                content: Content::Text(script),
+            },
+            BundleFile {
+                path: "README.txt".into(),
+                mode: 0o644,
+                content: Content::Text(readme),
+            },
+        ])
+    }
+}
+
+/// The kind the runtime runs a step as: converge needs a check, so actions without one run once.
+pub fn effective_kind(step: &Step) -> StepKind {
+    match (step.kind, &step.action) {
+        (
+            StepKind::Converge,
+            Action::Run { .. }
+            | Action::Dump { .. }
+            | Action::Probe { .. }
+            | Action::TailLog { .. },
+        ) => StepKind::Once,
+        (StepKind::Converge, Action::ServiceRestart { watch, .. }) if watch.is_empty() => {
+            StepKind::Once
+        }
+        (StepKind::Converge, Action::Sql { .. }) => StepKind::Once,
+        (StepKind::Check, Action::Dump { .. }) => StepKind::Once,
+        (kind, _) => kind,
+    }
+}
+
+fn kind_word(k: StepKind) -> &'static str {
+    match k {
+        StepKind::Converge => "converge",
+        StepKind::Once => "once",
+        StepKind::Check => "check",
+        StepKind::Manual => "manual",
+        StepKind::Note => "note",
+    }
+}
+
+/// The template of an action: its serde tag.
+fn op_name(action: &Action) -> &'static str {
+    match action {
+        Action::Run { .. } => "run",
+        Action::Probe { .. } => "probe",
+        Action::RpmInstall { .. } => "rpm_install",
+        Action::PackageInstall { .. } => "package_install",
+        Action::AppendBlock { .. } => "append_block",
+        Action::PrependBlock { .. } => "prepend_block",
+        Action::EnsureLines { .. } => "ensure_lines",
+        Action::FirewallRules { .. } => "firewall_rules",
+        Action::ReplaceLine { .. } => "replace_line",
+        Action::WriteFile { .. } => "write_file",
+        Action::Extract { .. } => "extract",
+        Action::Rename { .. } => "rename",
+        Action::Mkdir { .. } => "mkdir",
+        Action::Chmod { .. } => "chmod",
+        Action::StopProcesses { .. } => "stop_processes",
+        Action::StartDetached { .. } => "start_detached",
+        Action::Service { .. } => "service",
+        Action::ServiceRestart { .. } => "service_restart",
+        Action::TailLog { .. } => "tail_log",
+        Action::Sql { .. } => "sql",
+        Action::Dump { .. } => "dump",
+        Action::Payload { .. } => "payload",
+        Action::Manual { .. } | Action::Note => "manual",
+    }
+}

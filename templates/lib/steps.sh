@@ -1,0 +1,135 @@
+# shellcheck shell=bash disable=SC2016
+# (SC2016: the single-quoted scripts below are run by `bash -c`; they expand there, on purpose.)
+# rbc step helpers: what generated step scripts call besides the runtime's primitives (lib/rbc.sh).
+# Sourced by every step script; bash 4.1 / coreutils 8.4.
+
+# Run one runbook command as an operator's login shell would: /etc/profile loaded, from DIR.
+rbc_sh() { # DIR COMMAND
+	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; cd "$1" || exit 1; eval "$2"' rbc-step "$1" "$2"
+}
+
+# The package in an rpm file is installed. Its name is remembered, so the check still works
+# when the rpm file has been removed after the install.
+rbc_rpm_installed() { # RPM_FILE
+	local memo name
+	memo="${RBC_STATE_DIR:-/tmp}/rpm-names/$(printf '%s' "$1" | tr '/' '_')"
+	if [ -r "$1" ]; then
+		name=$(rpm -qp --qf '%{NAME}' "$1" 2>/dev/null) || name=
+		if [ -n "$name" ]; then
+			mkdir -p "${memo%/*}" && printf '%s\n' "$name" >"$memo"
+		fi
+	fi
+	[ -n "${name:-}" ] || name=$(cat "$memo" 2>/dev/null) || return 1
+	[ -n "$name" ] && rpm -q "$name" >/dev/null 2>&1
+}
+
+# A process other than rbc's own works in DIR (its current directory is DIR).
+rbc_running_in() { # DIR
+	local dir=$1 p cwd
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		[ "${p#/proc/}" = "$BASHPID" ] && continue
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+		[ "$cwd" = "$dir" ] || continue
+		# a zombie or rbc's own helper shells do not count
+		grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && continue
+		grep -q 'rbc-step' "$p/cmdline" 2>/dev/null && continue
+		return 0
+	done
+	return 1
+}
+
+# `nohup COMMAND &` from DIR: start it detached, output to DIR/nohup.out, and see it stay up.
+rbc_start_in() { # DIR COMMAND
+	local dir=$1 cmd=$2 wait=${RBC_START_WAIT:-5} i=0
+	cd "$dir" || return 1
+	nohup setsid bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; eval "$1"' rbc-start "$cmd" >>nohup.out 2>&1 </dev/null &
+	while [ "$i" -lt "$wait" ]; do
+		sleep 1
+		i=$((i + 1))
+		rbc_running_in "$dir" || break
+	done
+	rbc_running_in "$dir" || {
+		rbc_say "nothing runs in $dir after starting it; the end of $dir/nohup.out:"
+		tail -n 20 nohup.out 2>/dev/null
+		return 1
+	}
+}
+
+# Before restarting a service whose configuration rbc changed: check the file where a checker
+# exists (iptables-restore --test, nginx -t). Other services: nothing to check.
+rbc_validate() { # SERVICE FILE
+	case $1 in
+	iptables)
+		if command -v iptables-restore >/dev/null 2>&1; then
+			iptables-restore --test <"$2" || {
+				rbc_say "$2 does not load (iptables-restore --test); the firewall is not restarted"
+				return 1
+			}
+		fi
+		;;
+	nginx)
+		if command -v nginx >/dev/null 2>&1; then
+			nginx -t -c "$2" || return 1
+		fi
+		;;
+	esac
+	return 0
+}
+
+# The runbook's SQL client line with statements from FILE. With RBC_MYSQL_CNF (an option file
+# holding the password) a bare -p is dropped and the file is read instead of prompting.
+rbc_sql() { # CLIENT DB FILE [EXTRA-OPTION...]
+	local client=$1 db=$2 file=$3 prog rest
+	shift 3
+	read -r prog rest <<<"$client"
+	if [ -n "${RBC_MYSQL_CNF:-}" ] && [ -r "$RBC_MYSQL_CNF" ]; then
+		rest=" $rest "
+		rest=${rest// -p / }
+		rest="--defaults-extra-file=$(printf '%q' "$RBC_MYSQL_CNF") $rest"
+	fi
+	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; eval "$1"' rbc-step \
+		"$prog $rest $* ${db:+$(printf '%q' "$db")} <$(printf '%q' "$file")"
+}
+
+# Counting queries: every count printed must be 0.
+rbc_sql_zero() { # CLIENT DB FILE
+	local out line bad=0
+	out=$(rbc_sql "$1" "$2" "$3" -N -B) || return 1
+	printf '%s\n' "$out"
+	while read -r line; do
+		[ -z "$line" ] && continue
+		[ "$line" = 0 ] || bad=1
+	done <<<"$out"
+	if [ "$bad" = 1 ]; then
+		rbc_say "a count is not 0: the platform is not idle; wait and run again"
+		return 1
+	fi
+}
+
+# A payload is at TARGET with the size (and sha256) the bundle expects. "-" means not known.
+rbc_payload_ok() { # TARGET SHA SIZE
+	local target=$1 sha=$2 size=$3 stamp memo
+	[ -f "$target" ] || return 1
+	[ "$size" = - ] || [ "$(stat -c %s "$target")" = "$size" ] || return 1
+	[ "$sha" = - ] && return 0
+	memo="${RBC_STATE_DIR:-/tmp}/payloads/$(printf '%s' "$target" | tr '/' '_')"
+	stamp="$(stat -c '%s %Y %i' "$target") $sha"
+	[ "$(cat "$memo" 2>/dev/null)" = "$stamp" ] && return 0
+	[ "$(sha256sum <"$target" | cut -d' ' -f1)" = "$sha" ] || return 1
+	mkdir -p "${memo%/*}" && printf '%s\n' "$stamp" >"$memo"
+}
+
+# Put the bundle's copy of a payload at TARGET; without one, say what the operator must do.
+rbc_payload_put() { # FILE TARGET
+	local src="$RBC_BUNDLE_DIR/payloads/$1" target=$2
+	if [ ! -f "$src" ]; then
+		rbc_say "missing payload: $target"
+		rbc_say "copy $1 to ${target%/*}/ on this host (from the jump host), then run again"
+		return 1
+	fi
+	rbc_backup "$target"
+	mkdir -p "${target%/*}"
+	cp "$src" "$target.rbc-tmp"
+	mv -f "$target.rbc-tmp" "$target"
+}
