@@ -76,16 +76,37 @@ pub fn prompt_host(raw: &str) -> Option<String> {
     HOST.captures(raw).map(|c| c[1].to_string())
 }
 
+/// `sudo cmd` runs as root, as the bundle does: `sudo` goes. `sudo -u user cmd` keeps its user.
 fn strip_sudo(cmd: &str) -> &str {
     let mut c = cmd;
     while let Some(rest) = c.strip_prefix("sudo ") {
-        c = rest.trim_start();
-        // `sudo -u user cmd` keeps its meaning only with the user; `-E`/`-H` are harmless.
-        while let Some(r) = c.strip_prefix("-E ").or_else(|| c.strip_prefix("-H ")) {
-            c = r.trim_start();
+        let mut r = rest.trim_start();
+        while let Some(x) = r.strip_prefix("-E ").or_else(|| r.strip_prefix("-H ")) {
+            r = x.trim_start();
         }
+        if r.starts_with('-') {
+            return c; // `sudo -u grafana …`, `sudo -i`: kept whole
+        }
+        c = r;
     }
     c
+}
+
+/// `sudo -i`, `sudo su -`, `su -`, `su root`: opens a root shell; the bundle already runs as root.
+pub fn is_root_shell(cmd: &str) -> bool {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    matches!(
+        words.as_slice(),
+        ["sudo", "-i"]
+            | ["sudo", "-s"]
+            | ["sudo", "su"]
+            | ["sudo", "su", "-"]
+            | ["su"]
+            | ["su", "-"]
+            | ["su", "root"]
+            | ["su", "-", "root"]
+            | ["sudo", "su", "-", "root"]
+    )
 }
 
 /// A `//` comment after a command (`drop database x; //删掉…`): returns the command and the comment.
@@ -204,8 +225,10 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
 
     if cmd.contains(" | ") || cmd.contains('|') && !cmd.contains("||") {
         let head = cmd.split('|').next().unwrap_or("").trim();
-        let head_prog = head.split_whitespace().next().map(basename).unwrap_or("");
-        if is_read_only(head_prog, &[]) || head_prog == "ps" {
+        let head_words: Vec<&str> = head.split_whitespace().collect();
+        let head_prog = head_words.first().copied().map(basename).unwrap_or("");
+        let head_args = head_words.get(1..).unwrap_or(&[]);
+        if is_read_only(head_prog, head_args) || head_prog == "ps" {
             return probe();
         }
         return run();
@@ -358,8 +381,39 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
             None => probe(),
         },
         "nohup" => {
-            let inner: Vec<&str> = args.iter().copied().filter(|a| *a != "&").collect();
-            let inner_cmd = inner.join(" ");
+            // Drop `&` and redirections (`> /dev/null`, `2>&1`, `>>log`): what is left is the program.
+            let mut inner: Vec<&str> = Vec::new();
+            let mut skip_next = false;
+            for a in args.iter().copied() {
+                if skip_next {
+                    skip_next = false;
+                    continue;
+                }
+                if a == "&" || a.contains(">&") {
+                    continue;
+                }
+                if matches!(a, ">" | ">>" | "2>" | "2>>" | "<" | "1>" | "&>") {
+                    skip_next = true;
+                    continue;
+                }
+                if a.starts_with('>')
+                    || a.starts_with("2>")
+                    || a.starts_with("1>")
+                    || a.starts_with('<')
+                    || a.starts_with("&>")
+                {
+                    continue;
+                }
+                inner.push(a);
+            }
+            let inner_cmd = cmd
+                .trim_start()
+                .strip_prefix("nohup")
+                .unwrap_or(cmd)
+                .trim()
+                .trim_end_matches('&')
+                .trim()
+                .to_string();
             let script = inner
                 .iter()
                 .rev()

@@ -33,6 +33,8 @@ pub struct Element {
     pub kind: ElementKind,
     pub span: Range<usize>,
     pub line: usize,
+    /// Inline code spans of a paragraph or list item (`` `export A=1` ``), in order.
+    pub codes: Vec<String>,
 }
 
 impl Element {
@@ -68,6 +70,7 @@ pub fn read(source: &Source) -> Document {
     let mut elements = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut list_depth = 0usize;
+    let mut codes: Vec<String> = Vec::new();
 
     for (event, range) in parser {
         match event {
@@ -77,20 +80,49 @@ pub fn read(source: &Source) -> Document {
                 }
                 // A paragraph inside a list item contributes to the item's text.
                 Tag::Paragraph if !matches!(stack.last(), Some(Open::Item(..))) => {
+                    codes.clear();
                     stack.push(Open::Paragraph(range.start, String::new()))
                 }
                 Tag::List(_) => {
                     // A nested list ends the parent item's own text.
                     if let Some(Open::Item(..)) = stack.last() {
                         if let Some(Open::Item(start, text, depth)) = stack.pop() {
-                            push_item(&mut elements, source, start, range.start, text, depth);
+                            push_item(
+                                &mut elements,
+                                source,
+                                start,
+                                range.start,
+                                text,
+                                depth,
+                                std::mem::take(&mut codes),
+                            );
                             stack.push(Open::Item(usize::MAX, String::new(), depth));
                         }
                     }
                     list_depth += 1;
                 }
-                Tag::Item => stack.push(Open::Item(range.start, String::new(), list_depth)),
+                Tag::Item => {
+                    codes.clear();
+                    stack.push(Open::Item(range.start, String::new(), list_depth))
+                }
                 Tag::CodeBlock(kind) => {
+                    // A block inside a list item comes after the item's own text.
+                    if let Some(Open::Item(..)) = stack.last() {
+                        if let Some(Open::Item(start, text, depth)) = stack.pop() {
+                            if start != usize::MAX {
+                                push_item(
+                                    &mut elements,
+                                    source,
+                                    start,
+                                    range.start,
+                                    text,
+                                    depth,
+                                    std::mem::take(&mut codes),
+                                );
+                            }
+                            stack.push(Open::Item(usize::MAX, String::new(), depth));
+                        }
+                    }
                     let (info, first_line) = match kind {
                         CodeBlockKind::Fenced(info) => {
                             (info.to_string(), source.line_of(range.start) + 1)
@@ -124,13 +156,21 @@ pub fn read(source: &Source) -> Document {
                             },
                             span: start..range.end,
                             line: source.line_of(start),
+                            codes: Vec::new(),
                         });
                     }
                 }
                 TagEnd::Paragraph => {
                     if let Some(Open::Paragraph(..)) = stack.last() {
                         if let Some(Open::Paragraph(start, text)) = stack.pop() {
-                            push_paragraph(&mut elements, source, start, range.end, text);
+                            push_paragraph(
+                                &mut elements,
+                                source,
+                                start,
+                                range.end,
+                                text,
+                                std::mem::take(&mut codes),
+                            );
                         }
                     } else if let Some(Open::Item(_, text, _)) = stack.last_mut() {
                         text.push('\n');
@@ -139,7 +179,15 @@ pub fn read(source: &Source) -> Document {
                 TagEnd::Item => {
                     if let Some(Open::Item(start, text, depth)) = stack.pop() {
                         if start != usize::MAX {
-                            push_item(&mut elements, source, start, range.end, text, depth);
+                            push_item(
+                                &mut elements,
+                                source,
+                                start,
+                                range.end,
+                                text,
+                                depth,
+                                std::mem::take(&mut codes),
+                            );
                         }
                     }
                 }
@@ -154,6 +202,7 @@ pub fn read(source: &Source) -> Document {
                             },
                             span: start..range.end,
                             line: source.line_of(start),
+                            codes: Vec::new(),
                         });
                     }
                 }
@@ -163,12 +212,17 @@ pub fn read(source: &Source) -> Document {
                             kind: ElementKind::Table { rows },
                             span: start..range.end,
                             line: source.line_of(start),
+                            codes: Vec::new(),
                         });
                     }
                 }
                 _ => {}
             },
-            Event::Text(text) | Event::Code(text) => push_text(&mut stack, &text),
+            Event::Text(text) => push_text(&mut stack, &text),
+            Event::Code(text) => {
+                codes.push(text.to_string());
+                push_text(&mut stack, &text)
+            }
             Event::SoftBreak | Event::HardBreak => push_text(&mut stack, "\n"),
             Event::Html(html) | Event::InlineHtml(html) => {
                 let inside_text = matches!(
@@ -184,6 +238,7 @@ pub fn read(source: &Source) -> Document {
                         },
                         span: range.clone(),
                         line: source.line_of(range.start),
+                        codes: Vec::new(),
                     });
                 }
             }
@@ -215,6 +270,7 @@ fn push_item(
     end: usize,
     text: String,
     depth: usize,
+    codes: Vec<String>,
 ) {
     elements.push(Element {
         kind: ElementKind::ListItem {
@@ -223,6 +279,7 @@ fn push_item(
         },
         span: start..end,
         line: source.line_of(start),
+        codes,
     });
 }
 
@@ -233,6 +290,7 @@ fn push_paragraph(
     start: usize,
     end: usize,
     text: String,
+    codes: Vec<String>,
 ) {
     let raw = &source.text[start..end.min(source.text.len())];
     let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -253,6 +311,7 @@ fn push_paragraph(
         kind,
         span: start..end,
         line: source.line_of(start),
+        codes,
     });
 }
 

@@ -82,7 +82,7 @@ pub const SAME_AS_JOIN: &[&str] = &["与", "和", "跟", "同"];
 /// `同理`: the same procedure again, on the same hosts.
 pub const SAME_AGAIN: &[&str] = &["同理"];
 
-/// Troubleshooting advice: the block after it must not run.
+/// Troubleshooting advice: the block after it must not run. Also any `如果/若…失败/报错/异常`.
 pub const TROUBLESHOOTING: &[&str] = &[
     "如果遇到",
     "如遇到",
@@ -262,13 +262,25 @@ pub const REBOOT: &[&str] = &[
 pub const TABLE_HOST: &[&str] = &[
     "主机",
     "主机名",
+    "主机名称",
     "服务器",
+    "服务器名",
+    "服务器名称",
     "hostname",
     "host",
     "名称",
     "目标服务器",
+    "节点",
 ];
-pub const TABLE_IP: &[&str] = &["ip", "地址", "ip地址"];
+pub const TABLE_IP: &[&str] = &[
+    "ip",
+    "地址",
+    "ip地址",
+    "管理ip",
+    "业务ip",
+    "内网ip",
+    "ip address",
+];
 pub const TABLE_ROLE: &[&str] = &["角色", "用途", "role", "组", "分组", "服务"];
 pub const TABLE_FILE: &[&str] = &["程序文件", "文件", "文件名", "安装包", "file"];
 pub const TABLE_DIR: &[&str] = &["目标目录", "目录", "路径", "dir", "directory"];
@@ -315,6 +327,19 @@ pub const READ_ONLY: &[&str] = &[
     "rpm -q",
     "rpm -qa",
     "echo",
+    "tail",
+    "uname",
+    "lsblk",
+    "getenforce",
+    "sestatus",
+    "nslookup",
+    "ping",
+    "telnet",
+    "env",
+    "printenv",
+    "whereis",
+    "dmesg",
+    "journalctl",
 ];
 /// Sub-commands of tools that only read.
 pub const READ_ONLY_SUB: &[(&str, &[&str])] = &[
@@ -331,6 +356,9 @@ pub const READ_ONLY_SUB: &[(&str, &[&str])] = &[
     ("service", &["status"]),
     ("systemctl", &["status", "is-active"]),
     ("nginx", &["-t", "-v", "-V"]),
+    ("iptables", &["-L", "-nL", "-nvL", "-S", "-vnL", "--list"]),
+    ("crontab", &["-l"]),
+    ("chkconfig", &["--list"]),
 ];
 
 /// Daemons started by a command line, and how to see that they run (`pgrep -f` pattern).
@@ -340,6 +368,13 @@ pub const DAEMONS: &[(&str, &str)] = &[
     ("mongod", "mongod"),
     ("redis-server", "redis-server"),
 ];
+
+/// `如果启动失败，可以…`: a condition on a failure introduces troubleshooting advice.
+pub fn is_troubleshooting(text: &str) -> bool {
+    contains_any(text, TROUBLESHOOTING)
+        || (contains_any(text, &["如果", "若", "如遇", "万一"])
+            && contains_any(text, &["失败", "报错", "异常", "出错", "不成功", "无法"]))
+}
 
 pub fn contains_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))

@@ -286,7 +286,7 @@ impl<'a> Walker<'a> {
             }
             match &self.doc.elements[j].kind {
                 ElementKind::Html { text } if annotation::find(text).is_some() => j += 1,
-                ElementKind::Code { .. } => return true,
+                ElementKind::Code { .. } | ElementKind::Table { .. } => return true,
                 _ => return false,
             }
         }
@@ -588,6 +588,7 @@ impl<'a> Walker<'a> {
         let line = element.line;
         let span = element.span.clone();
         // Scope: `X与Y相同` copies Y's steps; other host mentions set the scope that follows.
+        let mut repeats = false;
         if let Some((copies, model)) = scope::same_as(text, self.inv) {
             self.same_as.push(SameAs {
                 section: self.section,
@@ -596,6 +597,43 @@ impl<'a> Walker<'a> {
                 upto: self.drafts.len(),
                 line,
             });
+            repeats = true;
+        } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !self.troubleshooting {
+            // `mq-3上的操作同理`: the named hosts repeat what the section did so far on the last hosts.
+            let group = self.current_group();
+            if let Some(t) = scope::targets(text, self.inv, &group) {
+                let model: Vec<usize> = self
+                    .drafts
+                    .iter()
+                    .rev()
+                    .find(|d| {
+                        d.kind != StepKind::Note && d.section == self.section && !d.hosts.is_empty()
+                    })
+                    .map(|d| d.hosts.clone())
+                    .unwrap_or_default();
+                let copies: Vec<usize> = t
+                    .hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| !model.contains(h))
+                    .collect();
+                if !model.is_empty() && !copies.is_empty() {
+                    self.warn(
+                        "W035",
+                        element.span.clone(),
+                        format!("`同理`: rbc repeats this section's steps on {} for {}", host_names(self.inv, &model), host_names(self.inv, &copies)),
+                        "check the plan (`rbc plan --host ...`); write the steps out if they differ",
+                    );
+                    self.same_as.push(SameAs {
+                        section: self.section,
+                        copies,
+                        model,
+                        upto: self.drafts.len(),
+                        line,
+                    });
+                    repeats = true;
+                }
+            }
         } else if !self.troubleshooting {
             let group = self.current_group();
             if let Some(t) = scope::targets(text, self.inv, &group) {
@@ -607,9 +645,9 @@ impl<'a> Walker<'a> {
                 });
             }
         }
-        if lexicon::contains_any(text, lexicon::TROUBLESHOOTING)
-            && lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
-            || lexicon::starts_with_any(text, &["如果遇到", "如遇", "若遇到"])
+        if lexicon::is_troubleshooting(text)
+            && (lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+                || lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]))
         {
             self.troubleshooting = true;
         }
@@ -651,6 +689,24 @@ impl<'a> Walker<'a> {
             }
         }
         if uploaded {
+            self.annotation = None;
+            return;
+        }
+        if repeats {
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                text,
+                "repeats earlier steps on more hosts (see their `why`)".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.annotation = None;
+            return;
+        }
+        if self.inline_code_edit(i, text) {
             self.annotation = None;
             return;
         }
@@ -725,6 +781,44 @@ impl<'a> Walker<'a> {
         self.push(i, d);
         let _ = span;
         self.annotation = None;
+    }
+
+    /// `在/etc/profile末尾追加一行 `export A=1``: an edit whose content is the sentence's inline code.
+    fn inline_code_edit(&mut self, i: usize, text: &str) -> bool {
+        self.try_inline_code_edit(i, text).is_some()
+    }
+
+    fn try_inline_code_edit(&mut self, i: usize, text: &str) -> Option<()> {
+        let codes = self.doc.elements[i].codes.clone();
+        if codes.is_empty() {
+            return None;
+        }
+        let verb = edit_verb(text).filter(|v| v != "replace")?;
+        let path = classify::paths_in(text)
+            .into_iter()
+            .find(|p| !codes.iter().any(|c| c.contains(p.as_str())))?;
+        let content: Vec<&str> = codes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| *c != path)
+            .collect();
+        if content.is_empty() {
+            return None;
+        }
+        let (hosts, why, sure) = self.hosts_for(i, text);
+        let line = self.doc.elements[i].line;
+        self.edit(
+            i,
+            &verb,
+            &path,
+            &content.join("\n"),
+            line,
+            hosts,
+            why,
+            sure,
+            text,
+        );
+        Some(())
     }
 
     /// `获取证书…放到/etc/x，然后编辑配置文件：` — the clause before `然后` is its own manual step.
@@ -974,10 +1068,36 @@ impl<'a> Walker<'a> {
             .enumerate()
             .map(|(n, l)| (first_line + n, classify::parse_line(l)))
             .collect();
-        let has_commands = lines
-            .iter()
-            .any(|(_, l)| matches!(l, Line::Command(_) | Line::Sql(_)));
         let annotation = self.annotation.clone();
+        // Under an announced edit (`在/etc/x末尾追加：`), `# text` lines are the file's comments
+        // unless one of them is a real command.
+        let announced_edit = !lexicon::contains_any(&lead_text, lexicon::SHOWS_EXISTING)
+            && (annotation.as_ref().is_some_and(|a| a.edit.is_some())
+                || edit_verb(&lead_text).is_some())
+            && self.edit_target(&lead_text).is_some();
+        let has_commands = lines.iter().any(|(_, l)| match l {
+            Line::Sql(_) => true,
+            Line::Command(c) => !announced_edit || classify::looks_like_command(c),
+            _ => false,
+        });
+        let lines: Vec<(usize, Line)> = if has_commands {
+            lines
+        } else {
+            content
+                .lines()
+                .enumerate()
+                .map(|(n, l)| {
+                    (
+                        first_line + n,
+                        if l.trim().is_empty() {
+                            Line::Blank
+                        } else {
+                            Line::Plain(l.to_string())
+                        },
+                    )
+                })
+                .collect()
+        };
 
         let alternative = lexicon::starts_with_any(&lead_text, lexicon::NOTE_PREFIX)
             && lexicon::contains_any(&lead_text, lexicon::ALTERNATIVE);
@@ -995,7 +1115,7 @@ impl<'a> Walker<'a> {
             self.annotation = None;
             return;
         }
-        if self.troubleshooting || lexicon::contains_any(&lead_text, lexicon::TROUBLESHOOTING) {
+        if self.troubleshooting || lexicon::is_troubleshooting(&lead_text) {
             self.troubleshooting = true;
             let d = self.draft(
                 i,
@@ -1310,6 +1430,7 @@ impl<'a> Walker<'a> {
             .and_then(|a| a.db.clone())
             .or_else(|| self.sql_session.as_ref().and_then(|s| s.1.clone()));
         let mut body = Vec::new();
+        let mut ended = false;
         for s in statements {
             let lower = s.to_ascii_lowercase();
             if let Some(db) = lower.strip_prefix("use ") {
@@ -1322,15 +1443,20 @@ impl<'a> Walker<'a> {
                 continue;
             }
             if lower == "exit" || lower == "quit" {
-                self.sql_session = None;
+                ended = true;
                 continue;
             }
             body.push(s);
         }
+        // The session goes on in later blocks, with the database `use` chose, until `exit`.
+        let session_client = client
+            .clone()
+            .or_else(|| self.sql_session.as_ref().map(|s| s.0.clone()));
+        self.sql_session = match (ended, session_client) {
+            (false, Some(c)) => Some((c, database.clone())),
+            _ => None,
+        };
         if body.is_empty() {
-            if let Some(c) = &client {
-                self.sql_session = Some((c.clone(), database));
-            }
             let d = self.draft(
                 i,
                 StepKind::Note,
@@ -1487,6 +1613,20 @@ impl<'a> Walker<'a> {
                     let cmd = self.strip_comment(raw, line);
                     let words: Vec<&str> = cmd.split_whitespace().collect();
                     let prog = words.first().copied().unwrap_or("");
+                    if classify::is_root_shell(&cmd) {
+                        let d = self.draft(
+                            i,
+                            StepKind::Note,
+                            Vec::new(),
+                            line,
+                            &cmd,
+                            "opens a root shell; the bundle already runs as root".into(),
+                            Action::Note,
+                        );
+                        self.push(i, d);
+                        k += 1;
+                        continue;
+                    }
                     // `cd DIR`: later commands of the section run there.
                     if prog == "cd" && words.len() <= 2 {
                         self.cwd = words
@@ -1811,12 +1951,24 @@ impl<'a> Walker<'a> {
         {
             let names = host_names(self.inv, &copies);
             let model_names = host_names(self.inv, &model);
+            let within = |ds: Option<usize>, s: Option<usize>| match (ds, s) {
+                (Some(ds), Some(s)) => self.outline.lineage(ds).contains(&s),
+                (_, None) => true,
+                _ => false,
+            };
+            // The model's steps in the sentence's section, else in the nearest enclosing one with them.
+            let mut section = section;
+            while !self.drafts[..upto]
+                .iter()
+                .any(|d| d.hosts.iter().any(|h| model.contains(h)) && within(d.section, section))
+            {
+                match section {
+                    Some(s) => section = self.outline.sections[s].parent,
+                    None => break,
+                }
+            }
             for d in self.drafts[..upto].iter_mut() {
-                let in_section = match (d.section, section) {
-                    (Some(ds), Some(s)) => self.outline.lineage(ds).contains(&s),
-                    (None, None) => true,
-                    _ => false,
-                };
+                let in_section = within(d.section, section);
                 if in_section && d.hosts.iter().any(|h| model.contains(h)) {
                     for c in &copies {
                         if !d.hosts.contains(c) {

@@ -191,11 +191,12 @@ pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> 
     {
         return None;
     }
-    let copies: Vec<usize> = ms[..ms.len() - 1]
-        .iter()
-        .flat_map(|m| m.hosts.clone())
-        .filter(|h| !last.hosts.contains(h))
-        .collect();
+    let mut copies: Vec<usize> = Vec::new();
+    for h in ms[..ms.len() - 1].iter().flat_map(|m| m.hosts.clone()) {
+        if !last.hosts.contains(&h) && !copies.contains(&h) {
+            copies.push(h);
+        }
+    }
     if copies.is_empty() {
         return None;
     }

@@ -1,6 +1,5 @@
 //! House-style tests: small runbooks in styles other than the shipped one (tests/styles/*.md),
-//! each with what a careful operator would expect of the plan. Expectations that rbc does not
-//! meet yet are `#[ignore = "..."]`d with what rbc does instead; run them with `--ignored`.
+//! each with what a careful operator would expect of the plan.
 
 use rbc::diagnostic::Severity;
 use rbc::plan::{Action, HostKind, Phase, Step, StepKind};
@@ -200,7 +199,6 @@ fn read_only_commands_are_checks() {
 }
 
 #[test]
-#[ignore = "rbc makes `tail -n 100 FILE`, `uname -r` and `iptables -L -n | grep` journaled `once` steps (Run): lexicon::READ_ONLY lacks tail/uname, READ_ONLY_SUB lacks `iptables -L`"]
 fn more_read_only_commands_are_checks() {
     let c = plan("rollback_middle");
     assert_eq!(
@@ -277,7 +275,6 @@ fn table_roles_web_steps_run_on_both_web_hosts_only() {
 }
 
 #[test]
-#[ignore = "rbc ignores the host in `[root@db-1 ~]#` for a block with no lead-in: the dump becomes a host-less manual step (W031); planner::block/hosts_for never consult the prompt"]
 fn table_roles_prompt_host_names_the_target() {
     let c = plan("table_roles");
     let dump_step = one(&c, "table_roles", "mysqldump -uroot -p shop");
@@ -388,7 +385,6 @@ fn atx_sudo_grafana_on_its_host_only() {
 }
 
 #[test]
-#[ignore = "rbc turns `$ sudo -u grafana /usr/sbin/grafana-cli plugins ls` into the command `-u grafana /usr/sbin/grafana-cli plugins ls` (classify::strip_sudo drops `sudo` but keeps `-u USER`)"]
 fn atx_sudo_dash_u_keeps_the_user() {
     let c = plan("atx_sudo");
     let s = one(&c, "atx_sudo", "sudo -u grafana");
@@ -402,7 +398,6 @@ fn atx_sudo_dash_u_keeps_the_user() {
 }
 
 #[test]
-#[ignore = "rbc turns `$ sudo -i` into the journaled command `-i` on mon-1 and mon-2 (classify::strip_sudo strips `sudo ` and leaves the flag; an interactive root shell is not a step — the bundle already runs as root)"]
 fn atx_sudo_sudo_i_is_not_a_step() {
     let c = plan("atx_sudo");
     for s in at(&c, "atx_sudo", "$ sudo -i") {
@@ -556,7 +551,6 @@ fn upload_all_every_server_and_per_group_steps() {
 }
 
 #[test]
-#[ignore = "rbc makes the table's lead-in `其余程序包按下表上传：` a MANUAL step on db-1 and db-2 (hosts carried from the previous upload sentence; planner::sentence treats 上传 as an action verb because next_is_block only looks for code blocks, not tables)"]
 fn upload_all_table_lead_in_is_not_a_task() {
     let c = plan("upload_all");
     for s in at(&c, "upload_all", "其余程序包按下表上传") {
@@ -617,7 +611,6 @@ fn ip_only_aliases_steps_follow_aliases_and_ips() {
 }
 
 #[test]
-#[ignore = "rbc does not copy redis-master's steps (section 2.1) to redis-slave when `redis-slave的升级步骤与redis-master相同` stands in the next section 2.2: the sentence becomes a Note and redis-slave is never upgraded (Walker::apply_same_as only copies steps of the sentence's own section)"]
 fn ip_only_aliases_same_as_in_next_section_copies_the_upgrade() {
     let c = plan("ip_only_aliases");
     let slave = host_of_ip(&c, "10.9.0.6");
@@ -655,7 +648,6 @@ fn same_as_tongli_install_is_copied() {
 }
 
 #[test]
-#[ignore = "rbc makes `mq-2 (…)、mq-3 (…)的安装与mq-1相同。` a MANUAL step on mq-1, mq-2 and mq-3 (besides copying the installs), and its why lists `mq-2, mq-2, mq-3, mq-3` (scope::same_as collects name and IP mentions twice; planner::sentence still treats it as an action sentence)"]
 fn same_as_tongli_same_as_sentence_is_not_a_task() {
     let c = plan("same_as_tongli");
     let s = one(&c, "same_as_tongli", "的安装与mq-1相同");
@@ -668,7 +660,6 @@ fn same_as_tongli_same_as_sentence_is_not_a_task() {
 }
 
 #[test]
-#[ignore = "rbc reads `同理，在mq-2、mq-3上写入相同内容。` as a Note on no host: rabbitmq.conf is written only on mq-1 and no warning is given (lexicon::SAME_AGAIN only makes a sentence note_like in planner::sentence)"]
 fn same_as_tongli_tongli_writes_on_the_named_hosts() {
     let c = plan("same_as_tongli");
     let line = line_of("same_as_tongli", "同理，在mq-2、mq-3上写入相同内容");
@@ -685,7 +676,6 @@ fn same_as_tongli_tongli_writes_on_the_named_hosts() {
 }
 
 #[test]
-#[ignore = "rbc reads `mq-3上的操作同理。` as a Note: mq-3 never joins the cluster and no warning is given (lexicon::SAME_AGAIN → note_like in planner::sentence; scope::same_as needs `与/和X相同`)"]
 fn same_as_tongli_tongli_repeats_join_on_mq3() {
     let c = plan("same_as_tongli");
     let line = line_of("same_as_tongli", "mq-3上的操作同理");
@@ -799,7 +789,6 @@ fn troubleshooting_note_prefixed_advice_does_not_run() {
 }
 
 #[test]
-#[ignore = "rbc runs the block after `如果启动失败，可以执行以下命令查看端口占用：` on lb-1 (netstat as a check, `kill -9 <PID>` as a manual step in run.sh): lexicon::TROUBLESHOOTING only knows 如果遇到/如果出现/若出现…, not `如果…失败`"]
 fn troubleshooting_if_failed_block_does_not_run() {
     let c = plan("troubleshooting");
     for needle in ["netstat -tlnp | grep 80", "kill -9 <PID>"] {
@@ -905,7 +894,6 @@ fn edits_prose_write_and_append_announced_in_prose() {
 }
 
 #[test]
-#[ignore = "rbc reads the `# app user limits` line of content announced by `在/etc/security/limits.conf末尾追加：` as a shell command: it runs `app user limits` and the two limits lines become notes (classify::parse_line: `# ` + ASCII is a command; planner::block then ignores the announced edit because has_commands)"]
 fn edits_prose_hash_comment_in_appended_content() {
     let c = plan("edits_prose");
     assert!(
@@ -933,7 +921,6 @@ fn edits_prose_hash_comment_in_appended_content() {
 }
 
 #[test]
-#[ignore = "rbc makes `在/etc/profile末尾追加一行 `export JAVA_HOME=…`，然后重新登录使其生效。` a MANUAL step on no host: inline content is only read after a pending `vim FILE` with 写入/内容为/输入 (planner::inline_content), and a manual sentence does not carry the chapter's host (hosts_for_carry(.., false))"]
 fn edits_prose_inline_line_in_prose_is_an_edit() {
     let c = plan("edits_prose");
     let s = c
@@ -1001,7 +988,6 @@ fn mysql_checks_change_and_rollback_phases() {
 }
 
 #[test]
-#[ignore = "rbc forgets `use shop;` after the first block: the session's later blocks (4.2, 4.3, 4.4) get database None and W022 (the mysql branch of Walker::commands stores sql_session before Walker::sql reads `use`; sql() never updates sql_session's database)"]
 fn mysql_checks_session_keeps_its_database() {
     let c = plan("mysql_checks");
     for needle in [
@@ -1098,7 +1084,6 @@ fn fullwidth_steps_and_order() {
 }
 
 #[test]
-#[ignore = "rbc takes the redirect target of `nohup …kafka-server-start.sh … > /dev/null 2>&1 &` as the program: StartDetached pattern `/dev`, so `pgrep -f /dev` says Kafka already runs and it is never started (classify::command, `nohup` arm picks the last non-flag word)"]
 fn fullwidth_nohup_with_redirect_watches_the_program() {
     let c = plan("fullwidth");
     match &one(&c, "fullwidth", "kafka-server-start.sh").action {
@@ -1139,7 +1124,6 @@ fn per_host_each_host_gets_its_own_config() {
 }
 
 #[test]
-#[ignore = "rbc does not read a host table headed `服务器名称 | 管理IP | 角色` (W050 `does not know what this table means`; the hosts get no role): lexicon::TABLE_HOST lacks 服务器名称 and TABLE_IP lacks 管理IP (KEY_IP has it)"]
 fn per_host_management_ip_table_is_a_host_table() {
     let c = plan("per_host");
     assert!(
@@ -1172,7 +1156,6 @@ fn kv_ordered_hosts_declared_by_heading_and_key_values() {
 }
 
 #[test]
-#[ignore = "rbc reads each ordered-list item after its nested code block (document::read pushes a ListItem at TagEnd::Item), so every block gets the previous item as lead-in: the JDK rpm is a host-less manual step (W031), the iptables rule a manual W020 block, and `登录uc-3` is ignored (port check on uc-3 and uc-4)"]
 fn kv_ordered_list_items_lead_their_nested_blocks() {
     let c = plan("kv_ordered");
     let rpm = one(&c, "kv_ordered", "rpm -ivh /root/jdk");
