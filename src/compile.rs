@@ -119,14 +119,28 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         ));
     }
 
-    let shellcheck = lint(&stage, &rendered, opts.shellcheck)?;
+    let jump = jump_name(plan);
+    // distribute.sh is linted with the host bundles (its sums are only known after packaging, and
+    // they do not change what it does).
+    let placeholder: Vec<(String, String, String)> = rendered
+        .iter()
+        .map(|(h, _)| (h.clone(), String::new(), "0".repeat(64)))
+        .collect();
+    let to_lint: Vec<(String, Vec<BundleFile>)> = vec![(
+        jump.clone(),
+        renderer.jump_bundle(plan, &jump, &placeholder)?,
+    )];
+    let shellcheck = lint(
+        &stage,
+        rendered.iter().chain(to_lint.iter()),
+        opts.shellcheck,
+    )?;
 
     let mut bundles = Vec::new();
     for (host, files) in rendered {
         let sha = package_bundle(&dist, &host, files)?;
         bundles.push((host, sha));
     }
-    let jump = jump_name(plan);
     let targets: Vec<(String, String, String)> = bundles
         .iter()
         .map(|(h, sha)| {
@@ -225,9 +239,9 @@ fn package_bundle(dist: &Path, host: &str, files: Vec<BundleFile>) -> Result<Str
 }
 
 /// `bash -n` and shellcheck on every distinct generated script.
-fn lint(
+fn lint<'a>(
     stage: &Path,
-    rendered: &[(String, Vec<BundleFile>)],
+    rendered: impl Iterator<Item = &'a (String, Vec<BundleFile>)>,
     use_shellcheck: bool,
 ) -> Result<String, String> {
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();

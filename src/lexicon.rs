@@ -175,6 +175,27 @@ pub fn has_verb(clause: &str, verb: &str) -> bool {
     })
 }
 
+/// Known recipes for instructions that give no command: (all these words, cron file, line with
+/// `{VALUE}`, the value's name). The value is asked once on the host, never guessed.
+pub const CRON_RECIPES: &[(&[&str], &str, &str, &str)] = &[(
+    &["时间同步", "crontab"],
+    "/etc/cron.d/rbc-time-sync",
+    "*/10 * * * * root /usr/sbin/ntpdate -u {VALUE} >/dev/null 2>&1",
+    "NTP_SERVER",
+)];
+
+/// Prose saying a file's content comes from another host (`…内容覆盖到rabbit2上的该文件`).
+pub const COPY_FROM: &[&str] = &[
+    "覆盖到",
+    "复制到",
+    "拷贝到",
+    "粘贴到",
+    "内容覆盖",
+    "内容复制",
+    "保持一致",
+    "相同的内容",
+];
+
 /// An example, not necessarily the exact instance (`如：`).
 pub const EXAMPLE: &[&str] = &["如：", "如:", "例如", "比如"];
 

@@ -82,6 +82,20 @@ pub enum Action {
     },
     /// Write the whole file.
     WriteFile { path: String, content: String },
+    /// Write the whole file with a value the operator gives once (read on host `from`), e.g. a
+    /// cluster cookie: asked on the terminal or taken from `RBC_VALUE_<VALUE>`, kept mode 0600.
+    WriteValue {
+        path: String,
+        value: String,
+        from: String,
+    },
+    /// A cron entry from a known recipe (`时间同步crontab`): `line` with `{VALUE}` replaced by a value
+    /// the operator gives once, in its own file under /etc/cron.d.
+    CronEntry {
+        path: String,
+        line: String,
+        value: String,
+    },
     /// Unpack an archive into `dir` unless already unpacked.
     Extract { archive: String, dir: String },
     /// `mv FROM TO`: rename, never nesting into an existing directory.

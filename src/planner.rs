@@ -706,6 +706,30 @@ impl<'a> Walker<'a> {
             self.annotation = None;
             return;
         }
+        if let Some((_, path, line_tpl, value)) = lexicon::CRON_RECIPES
+            .iter()
+            .find(|r| r.0.iter().all(|w| text.contains(w)))
+        {
+            let (hosts, why, sure) = self.hosts_for_carry(i, text, false);
+            if sure && !hosts.is_empty() {
+                self.warn(
+                    "W036",
+                    self.doc.elements[i].span.clone(),
+                    format!("the runbook gives no command; rbc adds `{line_tpl}` to {path}, with {value} asked once on each host"),
+                    "write the crontab line in the runbook to use your own",
+                );
+                let action = Action::CronEntry {
+                    path: path.to_string(),
+                    line: line_tpl.to_string(),
+                    value: value.to_string(),
+                };
+                let line = self.doc.elements[i].line;
+                let d = self.draft(i, StepKind::Converge, hosts, line, text, why, action);
+                self.push(i, d);
+                self.annotation = None;
+                return;
+            }
+        }
         if self.inline_code_edit(i, text) {
             self.annotation = None;
             return;
@@ -1698,6 +1722,26 @@ impl<'a> Walker<'a> {
                                 Action::Note,
                             );
                             self.push(i, d);
+                        } else if let Some((value, from)) =
+                            self.value_from_other_host(i, &path, &hosts)
+                        {
+                            // `将rabbit1上获取的X文件内容覆盖到rabbit2上的该文件`: the content is a value the
+                            // operator reads on another host and gives once; never the runbook's example.
+                            let action = Action::WriteValue {
+                                path: path.clone(),
+                                value,
+                                from,
+                            };
+                            let kind = if sure {
+                                StepKind::Converge
+                            } else {
+                                StepKind::Manual
+                            };
+                            let mut d =
+                                self.draft(i, kind, hosts.clone(), line, &cmd, why.clone(), action);
+                            d.source =
+                                format!("{lead}\n{block_source}\n{}", self.following_prose(i));
+                            self.push(i, d);
                         } else {
                             // Nothing says what to write: a person edits, following the prose.
                             let following = self.following_prose(i);
@@ -1890,6 +1934,40 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The prose after `vim FILE` says to copy the file's content from another host: the value's
+    /// name (from the file name) and that host.
+    fn value_from_other_host(
+        &self,
+        i: usize,
+        path: &str,
+        hosts: &[usize],
+    ) -> Option<(String, String)> {
+        let following = self.following_prose(i);
+        if !lexicon::contains_any(&following, lexicon::COPY_FROM) {
+            return None;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let source = inventory::ascii_words(&following)
+            .into_iter()
+            .filter_map(|w| self.inv.find(w))
+            .find(|h| {
+                !hosts.contains(h) && self.inv.hosts[*h].kind == crate::plan::HostKind::Server
+            })?;
+        let value: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+            .trim_matches('_')
+            .to_string();
+        (!value.is_empty()).then(|| (value, self.inv.hosts[source].name.clone()))
+    }
+
     fn next_block_is_content(&self, i: usize) -> bool {
         let mut j = i + 1;
         while j < self.doc.elements.len() && !self.outline.is_heading[j] {
@@ -2055,7 +2133,8 @@ fn edited_path(a: &Action) -> Option<&str> {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
-        | Action::WriteFile { path, .. } => Some(path),
+        | Action::WriteFile { path, .. }
+        | Action::WriteValue { path, .. } => Some(path),
         _ => None,
     }
 }
@@ -2299,6 +2378,14 @@ pub fn describe(action: &Action) -> (String, String) {
         Action::Dump { output, .. } => (
             format!("dump database to {output}"),
             "refuses to overwrite an existing backup".into(),
+        ),
+        Action::CronEntry { path, value, .. } => (
+            format!("cron entry in {path} ({value} asked once)"),
+            "the line is in the file".into(),
+        ),
+        Action::WriteValue { path, value, from } => (
+            format!("write {path} with {value} from {from}"),
+            "content equals the value given once by the operator".into(),
         ),
         Action::Payload { file: f, dir } => (
             format!("payload {f} in {dir}"),

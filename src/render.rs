@@ -116,6 +116,14 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     ("sql", include_str!("../templates/steps/sql.sh.j2")),
     ("dump", include_str!("../templates/steps/dump.sh.j2")),
     ("payload", include_str!("../templates/steps/payload.sh.j2")),
+    (
+        "write_value",
+        include_str!("../templates/steps/write_value.sh.j2"),
+    ),
+    (
+        "cron_entry",
+        include_str!("../templates/steps/cron_entry.sh.j2"),
+    ),
     ("manual", include_str!("../templates/steps/manual.sh.j2")),
     ("bundle", include_str!("../templates/bundle.sh.j2")),
     ("readme", include_str!("../templates/README.txt.j2")),
@@ -500,6 +508,8 @@ fn op_name(action: &Action) -> &'static str {
         Action::Sql { .. } => "sql",
         Action::Dump { .. } => "dump",
         Action::Payload { .. } => "payload",
+        Action::WriteValue { .. } => "write_value",
+        Action::CronEntry { .. } => "cron_entry",
         Action::Manual { .. } | Action::Note => "manual",
     }
 }

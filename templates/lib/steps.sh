@@ -133,3 +133,76 @@ rbc_payload_put() { # FILE TARGET
 	cp "$src" "$target.rbc-tmp"
 	mv -f "$target.rbc-tmp" "$target"
 }
+
+# A value the operator gives once (a cluster cookie read on another host): from
+# $RBC_STATE_DIR/values/NAME, else RBC_VALUE_NAME, else asked on the terminal; kept mode 0600.
+rbc_value() { # NAME FROM-HOST
+	local name=$1 from=$2 file="${RBC_STATE_DIR:-/tmp}/values/$1" var="RBC_VALUE_$1" v=
+	if [ -s "$file" ]; then
+		cat "$file"
+		return 0
+	fi
+	if [ -n "${!var:-}" ]; then
+		v=${!var}
+	elif [ -t 0 ]; then
+		printf '%s (read it on %s): ' "$name" "$from" >/dev/tty
+		IFS= read -r v </dev/tty
+	else
+		rbc_say "needs $name, the value read on $from: run on a terminal, or set $var=... and run again" >&2
+		return 1
+	fi
+	[ -n "$v" ] || return 1
+	(umask 077 && mkdir -p "${file%/*}" && printf '%s' "$v" >"$file")
+	printf '%s' "$v"
+}
+
+# PATH holds exactly the value NAME (known once it was given).
+rbc_value_written() { # PATH NAME
+	local file="${RBC_STATE_DIR:-/tmp}/values/$2"
+	[ -s "$file" ] && [ -f "$1" ] && cmp -s "$file" "$1"
+}
+
+rbc_write_value() { # PATH NAME FROM-HOST
+	local v tmp
+	v=$(rbc_value "$2" "$3") || return 1
+	tmp="$1.rbc-tmp"
+	(umask 077 && printf '%s' "$v" >"$tmp")
+	chmod --reference="$1" "$tmp" 2>/dev/null || chmod 0400 "$tmp"
+	chown --reference="$1" "$tmp" 2>/dev/null || true
+	mv -f "$tmp" "$1"
+}
+
+# A cron file holding exactly LINE with {VALUE} replaced by the operator's value NAME.
+rbc_cron_line() { # LINE NAME
+	local v
+	v=$(cat "${RBC_STATE_DIR:-/tmp}/values/$2" 2>/dev/null) || return 1
+	printf '%s\n' "${1//\{VALUE\}/$v}"
+}
+
+rbc_cron_present() { # PATH LINE NAME
+	local want
+	want=$(rbc_cron_line "$2" "$3") || return 1
+	[ -f "$1" ] && [ "$(cat "$1")" = "$want" ]
+}
+
+rbc_cron_put() { # PATH LINE NAME
+	rbc_value "$3" "this network (ask the network team)" >/dev/null || return 1
+	local cmd=${2#* * * * * * }
+	cmd=${cmd%% *}
+	if [ -n "$cmd" ] && [ "${cmd#/}" != "$cmd" ] && [ ! -x "$cmd" ]; then
+		rbc_say "$cmd is not installed on this host; install it first (the cron line would fail)"
+		return 1
+	fi
+	mkdir -p "${1%/*}"
+	(umask 022 && rbc_cron_line "$2" "$3" >"$1.rbc-tmp") && chmod 0644 "$1.rbc-tmp" && mv -f "$1.rbc-tmp" "$1"
+}
+
+# Before starting a server whose configuration can be tested: test it (nginx -t with the same
+# options), so a broken config never takes the service down.
+rbc_precheck() { # COMMAND
+	local prog
+	prog=${1%% *}
+	case ${prog##*/} in
+	nginx) rbc_sh / "$1 -t" ;;
+	esac
+}

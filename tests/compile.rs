@@ -1,0 +1,314 @@
+//! `rbc compile` as operators meet it: dist/ layout, sums, byte-identical output, scripts that
+//! bash 4.1 and shellcheck accept, and distribute.sh against fake scp/ssh.
+
+mod common;
+use common::rbc;
+
+fn compiled() -> common::Rbc {
+    let r = rbc()
+        .file("runbook.md", common::shipped_runbook())
+        .args(&["compile"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    r
+}
+
+fn read_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn dist_has_every_bundle_and_its_sums_verify() {
+    let r = compiled();
+    let dist = r.path("dist");
+    for f in ["SHA256SUMS", "plan.json", "checklist.md", "checklist.html"] {
+        assert!(dist.join(f).is_file(), "dist/{f} missing");
+    }
+    let bundles: Vec<String> = std::fs::read_dir(dist.join("hosts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(bundles.len(), 20, "19 servers + the jump host: {bundles:?}");
+    assert!(bundles.contains(&"eayuncld-4.tar.gz".to_string()));
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(&dist)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    // One bundle: a single top folder with the runtime, the steps and its own sums that verify.
+    let x = tempfile::tempdir().unwrap();
+    let st = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(dist.join("hosts/rabbit-mq-2.tar.gz"))
+        .current_dir(x.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let top: Vec<String> = std::fs::read_dir(x.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(top, ["rabbit-mq-2"]);
+    let b = x.path().join("rabbit-mq-2");
+    for f in [
+        "run.sh",
+        "rollback.sh",
+        "SHA256SUMS",
+        "README.txt",
+        "bundle.sh",
+        "lib/rbc.sh",
+        "steps/0001.sh",
+    ] {
+        assert!(b.join(f).is_file(), "{f} missing");
+    }
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(&b)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    let readme = std::fs::read_to_string(b.join("README.txt")).unwrap();
+    assert!(readme.contains("中文") && readme.contains("English") && readme.contains("./run.sh"));
+}
+
+#[test]
+fn two_compiles_are_byte_identical() {
+    let a = compiled();
+    let b = compiled();
+    let ta = read_tree(&a.path("dist"));
+    let tb = read_tree(&b.path("dist"));
+    assert_eq!(ta.len(), tb.len());
+    for ((na, ba), (nb, bb)) in ta.iter().zip(tb.iter()) {
+        assert_eq!(na, nb);
+        assert!(ba == bb, "{na} differs between two compiles");
+    }
+}
+
+#[test]
+fn generated_scripts_parse_pass_shellcheck_and_use_nothing_newer_than_bash_4_1() {
+    let r = compiled();
+    let x = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(r.path("dist/hosts")).unwrap() {
+        let st = std::process::Command::new("tar")
+            .arg("xzf")
+            .arg(e.unwrap().path())
+            .current_dir(x.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let mut scripts = Vec::new();
+    let mut stack = vec![x.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "sh") {
+                scripts.push(p);
+            }
+        }
+    }
+    assert!(scripts.len() > 300, "{} scripts", scripts.len());
+    let forbidden = [
+        ("declare -n", "namerefs are bash 4.3"),
+        ("local -n", "namerefs are bash 4.3"),
+        ("@Q}", "${v@Q} is bash 4.4"),
+        ("[[ -v", "[[ -v ]] is bash 4.2"),
+        ("mapfile -d", "mapfile -d is bash 4.4"),
+        ("readarray -d", "readarray -d is bash 4.4"),
+        ("wait -n", "wait -n is bash 4.3"),
+        (
+            "--ignore-missing",
+            "sha256sum --ignore-missing is coreutils 8.25",
+        ),
+        ("realpath", "realpath is coreutils 8.15"),
+        ("timeout -k", "timeout -k is not in coreutils 8.4"),
+        ("[-1]", "negative subscripts are bash 4.3"),
+        ("${!a[-", "negative subscripts are bash 4.3"),
+    ];
+    for s in &scripts {
+        let text = std::fs::read_to_string(s).unwrap();
+        for (needle, why) in forbidden {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split(" #").next().unwrap_or(line);
+                assert!(
+                    line.trim_start().starts_with('#') || !code.contains(needle),
+                    "{}:{}: {why}: {line}",
+                    s.display(),
+                    n + 1
+                );
+            }
+        }
+        let st = std::process::Command::new("bash")
+            .arg("-n")
+            .arg(s)
+            .status()
+            .unwrap();
+        assert!(st.success(), "bash -n {}", s.display());
+    }
+    // Identical files (the runtime in every bundle) are linted once.
+    let mut seen = std::collections::BTreeMap::new();
+    for s in &scripts {
+        seen.entry(std::fs::read(s).unwrap())
+            .or_insert_with(|| s.clone());
+    }
+    let distinct: Vec<&std::path::PathBuf> = seen.values().collect();
+    if let Ok(sc) = which("shellcheck") {
+        let out = std::process::Command::new(sc)
+            .args(["-s", "bash", "-e", "SC1091", "-f", "gcc"])
+            .args(&distinct)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    } else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI must have shellcheck"
+        );
+        eprintln!("shellcheck not installed: skipped");
+    }
+}
+
+fn which(p: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join(p))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
+
+#[test]
+fn compile_reports_shellcheck_and_writes_nothing_on_errors() {
+    let r = rbc()
+        .file("runbook.md", common::shipped_runbook())
+        .args(&["compile"]);
+    let out = r.run();
+    if which("shellcheck").is_ok() {
+        assert!(
+            out.stderr.contains("shellcheck:") && out.stderr.contains("no findings"),
+            "{}",
+            out.stderr
+        );
+    } else {
+        assert!(out.stderr.contains("shellcheck: not installed, skipped"));
+    }
+    let bad = rbc()
+        .file("runbook.md", "<!-- rbc: nope=1 -->\n\n```\n# ls\n```\n")
+        .args(&["compile"]);
+    let out = bad.run();
+    assert_eq!(out.code, 2);
+    assert!(!bad.path("dist").exists(), "nothing half-written");
+    let missing = rbc()
+        .file(
+            "runbook.md",
+            "1 上传\n\n将app.jar上传到web-1 (10.0.0.1) 的/opt下。\n",
+        )
+        .file("payloads/other.txt", "x")
+        .args(&["compile", "--artifacts", "payloads"]);
+    let out = missing.run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("app.jar"), "{}", out.stderr);
+    assert!(!missing.path("dist").exists());
+}
+
+#[test]
+fn distribute_copies_each_bundle_and_checks_it_with_fake_scp_and_ssh() {
+    let r = compiled();
+    let dist = r.path("dist");
+    let st = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg("hosts/eayuncld-4.tar.gz")
+        .current_dir(&dist)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // Fake scp/ssh: "hosts" are folders under remote/<ip>; ssh runs the command locally there.
+    let fake = tempfile::tempdir().unwrap();
+    let remote = fake.path().join("remote");
+    std::fs::write(
+        fake.path().join("scp"),
+        format!("#!/bin/bash\nf=\"${{@: -2:1}}\"; t=\"${{@: -1}}\"; host=${{t#*@}}; host=${{host%%:*}}; d={}/$host/root; mkdir -p \"$d\"; cp \"$f\" \"$d/\"\n", remote.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        fake.path().join("ssh"),
+        format!("#!/bin/bash\nhost=${{1#*@}}; shift; cd {}/$host && eval \"${{*//\\/root\\//root/}}\"\n", remote.display()),
+    )
+    .unwrap();
+    for f in ["scp", "ssh"] {
+        let st = std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(fake.path().join(f))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let dry = std::process::Command::new("bash")
+        .arg("eayuncld-4/distribute.sh")
+        .arg("--dry-run")
+        .current_dir(&dist)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("would: scp") && dry_out.contains("root@25.0.3.52"),
+        "{dry_out}"
+    );
+    assert!(!remote.exists(), "--dry-run copied something");
+    let run = std::process::Command::new("bash")
+        .arg("eayuncld-4/distribute.sh")
+        .current_dir(&dist)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(out.matches("   ok: ").count(), 19, "{out}");
+    assert!(remote.join("25.0.3.15/root/mysql-1.tar.gz").is_file());
+    // A damaged dist/ is refused before anything is copied.
+    std::fs::write(dist.join("hosts/api-1.tar.gz"), b"damaged").unwrap();
+    let bad = std::process::Command::new("bash")
+        .arg("eayuncld-4/distribute.sh")
+        .current_dir(&dist)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
