@@ -7,7 +7,7 @@
 # some bound for two or more hosts, then times in the same run, on the same warm page cache:
 #   (a) shell:  per host `tar czf host.tar.gz <its payloads>` + `sha256sum host.tar.gz`
 #   (b) floor:  per host `cp` of its payloads (and, once, `cat` of all payloads > /dev/null)
-#   (c) rbc:    examples/pack_bench: hash_files on every payload + write_tar_gz per host
+#   (c) rbc:    examples/pack_bench: PayloadDigests (each payload hashed once) + write_tar_gz per host
 # and prints seconds, the ratios c/a and c/b, and the peak RSS of (c).
 # Set BENCH_DIR to keep the work files somewhere else than a fresh directory under /tmp.
 set -euo pipefail
@@ -122,7 +122,7 @@ printf '%-52s %8s\n' "contender" "seconds"
 printf '%-52s %8s\n' "(a) shell: tar czf + sha256sum, per host" "$t_shell"
 printf '%-52s %8s\n' "(b) floor: cp, per host" "$t_copy"
 printf '%-52s %8s\n' "    (cat all payloads > /dev/null, once)" "$t_read"
-printf '%-52s %8s\n' "(c) rbc: hash_files + write_tar_gz, per host" "$t_rbc"
+printf '%-52s %8s\n' "(c) rbc: payload sha256 + write_tar_gz, per host" "$t_rbc"
 echo
 echo "c/a = $(ratio "$t_rbc" "$t_shell")   (target <= 0.33: at least 3x faster than the shell)"
 echo "c/b = $(ratio "$t_rbc" "$t_copy")   (target <= 1.50: within 1.5x of a copy)"

@@ -10,7 +10,7 @@ mod digest;
 mod gzip;
 mod output;
 
-pub use digest::{hash_files, sha256_file};
+pub use digest::{hash_files, sha256_file, PayloadDigests};
 
 use gzip::{GzipWriter, MAX_STORED};
 use output::HashedOutput;
