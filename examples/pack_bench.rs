@@ -1,10 +1,11 @@
 //! Packs per-host bundles the way `rbc compile --artifacts` will: every distinct payload hashed
-//! once, on two background threads in the order the hosts need them, and one `write_tar_gz` per
-//! host as soon as its own payloads are hashed. Used by `bench/artifacts.sh`.
+//! once, on background threads in the order the hosts need them, and the bundles written two at
+//! a time by `write_bundles`, each as soon as its own payloads are hashed. Used by
+//! `bench/artifacts.sh`.
 //!
 //! Usage: pack_bench OUT_DIR HOST=PAYLOAD[,PAYLOAD...]...
 
-use rbc::package::{sha256sums, write_tar_gz, Entry, EntrySource, PayloadDigests};
+use rbc::package::{sha256sums, write_bundles, Entry, EntrySource, PayloadDigests};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -26,18 +27,12 @@ fn main() -> std::io::Result<()> {
     let started = Instant::now();
     let all: Vec<PathBuf> = hosts.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
     let digests = PayloadDigests::start(&all);
-    let mut waited = std::time::Duration::ZERO;
-
-    let mut bundle_sums = Vec::new();
-    for (host, files) in &hosts {
+    let bundles = hosts.iter().map(|(host, files)| {
         let mut sums = Vec::new();
         let mut entries = Vec::new();
         for file in files {
             let name = file.file_name().unwrap().to_string_lossy();
-            let wait = Instant::now();
-            let digest = digests.get(file)?;
-            waited += wait.elapsed();
-            sums.push((digest, format!("payload/{name}")));
+            sums.push((digests.get(file)?, format!("payload/{name}")));
             entries.push(Entry {
                 path: format!("{host}/payload/{name}"),
                 mode: 0o644,
@@ -58,16 +53,20 @@ fn main() -> std::io::Result<()> {
                 source: EntrySource::Bytes(text.into_bytes()),
             });
         }
-        let bundle = Path::new(out).join(format!("{host}.tar.gz"));
-        let sha = write_tar_gz(&bundle, entries)?;
-        bundle_sums.push((sha, format!("hosts/{host}.tar.gz")));
-    }
-    print!("{}", sha256sums(&bundle_sums));
+        Ok((Path::new(out).join(format!("{host}.tar.gz")), entries))
+    });
+    let shas = write_bundles(bundles)?;
+
+    let lines: Vec<(String, String)> = shas
+        .into_iter()
+        .zip(&hosts)
+        .map(|(sha, (host, _))| (sha, format!("hosts/{host}.tar.gz")))
+        .collect();
+    print!("{}", sha256sums(&lines));
     eprintln!(
-        "pack_bench: {} bundles in {:.2}s, {:.2}s of it waiting for payload hashes",
+        "pack_bench: {} bundles in {:.2}s",
         hosts.len(),
-        started.elapsed().as_secs_f64(),
-        waited.as_secs_f64()
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }
