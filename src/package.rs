@@ -155,6 +155,7 @@ where
 }
 
 /// A `SHA256SUMS` file as `sha256sum -c` reads it: `<hex>  <name>` lines, sorted by name.
+/// Names are written as given; the compiler's names (hosts, payload files) hold no newline.
 pub fn sha256sums(lines: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = lines.iter().collect();
     sorted.sort_by(|a, b| a.1.cmp(&b.1));
@@ -164,8 +165,8 @@ pub fn sha256sums(lines: &[(String, String)]) -> String {
         .collect()
 }
 
-/// The archive's contents, keyed by path components so that a directory sorts right before
-/// its contents and `a/b` comes before `a.txt/...`-style siblings in component order.
+/// The archive's contents, keyed by path components so that a directory comes right before its
+/// contents: `h/`, `h/payload/`, `h/payload/a.rpm`, `h/run.sh`, then `h.txt`.
 struct Tree {
     nodes: BTreeMap<Vec<String>, Node>,
 }
@@ -188,7 +189,9 @@ impl Tree {
                 nodes.entry(parent).or_insert(Node::Dir);
             }
             match nodes.entry(components) {
-                Slot::Occupied(_) => return Err(invalid(&entry.path, "named twice")),
+                Slot::Occupied(_) => {
+                    return Err(invalid(&entry.path, "named twice, or also a directory"))
+                }
                 Slot::Vacant(slot) => {
                     slot.insert(Node::File {
                         mode: entry.mode & 0o7777,
