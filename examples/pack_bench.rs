@@ -1,9 +1,11 @@
 //! Packs per-host bundles the way `rbc compile --artifacts` will: every distinct payload hashed
-//! once (two threads), then one `write_tar_gz` per host. Used by `bench/artifacts.sh`.
+//! once, on background threads in the order the hosts need them, and the bundles written two at
+//! a time by `write_bundles`, each as soon as its own payloads are hashed. Used by
+//! `bench/artifacts.sh`.
 //!
 //! Usage: pack_bench OUT_DIR HOST=PAYLOAD[,PAYLOAD...]...
 
-use rbc::package::{hash_files, sha256sums, write_tar_gz, Entry, EntrySource};
+use rbc::package::{sha256sums, write_bundles, Entry, EntrySource, PayloadDigests};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -24,17 +26,13 @@ fn main() -> std::io::Result<()> {
 
     let started = Instant::now();
     let all: Vec<PathBuf> = hosts.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
-    let digests = hash_files(&all)?;
-    let hashed = started.elapsed();
-
-    let mut digest_of = digests.iter();
-    let mut bundle_sums = Vec::new();
-    for (host, files) in &hosts {
+    let digests = PayloadDigests::start(&all);
+    let bundles = hosts.iter().map(|(host, files)| {
         let mut sums = Vec::new();
         let mut entries = Vec::new();
         for file in files {
             let name = file.file_name().unwrap().to_string_lossy();
-            sums.push((digest_of.next().unwrap().clone(), format!("payload/{name}")));
+            sums.push((digests.get(file)?, format!("payload/{name}")));
             entries.push(Entry {
                 path: format!("{host}/payload/{name}"),
                 mode: 0o644,
@@ -55,16 +53,20 @@ fn main() -> std::io::Result<()> {
                 source: EntrySource::Bytes(text.into_bytes()),
             });
         }
-        let bundle = Path::new(out).join(format!("{host}.tar.gz"));
-        let sha = write_tar_gz(&bundle, entries)?;
-        bundle_sums.push((sha, format!("hosts/{host}.tar.gz")));
-    }
-    print!("{}", sha256sums(&bundle_sums));
+        Ok((Path::new(out).join(format!("{host}.tar.gz")), entries))
+    });
+    let shas = write_bundles(bundles)?;
+
+    let lines: Vec<(String, String)> = shas
+        .into_iter()
+        .zip(&hosts)
+        .map(|(sha, (host, _))| (sha, format!("hosts/{host}.tar.gz")))
+        .collect();
+    print!("{}", sha256sums(&lines));
     eprintln!(
-        "pack_bench: hashed payloads in {:.2}s, wrote {} bundles in {:.2}s",
-        hashed.as_secs_f64(),
+        "pack_bench: {} bundles in {:.2}s",
         hosts.len(),
-        (started.elapsed() - hashed).as_secs_f64()
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -10,7 +10,7 @@ mod digest;
 mod gzip;
 mod output;
 
-pub use digest::{hash_files, sha256_file};
+pub use digest::{hash_files, sha256_file, PayloadDigests};
 
 use gzip::{GzipWriter, MAX_STORED};
 use output::HashedOutput;
@@ -19,6 +19,8 @@ use std::fs::{File, Permissions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread;
 
 /// Where an archive entry's bytes come from.
 pub enum EntrySource {
@@ -40,6 +42,8 @@ pub struct Entry {
 /// Modification time of every entry: 2000-01-01T00:00:00Z. A constant keeps bundles identical
 /// across runs; not 0, which GNU tar reports as an "implausibly old time stamp".
 pub const ENTRY_MTIME: u64 = 946_684_800;
+/// Bundles written at once by [`write_bundles`]: one per core of a two-core machine.
+const BUNDLE_WRITERS: usize = 2;
 /// Permission bits of the directories the archive implies.
 const DIR_MODE: u32 = 0o755;
 /// GNU tar pads an archive to whole 10 KiB records; so do we, for readers that expect it.
@@ -98,7 +102,60 @@ pub fn write_tar_gz(out: &Path, entries: Vec<Entry>) -> io::Result<String> {
     Ok(sha256)
 }
 
+/// Writes several bundles with [`write_tar_gz`], two at a time, and returns their sha256s in
+/// the order given. Each `(out, entries)` is drawn from `bundles` only when a writer is free, so
+/// building one may wait (e.g. on [`PayloadDigests::get`]) while another bundle is written.
+///
+/// Why two at a time: a bundle's sha256 is one sequential computation, so one bundle keeps one
+/// core busy hashing; two keep both. On the first error no further bundle is started; bundles
+/// already written stay (each is complete, being renamed into place only when done).
+pub fn write_bundles<I>(bundles: I) -> io::Result<Vec<String>>
+where
+    I: Iterator<Item = io::Result<(PathBuf, Vec<Entry>)>> + Send,
+{
+    struct Queue<I> {
+        bundles: I,
+        drawn: usize,
+        failed: bool,
+    }
+    let queue = Mutex::new(Queue {
+        bundles,
+        drawn: 0,
+        failed: false,
+    });
+    let written: Mutex<Vec<(usize, io::Result<String>)>> = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..BUNDLE_WRITERS {
+            scope.spawn(|| loop {
+                let (index, next) = {
+                    let mut queue = queue.lock().expect("no writer panics holding it");
+                    if queue.failed {
+                        return;
+                    }
+                    let Some(next) = queue.bundles.next() else {
+                        return;
+                    };
+                    queue.drawn += 1;
+                    (queue.drawn - 1, next)
+                };
+                let result = next.and_then(|(out, entries)| write_tar_gz(&out, entries));
+                if result.is_err() {
+                    queue.lock().expect("no writer panics holding it").failed = true;
+                }
+                written
+                    .lock()
+                    .expect("no writer panics holding it")
+                    .push((index, result));
+            });
+        }
+    });
+    let mut written = written.into_inner().expect("no writer panicked");
+    written.sort_by_key(|(index, _)| *index);
+    written.into_iter().map(|(_, result)| result).collect()
+}
+
 /// A `SHA256SUMS` file as `sha256sum -c` reads it: `<hex>  <name>` lines, sorted by name.
+/// Names are written as given; the compiler's names (hosts, payload files) hold no newline.
 pub fn sha256sums(lines: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = lines.iter().collect();
     sorted.sort_by(|a, b| a.1.cmp(&b.1));
@@ -108,8 +165,8 @@ pub fn sha256sums(lines: &[(String, String)]) -> String {
         .collect()
 }
 
-/// The archive's contents, keyed by path components so that a directory sorts right before
-/// its contents and `a/b` comes before `a.txt/...`-style siblings in component order.
+/// The archive's contents, keyed by path components so that a directory comes right before its
+/// contents: `h/`, `h/payload/`, `h/payload/a.rpm`, `h/run.sh`, then `h.txt`.
 struct Tree {
     nodes: BTreeMap<Vec<String>, Node>,
 }
@@ -132,7 +189,9 @@ impl Tree {
                 nodes.entry(parent).or_insert(Node::Dir);
             }
             match nodes.entry(components) {
-                Slot::Occupied(_) => return Err(invalid(&entry.path, "named twice")),
+                Slot::Occupied(_) => {
+                    return Err(invalid(&entry.path, "named twice, or also a directory"))
+                }
                 Slot::Vacant(slot) => {
                     slot.insert(Node::File {
                         mode: entry.mode & 0o7777,
