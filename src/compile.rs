@@ -136,11 +136,11 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         opts.shellcheck,
     )?;
 
-    let mut bundles = Vec::new();
-    for (host, files) in rendered {
-        let sha = package_bundle(&dist, &host, files)?;
-        bundles.push((host, sha));
-    }
+    // Two bundles at a time; each is streamed, its sha256 computed as it is written.
+    let hosts: Vec<String> = rendered.iter().map(|(h, _)| h.clone()).collect();
+    let jobs: Vec<(PathBuf, Vec<Entry>)> = rendered.into_iter().map(|(host, files)| bundle_entries(&dist, &host, files)).collect();
+    let shas = package::write_bundles(jobs.into_iter().map(Ok)).map_err(|e| format!("cannot write a bundle: {e}"))?;
+    let mut bundles: Vec<(String, String)> = hosts.into_iter().zip(shas).collect();
     let targets: Vec<(String, String, String)> = bundles
         .iter()
         .map(|(h, sha)| {
@@ -152,7 +152,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         })
         .collect();
     let jump_files = renderer.jump_bundle(plan, &jump, &targets)?;
-    let jump_sha = package_bundle(&dist, &jump, jump_files)?;
+    let (out, entries) = bundle_entries(&dist, &jump, jump_files);
+    let jump_sha = package::write_tar_gz(&out, entries).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
 
     let mut sums: BTreeMap<String, String> = BTreeMap::new();
     for (h, sha) in bundles
@@ -204,8 +205,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     })
 }
 
-/// Writes one bundle `<host>/…` with its SHA256SUMS and returns the tarball's sha256.
-fn package_bundle(dist: &Path, host: &str, files: Vec<BundleFile>) -> Result<String, String> {
+/// The entries of one bundle `<host>/…` with its SHA256SUMS, and where it goes.
+fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> (PathBuf, Vec<Entry>) {
     let mut entries = Vec::new();
     let mut sums = Vec::new();
     for f in files {
@@ -234,8 +235,7 @@ fn package_bundle(dist: &Path, host: &str, files: Vec<BundleFile>) -> Result<Str
         mode: 0o644,
         source: EntrySource::Bytes(text.into_bytes()),
     });
-    let out = dist.join("hosts").join(format!("{host}.tar.gz"));
-    package::write_tar_gz(&out, entries).map_err(|e| format!("cannot write {}: {e}", out.display()))
+    (dist.join("hosts").join(format!("{host}.tar.gz")), entries)
 }
 
 /// `bash -n` and shellcheck on every distinct generated script.
