@@ -1,0 +1,2261 @@
+# shellcheck shell=bash
+# lib/rbc.sh: the static runtime of an rbc bundle. It owns the runner shared by run.sh and
+# rollback.sh (checksums, host check, lock, journal, step kinds, gates, recap) and the primitives
+# that generated step scripts call, each with its check, its action and its inverse.
+#
+# Target: CentOS 6 (bash 4.1, coreutils 8.4, tar 1.23, no network, root). Sourced, never run.
+# Names: rbc_* are the step scripts' API (docs/bundle.md); rbc__* are internal to the runtime.
+# The runner does not use `set -u`/`set -e` itself: it checks every status explicitly, so that
+# behaviour cannot differ between the bash we test with and bash 4.1 on the hosts.
+
+# --- Exit codes (docs/bundle.md, --help) --------------------------------------------------------
+RBC_EXIT_DONE=0        # finished (or stopped on purpose by --until)
+RBC_EXIT_FAILED=1      # a step failed; fix the cause, run again: it resumes there
+RBC_EXIT_USAGE=2       # bad option, damaged bundle, checksum mismatch
+RBC_EXIT_MANUAL=3      # waiting for a manual step to be confirmed
+RBC_EXIT_GATE=4        # waiting at a gate: steps on other hosts must be finished first
+RBC_EXIT_WRONG_HOST=5  # this is not the host the bundle was compiled for
+RBC_EXIT_LOCKED=6      # another run.sh/rollback.sh holds the lock
+
+# --- Runner state ------------------------------------------------------------------------------
+RBC__MODE=run          # run | rollback
+RBC__DRY=0
+RBC__LIST=0
+RBC__YES=0
+RBC__HELP=0
+RBC__FORCE_HOST=0
+RBC__ONLY=
+RBC__FROM=
+RBC__UNTIL=
+RBC__TTY=0
+RBC__LOCKED=0
+RBC__STATE=
+RBC__TMP=
+RBC__LOG=/dev/null
+RBC__HDR=
+RBC__USER=
+RBC__STOP=
+RBC__LOGMARK=$'\001rbc-log '
+RBC__N_OK=0
+RBC__N_CHANGED=0
+RBC__N_SKIPPED=0
+RBC__N_MANUAL=0
+RBC__N_FAILED=0
+RBC__N_WOULD=0
+RBC__N_UNDONE=0
+RBC__N_KEPT=0
+# Journal, loaded into memory: "ns:id" -> "event<TAB>time<TAB>user<TAB>note" of its last event;
+# RBC__APPLIED: forward step id -> journal line of its latest `apply` not yet undone.
+declare -A RBC__LAST=()
+declare -A RBC__APPLIED=()
+RBC__JLINES=0
+RBC__NEW_APPLIES=0
+RBC__EV=
+RBC__EV_TIME=
+RBC__EV_USER=
+RBC__EV_NOTE=
+
+# --- Messages ------------------------------------------------------------------------------------
+
+# Print a line for the operator (terminal and log when inside a step).
+rbc_say() { printf '%s\n' "$*"; }
+
+rbc_warn() { printf 'rbc: warning: %s\n' "$*" >&2; }
+
+# Print an error; the caller returns non-zero.
+rbc__err() { printf 'rbc: %s\n' "$*" >&2; }
+
+# A line for the log only (inside a step; the runner's output filter routes it).
+rbc_log() {
+	[ -n "${RBC__IN_STEP:-}" ] || return 0
+	printf '%s%s\n' "$RBC__LOGMARK" "$*"
+}
+
+rbc__now() { date '+%Y-%m-%d %H:%M:%S %z'; }
+
+# Who is running this: the effective user, and the login/sudo user when different.
+rbc__whoami() {
+	local u l
+	u=$(id -un 2>/dev/null) || u="uid$(id -u)"
+	l=${SUDO_USER:-}
+	[ -n "$l" ] || l=$(logname 2>/dev/null) || l=
+	if [ -n "$l" ] && [ "$l" != "$u" ]; then u="$u($l)"; fi
+	printf '%s' "$u"
+}
+
+# --- Journal ------------------------------------------------------------------------------------
+# $STATE/journal, one event a line: TIME<TAB>USER<TAB>NS<TAB>ID<TAB>EVENT<TAB>NOTE.
+# NS: run (forward steps), gate (gate confirmations, by step id), rb (rollback chapter steps),
+# rbgate. EVENT: apply ok changed failed confirmed undone undo-skipped undo-failed, and
+# `reset` with ID `*` (rollback.sh: a namespace starts over). Append-only; no field is empty.
+
+# Fold one event into memory.
+rbc__jevent() { # ns id event time user note lineno
+	local k
+	if [ "$2" = '*' ] && [ "$3" = reset ]; then
+		for k in "${!RBC__LAST[@]}"; do
+			case $1:$k in
+			run:run:* | run:gate:* | rb:rb:* | rb:rbgate:*) unset "RBC__LAST[$k]" ;;
+			esac
+		done
+		case $1 in
+		run) RBC__APPLIED=() ;;
+		rb) RBC__NEW_APPLIES=0 ;;
+		esac
+		return 0
+	fi
+	RBC__LAST["$1:$2"]="$3"$'\t'"$4"$'\t'"$5"$'\t'"$6"
+	if [ "$1" = run ]; then
+		case $3 in
+		apply)
+			RBC__APPLIED["$2"]=$7
+			RBC__NEW_APPLIES=1
+			;;
+		undone | undo-skipped) unset "RBC__APPLIED[$2]" ;;
+		esac
+	fi
+}
+
+rbc__journal_load() {
+	local f="$RBC__STATE/journal" time user ns id event note
+	RBC__LAST=()
+	RBC__APPLIED=()
+	RBC__JLINES=0
+	RBC__NEW_APPLIES=0
+	[ -f "$f" ] || return 0
+	# A line cut short by a crash has no newline: `read` fails on it and it is ignored.
+	while IFS=$'\t' read -r time user ns id event note; do
+		RBC__JLINES=$((RBC__JLINES + 1))
+		[ -n "$event" ] || continue
+		rbc__jevent "$ns" "$id" "$event" "$time" "$user" "${note:--}" "$RBC__JLINES"
+	done <"$f"
+}
+
+# Make sure the journal ends with a newline (a crash may have cut the last line).
+rbc__journal_repair() {
+	local f="$RBC__STATE/journal"
+	if [ -s "$f" ] && [ "$(tail -c 1 "$f" | wc -l)" -eq 0 ]; then
+		printf '\n' >>"$f"
+	fi
+}
+
+rbc__journal() { # ns id event [note]
+	local t note=${4:--}
+	t=$(rbc__now)
+	note=${note//$'\t'/ }
+	note=${note//$'\n'/ }
+	[ -n "$note" ] || note=-
+	RBC__JLINES=$((RBC__JLINES + 1))
+	if [ "$RBC__DRY" != 1 ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$RBC__USER" "$1" "$2" "$3" "$note" >>"$RBC__STATE/journal"
+	fi
+	rbc__jevent "$1" "$2" "$3" "$t" "$RBC__USER" "$note" "$RBC__JLINES"
+}
+
+# Last event of ns:id into RBC__EV, RBC__EV_TIME, RBC__EV_USER, RBC__EV_NOTE ("" when none).
+rbc__last() {
+	local v=${RBC__LAST["$1:$2"]-}
+	RBC__EV=
+	RBC__EV_TIME=
+	RBC__EV_USER=
+	RBC__EV_NOTE=
+	[ -n "$v" ] || return 1
+	RBC__EV=${v%%$'\t'*}
+	v=${v#*$'\t'}
+	RBC__EV_TIME=${v%%$'\t'*}
+	v=${v#*$'\t'}
+	RBC__EV_USER=${v%%$'\t'*}
+	RBC__EV_NOTE=${v#*$'\t'}
+	return 0
+}
+
+# --- Bundle: checksums, tables, host, lock -------------------------------------------------------
+
+# Every file listed in SHA256SUMS matches, and every file of the bundle is listed.
+rbc__verify() {
+	local dir=$RBC_BUNDLE_DIR out unlisted n
+	if [ ! -f "$dir/SHA256SUMS" ]; then
+		rbc__err "$dir/SHA256SUMS is missing: the bundle is incomplete. Copy it again."
+		return 1
+	fi
+	if ! out=$(cd "$dir" && LC_ALL=C sha256sum -c --quiet SHA256SUMS 2>&1); then
+		printf '%s\n' "$out" >&2
+		rbc__err "checksum verification FAILED: the bundle is damaged or was changed; nothing was done."
+		rbc__err "校验失败：安装包已损坏或被修改，未做任何操作。请从跳板机重新拷贝。"
+		return 1
+	fi
+	unlisted=$(cd "$dir" && find . \( -type f -o -type l \) ! -path ./SHA256SUMS -print |
+		LC_ALL=C awk 'f == 1 { p = $0; sub(/^[0-9A-Fa-f]+ [ *]/, "", p); sub(/^\.\//, "", p); listed[p] = 1; next }
+			{ p = $0; sub(/^\.\//, "", p); if (!(p in listed)) print p }' f=1 SHA256SUMS f=2 -)
+	if [ -n "$unlisted" ]; then
+		printf '%s\n' "$unlisted" | sed 's/^/  not in SHA256SUMS: /' >&2
+		rbc__err "checksum verification FAILED: files were added to the bundle; nothing was done."
+		return 1
+	fi
+	n=$(wc -l <"$dir/SHA256SUMS")
+	rbc_say "checksums: OK ($((n)) files)"
+}
+
+rbc__count() { # TABLE -> number of steps
+	local v="RBC_${1}_COUNT"
+	printf '%s' "${!v:-0}"
+}
+
+rbc__table_dir() { # TABLE -> folder of its scripts
+	if [ "$1" = STEP ]; then printf steps; else printf rollback; fi
+}
+
+rbc__script() { # TABLE INDEX -> path of the step script
+	printf '%s/%s/%04d.sh' "$RBC_BUNDLE_DIR" "$(rbc__table_dir "$1")" "$(($2 + 1))"
+}
+
+rbc__check_table() { # TABLE
+	local t=$1 n i f ref kind
+	n=$(rbc__count "$t")
+	case $n in
+	'' | *[!0-9]*)
+		rbc__err "bundle.sh: RBC_${t}_COUNT is not a number: '$n'"
+		return 1
+		;;
+	esac
+	[ "$n" -gt 0 ] || return 0
+	for f in ID KIND SECTION TITLE SUMMARY; do
+		ref="RBC_${t}_${f}[$((n - 1))]"
+		if [ -z "${!ref+set}" ]; then
+			rbc__err "bundle.sh: RBC_${t}_${f} has fewer than $n entries"
+			return 1
+		fi
+		ref="RBC_${t}_${f}[$n]"
+		if [ -n "${!ref+set}" ]; then
+			rbc__err "bundle.sh: RBC_${t}_${f} has more than $n entries"
+			return 1
+		fi
+	done
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_${t}_KIND[$i]"
+		kind=${!ref}
+		case $kind in
+		converge | once | check | manual) ;;
+		*)
+			rbc__err "bundle.sh: step $((i + 1)) has unknown kind '$kind'"
+			return 1
+			;;
+		esac
+		if [ ! -f "$(rbc__script "$t" "$i")" ]; then
+			rbc__err "bundle is incomplete: $(rbc__script "$t" "$i") is missing"
+			return 1
+		fi
+	done
+}
+
+rbc__load_bundle() {
+	if [ ! -f "$RBC_BUNDLE_DIR/bundle.sh" ]; then
+		rbc__err "$RBC_BUNDLE_DIR/bundle.sh is missing"
+		return 1
+	fi
+	# shellcheck source=/dev/null
+	if ! . "$RBC_BUNDLE_DIR/bundle.sh"; then
+		rbc__err "cannot load $RBC_BUNDLE_DIR/bundle.sh"
+		return 1
+	fi
+	if [ -z "${RBC_HOST:-}" ]; then
+		rbc__err "bundle.sh does not name its host (RBC_HOST)"
+		return 1
+	fi
+	RBC_HOST_NAMES=${RBC_HOST_NAMES:-$RBC_HOST}
+	RBC_HOST_IPS=${RBC_HOST_IPS:-}
+	rbc__check_table STEP && rbc__check_table RB
+}
+
+# The machine's names, lower case, one a line.
+rbc__my_names() {
+	local h
+	h=$(hostname 2>/dev/null) || h=
+	[ -n "$h" ] || h=$(uname -n 2>/dev/null) || h=
+	printf '%s\n' "${h,,}"
+}
+
+# The machine's addresses, one a line: `ip -o addr`, else `ifconfig -a`, else `hostname -i`.
+rbc__my_ips() {
+	local out=
+	if command -v ip >/dev/null 2>&1; then
+		out=$(ip -o addr show 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "inet" || $i == "inet6") { split($(i + 1), a, "/"); print a[1] } }')
+	fi
+	if [ -z "$out" ] && command -v ifconfig >/dev/null 2>&1; then
+		# CentOS 6: "inet addr:10.0.0.5  Bcast:..." / "inet6 addr: fe80::1/64"; newer: "inet 10.0.0.5".
+		out=$(ifconfig -a 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "inet" || $i == "inet6") {
+			v = $(i + 1); if (v == "addr:") v = $(i + 2); sub(/^addr:/, "", v); split(v, a, "/"); print a[1] } }')
+	fi
+	if [ -z "$out" ]; then
+		out=$(hostname -i 2>/dev/null | tr ' ' '\n')
+	fi
+	printf '%s\n' "$out"
+}
+
+rbc__host_check() {
+	local names ips want h ip
+	names=$(rbc__my_names)
+	for want in $RBC_HOST_NAMES; do
+		want=${want,,}
+		while IFS= read -r h; do
+			[ -n "$h" ] || continue
+			if [ "$h" = "$want" ] || [ "${h%%.*}" = "${want%%.*}" ]; then
+				rbc_say "host: $RBC_HOST (hostname $h)"
+				return 0
+			fi
+		done <<<"$names"
+	done
+	if [ -n "$RBC_HOST_IPS" ]; then
+		ips=$(rbc__my_ips)
+		for want in $RBC_HOST_IPS; do
+			while IFS= read -r ip; do
+				if [ -n "$ip" ] && [ "$ip" = "$want" ]; then
+					rbc_say "host: $RBC_HOST (address $ip)"
+					return 0
+				fi
+			done <<<"$ips"
+		done
+	fi
+	if [ "$RBC__FORCE_HOST" = 1 ]; then
+		rbc_warn "this machine ($(printf '%s' "$names" | tr '\n' ' ')) is not $RBC_HOST; going on because of --force-host"
+		return 0
+	fi
+	rbc__err "wrong host: this bundle is for $RBC_HOST ($RBC_HOST_NAMES${RBC_HOST_IPS:+ / $RBC_HOST_IPS}),"
+	rbc__err "  but this machine is $(printf '%s' "$names" | tr '\n' ' ')(addresses: $(rbc__my_ips | tr '\n' ' '))."
+	rbc__err "主机不符：此安装包属于 $RBC_HOST。确认无误时可加 --force-host。"
+	return 1
+}
+
+rbc__boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null || printf -- '-'; }
+
+# Is the owner of a lock (pid, boot id) a live run.sh/rollback.sh?
+rbc__lock_alive() { # pid boot
+	local pid=$1 boot=$2 now
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	now=$(rbc__boot_id)
+	if [ "$boot" != - ] && [ "$now" != - ] && [ "$boot" != "$now" ]; then return 1; fi
+	if [ -d /proc/1 ]; then
+		[ -d "/proc/$pid" ] || return 1
+		if [ -r "/proc/$pid/cmdline" ]; then
+			tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -e 'run\.sh' -e 'rollback\.sh' || return 1
+		fi
+		return 0
+	fi
+	kill -0 "$pid" 2>/dev/null
+}
+
+# One run.sh or rollback.sh at a time per host. The lock is a folder renamed into place with its
+# owner already inside, so taking it is atomic; a lock left by a dead process is taken over.
+rbc__lock() {
+	local lock="$RBC__STATE/lock" new="$RBC__STATE/lock.new.$$" pid boot since cmd
+	rm -rf "$new"
+	mkdir "$new" || return 1
+	printf '%s\n%s\n%s\n%s\n' "$$" "$(rbc__boot_id)" "$(rbc__now)" "$RBC__MODE.sh $RBC__USER" >"$new/owner"
+	if mv -T "$new" "$lock" 2>/dev/null; then
+		RBC__LOCKED=1
+		return 0
+	fi
+	{
+		IFS= read -r pid
+		IFS= read -r boot
+		IFS= read -r since
+		IFS= read -r cmd
+	} <"$lock/owner" 2>/dev/null
+	if rbc__lock_alive "${pid:-}" "${boot:--}"; then
+		rm -rf "$new"
+		rbc__err "locked: ${cmd:-another run} (pid $pid) has been running on this host since ${since:-?}."
+		rbc__err "已有另一个 run.sh/rollback.sh 在运行（pid $pid）。请等待它结束。Lock: $lock"
+		return 1
+	fi
+	rbc_say "lock: taking over a stale lock of pid ${pid:-?} (${cmd:-?}, since ${since:-?}), which is no longer running"
+	if mv -T "$lock" "$RBC__STATE/lock.stale.$$" 2>/dev/null; then
+		rm -rf "$RBC__STATE/lock.stale.$$"
+	fi
+	if mv -T "$new" "$lock" 2>/dev/null; then
+		RBC__LOCKED=1
+		return 0
+	fi
+	rm -rf "$new"
+	rbc__err "locked: another run took the lock first ($lock)"
+	return 1
+}
+
+rbc__unlock() {
+	local pid=
+	[ "$RBC__LOCKED" = 1 ] || return 0
+	IFS= read -r pid <"$RBC__STATE/lock/owner" 2>/dev/null
+	if [ "$pid" = "$$" ]; then rm -rf "$RBC__STATE/lock"; fi
+	RBC__LOCKED=0
+}
+
+rbc__cleanup() {
+	rbc__unlock
+	if [ -n "$RBC__TMP" ]; then rm -rf "$RBC__TMP"; fi
+}
+
+rbc__on_signal() { # exit status
+	rbc__hdr_break
+	rbc__err "interrupted. Run ./$RBC__MODE.sh again to resume. 已中断，重新运行 ./$RBC__MODE.sh 即可继续。"
+	rbc__logline "interrupted (exit $1)"
+	exit "$1"
+}
+
+# --- Output: progress lines, step output, log ----------------------------------------------------
+
+rbc__logline() {
+	printf '%s %s\n' "$(rbc__now)" "$*" >>"$RBC__LOG"
+}
+
+# A progress line is printed in two halves: "[7/31] 2.2.2 安装Tomcat: open tcp/8080 ..." before
+# the step, its result after. When the step prints something in between, the whole line is
+# printed again with the result, so every step ends on one complete line.
+rbc__hdr_begin() {
+	RBC__HDR=$1
+	rm -f "$RBC__TMP/seen"
+	printf '%s ...' "$RBC__HDR"
+}
+
+# Before printing anything else while a progress line is open.
+rbc__hdr_break() {
+	if [ -n "$RBC__HDR" ] && [ ! -e "$RBC__TMP/seen" ]; then
+		printf '\n'
+		: >"$RBC__TMP/seen"
+	fi
+}
+
+rbc__hdr_end() {
+	if [ -e "$RBC__TMP/seen" ]; then
+		printf '%s ... %s\n' "$RBC__HDR" "$1"
+	else
+		printf ' %s\n' "$1"
+	fi
+	rbc__logline "result: $1"
+	RBC__HDR=
+}
+
+# A runner message while a progress line may be open.
+rbc__out() {
+	rbc__hdr_break
+	printf '%s\n' "$*"
+	rbc__logline "$*"
+}
+
+# Step output: to the log always, to the terminal (indented) when $1 is 1, and kept in
+# $RBC__TMP/capture so that a hidden check's output can be shown when it fails.
+rbc__filter() {
+	local show=$1 line
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		"$RBC__LOGMARK"*)
+			printf '%s\n' "${line#"$RBC__LOGMARK"}" >&3
+			continue
+			;;
+		esac
+		printf '%s\n' "$line" >&3
+		printf '%s\n' "$line" >&4
+		if [ "$show" = 1 ]; then
+			if [ ! -e "$RBC__TMP/seen" ]; then
+				printf '\n'
+				: >"$RBC__TMP/seen"
+			fi
+			printf '    | %s\n' "$line"
+		fi
+	done 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
+}
+
+rbc__show_capture() {
+	local line
+	rbc__hdr_break
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '    | %s\n' "$line"
+	done <"$RBC__TMP/capture"
+}
+
+# Run one function of a step script in a subshell: cwd /, `set -e`, the step's output to the
+# log (and terminal when show=1). Returns the function's status.
+# Never call it (or its callers) as the condition of an if, &&, || or !: bash then ignores
+# `set -e` in everything below, subshells included, and a failing command would not stop a step.
+rbc__exec() { # function script show
+	local fn=$1 script=$2 show=$3
+	: >"$RBC__TMP/capture"
+	rbc__logline "-- $fn"
+	(
+		RBC__IN_STEP=1
+		set +u
+		set -e
+		if [ "$fn" != rbc_check ]; then
+			set -E
+			trap 'rbc__on_err $? "$BASH_COMMAND"' ERR
+		fi
+		cd /
+		# shellcheck source=/dev/null
+		. "$script"
+		if ! declare -F "$fn" >/dev/null; then
+			rbc__err "$script defines no $fn"
+			exit 127
+		fi
+		"$fn"
+	) 2>&1 | rbc__filter "$show"
+	return "${PIPESTATUS[0]}"
+}
+
+rbc__on_err() { # status command
+	printf 'rbc: command failed (exit %s): %s\n' "$1" "$2" >&2
+}
+
+# Does a step script define a function? (Sourcing a step script only defines functions.)
+rbc__defines() { # script function
+	(
+		set +e +u
+		# shellcheck source=/dev/null
+		. "$1" >/dev/null 2>&1
+		declare -F "$2" >/dev/null
+	)
+}
+
+# --- Sections, step selection --------------------------------------------------------------------
+
+# Is section $1 the section $2 or inside it (2.2.1 is inside 2.2)?
+rbc__sec_within() { [ "$1" = "$2" ] || [ "${1#"$2".}" != "$1" ]; }
+
+# Does section $1 come after section $2 in the runbook (dotted numbers)?
+rbc__sec_after() {
+	local a=$1 b=$2 x y
+	[ -n "$a" ] || return 1
+	rbc__sec_within "$a" "$b" && return 1
+	while :; do
+		if [ -z "$a" ]; then return 1; fi
+		if [ -z "$b" ]; then return 0; fi
+		x=${a%%.*}
+		y=${b%%.*}
+		if [ "$x" != "$y" ]; then
+			case $x$y in
+			*[!0-9]*) [[ $x > $y ]] ;;
+			*) [ "$((10#$x))" -gt "$((10#$y))" ] ;;
+			esac
+			return
+		fi
+		if [ "$a" = "$x" ]; then a=; else a=${a#*.}; fi
+		if [ "$b" = "$y" ]; then b=; else b=${b#*.}; fi
+	done
+}
+
+# Resolve a step reference: a step id (2.2.1-3), `#N` (the number in [N/M]) or a section
+# (its steps). Prints the matching indexes, one a line.
+rbc__select() { # TABLE ref
+	local t=$1 want=$2 n i ref found=
+	n=$(rbc__count "$t")
+	case $want in
+	'#'*)
+		i=${want#\#}
+		case $i in '' | *[!0-9]*) i=0 ;; esac
+		if [ "$i" -ge 1 ] && [ "$i" -le "$n" ]; then printf '%s\n' "$((i - 1))"; fi
+		return 0
+		;;
+	esac
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_${t}_ID[$i]"
+		if [ "${!ref}" = "$want" ]; then
+			printf '%s\n' "$i"
+			return 0
+		fi
+	done
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_${t}_SECTION[$i]"
+		if rbc__sec_within "${!ref}" "$want"; then
+			printf '%s\n' "$i"
+			found=1
+		fi
+	done
+	[ -n "$found" ]
+}
+
+# --- Steps -----------------------------------------------------------------------------------------
+
+rbc__result() { # result [note]
+	case $1 in
+	ok) RBC__N_OK=$((RBC__N_OK + 1)) ;;
+	changed) RBC__N_CHANGED=$((RBC__N_CHANGED + 1)) ;;
+	skipped) RBC__N_SKIPPED=$((RBC__N_SKIPPED + 1)) ;;
+	manual) RBC__N_MANUAL=$((RBC__N_MANUAL + 1)) ;;
+	failed) RBC__N_FAILED=$((RBC__N_FAILED + 1)) ;;
+	undone) RBC__N_UNDONE=$((RBC__N_UNDONE + 1)) ;;
+	kept) RBC__N_KEPT=$((RBC__N_KEPT + 1)) ;;
+	would*) RBC__N_WOULD=$((RBC__N_WOULD + 1)) ;;
+	esac
+	rbc__hdr_end "$1${2:+ ($2)}"
+}
+
+# Ask the operator on the terminal; true on y/yes/是.
+rbc__ask() { # prompt
+	local ans=
+	[ "$RBC__TTY" = 1 ] || return 1
+	rbc__hdr_break
+	printf '%s [y/N] ' "$1"
+	IFS= read -r ans || ans=
+	rbc__logline "asked: $1 -> ${ans:-(no answer)}"
+	case ${ans,,} in y | yes | 是 | 好) return 0 ;; esac
+	return 1
+}
+
+# Gate before a step: the steps named must be finished on other hosts first.
+rbc__gate() { # gate-ns id gate-summary
+	local gns=$1 id=$2 gate=$3 again="./$RBC__MODE.sh"
+	rbc__last "$gns" "$id"
+	[ "$RBC__EV" = confirmed ] && return 0
+	if [ "$RBC__DRY" = 1 ]; then
+		rbc__out "  would wait here: 等待: $gate"
+		return 0
+	fi
+	if [ "$RBC__YES" = 1 ]; then
+		rbc__out "  gate: $gate — taken as finished (--yes)"
+		rbc__journal "$gns" "$id" confirmed "--yes"
+		return 0
+	fi
+	rbc__out "等待: $gate; then run $again again"
+	rbc__out "Waiting for: $gate to be finished first; then run $again again (or $again --yes once it is)."
+	if rbc__ask "Is it finished? 是否已完成?"; then
+		rbc__journal "$gns" "$id" confirmed "terminal $(tty 2>/dev/null || printf '?')"
+		return 0
+	fi
+	rbc__result waiting "gate"
+	RBC__STOP="gate:$gate"
+	return "$RBC_EXIT_GATE"
+}
+
+# The per-kind logic of one step: check, act, check again; journal every outcome.
+rbc__step() { # TABLE index
+	local t=$1 i=$2 n id kind section title summary gate script label ns gns ref done=0 forced=0 rc
+	n=$(rbc__count "$t")
+	ref="RBC_${t}_ID[$i]" && id=${!ref}
+	ref="RBC_${t}_KIND[$i]" && kind=${!ref}
+	ref="RBC_${t}_SECTION[$i]" && section=${!ref}
+	ref="RBC_${t}_TITLE[$i]" && title=${!ref}
+	ref="RBC_${t}_SUMMARY[$i]" && summary=${!ref}
+	ref="RBC_${t}_GATE[$i]" && gate=${!ref-}
+	script=$(rbc__script "$t" "$i")
+	if [ "$t" = STEP ]; then ns=run gns=gate; else ns=rb gns=rbgate; fi
+	[ -n "$RBC__ONLY" ] && forced=1
+	label="[$((i + 1))/$n] ${section:+$section }$title${summary:+: $summary}"
+	rbc__logline "=== [$((i + 1))/$n] $id ($kind) ${section:+$section }$title${summary:+: $summary}"
+	rbc__hdr_begin "$label"
+
+	rbc__last "$ns" "$id"
+	case $kind:$RBC__EV in
+	converge:ok | converge:changed | once:ok | once:changed | check:ok | manual:confirmed) done=1 ;;
+	esac
+	if [ "$done" = 1 ] && [ "$forced" = 0 ]; then
+		if [ "$kind" != converge ]; then
+			rbc__result skipped "done $RBC__EV_TIME"
+			return 0
+		fi
+		# Done before: look again, but never re-apply on our own: a later step may have changed
+		# this state on purpose (a stopped service started again, a renamed folder re-created).
+		rbc__exec rbc_check "$script" 0
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			rbc__result ok
+		else
+			rbc__result skipped "done $RBC__EV_TIME; no longer holds, changed by a later step? --only $id applies it again"
+		fi
+		return 0
+	fi
+	if [ "$done" = 1 ] && [ "$kind" != converge ] && [ "$kind" != check ]; then
+		rbc__out "  the journal says this step was done at $RBC__EV_TIME by $RBC__EV_USER"
+		if [ "$RBC__YES" != 1 ] && [ "$RBC__DRY" != 1 ] && ! rbc__ask "Do it again? 再执行一次?"; then
+			rbc__result skipped "done $RBC__EV_TIME; --yes to do it again"
+			return 0
+		fi
+	fi
+	if [ "$RBC__EV" = apply ] && [ "$kind" = once ]; then
+		rbc__out "  note: this step started at $RBC__EV_TIME and did not finish; it runs again"
+	fi
+
+	if [ -n "$gate" ]; then
+		rbc__gate "$gns" "$id" "$gate" || return $?
+	fi
+
+	case $kind in
+	converge)
+		rbc__exec rbc_check "$script" 0
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			rbc__journal "$ns" "$id" ok
+			rbc__result ok
+			return 0
+		fi
+		if [ $rc -ge 126 ]; then
+			rbc__show_capture
+			rbc__journal "$ns" "$id" failed "check could not run (exit $rc)"
+			rbc__result failed "check could not run, exit $rc"
+			return "$RBC_EXIT_FAILED"
+		fi
+		if [ "$RBC__DRY" = 1 ]; then
+			rbc__result "would change"
+			return 0
+		fi
+		rbc__apply "$ns" "$id" "$script"
+		rc=$?
+		[ $rc -eq 0 ] || return $rc
+		rbc__exec rbc_check "$script" 0
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			rbc__journal "$ns" "$id" changed
+			rbc__result changed
+			return 0
+		fi
+		rbc__show_capture
+		rbc__journal "$ns" "$id" failed "check still fails after apply (exit $rc)"
+		rbc__result failed "still not in the desired state after apply"
+		return "$RBC_EXIT_FAILED"
+		;;
+	once)
+		# An optional rbc_check is a guard: when it holds, the work is already done.
+		if rbc__defines "$script" rbc_check; then
+			rbc__exec rbc_check "$script" 0
+			rc=$?
+			if [ $rc -eq 0 ]; then
+				rbc__journal "$ns" "$id" ok "guard holds"
+				rbc__result ok
+				return 0
+			fi
+		fi
+		if [ "$RBC__DRY" = 1 ]; then
+			rbc__result "would run"
+			return 0
+		fi
+		rbc__apply "$ns" "$id" "$script"
+		rc=$?
+		[ $rc -eq 0 ] || return $rc
+		rbc__journal "$ns" "$id" changed
+		rbc__result changed
+		;;
+	check)
+		if [ "$RBC__DRY" = 1 ]; then
+			rbc__result "would check"
+			return 0
+		fi
+		rbc__exec rbc_check "$script" 1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			rbc__journal "$ns" "$id" ok
+			rbc__result ok
+			return 0
+		fi
+		rbc__journal "$ns" "$id" failed "check failed (exit $rc)"
+		rbc__result failed "check failed, exit $rc"
+		return "$RBC_EXIT_FAILED"
+		;;
+	manual)
+		if [ "$RBC__DRY" = 1 ]; then
+			rbc__result "would ask"
+			return 0
+		fi
+		rbc__out "  ---- 手工步骤 / manual step $id ----"
+		if rbc__defines "$script" rbc_instruction; then
+			rbc__exec rbc_instruction "$script" 1
+		else
+			rbc__out "  $title${summary:+: $summary}"
+		fi
+		if [ "${RBC_MANUAL_DONE:-}" = 1 ]; then
+			rbc__journal "$ns" "$id" confirmed "RBC_MANUAL_DONE=1"
+			rbc__result manual "taken as done: RBC_MANUAL_DONE=1"
+			return 0
+		fi
+		if rbc__ask "Done? 已完成?"; then
+			rbc__journal "$ns" "$id" confirmed "terminal $(tty 2>/dev/null || printf '?')"
+			rbc__result manual "confirmed"
+			return 0
+		fi
+		rbc__out "手工步骤：请按上面的说明完成，然后再次运行 ./$RBC__MODE.sh"
+		rbc__out "Manual step: do it as shown above, then run ./$RBC__MODE.sh again on a terminal and confirm"
+		rbc__out "  (or RBC_MANUAL_DONE=1 ./$RBC__MODE.sh to record it as done without a terminal)."
+		rbc__result waiting "manual"
+		RBC__STOP="manual:$id"
+		return "$RBC_EXIT_MANUAL"
+		;;
+	esac
+}
+
+# rbc_apply of a step, journaled before it starts so an interrupted step is known.
+rbc__apply() { # ns id script
+	local rc
+	rbc__journal "$1" "$2" apply
+	rbc__exec rbc_apply "$3" 1
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	rbc__journal "$1" "$2" failed "apply exit $rc"
+	rbc__result failed "exit $rc"
+	return "$RBC_EXIT_FAILED"
+}
+
+# Run the steps of a table in order, honouring --only/--from/--until. Stops at the first step
+# that fails or waits.
+rbc__run_table() { # TABLE
+	local t=$1 n i rc start=0 only=' ' ref sel
+	n=$(rbc__count "$t")
+	if [ "$t" = STEP ] && [ -n "$RBC__ONLY" ]; then
+		sel=$(rbc__select "$t" "$RBC__ONLY") || sel=
+		if [ -z "$sel" ]; then
+			rbc__err "--only $RBC__ONLY: no such step or section (see --list)"
+			return "$RBC_EXIT_USAGE"
+		fi
+		only=" $(printf '%s' "$sel" | tr '\n' ' ') "
+	fi
+	if [ "$t" = STEP ] && [ -n "$RBC__FROM" ]; then
+		sel=$(rbc__select "$t" "$RBC__FROM") || sel=
+		if [ -z "$sel" ]; then
+			rbc__err "--from $RBC__FROM: no such step or section (see --list)"
+			return "$RBC_EXIT_USAGE"
+		fi
+		start=${sel%%$'\n'*}
+		rbc_say "starting at step $((start + 1)) (--from $RBC__FROM); earlier steps are not looked at"
+	fi
+	for ((i = start; i < n; i++)); do
+		if [ "$only" != ' ' ] && [ "${only#* "$i" }" = "$only" ]; then continue; fi
+		ref="RBC_${t}_SECTION[$i]"
+		if [ "$t" = STEP ] && [ -n "$RBC__UNTIL" ] && rbc__sec_after "${!ref}" "$RBC__UNTIL"; then
+			RBC__STOP="until:$i"
+			return 0
+		fi
+		rbc__step "$t" "$i"
+		rc=$?
+		[ $rc -eq 0 ] || return $rc
+	done
+	return 0
+}
+
+rbc__recap() {
+	local head="RECAP $RBC_HOST:"
+	[ "$RBC__DRY" = 1 ] && head="RECAP $RBC_HOST (dry run, nothing was changed):"
+	if [ "$RBC__MODE" = rollback ]; then
+		head="$head undone=$RBC__N_UNDONE kept=$RBC__N_KEPT"
+	fi
+	head="$head ok=$RBC__N_OK changed=$RBC__N_CHANGED skipped=$RBC__N_SKIPPED manual=$RBC__N_MANUAL failed=$RBC__N_FAILED"
+	[ "$RBC__DRY" = 1 ] && head="$head would-change=$RBC__N_WOULD"
+	printf '\n%s\n' "$head"
+	rbc__logline "$head"
+}
+
+# The journal status of a step, for --list.
+rbc__status() { # ns id
+	if ! rbc__last "$1" "$2"; then
+		printf 'pending'
+		return 0
+	fi
+	case $RBC__EV in
+	apply) printf 'interrupted %s' "$RBC__EV_TIME" ;;
+	confirmed) printf 'confirmed %s by %s (%s)' "$RBC__EV_TIME" "$RBC__EV_USER" "$RBC__EV_NOTE" ;;
+	undone | undo-skipped) printf 'rolled back %s' "$RBC__EV_TIME" ;;
+	*) printf '%s %s' "$RBC__EV" "$RBC__EV_TIME" ;;
+	esac
+}
+
+rbc__list_table() { # TABLE
+	local t=$1 n i id kind section title summary gate ref gns
+	n=$(rbc__count "$t")
+	if [ "$t" = STEP ]; then gns=gate; else gns=rbgate; fi
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_${t}_ID[$i]" && id=${!ref}
+		ref="RBC_${t}_KIND[$i]" && kind=${!ref}
+		ref="RBC_${t}_SECTION[$i]" && section=${!ref}
+		ref="RBC_${t}_TITLE[$i]" && title=${!ref}
+		ref="RBC_${t}_SUMMARY[$i]" && summary=${!ref}
+		ref="RBC_${t}_GATE[$i]" && gate=${!ref-}
+		if [ -n "$gate" ]; then
+			if rbc__last "$gns" "$id" && [ "$RBC__EV" = confirmed ]; then
+				printf '        gate: after %s (confirmed %s)\n' "$gate" "$RBC__EV_TIME"
+			else
+				printf '        gate: after %s\n' "$gate"
+			fi
+		fi
+		printf '  [%d/%d] %-12s %-8s %s%s%s\n' "$((i + 1))" "$n" "$id" "$kind" "${section:+$section }" "$title" "${summary:+: $summary}"
+		if [ "$t" = STEP ]; then
+			printf '        %s\n' "$(rbc__status run "$id")"
+		else
+			printf '        %s\n' "$(rbc__status rb "$id")"
+		fi
+	done
+}
+
+# Forward steps to undo, newest first, one id a line.
+rbc__undo_list() {
+	local id
+	for id in "${!RBC__APPLIED[@]}"; do
+		printf '%s\t%s\n' "${RBC__APPLIED[$id]}" "$id"
+	done | sort -t "$(printf '\t')" -k1,1nr | cut -f2
+}
+
+rbc__step_index() { # id -> index in the forward table
+	local n i ref
+	n=$(rbc__count STEP)
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_STEP_ID[$i]"
+		if [ "${!ref}" = "$1" ]; then
+			printf '%s' "$i"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Undo one forward step with its rbc_undo.
+rbc__undo_step() { # id k count
+	local id=$1 i script label ref section title summary rc
+	if ! i=$(rbc__step_index "$id"); then
+		rbc__hdr_begin "[undo $2/$3] $id"
+		rbc__journal run "$id" undo-skipped "not in this bundle"
+		rbc__result kept "not in this bundle: undo by hand"
+		return 0
+	fi
+	ref="RBC_STEP_SECTION[$i]" && section=${!ref}
+	ref="RBC_STEP_TITLE[$i]" && title=${!ref}
+	ref="RBC_STEP_SUMMARY[$i]" && summary=${!ref}
+	script=$(rbc__script STEP "$i")
+	label="[undo $2/$3] ${section:+$section }$title${summary:+: $summary}"
+	rbc__logline "=== undo $id"
+	rbc__hdr_begin "$label"
+	if ! rbc__defines "$script" rbc_undo; then
+		rbc__journal run "$id" undo-skipped "no rbc_undo"
+		rbc__result kept "no automatic undo; the rollback chapter or a person handles it"
+		return 0
+	fi
+	if [ "$RBC__DRY" = 1 ]; then
+		rbc__result "would undo"
+		return 0
+	fi
+	rbc__exec rbc_undo "$script" 1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		rbc__journal run "$id" undone
+		rbc__result undone
+		return 0
+	fi
+	rbc__journal run "$id" undo-failed "exit $rc"
+	rbc__result failed "undo exit $rc"
+	return "$RBC_EXIT_FAILED"
+}
+
+rbc__run_main() {
+	local rc n
+	n=$(rbc__count STEP)
+	rbc__run_table STEP
+	rc=$?
+	rbc__recap
+	case $rc in
+	0)
+		case $RBC__STOP in
+		until:*)
+			rbc_say "Stopped before step $((${RBC__STOP#until:} + 1))/$n: it comes after section $RBC__UNTIL (--until). 已按 --until 停止。"
+			;;
+		*)
+			if [ "$RBC__DRY" = 1 ]; then
+				rbc_say "Dry run: nothing was changed."
+			elif [ -n "$RBC__ONLY" ]; then
+				rbc_say "Done: --only $RBC__ONLY."
+			elif [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
+				rbc_say "No changes: all $n steps on $RBC_HOST were already done. 无变更：全部步骤已完成。"
+			else
+				rbc_say "Done: all $n steps on $RBC_HOST finished. 全部完成。"
+			fi
+			;;
+		esac
+		;;
+	"$RBC_EXIT_FAILED")
+		rbc__err "FAILED. The log is $RBC__LOG. Fix the cause and run ./run.sh again: it resumes at the failed step."
+		rbc__err "失败。日志：$RBC__LOG。排除问题后重新运行 ./run.sh，将从失败的步骤继续。"
+		;;
+	esac
+	return $rc
+}
+
+rbc__rollback_main() {
+	local -a ids=()
+	local id k rc manual=
+	while IFS= read -r id; do
+		[ -n "$id" ] && ids+=("$id")
+	done <<<"$(rbc__undo_list)"
+	# A new round of changes since the last rollback: the rollback chapter runs afresh.
+	if [ "$RBC__NEW_APPLIES" = 1 ]; then rbc__journal rb '*' reset "changes since the last rollback"; fi
+	if [ "${#ids[@]}" -eq 0 ]; then
+		rbc_say "Undo: the journal shows no change by run.sh left to undo."
+	else
+		rbc_say "Undo: ${#ids[@]} step(s) changed something, newest first:"
+	fi
+	for ((k = 0; k < ${#ids[@]}; k++)); do
+		rbc__undo_step "${ids[$k]}" "$((k + 1))" "${#ids[@]}"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			rbc__recap
+			rbc__err "rollback FAILED. The log is $RBC__LOG. Fix the cause and run ./rollback.sh again: it resumes there."
+			return $rc
+		fi
+	done
+	for id in "${!RBC__LAST[@]}"; do
+		case $id in run:*) ;; *) continue ;; esac
+		case ${RBC__LAST[$id]} in confirmed$'\t'*) manual="$manual ${id#run:}" ;; esac
+	done
+	if [ -n "$manual" ]; then
+		rbc_say "Manual steps that were confirmed cannot be undone here; check them by hand:$manual"
+	fi
+	# run.sh starts over after a rollback: steps, confirmations and gates are asked again.
+	for id in "${!RBC__LAST[@]}"; do
+		case $id in
+		run:* | gate:*)
+			rbc__journal run '*' reset "rollback finished"
+			break
+			;;
+		esac
+	done
+	if [ "$(rbc__count RB)" -gt 0 ]; then
+		rbc_say "Rollback chapter: $(rbc__count RB) step(s)"
+	fi
+	rbc__run_table RB
+	rc=$?
+	rbc__recap
+	case $rc in
+	0)
+		if [ "$RBC__DRY" = 1 ]; then
+			rbc_say "Dry run: nothing was changed."
+		elif [ "$RBC__N_UNDONE" = 0 ] && [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
+			rbc_say "No changes: nothing was left to roll back on $RBC_HOST. 无变更。"
+		else
+			rbc_say "Rollback finished on $RBC_HOST. 回退完成。"
+		fi
+		;;
+	"$RBC_EXIT_FAILED")
+		rbc__err "rollback FAILED. The log is $RBC__LOG. Fix the cause and run ./rollback.sh again: it resumes there."
+		;;
+	esac
+	return $rc
+}
+
+rbc__list_main() {
+	local -a ids=()
+	local id k i ref
+	rbc_say "$RBC_HOST: $(rbc__count STEP) steps, state $RBC__STATE"
+	if [ "$RBC__MODE" = run ]; then
+		rbc__list_table STEP
+		return 0
+	fi
+	while IFS= read -r id; do
+		[ -n "$id" ] && ids+=("$id")
+	done <<<"$(rbc__undo_list)"
+	rbc_say "To undo (newest first): ${#ids[@]}"
+	for ((k = 0; k < ${#ids[@]}; k++)); do
+		id=${ids[$k]}
+		if i=$(rbc__step_index "$id"); then
+			ref="RBC_STEP_TITLE[$i]"
+			printf '  %s %s%s\n' "$id" "${!ref}" "$(rbc__defines "$(rbc__script STEP "$i")" rbc_undo || printf ' (no automatic undo)')"
+		else
+			printf '  %s (not in this bundle)\n' "$id"
+		fi
+	done
+	rbc_say "Rollback chapter: $(rbc__count RB) step(s)"
+	rbc__list_table RB
+}
+
+rbc__usage() {
+	if [ "$RBC__MODE" = run ]; then
+		cat <<'EOF'
+Usage: ./run.sh [OPTIONS]
+Runs this host's steps of the runbook, in order; safe to run again (it resumes).
+
+  --dry-run       say what would change; change nothing
+  --list          the steps and what the journal says about each
+  --only STEP     run only this step (id like 2.2.1-3, #N for [N/M], or a section)
+  --from STEP     start at this step, skipping earlier ones without looking at them
+  --until SECTION stop before the first step after this section
+  --yes           take gates as finished, and re-run a done step named by --only
+  --force-host    run even though this machine is not the bundle's host
+  -h, --help      this text
+
+Environment: RBC_STATE_DIR (default /var/lib/rbc/<host>): journal, logs, backups.
+             RBC_MANUAL_DONE=1: record manual steps as done without asking.
+Exit codes: 0 done (or stopped by --until), 1 a step failed, 2 usage or damaged bundle,
+            3 waiting for a manual step, 4 waiting at a gate, 5 wrong host, 6 locked,
+            130/143 interrupted.
+EOF
+	else
+		cat <<'EOF'
+Usage: ./rollback.sh [OPTIONS]
+Undoes what run.sh did on this host (newest first, from the journal), then runs the
+runbook's rollback chapter for this host. Safe to run again.
+
+  --dry-run       say what would be undone; change nothing
+  --list          what would be undone, and the rollback chapter's steps
+  --yes           take gates as finished; don't ask before starting
+  --force-host    run even though this machine is not the bundle's host
+  -h, --help      this text
+
+Environment: RBC_STATE_DIR (default /var/lib/rbc/<host>), RBC_MANUAL_DONE=1.
+Exit codes: 0 done, 1 an undo or step failed, 2 usage or damaged bundle, 3 waiting for a
+            manual step, 4 waiting at a gate, 5 wrong host, 6 locked, 130/143 interrupted.
+EOF
+	fi
+}
+
+rbc__parse() {
+	local opt val
+	while [ $# -gt 0 ]; do
+		opt=$1
+		val=
+		case $opt in
+		--only=* | --from=* | --until=*)
+			val=${opt#*=}
+			opt=${opt%%=*}
+			;;
+		--only | --from | --until)
+			if [ $# -lt 2 ] || [ -z "$2" ]; then
+				rbc__err "$opt needs a value (see --help)"
+				return "$RBC_EXIT_USAGE"
+			fi
+			val=$2
+			shift
+			;;
+		esac
+		case $opt in
+		--dry-run | -n) RBC__DRY=1 ;;
+		--list | -l) RBC__LIST=1 ;;
+		--yes | -y) RBC__YES=1 ;;
+		--force-host) RBC__FORCE_HOST=1 ;;
+		-h | --help) RBC__HELP=1 ;;
+		--only) RBC__ONLY=$val ;;
+		--from) RBC__FROM=$val ;;
+		--until) RBC__UNTIL=$val ;;
+		*)
+			rbc__err "unknown option: $opt (see --help)"
+			return "$RBC_EXIT_USAGE"
+			;;
+		esac
+		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL" ]; then
+			rbc__err "rollback.sh takes no $opt (see --help)"
+			return "$RBC_EXIT_USAGE"
+		fi
+		shift
+	done
+	if [ -n "$RBC__ONLY" ] && [ -n "$RBC__FROM$RBC__UNTIL" ]; then
+		rbc__err "--only cannot be combined with --from or --until"
+		return "$RBC_EXIT_USAGE"
+	fi
+}
+
+# The whole of run.sh and rollback.sh.
+rbc__main() { # run|rollback args...
+	local rc started
+	RBC__MODE=$1
+	shift
+	rbc__parse "$@" || return $?
+	if [ "$RBC__HELP" = 1 ]; then
+		rbc__usage
+		return "$RBC_EXIT_DONE"
+	fi
+	if [ -t 0 ]; then RBC__TTY=1; else exec </dev/null; fi
+	umask 022
+	RBC__USER=$(rbc__whoami)
+	rbc__verify || return "$RBC_EXIT_USAGE"
+	rbc__load_bundle || return "$RBC_EXIT_USAGE"
+	rbc__host_check || return "$RBC_EXIT_WRONG_HOST"
+	RBC__STATE=${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}
+	RBC_STATE_DIR=$RBC__STATE
+	export RBC_STATE_DIR RBC_BUNDLE_DIR RBC_HOST
+	RBC__TMP=$(mktemp -d "${TMPDIR:-/tmp}/rbc.XXXXXX") || return "$RBC_EXIT_FAILED"
+	trap rbc__cleanup EXIT
+	trap 'rbc__on_signal 130' INT
+	trap 'rbc__on_signal 143' TERM
+	trap 'rbc__on_signal 129' HUP
+	if [ "$RBC__LIST" = 1 ]; then
+		rbc__journal_load
+		rbc__list_main
+		return 0
+	fi
+	if [ "$RBC__DRY" = 1 ]; then
+		RBC_DRY_RUN=1
+		export RBC_DRY_RUN
+		rbc_say "dry run: nothing will be changed"
+	else
+		if ! mkdir -p "$RBC__STATE" || ! chmod 700 "$RBC__STATE"; then
+			rbc__err "cannot create the state directory $RBC__STATE"
+			return "$RBC_EXIT_FAILED"
+		fi
+		rbc__lock || return "$RBC_EXIT_LOCKED"
+		rbc__journal_repair
+		mkdir -p "$RBC__STATE/logs"
+		started=$(date '+%Y%m%d-%H%M%S')
+		RBC__LOG="$RBC__STATE/logs/$started-$RBC__MODE.log"
+		ln -sfn "$started-$RBC__MODE.log" "$RBC__STATE/logs/last.log" 2>/dev/null
+		rbc__logline "$RBC__MODE.sh $* by $RBC__USER in $RBC_BUNDLE_DIR for $RBC_HOST"
+		rbc_say "state: $RBC__STATE (log $RBC__LOG)"
+	fi
+	rbc__journal_load
+	if [ "$RBC__MODE" = run ]; then
+		rbc__run_main
+		rc=$?
+	else
+		if [ "$RBC__DRY" != 1 ] && [ "$RBC__YES" != 1 ] && [ "$RBC__TTY" = 1 ] &&
+			! rbc__ask "Roll back $RBC_HOST now? 确认回退 $RBC_HOST?"; then
+			rbc_say "Nothing was done."
+			return 0
+		fi
+		rbc__rollback_main
+		rc=$?
+	fi
+	return $rc
+}
+
+# ==================================================================================================
+# Primitives for step scripts. Each has a check (true when the state holds), an action (does
+# nothing when its check holds, says what it did) and an inverse. An action that modifies a file
+# backs it up first (rbc_backup); rbc_restore puts it back byte for byte, with mode and owner.
+# Paths to change are absolute or relative to the current directory; CONTENT_FILE, LINES_FILE and
+# RULES_FILE are absolute or relative to the bundle directory. On failure an action prints why on
+# stderr and returns non-zero.
+# ==================================================================================================
+
+rbc__state_dir() {
+	if [ -z "${RBC_STATE_DIR:-}" ]; then
+		rbc__err "RBC_STATE_DIR is not set"
+		return 1
+	fi
+	printf '%s' "$RBC_STATE_DIR"
+}
+
+# Absolute path without "." components, doubled or trailing slashes (".." is kept: it depends on
+# links). Keys in the state directory are made of these, so `cd /home; x .` and `x /home` agree.
+rbc__abs() {
+	local p=$1
+	case $p in /*) ;; *) p="${PWD%/}/$p" ;; esac
+	while :; do
+		case $p in
+		*/./*) p=${p//\/.\//\/} ;;
+		*//*) p=${p//\/\//\/} ;;
+		*/.) p=${p%/.} ;;
+		*?/) p=${p%/} ;;
+		*) break ;;
+		esac
+	done
+	printf '%s' "${p:-/}"
+}
+
+# A file shipped in the bundle.
+rbc__src() {
+	case $1 in
+	/*) printf '%s' "$1" ;;
+	*) printf '%s/%s' "${RBC_BUNDLE_DIR:-.}" "$1" ;;
+	esac
+}
+
+# The file an edit changes: PATH, or what PATH links to.
+rbc__target() {
+	local p
+	p=$(rbc__abs "$1")
+	if [ -L "$p" ]; then p=$(readlink -f "$p") || return 1; fi
+	printf '%s' "$p"
+}
+
+rbc__dirname() {
+	local d=${1%/*}
+	printf '%s' "${d:-/}"
+}
+
+rbc__exists() { [ -e "$1" ] || [ -L "$1" ]; }
+
+# True when the file is not empty and its last byte is not a newline.
+rbc__no_eol() { [ -s "$1" ] && [ "$(tail -c 1 "$1" | wc -l)" -eq 0 ]; }
+
+rbc__umask_mode() { printf '%04o' "$((0666 & ~$(umask)))"; }
+
+rbc__selinux() { command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled; }
+
+rbc__need() { # count-needed count-given usage
+	if [ "$2" -lt "$1" ]; then
+		rbc__err "usage: $3"
+		return 2
+	fi
+}
+
+rbc__file_arg() { # path-of-a-bundle-file -> checked absolute path
+	local src
+	src=$(rbc__src "$1")
+	if [ ! -f "$src" ]; then
+		rbc__err "file not found: $src"
+		return 1
+	fi
+	printf '%s' "$src"
+}
+
+# A scratch file beside TARGET, so that installing it is one rename.
+rbc__tmp_beside() {
+	local d
+	d=$(rbc__dirname "$1")
+	if [ ! -d "$d" ]; then
+		rbc__err "directory $d does not exist (for $1)"
+		return 1
+	fi
+	mktemp "$d/.rbc.XXXXXX"
+}
+
+# Install TMP as TARGET: owner, mode (and SELinux label) of the file it replaces, or MODE.
+rbc__commit() { # tmp target [mode]
+	local tmp=$1 target=$2 mode=${3:-} existed=0
+	if [ -e "$target" ]; then
+		existed=1
+		if ! chown --reference="$target" "$tmp" || ! chmod --reference="$target" "$tmp"; then
+			rm -f "$tmp"
+			return 1
+		fi
+		if rbc__selinux; then chcon --reference="$target" "$tmp" 2>/dev/null || true; fi
+	elif ! chmod "$(rbc__umask_mode)" "$tmp"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	if [ -n "$mode" ] && ! chmod "$mode" "$tmp"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	if ! mv -f "$tmp" "$target"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	if [ "$existed" = 0 ] && rbc__selinux; then restorecon "$target" 2>/dev/null || true; fi
+	return 0
+}
+
+# --- Backups -------------------------------------------------------------------------------------
+# $STATE/backup/index: KIND<TAB>PATH<TAB>META a line; KIND file (copy in backup/files/PATH),
+# absent, dir (META mode:uid:gid), link (META the link's target).
+
+rbc__bk_get() { # abs path -> "KIND<TAB>META" or nothing
+	local sd
+	sd=$(rbc__state_dir) || return 1
+	[ -f "$sd/backup/index" ] || return 0
+	P=$1 LC_ALL=C awk -F '\t' '$2 == ENVIRON["P"] { print $1 "\t" $3; exit }' "$sd/backup/index"
+}
+
+rbc__bk_forget() { # abs path
+	local sd
+	sd=$(rbc__state_dir) || return 1
+	[ -f "$sd/backup/index" ] || return 0
+	P=$1 LC_ALL=C awk -F '\t' '$2 != ENVIRON["P"]' "$sd/backup/index" >"$sd/backup/index.new" &&
+		mv -f "$sd/backup/index.new" "$sd/backup/index" &&
+		rm -f "$sd/backup/files$1"
+}
+
+# Before the first change of PATH: keep its content, mode and owner (or that it did not exist).
+# Only the first call for a PATH keeps anything, so a backup is always of the original.
+rbc_backup() { # PATH
+	rbc__need 1 $# "rbc_backup PATH" || return 2
+	local p sd kind meta copy
+	p=$(rbc__abs "$1")
+	sd=$(rbc__state_dir) || return 1
+	mkdir -p "$sd/backup" || return 1
+	if [ -n "$(rbc__bk_get "$p")" ]; then return 0; fi
+	meta=-
+	if [ -L "$p" ]; then
+		kind='link'
+		meta=$(readlink "$p") || return 1
+	elif [ -f "$p" ]; then
+		kind='file'
+		copy="$sd/backup/files$p"
+		mkdir -p "$(rbc__dirname "$copy")" || return 1
+		if ! cp -p "$p" "$copy.tmp" || ! mv -f "$copy.tmp" "$copy"; then
+			rbc__err "cannot back up $p"
+			return 1
+		fi
+	elif [ -d "$p" ]; then
+		kind='dir'
+		meta=$(stat -c '%a:%u:%g' "$p") || return 1
+	elif [ -e "$p" ]; then
+		rbc__err "cannot back up $p: not a file, link or directory"
+		return 1
+	else
+		kind='absent'
+	fi
+	printf '%s\t%s\t%s\n' "$kind" "$p" "$meta" >>"$sd/backup/index" || return 1
+	rbc_log "backup of $p: $kind"
+}
+
+# Put PATH back as rbc_backup found it; forget the backup. Nothing to do without a backup.
+rbc_restore() { # PATH
+	rbc__need 1 $# "rbc_restore PATH" || return 2
+	local p rec kind meta sd tmp
+	p=$(rbc__abs "$1")
+	sd=$(rbc__state_dir) || return 1
+	rec=$(rbc__bk_get "$p")
+	if [ -z "$rec" ]; then
+		rbc_say "$p: no backup, nothing to restore"
+		return 0
+	fi
+	kind=${rec%%$'\t'*}
+	meta=${rec#*$'\t'}
+	case $kind in
+	file)
+		if [ -d "$p" ] && [ ! -L "$p" ]; then
+			rbc__err "cannot restore $p: it is a directory now"
+			return 1
+		fi
+		tmp=$(rbc__tmp_beside "$p") || return 1
+		if ! cp -p "$sd/backup/files$p" "$tmp" || ! mv -f "$tmp" "$p"; then
+			rm -f "$tmp"
+			rbc__err "cannot restore $p"
+			return 1
+		fi
+		rbc_say "restored $p"
+		;;
+	absent)
+		if [ -L "$p" ] || [ -f "$p" ]; then
+			rm -f "$p" || return 1
+			rbc_say "removed $p (it did not exist before)"
+		elif [ -d "$p" ]; then
+			if rmdir "$p" 2>/dev/null; then
+				rbc_say "removed $p (it did not exist before)"
+			else
+				rbc_warn "$p did not exist before but is a non-empty directory now; left in place"
+			fi
+		fi
+		;;
+	dir)
+		chown "${meta#*:}" "$p" && chmod "${meta%%:*}" "$p" || return 1
+		rbc_say "restored mode and owner of $p"
+		;;
+	link)
+		if [ -d "$p" ] && [ ! -L "$p" ]; then
+			rbc__err "cannot restore link $p: it is a directory now"
+			return 1
+		fi
+		rm -f "$p" && ln -s "$meta" "$p" || return 1
+		rbc_say "restored link $p -> $meta"
+		;;
+	esac
+	rbc__bk_forget "$p"
+}
+
+# --- Managed blocks (Ansible blockinfile style) ----------------------------------------------------
+# A block is "COMMENT BEGIN rbc MARKER", the content, "COMMENT END rbc MARKER". COMMENT (default
+# #) must start a comment in the target file: # for shell, profile, hosts, ini; // or ; elsewhere.
+
+rbc__block_render() { # marker content-file comment
+	printf '%s BEGIN rbc %s\n' "$3" "$1"
+	cat "$2"
+	if rbc__no_eol "$2"; then printf '\n'; fi
+	printf '%s END rbc %s\n' "$3" "$1"
+}
+
+# The first complete block of a file, markers included; false when there is none.
+rbc__block_extract() { # file begin-line end-line
+	RB_B=$2 RB_E=$3 LC_ALL=C awk '
+		!done && $0 == ENVIRON["RB_B"] { inb = 1 }
+		inb { print }
+		inb && $0 == ENVIRON["RB_E"] { inb = 0; done = 1 }
+		END { exit done ? 0 : 1 }' "$1"
+}
+
+# The block MARKER is in PATH (with exactly CONTENT_FILE's content when given).
+rbc_block_present() { # PATH MARKER [CONTENT_FILE [COMMENT]]
+	rbc__need 2 $# "rbc_block_present PATH MARKER [CONTENT_FILE [COMMENT]]" || return 2
+	local p c=${4:-#} got want src
+	p=$(rbc__target "$1") || return 1
+	[ -f "$p" ] || return 1
+	got=$(rbc__block_extract "$p" "$c BEGIN rbc $2" "$c END rbc $2") || return 1
+	[ -n "${3:-}" ] || return 0
+	src=$(rbc__file_arg "$3") || return 1
+	want=$(rbc__block_render "$2" "$src" "$c")
+	[ "$got" = "$want" ]
+}
+
+rbc__block_put() { # append|prepend PATH MARKER CONTENT_FILE [COMMENT]
+	local where=$1 p marker=$3 src c=${5:-#} b e blk tmp verb
+	p=$(rbc__target "$2") || return 1
+	src=$(rbc__file_arg "$4") || return 1
+	if rbc_block_present "$p" "$marker" "$src" "$c"; then
+		rbc_say "block '$marker' already in $p"
+		return 0
+	fi
+	if rbc__exists "$p" && [ ! -f "$p" ]; then
+		rbc__err "$p is not a regular file"
+		return 1
+	fi
+	b="$c BEGIN rbc $marker"
+	e="$c END rbc $marker"
+	if [ -f "$p" ] && grep -qxF -- "$b" "$p" && ! rbc__block_extract "$p" "$b" "$e" >/dev/null; then
+		rbc__err "$p has '$b' without '$e'; fix the file by hand"
+		return 1
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	blk="$tmp.block"
+	rbc__block_render "$marker" "$src" "$c" >"$blk" || return 1
+	if [ -f "$p" ] && grep -qxF -- "$b" "$p"; then
+		verb=replaced
+		RB_B=$b RB_E=$e RB_F=$blk LC_ALL=C awk '
+			BEGIN { f = ENVIRON["RB_F"] }
+			!done && $0 == ENVIRON["RB_B"] { while ((getline l < f) > 0) print l; skip = 1; next }
+			skip { if ($0 == ENVIRON["RB_E"]) { skip = 0; done = 1 }; next }
+			{ print }' "$p" >"$tmp"
+	elif [ "$where" = append ]; then
+		verb=appended
+		{
+			if [ -f "$p" ]; then cat "$p"; fi
+			if [ -f "$p" ] && rbc__no_eol "$p"; then printf '\n'; fi
+			cat "$blk"
+		} >"$tmp"
+	else
+		verb=inserted
+		if [ -f "$p" ] && [ "$(head -c 2 "$p")" = '#!' ]; then
+			{
+				head -n 1 "$p"
+				if [ "$(head -n 1 "$p" | wc -l)" -eq 0 ]; then printf '\n'; fi
+				cat "$blk"
+				tail -n +2 "$p"
+			} >"$tmp"
+		else
+			{
+				cat "$blk"
+				if [ -f "$p" ]; then cat "$p"; fi
+			} >"$tmp"
+		fi
+	fi
+	rm -f "$blk"
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "$verb block '$marker' in $p"
+}
+
+# Append the block at the end of PATH (replace it in place when its content differs).
+rbc_block_append() { # PATH MARKER CONTENT_FILE [COMMENT]
+	rbc__need 3 $# "rbc_block_append PATH MARKER CONTENT_FILE [COMMENT]" || return 2
+	rbc__block_put append "$@"
+}
+
+# Insert the block at the top of PATH, after a #! line (replace it in place when it differs).
+rbc_block_prepend() { # PATH MARKER CONTENT_FILE [COMMENT]
+	rbc__need 3 $# "rbc_block_prepend PATH MARKER CONTENT_FILE [COMMENT]" || return 2
+	rbc__block_put prepend "$@"
+}
+
+# Remove the block MARKER from PATH. (rbc_restore is the byte-exact inverse of an edit.)
+rbc_block_remove() { # PATH MARKER [COMMENT]
+	rbc__need 2 $# "rbc_block_remove PATH MARKER [COMMENT]" || return 2
+	local p c=${3:-#} tmp
+	p=$(rbc__target "$1") || return 1
+	if ! rbc_block_present "$p" "$2" "" "$c"; then
+		rbc_say "no block '$2' in $p"
+		return 0
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	RB_B="$c BEGIN rbc $2" RB_E="$c END rbc $2" LC_ALL=C awk '
+		!done && $0 == ENVIRON["RB_B"] { skip = 1; next }
+		skip { if ($0 == ENVIRON["RB_E"]) { skip = 0; done = 1 }; next }
+		{ print }' "$p" >"$tmp"
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "removed block '$2' from $p"
+}
+
+# --- Lines ----------------------------------------------------------------------------------------
+# Lines compare with blanks collapsed and trimmed ("1.2.3.4   rabbit1" = "1.2.3.4 rabbit1").
+
+RBC__AWK_NORM='function norm(s) { gsub(/[ \t\r]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s); return s }'
+
+# The lines of LINES_FILE missing from PATH, as written in LINES_FILE, each once.
+rbc__lines_missing() { # abs-path lines-file
+	local have=$1
+	[ -f "$have" ] || have=/dev/null
+	LC_ALL=C awk "$RBC__AWK_NORM"'
+		f == 1 { have[norm($0)] = 1; next }
+		{ n = norm($0); if (n != "" && !(n in have)) { have[n] = 1; print } }' f=1 "$have" f=2 "$2"
+}
+
+rbc_lines_present() { # PATH LINES_FILE
+	rbc__need 2 $# "rbc_lines_present PATH LINES_FILE" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -z "$(rbc__lines_missing "$p" "$src")" ]
+}
+
+# Append each line of LINES_FILE that PATH lacks, in order.
+rbc_lines_add() { # PATH LINES_FILE
+	rbc__need 2 $# "rbc_lines_add PATH LINES_FILE" || return 2
+	local p src missing tmp
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	missing=$(rbc__lines_missing "$p" "$src")
+	if [ -z "$missing" ]; then
+		rbc_say "lines already in $p"
+		return 0
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	{
+		if [ -f "$p" ]; then cat "$p"; fi
+		if [ -f "$p" ] && rbc__no_eol "$p"; then printf '\n'; fi
+		printf '%s\n' "$missing"
+	} >"$tmp"
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "added to $p:"
+	printf '%s\n' "$missing" | sed 's/^/  /'
+}
+
+# Remove from PATH every line equal to a line of LINES_FILE.
+rbc_lines_remove() { # PATH LINES_FILE
+	rbc__need 2 $# "rbc_lines_remove PATH LINES_FILE" || return 2
+	local p src tmp
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -f "$p" ] || return 0
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	LC_ALL=C awk "$RBC__AWK_NORM"'
+		f == 1 { n = norm($0); if (n != "") drop[n] = 1; next }
+		!(norm($0) in drop)' f=1 "$src" f=2 "$p" >"$tmp"
+	if cmp -s "$tmp" "$p"; then
+		rm -f "$tmp"
+		rbc_say "none of the lines is in $p"
+		return 0
+	fi
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "removed lines from $p"
+}
+
+# --- iptables (/etc/sysconfig/iptables, iptables-save format) -------------------------------------
+
+# The rules of RULES_FILE (normalised) missing from the *filter table of PATH.
+rbc__ipt_missing() { # abs-path rules-file
+	local have=$1
+	[ -f "$have" ] || have=/dev/null
+	LC_ALL=C awk "$RBC__AWK_NORM"'
+		f == 1 { n = norm($0); if (n == "*filter") inf = 1; else if (n == "COMMIT") inf = 0; else if (inf) have[n] = 1; next }
+		{ n = norm($0); if (n != "" && n !~ /^#/ && !(n in have)) { have[n] = 1; print n } }' f=1 "$have" f=2 "$2"
+}
+
+rbc_iptables_present() { # PATH RULES_FILE
+	rbc__need 2 $# "rbc_iptables_present PATH RULES_FILE" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -z "$(rbc__ipt_missing "$p" "$src")" ]
+}
+
+# Insert each missing rule into the *filter table, before the first "-A INPUT ... -j REJECT"
+# (so it takes effect), else before the table's COMMIT. Checked with iptables-restore --test
+# when that exists. Does not reload the firewall: the runbook's own step does.
+rbc_iptables_add() { # PATH RULES_FILE
+	rbc__need 2 $# "rbc_iptables_add PATH RULES_FILE" || return 2
+	local p src missing tmp out
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	missing=$(rbc__ipt_missing "$p" "$src")
+	if [ -z "$missing" ]; then
+		rbc_say "rules already in $p"
+		return 0
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	if [ -f "$p" ] && grep -q '^[[:space:]]*\*filter[[:space:]]*$' "$p"; then
+		RB_R=$missing LC_ALL=C awk '
+			function ins() { printf "%s\n", ENVIRON["RB_R"]; done = 1 }
+			{ n = $0; gsub(/[ \t\r]/, "", n) }
+			n == "*filter" { inf = 1 }
+			inf && !done && $0 ~ /^[ \t]*-A[ \t]+INPUT[ \t]/ && $0 ~ /[ \t]-j[ \t]+REJECT/ { ins() }
+			inf && !done && n == "COMMIT" { ins() }
+			inf && n == "COMMIT" { inf = 0 }
+			{ print }' "$p" >"$tmp"
+	else
+		{
+			if [ -f "$p" ]; then cat "$p"; fi
+			if [ -f "$p" ] && rbc__no_eol "$p"; then printf '\n'; fi
+			printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n'
+			printf '%s\n' "$missing"
+			printf 'COMMIT\n'
+		} >"$tmp"
+	fi
+	if command -v iptables-restore >/dev/null 2>&1; then
+		if ! out=$(iptables-restore --test <"$tmp" 2>&1); then
+			rm -f "$tmp"
+			rbc__err "iptables-restore --test rejects the new $p: $out"
+			return 1
+		fi
+	fi
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "added to $p:"
+	printf '%s\n' "$missing" | sed 's/^/  /'
+}
+
+# Remove the rules of RULES_FILE from the *filter table of PATH.
+rbc_iptables_remove() { # PATH RULES_FILE
+	rbc__need 2 $# "rbc_iptables_remove PATH RULES_FILE" || return 2
+	local p src tmp
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -f "$p" ] || return 0
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	LC_ALL=C awk "$RBC__AWK_NORM"'
+		f == 1 { n = norm($0); if (n != "") drop[n] = 1; next }
+		{ n = norm($0) }
+		n == "*filter" { inf = 1 }
+		n == "COMMIT" { inf = 0 }
+		!(inf && (n in drop))' f=1 "$src" f=2 "$p" >"$tmp"
+	if cmp -s "$tmp" "$p"; then
+		rm -f "$tmp"
+		rbc_say "none of the rules is in $p"
+		return 0
+	fi
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "removed rules from $p"
+}
+
+# --- Replace a line ---------------------------------------------------------------------------------
+
+RBC__AWK_TRIM='function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }'
+
+# No line of PATH is OLD any more and a line is NEW (lines compared trimmed).
+rbc_line_replaced() { # PATH OLD NEW
+	rbc__need 3 $# "rbc_line_replaced PATH OLD NEW" || return 2
+	local p
+	p=$(rbc__target "$1") || return 1
+	[ -f "$p" ] || return 1
+	RB_O=$2 RB_N=$3 LC_ALL=C awk "$RBC__AWK_TRIM"'
+		BEGIN { o = trim(ENVIRON["RB_O"]); n = trim(ENVIRON["RB_N"]) }
+		{ t = trim($0) }
+		t == o { old = 1 }
+		t == n { new = 1 }
+		END { exit (new && (!old || o == n)) ? 0 : 1 }' "$p"
+}
+
+# Replace every line equal (trimmed) to OLD by NEW, keeping the old line's indentation.
+rbc_replace_line() { # PATH OLD NEW
+	rbc__need 3 $# "rbc_replace_line PATH OLD NEW" || return 2
+	local p tmp
+	p=$(rbc__target "$1") || return 1
+	if rbc_line_replaced "$p" "$2" "$3"; then
+		rbc_say "$p already has the new line"
+		return 0
+	fi
+	if [ ! -f "$p" ]; then
+		rbc__err "$p does not exist"
+		return 1
+	fi
+	if ! RB_O=$2 LC_ALL=C awk "$RBC__AWK_TRIM"'BEGIN { o = trim(ENVIRON["RB_O"]) } trim($0) == o { found = 1; exit } END { exit found ? 0 : 1 }' "$p"; then
+		rbc__err "no line of $p is: $2"
+		return 1
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	RB_O=$2 RB_N=$3 LC_ALL=C awk "$RBC__AWK_TRIM"'
+		BEGIN { o = trim(ENVIRON["RB_O"]); n = trim(ENVIRON["RB_N"]) }
+		trim($0) == o { match($0, /^[ \t]*/); print substr($0, 1, RLENGTH) n; next }
+		{ print }' "$p" >"$tmp"
+	rbc__commit "$tmp" "$p" || return 1
+	rbc_say "replaced in $p: $2 -> $3"
+}
+
+# --- Whole files, modes ------------------------------------------------------------------------------
+
+# PATH has mode MODE: octal (0600) or symbolic (u+x), as chmod takes it.
+rbc_mode_is() { # PATH MODE
+	rbc__need 2 $# "rbc_mode_is PATH MODE" || return 2
+	local p=$1 scratch probe rc
+	rbc__exists "$p" || return 1
+	case $2 in
+	'' | *[!0-7]*) ;;
+	*)
+		[ "$((8#$(stat -c %a "$p")))" -eq "$((8#$2))" ]
+		return
+		;;
+	esac
+	# Symbolic: apply it to a probe with the same mode and compare.
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/rbc-mode.XXXXXX") || return 1
+	if [ -d "$p" ]; then
+		probe=$scratch/d
+		mkdir "$probe"
+	else
+		probe=$scratch/f
+		: >"$probe"
+	fi
+	chmod --reference="$p" "$probe" && chmod "$2" "$probe" &&
+		[ "$(stat -c %a "$probe")" = "$(stat -c %a "$p")" ]
+	rc=$?
+	rm -rf "$scratch"
+	return $rc
+}
+
+rbc_chmod() { # PATH MODE
+	rbc__need 2 $# "rbc_chmod PATH MODE" || return 2
+	local p
+	p=$(rbc__abs "$1")
+	if rbc_mode_is "$p" "$2"; then
+		rbc_say "$p already has mode $2"
+		return 0
+	fi
+	if ! rbc__exists "$p"; then
+		rbc__err "$p does not exist"
+		return 1
+	fi
+	rbc_backup "$p" || return 1
+	chmod "$2" "$p" || return 1
+	rbc_say "chmod $2 $p"
+}
+
+# PATH has exactly CONTENT_FILE's bytes (and MODE when given).
+rbc_file_matches() { # PATH CONTENT_FILE [MODE]
+	rbc__need 2 $# "rbc_file_matches PATH CONTENT_FILE [MODE]" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -f "$p" ] && cmp -s "$src" "$p" || return 1
+	[ -z "${3:-}" ] || rbc_mode_is "$p" "$3"
+}
+
+# Write PATH with CONTENT_FILE's bytes. MODE for a new file or to change it (0600 for secrets:
+# the content is never readable by others, not even for a moment); else the old file's mode.
+rbc_write_file() { # PATH CONTENT_FILE [MODE]
+	rbc__need 2 $# "rbc_write_file PATH CONTENT_FILE [MODE]" || return 2
+	local p src tmp
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	if rbc_file_matches "$p" "$src" ${3:+"$3"}; then
+		rbc_say "$p is already as it should be"
+		return 0
+	fi
+	if rbc__exists "$p" && [ ! -f "$p" ]; then
+		rbc__err "$p is not a regular file"
+		return 1
+	fi
+	rbc_backup "$p" || return 1
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	if ! cat "$src" >"$tmp"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	rbc__commit "$tmp" "$p" ${3:+"$3"} || return 1
+	rbc_say "wrote $p${3:+ (mode $3)}"
+}
+
+# --- Directories ---------------------------------------------------------------------------------------
+# $STATE/created: "mkdir<TAB>PATH<TAB>DIR" for each directory rbc_mkdir PATH created.
+
+rbc_dir_present() { # PATH [MODE]
+	rbc__need 1 $# "rbc_dir_present PATH [MODE]" || return 2
+	[ -d "$1" ] || return 1
+	[ -z "${2:-}" ] || rbc_mode_is "$1" "$2"
+}
+
+# mkdir -p PATH, remembering which directories it created so rbc_mkdir_undo removes just those.
+rbc_mkdir() { # PATH [MODE]
+	rbc__need 1 $# "rbc_mkdir PATH [MODE]" || return 2
+	local p d list='' sd
+	p=$(rbc__abs "$1")
+	if rbc_dir_present "$p" ${2:+"$2"}; then
+		rbc_say "$p already exists"
+		return 0
+	fi
+	if [ -d "$p" ]; then
+		rbc_chmod "$p" "$2"
+		return
+	fi
+	if rbc__exists "$p"; then
+		rbc__err "$p exists and is not a directory"
+		return 1
+	fi
+	sd=$(rbc__state_dir) || return 1
+	d=$p
+	while [ ! -d "$d" ]; do
+		list="$d"$'\n'"$list"
+		d=$(rbc__dirname "$d")
+	done
+	while IFS= read -r d; do
+		if [ -n "$d" ]; then printf 'mkdir\t%s\t%s\n' "$p" "$d"; fi
+	done <<<"$list" >>"$sd/created" || return 1
+	mkdir -p "$p" || return 1
+	if [ -n "${2:-}" ]; then chmod "$2" "$p" || return 1; fi
+	rbc_say "created directory $p"
+}
+
+# Remove the directories rbc_mkdir PATH created, innermost first, when empty.
+rbc_mkdir_undo() { # PATH
+	rbc__need 1 $# "rbc_mkdir_undo PATH" || return 2
+	local p sd dirs d
+	p=$(rbc__abs "$1")
+	sd=$(rbc__state_dir) || return 1
+	if [ -f "$sd/created" ]; then
+		dirs=$(P=$p LC_ALL=C awk -F '\t' '$1 == "mkdir" && $2 == ENVIRON["P"] { print $3 }' "$sd/created" | LC_ALL=C sort -ru)
+		while IFS= read -r d; do
+			if [ -z "$d" ] || [ ! -d "$d" ]; then continue; fi
+			if rmdir "$d" 2>/dev/null; then
+				rbc_say "removed directory $d"
+			else
+				rbc_warn "$d is not empty; left in place"
+			fi
+		done <<<"$dirs"
+		P=$p LC_ALL=C awk -F '\t' '!($1 == "mkdir" && $2 == ENVIRON["P"])' "$sd/created" >"$sd/created.new" &&
+			mv -f "$sd/created.new" "$sd/created"
+	fi
+	if [ -n "$(rbc__bk_get "$p")" ]; then rbc_restore "$p"; fi
+	return 0
+}
+
+# --- Renames ---------------------------------------------------------------------------------------------
+
+rbc_renamed() { # FROM TO
+	rbc__need 2 $# "rbc_renamed FROM TO" || return 2
+	! rbc__exists "$(rbc__abs "$1")" && rbc__exists "$(rbc__abs "$2")"
+}
+
+# mv FROM TO, never into an existing directory: when TO exists it refuses, except that a file
+# replaces a file (the replaced one is backed up; rbc_rename_undo puts it back).
+rbc_rename() { # FROM TO
+	rbc__need 2 $# "rbc_rename FROM TO" || return 2
+	local f t
+	f=$(rbc__abs "$1")
+	t=$(rbc__abs "$2")
+	if rbc_renamed "$f" "$t"; then
+		rbc_say "$f is already renamed to $t"
+		return 0
+	fi
+	if ! rbc__exists "$f"; then
+		rbc__err "cannot rename $f: it does not exist"
+		return 1
+	fi
+	if rbc__exists "$t"; then
+		if [ -d "$t" ] || [ -d "$f" ]; then
+			rbc__err "refusing to rename $f to $t: $t already exists (mv would put one inside the other)"
+			return 1
+		fi
+		rbc_backup "$t" || return 1
+		rbc_say "$t exists; it is replaced (a backup is kept)"
+	fi
+	if [ ! -d "$(rbc__dirname "$t")" ]; then
+		rbc__err "cannot rename $f to $t: $(rbc__dirname "$t") does not exist"
+		return 1
+	fi
+	mv -T -- "$f" "$t" || return 1
+	rbc_say "renamed $f -> $t"
+}
+
+# Rename TO back to FROM, refusing when FROM exists again; restore a file TO replaced.
+rbc_rename_undo() { # FROM TO
+	rbc__need 2 $# "rbc_rename_undo FROM TO" || return 2
+	local f t
+	f=$(rbc__abs "$1")
+	t=$(rbc__abs "$2")
+	if ! rbc__exists "$t"; then
+		if rbc__exists "$f"; then
+			rbc_say "$f is already back"
+		else
+			rbc_warn "neither $f nor $t exists; nothing to rename back"
+		fi
+	elif rbc__exists "$f"; then
+		rbc__err "refusing to rename $t back to $f: $f exists again (undo what re-created it first)"
+		return 1
+	else
+		mv -T -- "$t" "$f" || return 1
+		rbc_say "renamed $t -> $f"
+	fi
+	if [ -n "$(rbc__bk_get "$t")" ]; then rbc_restore "$t"; fi
+	return 0
+}
+
+# --- Archives --------------------------------------------------------------------------------------------
+# $STATE/extract/KEY.{info,created,top,stamp,state} per (archive, directory).
+
+rbc__tar_flag() {
+	case $1 in
+	*.tar.gz | *.tgz) printf -- -z ;;
+	*.tar.bz2 | *.tbz2 | *.tbz) printf -- -j ;;
+	*.tar.xz | *.txz) printf -- -J ;;
+	esac
+}
+
+# Top-level entries of an archive, one a line.
+rbc__tar_top() { # archive
+	local list flag
+	flag=$(rbc__tar_flag "$1")
+	list=$(tar -t ${flag:+"$flag"} -f "$1") || return 1
+	printf '%s\n' "$list" | LC_ALL=C awk '{
+		p = $0; while (sub(/^\.\//, "", p)) {}; sub(/^\/+/, "", p)
+		i = index(p, "/"); if (i) p = substr(p, 1, i - 1)
+		if (p != "" && p != "." && p != ".." && !(p in seen)) { seen[p] = 1; print p } }'
+}
+
+rbc__extract_base() { # abs-archive abs-dir
+	local sd key
+	sd=$(rbc__state_dir) || return 1
+	key=$(printf '%s\n%s\n' "$1" "$2" | sha256sum | cut -c1-16)
+	printf '%s/extract/%s' "$sd" "$key"
+}
+
+# Every top-level entry of ARCHIVE exists in DIR, and no extraction by rbc was cut short.
+rbc_extracted() { # ARCHIVE DIR
+	rbc__need 2 $# "rbc_extracted ARCHIVE DIR" || return 2
+	local a d base top e
+	a=$(rbc__abs "$1")
+	d=$(rbc__abs "$2")
+	base=$(rbc__extract_base "$a" "$d") || return 1
+	if [ -f "$base.state" ] && [ "$(cat "$base.state")" != 'done' ]; then return 1; fi
+	if [ -f "$base.top" ] && { [ ! -f "$a" ] || [ "$(stat -c '%s %Y' "$a")" = "$(cat "$base.stamp" 2>/dev/null)" ]; }; then
+		top=$(cat "$base.top")
+	elif [ -f "$a" ]; then
+		top=$(rbc__tar_top "$a") || return 1
+	else
+		return 1
+	fi
+	[ -n "$top" ] || return 1
+	while IFS= read -r e; do
+		rbc__exists "$d/$e" || return 1
+	done <<<"$top"
+}
+
+# tar -xf ARCHIVE -C DIR (compression by name, tar 1.23 flags), remembering the top-level entries
+# it creates so rbc_extract_undo removes just those.
+rbc_extract() { # ARCHIVE DIR
+	rbc__need 2 $# "rbc_extract ARCHIVE DIR" || return 2
+	local a d base top e flag
+	a=$(rbc__abs "$1")
+	d=$(rbc__abs "$2")
+	if rbc_extracted "$a" "$d"; then
+		rbc_say "$a is already extracted in $d"
+		return 0
+	fi
+	if [ ! -f "$a" ]; then
+		rbc__err "archive not found: $a"
+		return 1
+	fi
+	if [ ! -d "$d" ]; then
+		rbc__err "directory not found: $d"
+		return 1
+	fi
+	base=$(rbc__extract_base "$a" "$d") || return 1
+	if ! top=$(rbc__tar_top "$a") || [ -z "$top" ]; then
+		rbc__err "cannot list $a (damaged or empty archive?)"
+		return 1
+	fi
+	mkdir -p "$(rbc__dirname "$base")" || return 1
+	printf 'archive\t%s\ndir\t%s\n' "$a" "$d" >"$base.info"
+	{
+		if [ -f "$base.created" ]; then cat "$base.created"; fi
+		while IFS= read -r e; do
+			rbc__exists "$d/$e" || printf '%s\n' "$e"
+		done <<<"$top"
+	} | LC_ALL=C sort -u >"$base.created.new" && mv -f "$base.created.new" "$base.created" || return 1
+	printf 'started\n' >"$base.state"
+	flag=$(rbc__tar_flag "$a")
+	tar -x ${flag:+"$flag"} -f "$a" -C "$d" || return 1
+	printf '%s\n' "$top" >"$base.top"
+	stat -c '%s %Y' "$a" >"$base.stamp"
+	printf 'done\n' >"$base.state"
+	rbc_say "extracted $a in $d: $(printf '%s' "$top" | tr '\n' ' ')"
+}
+
+# Remove what rbc_extract ARCHIVE DIR created (top-level entries that did not exist before).
+rbc_extract_undo() { # ARCHIVE DIR
+	rbc__need 2 $# "rbc_extract_undo ARCHIVE DIR" || return 2
+	local a d base e created victim
+	a=$(rbc__abs "$1")
+	d=$(rbc__abs "$2")
+	base=$(rbc__extract_base "$a" "$d") || return 1
+	if [ ! -f "$base.created" ]; then
+		rbc_say "nothing was extracted from $a in $d by rbc"
+		return 0
+	fi
+	created=$(LC_ALL=C sort -r "$base.created")
+	while IFS= read -r e; do
+		case $e in '' | . | .. | */*) continue ;; esac
+		victim="${d%/}/$e"
+		if rbc__exists "$victim"; then
+			rm -rf -- "$victim" || return 1
+			rbc_say "removed $victim"
+		fi
+	done <<<"$created"
+	rm -f "$base.info" "$base.created" "$base.top" "$base.stamp" "$base.state"
+}
+
+# --- Processes --------------------------------------------------------------------------------------------
+# PATTERN is an extended regular expression matched against whole command lines (like pgrep -f).
+# rbc's own processes (this runner, its subshells) never match.
+
+# "PID ARGS" of each matching process, one a line.
+rbc_proc_list() { # PATTERN
+	rbc__need 1 $# "rbc_proc_list PATTERN" || return 2
+	ps -ww -eo pid=,ppid=,stat=,args= 2>/dev/null | RB_P=$1 RB_SELF=$BASHPID LC_ALL=C awk '
+		{ pid = $1; ppid[pid] = $2; zombie[pid] = ($3 ~ /^Z/); a = $0
+		  sub(/^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+[^ \t]+[ \t]*/, "", a); args[pid] = a; order[++n] = pid }
+		END {
+			self = ENVIRON["RB_SELF"]
+			for (p = self; p != "" && p != "0" && !(p in anc); p = ppid[p]) { anc[p] = 1; ancargs[args[p]] = 1 }
+			for (i = 1; i <= n; i++) {
+				p = order[i]
+				if ((p in anc) || ppid[p] == self || (args[p] in ancargs) || zombie[p]) continue
+				if (args[p] ~ ENVIRON["RB_P"]) print p " " args[p]
+			}
+		}'
+}
+
+rbc_proc_running() { # PATTERN
+	rbc__need 1 $# "rbc_proc_running PATTERN" || return 2
+	[ -n "$(rbc_proc_list "$1")" ]
+}
+
+rbc__pid_alive() { # pid: exists and is not a zombie
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in '' | Z*) return 1 ;; esac
+	return 0
+}
+
+# Show the processes matching PATTERN, send them SIGNAL (default TERM), wait up to WAIT seconds
+# (default RBC_STOP_WAIT or 30) for them to end. Fails when one is still there.
+rbc_stop_procs() { # PATTERN [SIGNAL] [WAIT]
+	rbc__need 1 $# "rbc_stop_procs PATTERN [SIGNAL] [WAIT]" || return 2
+	local sig=${2:-TERM} wait=${3:-${RBC_STOP_WAIT:-30}} list pids pid alive i
+	sig=${sig#-}
+	sig=${sig#SIG}
+	sig=${sig^^}
+	list=$(rbc_proc_list "$1")
+	if [ -z "$list" ]; then
+		rbc_say "no process matches '$1'"
+		return 0
+	fi
+	rbc_say "sending SIG$sig to the processes matching '$1':"
+	printf '  %s\n' "$list"
+	pids=$(printf '%s\n' "$list" | cut -d ' ' -f 1)
+	for pid in $pids; do
+		kill -s "$sig" "$pid" 2>/dev/null || true
+	done
+	for ((i = 0; ; i++)); do
+		alive=
+		for pid in $pids; do
+			if rbc__pid_alive "$pid"; then alive="$alive $pid"; fi
+		done
+		if [ -z "$alive" ]; then
+			rbc_say "stopped"
+			return 0
+		fi
+		[ "$i" -lt "$wait" ] || break
+		sleep 1
+	done
+	rbc__err "still running after ${wait}s:$alive"
+	return 1
+}
+
+# Start CMD in DIR in the background, detached (nohup, setsid, output to DIR/nohup.out), unless
+# PATTERN already runs; then watch it for RBC_START_WAIT seconds (default 5) to see it stay up.
+rbc_start_detached() { # PATTERN DIR CMD...
+	rbc__need 3 $# "rbc_start_detached PATTERN DIR CMD..." || return 2
+	local pat=$1 dir wait=${RBC_START_WAIT:-5} i seen=0
+	dir=$(rbc__abs "$2")
+	shift 2
+	if rbc_proc_running "$pat"; then
+		rbc_say "already running:"
+		rbc_proc_list "$pat" | sed 's/^/  /'
+		return 0
+	fi
+	if [ ! -d "$dir" ]; then
+		rbc__err "directory not found: $dir"
+		return 1
+	fi
+	rbc_say "starting in $dir: $*"
+	(
+		cd "$dir" || exit 1
+		if command -v setsid >/dev/null 2>&1; then
+			setsid nohup "$@" >>nohup.out 2>&1 </dev/null &
+		else
+			nohup "$@" >>nohup.out 2>&1 </dev/null &
+		fi
+	) || return 1
+	for ((i = 0; i < wait; i++)); do
+		sleep 1
+		if rbc_proc_running "$pat"; then
+			seen=1
+		elif [ "$seen" = 1 ]; then
+			break
+		fi
+	done
+	if rbc_proc_running "$pat"; then
+		rbc_say "running:"
+		rbc_proc_list "$pat" | sed 's/^/  /'
+		return 0
+	fi
+	rbc__err "'$pat' is not running ${wait}s after the start; the end of $dir/nohup.out:"
+	tail -n 20 "$dir/nohup.out" >&2 2>/dev/null || true
+	return 1
+}
+
+# --- Logs ---------------------------------------------------------------------------------------------------
+
+# A bounded look at a log instead of tail -f: the last LINES lines (default 50). With PATTERN
+# (extended regex), wait up to TIMEOUT seconds (default 60) for it to show in those lines.
+rbc_tail() { # PATH [LINES] [PATTERN] [TIMEOUT]
+	rbc__need 1 $# "rbc_tail PATH [LINES] [PATTERN] [TIMEOUT]" || return 2
+	local p lines=${2:-50} pat=${3:-} timeout=${4:-60} i
+	p=$(rbc__abs "$1")
+	if [ -z "$pat" ]; then
+		for ((i = 0; i < ${RBC_TAIL_WAIT:-10}; i++)); do
+			[ -e "$p" ] && break
+			sleep 1
+		done
+		if [ ! -e "$p" ]; then
+			rbc__err "$p does not exist"
+			return 1
+		fi
+		rbc_say "--- the last $lines lines of $p ---"
+		tail -n "$lines" "$p"
+		return 0
+	fi
+	for ((i = 0; ; i++)); do
+		if [ -f "$p" ] && tail -n "$lines" "$p" | grep -E -q -- "$pat"; then
+			rbc_say "--- $p shows '$pat'; its last $lines lines: ---"
+			tail -n "$lines" "$p"
+			return 0
+		fi
+		[ "$i" -lt "$timeout" ] || break
+		sleep 1
+	done
+	rbc__err "'$pat' did not show in the last $lines lines of $p within ${timeout}s"
+	if [ -f "$p" ]; then tail -n "$lines" "$p" >&2; fi
+	return 1
+}
+
+# --- Changes since a mark ----------------------------------------------------------------------------------
+# $STATE/marks/TAG: "SHA256<TAB>PATH" a line. For "restart the service only if its files changed".
+
+rbc__mark_file() { # tag
+	local sd
+	sd=$(rbc__state_dir) || return 1
+	printf '%s/marks/%s' "$sd" "${1//[!A-Za-z0-9._-]/_}"
+}
+
+rbc__sum() { # path
+	if [ -d "$1" ]; then
+		printf 'directory'
+	elif [ -f "$1" ]; then
+		sha256sum <"$1" | cut -c1-64
+	else
+		printf 'absent'
+	fi
+}
+
+# PATH differs from when rbc_mark PATH TAG last ran (or was never marked).
+rbc_changed_since() { # PATH TAG
+	rbc__need 2 $# "rbc_changed_since PATH TAG" || return 2
+	local p f was
+	p=$(rbc__abs "$1")
+	f=$(rbc__mark_file "$2") || return 1
+	was=
+	if [ -f "$f" ]; then was=$(P=$p LC_ALL=C awk -F '\t' '$2 == ENVIRON["P"] { s = $1 } END { print s }' "$f"); fi
+	[ "$was" != "$(rbc__sum "$p")" ]
+}
+
+# Remember PATH as it is now under TAG.
+rbc_mark() { # PATH TAG
+	rbc__need 2 $# "rbc_mark PATH TAG" || return 2
+	local p f sum
+	p=$(rbc__abs "$1")
+	f=$(rbc__mark_file "$2") || return 1
+	sum=$(rbc__sum "$p")
+	mkdir -p "$(rbc__dirname "$f")" || return 1
+	{
+		if [ -f "$f" ]; then P=$p LC_ALL=C awk -F '\t' '$2 != ENVIRON["P"]' "$f"; fi
+		printf '%s\t%s\n' "$sum" "$p"
+	} >"$f.new" && mv -f "$f.new" "$f"
+}
