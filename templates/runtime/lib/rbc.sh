@@ -862,18 +862,18 @@ rbc__list_table() { # TABLE
 		ref="RBC_${t}_TITLE[$i]" && title=${!ref}
 		ref="RBC_${t}_SUMMARY[$i]" && summary=${!ref}
 		ref="RBC_${t}_GATE[$i]" && gate=${!ref-}
-		if [ -n "$gate" ]; then
-			if rbc__last "$gns" "$id" && [ "$RBC__EV" = confirmed ]; then
-				printf '        gate: after %s (confirmed %s)\n' "$gate" "$RBC__EV_TIME"
-			else
-				printf '        gate: after %s\n' "$gate"
-			fi
-		fi
 		printf '  [%d/%d] %-12s %-8s %s%s%s\n' "$((i + 1))" "$n" "$id" "$kind" "${section:+$section }" "$title" "${summary:+: $summary}"
 		if [ "$t" = STEP ]; then
 			printf '        %s\n' "$(rbc__status run "$id")"
 		else
 			printf '        %s\n' "$(rbc__status rb "$id")"
+		fi
+		if [ -n "$gate" ]; then
+			if rbc__last "$gns" "$id" && [ "$RBC__EV" = confirmed ]; then
+				printf '        gate: waits for %s (confirmed %s)\n' "$gate" "$RBC__EV_TIME"
+			else
+				printf '        gate: waits for %s\n' "$gate"
+			fi
 		fi
 	done
 }
@@ -965,8 +965,17 @@ rbc__run_main() {
 		rbc__err "FAILED. The log is $RBC__LOG. Fix the cause and run ./run.sh again: it resumes at the failed step."
 		rbc__err "失败。日志：$RBC__LOG。排除问题后重新运行 ./run.sh，将从失败的步骤继续。"
 		;;
+	*) rbc__stopped ;;
 	esac
 	return $rc
+}
+
+# The last line when a run stops to wait (exit 3 or 4).
+rbc__stopped() {
+	case $RBC__STOP in
+	gate:*) rbc_say "Stopped: waiting for ${RBC__STOP#gate:} (exit $RBC_EXIT_GATE). 已暂停，等待其他主机。" ;;
+	manual:*) rbc_say "Stopped: manual step ${RBC__STOP#manual:} waits for confirmation (exit $RBC_EXIT_MANUAL). 已暂停，等待人工确认。" ;;
+	esac
 }
 
 rbc__rollback_main() {
@@ -1026,13 +1035,14 @@ rbc__rollback_main() {
 	"$RBC_EXIT_FAILED")
 		rbc__err "rollback FAILED. The log is $RBC__LOG. Fix the cause and run ./rollback.sh again: it resumes there."
 		;;
+	*) rbc__stopped ;;
 	esac
 	return $rc
 }
 
 rbc__list_main() {
 	local -a ids=()
-	local id k i ref
+	local id k i ref section title summary
 	rbc_say "$RBC_HOST: $(rbc__count STEP) steps, state $RBC__STATE"
 	if [ "$RBC__MODE" = run ]; then
 		rbc__list_table STEP
@@ -1045,8 +1055,11 @@ rbc__list_main() {
 	for ((k = 0; k < ${#ids[@]}; k++)); do
 		id=${ids[$k]}
 		if i=$(rbc__step_index "$id"); then
-			ref="RBC_STEP_TITLE[$i]"
-			printf '  %s %s%s\n' "$id" "${!ref}" "$(rbc__defines "$(rbc__script STEP "$i")" rbc_undo || printf ' (no automatic undo)')"
+			ref="RBC_STEP_SECTION[$i]" && section=${!ref}
+			ref="RBC_STEP_TITLE[$i]" && title=${!ref}
+			ref="RBC_STEP_SUMMARY[$i]" && summary=${!ref}
+			printf '  %-12s %s%s%s%s\n' "$id" "${section:+$section }" "$title" "${summary:+: $summary}" \
+				"$(rbc__defines "$(rbc__script STEP "$i")" rbc_undo || printf ' (no automatic undo)')"
 		else
 			printf '  %s (not in this bundle)\n' "$id"
 		fi
