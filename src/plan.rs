@@ -75,7 +75,11 @@ pub enum Action {
     /// iptables rules: each inserted before the first REJECT of INPUT in the filter table.
     FirewallRules { path: String, rules: Vec<String> },
     /// Replace the line equal (trimmed) to `old` with `new`.
-    ReplaceLine { path: String, old: String, new: String },
+    ReplaceLine {
+        path: String,
+        old: String,
+        new: String,
+    },
     /// Write the whole file.
     WriteFile { path: String, content: String },
     /// Unpack an archive into `dir` unless already unpacked.

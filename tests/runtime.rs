@@ -1252,6 +1252,15 @@ fn lib(sb: &Sandbox, script: &str) -> Outcome {
         .arg("-c")
         .arg(full)
         .current_dir(&sb.top)
+        // The stubs come first: a real iptables-restore --test needs netfilter rights.
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                sb.stub.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .env("RBC_STATE_DIR", &sb.state)
         .env("RBC_BUNDLE_DIR", &sb.bundle)
         .env("TMPDIR", &sb.top)
@@ -1322,6 +1331,17 @@ fn iptables_rules_go_before_the_reject_line_or_before_commit() {
         "*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m state --state NEW -m tcp -p tcp --dport 8080 -j ACCEPT\nCOMMIT\n"
     );
     lib(&sb, "rbc_iptables_remove \"@ROOT@/a\" files/r.txt\nnot rbc_iptables_present \"@ROOT@/a\" files/r.txt").expect(0);
+
+    // A file iptables-restore --test rejects is not installed.
+    let before = sb.read("a");
+    write(
+        &sb.bundle.join("files/bad.txt"),
+        b"-A INPUT -j ACCEPT\n*mangle\n",
+    );
+    lib(&sb, "rbc_iptables_add \"@ROOT@/a\" files/bad.txt")
+        .expect(1)
+        .shows("iptables-restore --test rejects");
+    assert_eq!(sb.read("a"), before);
 }
 
 #[test]
