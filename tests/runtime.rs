@@ -307,22 +307,29 @@ impl Sandbox {
         );
     }
 
-    fn command(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new("bash");
-        cmd.arg(self.bundle.join(script))
-            .args(args)
-            .current_dir(&self.top)
-            .env(
+    /// The environment every runner gets: stubs first on PATH, state and temp in the sandbox.
+    fn env_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
                 "PATH",
                 format!(
                     "{}:{}",
                     self.stub.display(),
                     std::env::var("PATH").unwrap_or_default()
                 ),
-            )
-            .env("RBC_STATE_DIR", &self.state)
-            .env("RBC_START_WAIT", "1")
-            .env("TMPDIR", &self.top)
+            ),
+            ("RBC_STATE_DIR", self.state.display().to_string()),
+            ("RBC_START_WAIT", "1".to_string()),
+            ("TMPDIR", self.top.display().to_string()),
+        ]
+    }
+
+    fn command(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new("bash");
+        cmd.arg(self.bundle.join(script))
+            .args(args)
+            .current_dir(&self.top)
+            .envs(self.env_vars())
             .env_remove("RBC_MANUAL_DONE")
             .stdin(Stdio::null());
         for (k, v) in env {
@@ -1031,6 +1038,95 @@ fn a_gate_stops_with_4_and_yes_carries_on() {
     sb.run(&[]).expect(0).shows("No changes");
 }
 
+/// run.sh on a pseudo-terminal (util-linux `script`), typing `input`.
+fn run_on_terminal(sb: &Sandbox, input: &str) -> Option<Outcome> {
+    let have = Command::new("sh")
+        .arg("-c")
+        .arg("command -v script")
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if !have {
+        eprintln!("`script` not found: skipped the terminal test");
+        return None;
+    }
+    let inner = format!("bash {}", sb.bundle.join("run.sh").display());
+    let mut cmd = Command::new("script");
+    cmd.args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .current_dir(&sb.top)
+        .envs(sb.env_vars())
+        .env_remove("RBC_MANUAL_DONE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some(Outcome {
+        code: out.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+#[test]
+fn on_a_terminal_gates_and_manual_steps_wait_for_a_yes() {
+    let sb = Sandbox::new(&spec(vec![
+        step(
+            "3.6-1",
+            "once",
+            "rbc_apply() {\n\techo a >>\"@TOP@/log\"\n}\n",
+        ),
+        step(
+            "4.1-1",
+            "once",
+            "rbc_apply() {\n\techo b >>\"@TOP@/log\"\n}\n",
+        )
+        .gate("3.1–3.5 on ecsc-1"),
+        step(
+            "4.2-1",
+            "manual",
+            "rbc_instruction() {\n\techo 'reboot the host'\n}\n",
+        ),
+        step(
+            "4.3-1",
+            "once",
+            "rbc_apply() {\n\techo c >>\"@TOP@/log\"\n}\n",
+        ),
+    ]));
+    let Some(no) = run_on_terminal(&sb, "n\n") else {
+        return;
+    };
+    no.expect(4).shows("Is it finished?");
+    assert_eq!(fs::read_to_string(sb.top.join("log")).unwrap(), "a\n");
+    run_on_terminal(&sb, "y\nn\n")
+        .unwrap()
+        .expect(3)
+        .shows("reboot the host")
+        .shows("Done?");
+    run_on_terminal(&sb, "y\n")
+        .unwrap()
+        .expect(0)
+        .lacks("Is it finished?");
+    assert_eq!(fs::read_to_string(sb.top.join("log")).unwrap(), "a\nb\nc\n");
+    let journal = sb.journal();
+    assert!(
+        journal.contains("\tgate\t4.1-1\tconfirmed\tterminal /dev/"),
+        "{journal}"
+    );
+    assert!(
+        journal.contains("\trun\t4.2-1\tconfirmed\tterminal /dev/"),
+        "{journal}"
+    );
+}
+
 #[test]
 fn dry_run_changes_nothing() {
     let sb = standard_sandbox();
@@ -1253,17 +1349,8 @@ fn lib(sb: &Sandbox, script: &str) -> Outcome {
         .arg(full)
         .current_dir(&sb.top)
         // The stubs come first: a real iptables-restore --test needs netfilter rights.
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                sb.stub.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env("RBC_STATE_DIR", &sb.state)
+        .envs(sb.env_vars())
         .env("RBC_BUNDLE_DIR", &sb.bundle)
-        .env("TMPDIR", &sb.top)
         .stdin(Stdio::null())
         .output()
         .unwrap();
