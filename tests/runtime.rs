@@ -963,6 +963,28 @@ fn a_run_killed_mid_step_reaches_the_same_end_state_when_run_again() {
 }
 
 #[test]
+fn a_process_left_holding_the_step_output_does_not_keep_the_run_waiting() {
+    // Like an init script that starts a daemon without redirecting its output.
+    let sb = Sandbox::new(&spec(vec![
+        step(
+            "1.1-1",
+            "once",
+            "rbc_apply() {\n\tsleep 120 &\n\techo $! >\"@TOP@/leak.pid\"\n\techo daemon started\n}\n",
+        ),
+        step("1.2-1", "once", "rbc_apply() {\n\techo next step\n}\n"),
+    ]));
+    let started = Instant::now();
+    let out = sb.run(&[]);
+    let pid = fs::read_to_string(sb.top.join("leak.pid")).unwrap();
+    let _ = Command::new("kill").arg(pid.trim()).status();
+    out.expect(0).shows("| daemon started").shows("| next step");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the run waited for the background process"
+    );
+}
+
+#[test]
 fn a_manual_step_without_a_terminal_exits_3_until_it_is_confirmed() {
     let sb = Sandbox::new(
         &spec(vec![

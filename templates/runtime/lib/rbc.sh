@@ -36,6 +36,7 @@ RBC__HDR=
 RBC__USER=
 RBC__STOP=
 RBC__LOGMARK=$'\001rbc-log '
+RBC__SEQ=0
 RBC__N_OK=0
 RBC__N_CHANGED=0
 RBC__N_SKIPPED=0
@@ -440,28 +441,56 @@ rbc__out() {
 	rbc__logline "$*"
 }
 
-# Step output: to the log always, to the terminal (indented) when $1 is 1, and kept in
-# $RBC__TMP/capture so that a hidden check's output can be shown when it fails.
-rbc__filter() {
-	local show=$1 line
-	while IFS= read -r line || [ -n "$line" ]; do
-		case $line in
-		"$RBC__LOGMARK"*)
-			printf '%s\n' "${line#"$RBC__LOGMARK"}" >&3
-			continue
-			;;
-		esac
-		printf '%s\n' "$line" >&3
-		printf '%s\n' "$line" >&4
-		if [ "$show" = 1 ]; then
-			if [ ! -e "$RBC__TMP/seen" ]; then
-				printf '\n'
-				: >"$RBC__TMP/seen"
-			fi
-			printf '    | %s\n' "$line"
+# One line of step output: to the log always, to the terminal (indented) when $1 is 1, and kept
+# in $RBC__TMP/capture so that a hidden check's output can be shown when it fails. Lines that
+# start with RBC__LOGMARK (rbc_log) go to the log only. Runs with fd 3 = log, fd 4 = capture.
+rbc__emit() { # show line
+	case $2 in
+	"$RBC__LOGMARK"*)
+		printf '%s\n' "${2#"$RBC__LOGMARK"}" >&3
+		return 0
+		;;
+	esac
+	printf '%s\n' "$2" >&3
+	printf '%s\n' "$2" >&4
+	if [ "$1" = 1 ]; then
+		if [ ! -e "$RBC__TMP/seen" ]; then
+			printf '\n'
+			: >"$RBC__TMP/seen"
 		fi
-	done 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
+		printf '    | %s\n' "$2"
+	fi
 }
+
+# Follow a step's output file as it grows, until STOP exists (the step is over) or the runner is
+# gone, then read what is left. A step writes to a file, not a pipe, so a process it leaves in
+# the background holding its output can never keep the run waiting.
+rbc__follow() { # file show stop
+	local line part='' last=0 idle=0
+	exec 5<"$1"
+	while :; do
+		if IFS= read -r line <&5; then
+			rbc__emit "$2" "$part$line"
+			part=''
+			idle=0
+			continue
+		fi
+		part=$part$line
+		[ "$last" = 0 ] || break
+		if [ -e "$3" ] || ! kill -0 "$$" 2>/dev/null; then
+			last=1
+			continue
+		fi
+		# Look often at first (most steps are quick), then every 0.2 s.
+		case $idle in
+		0 | 1 | 2 | 3 | 4) sleep 0.01 ;;
+		5 | 6 | 7 | 8 | 9) sleep 0.05 ;;
+		*) sleep 0.2 ;;
+		esac
+		idle=$((idle + 1))
+	done
+	if [ -n "$part" ]; then rbc__emit "$2" "$part"; fi
+} 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
 
 rbc__show_capture() {
 	local line
@@ -476,9 +505,15 @@ rbc__show_capture() {
 # Never call it (or its callers) as the condition of an if, &&, || or !: bash then ignores
 # `set -e` in everything below, subshells included, and a failing command would not stop a step.
 rbc__exec() { # function script show
-	local fn=$1 script=$2 show=$3
+	local fn=$1 script=$2 show=$3 out stop follower rc
+	RBC__SEQ=$((RBC__SEQ + 1))
+	out="$RBC__TMP/out.$RBC__SEQ"
+	stop="$RBC__TMP/stop.$RBC__SEQ"
 	: >"$RBC__TMP/capture"
+	: >"$out"
 	rbc__logline "-- $fn"
+	rbc__follow "$out" "$show" "$stop" &
+	follower=$!
 	(
 		RBC__IN_STEP=1
 		set +u
@@ -495,8 +530,12 @@ rbc__exec() { # function script show
 			exit 127
 		fi
 		"$fn"
-	) 2>&1 | rbc__filter "$show"
-	return "${PIPESTATUS[0]}"
+	) >>"$out" 2>&1
+	rc=$?
+	: >"$stop"
+	wait "$follower"
+	rm -f "$out" "$stop"
+	return $rc
 }
 
 rbc__on_err() { # status command
