@@ -1189,6 +1189,20 @@ fn list_shows_every_step_with_its_journal_status() {
         .shows("pending")
         .lacks("changed 20");
     assert!(!sb.state.exists(), "--list created the state directory");
+    // Operators type `sh run.sh` too: it runs itself with bash.
+    let out = Command::new("sh")
+        .arg(sb.bundle.join("run.sh"))
+        .arg("--list")
+        .envs(sb.env_vars())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[3/13] 2.2-1"));
     sb.run(&["--until", "2.1"]).expect(0);
     let list = sb.run(&["--list"]).expect(0);
     assert!(list.out.contains("changed 20"), "{}", list.out);

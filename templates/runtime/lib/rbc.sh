@@ -1208,7 +1208,7 @@ rbc__main() { # run|rollback args...
 	rbc__verify || return "$RBC_EXIT_USAGE"
 	rbc__load_bundle || return "$RBC_EXIT_USAGE"
 	rbc__host_check || return "$RBC_EXIT_WRONG_HOST"
-	RBC__STATE=${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}
+	RBC__STATE=$(rbc__abs "${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}")
 	RBC_STATE_DIR=$RBC__STATE
 	export RBC_STATE_DIR RBC_BUNDLE_DIR RBC_HOST
 	RBC__TMP=$(mktemp -d "${TMPDIR:-/tmp}/rbc.XXXXXX") || return "$RBC_EXIT_FAILED"
