@@ -1506,6 +1506,25 @@ fn processes_are_found_stopped_and_started_without_matching_rbc_itself() {
     lib(&sb, &format!("rbc_stop_procs '{tag}' -9"))
         .expect(0)
         .shows("no process matches");
+    // One that ignores TERM: the stop fails after the wait; KILL (by number) ends it.
+    let stubborn = format!(
+        "RBC_START_WAIT=1 rbc_start_detached '{tag}' \"@ROOT@/opt/app\" bash -c 'trap \"\" TERM; exec -a {tag} sleep 300'"
+    );
+    lib(&sb, &format!("{stubborn}\nrbc_stop_procs '{tag}' TERM 1"))
+        .expect(1)
+        .shows("still running after 1s");
+    lib(
+        &sb,
+        &format!("rbc_stop_procs '{tag}' -9 5\nnot rbc_proc_running '{tag}'"),
+    )
+    .expect(0)
+    .shows("sending SIG9");
+    // What rbc itself started and did not detach is never a match.
+    lib(
+        &sb,
+        &format!("sleep 300 &\nchild=$!\nnot rbc_proc_running 'sleep 300'\nkill $child"),
+    )
+    .expect(0);
     // A command that dies at once is reported.
     lib(
         &sb,

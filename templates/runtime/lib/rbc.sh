@@ -2126,18 +2126,23 @@ rbc_extract_undo() { # ARCHIVE DIR
 # PATTERN is an extended regular expression matched against whole command lines (like pgrep -f).
 # rbc's own processes (this runner, its subshells) never match.
 
-# "PID ARGS" of each matching process, one a line.
+# "PID ARGS" of each matching process, one a line. Left out: this shell and its ancestors (the
+# runner, sudo, the login shell), everything the runner ($$) started (subshells, pipelines, the
+# output follower), processes with an ancestor's command line (forked copies), and zombies.
 rbc_proc_list() { # PATTERN
 	rbc__need 1 $# "rbc_proc_list PATTERN" || return 2
-	ps -ww -eo pid=,ppid=,stat=,args= 2>/dev/null | RB_P=$1 RB_SELF=$BASHPID LC_ALL=C awk '
+	ps -ww -eo pid=,ppid=,stat=,args= 2>/dev/null | RB_P=$1 RB_SELF=$BASHPID RB_ROOT=$$ LC_ALL=C awk '
 		{ pid = $1; ppid[pid] = $2; zombie[pid] = ($3 ~ /^Z/); a = $0
 		  sub(/^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+[^ \t]+[ \t]*/, "", a); args[pid] = a; order[++n] = pid }
 		END {
-			self = ENVIRON["RB_SELF"]
+			self = ENVIRON["RB_SELF"]; root = ENVIRON["RB_ROOT"]
 			for (p = self; p != "" && p != "0" && !(p in anc); p = ppid[p]) { anc[p] = 1; ancargs[args[p]] = 1 }
 			for (i = 1; i <= n; i++) {
 				p = order[i]
-				if ((p in anc) || ppid[p] == self || (args[p] in ancargs) || zombie[p]) continue
+				if ((p in anc) || (args[p] in ancargs) || zombie[p]) continue
+				mine = 0; depth = 0
+				for (q = ppid[p]; q != "" && q != "0" && depth++ < 100; q = ppid[q]) if (q == root || q == self) { mine = 1; break }
+				if (mine) continue
 				if (args[p] ~ ENVIRON["RB_P"]) print p " " args[p]
 			}
 		}'
