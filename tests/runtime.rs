@@ -1522,7 +1522,7 @@ fn processes_are_found_stopped_and_started_without_matching_rbc_itself() {
     // What rbc itself started and did not detach is never a match.
     lib(
         &sb,
-        &format!("sleep 300 &\nchild=$!\nnot rbc_proc_running 'sleep 300'\nkill $child"),
+        "sleep 300 &\nchild=$!\nnot rbc_proc_running 'sleep 300'\nkill $child",
     )
     .expect(0);
     // A command that dies at once is reported.
