@@ -118,17 +118,17 @@ rbc__jevent() { # ns id event time user note lineno
 }
 
 rbc__journal_load() {
-	local f="$RBC__STATE/journal" time user ns id event note
+	local f="$RBC__STATE/journal" when user ns id event note
 	RBC__LAST=()
 	RBC__APPLIED=()
 	RBC__JLINES=0
 	RBC__NEW_APPLIES=0
 	[ -f "$f" ] || return 0
 	# A line cut short by a crash has no newline: `read` fails on it and it is ignored.
-	while IFS=$'\t' read -r time user ns id event note; do
+	while IFS=$'\t' read -r when user ns id event note; do
 		RBC__JLINES=$((RBC__JLINES + 1))
 		[ -n "$event" ] || continue
-		rbc__jevent "$ns" "$id" "$event" "$time" "$user" "${note:--}" "$RBC__JLINES"
+		rbc__jevent "$ns" "$id" "$event" "$when" "$user" "${note:--}" "$RBC__JLINES"
 	done <"$f"
 }
 
