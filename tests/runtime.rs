@@ -321,6 +321,8 @@ impl Sandbox {
             ("RBC_STATE_DIR", self.state.display().to_string()),
             ("RBC_START_WAIT", "1".to_string()),
             ("TMPDIR", self.top.display().to_string()),
+            // The hosts run bash 4.1: have a newer bash behave like it where it can.
+            ("BASH_COMPAT", "41".to_string()),
         ]
     }
 
