@@ -443,8 +443,9 @@ rbc__out() {
 
 # One line of step output: to the log always, to the terminal (indented) when $1 is 1, and kept
 # in $RBC__TMP/capture so that a hidden check's output can be shown when it fails. Lines that
-# start with RBC__LOGMARK (rbc_log) go to the log only. Runs with fd 3 = log, fd 4 = capture.
-rbc__emit() { # show line
+# start with RBC__LOGMARK (rbc_log) go to the log only. SHOWN: how much of the line is already
+# on the terminal (a prompt). Runs with fd 3 = log, fd 4 = capture.
+rbc__emit() { # show line shown
 	case $2 in
 	"$RBC__LOGMARK"*)
 		printf '%s\n' "${2#"$RBC__LOGMARK"}" >&3
@@ -453,25 +454,43 @@ rbc__emit() { # show line
 	esac
 	printf '%s\n' "$2" >&3
 	printf '%s\n' "$2" >&4
-	if [ "$1" = 1 ]; then
-		if [ ! -e "$RBC__TMP/seen" ]; then
-			printf '\n'
-			: >"$RBC__TMP/seen"
-		fi
-		printf '    | %s\n' "$2"
+	[ "$1" = 1 ] || return 0
+	if [ "$3" -gt 0 ]; then
+		printf '%s\n' "${2:$3}"
+		return 0
 	fi
+	if [ ! -e "$RBC__TMP/seen" ]; then
+		printf '\n'
+		: >"$RBC__TMP/seen"
+	fi
+	printf '    | %s\n' "$2"
+}
+
+# The start of a line without its newline yet: a prompt the step is waiting on.
+rbc__emit_partial() { # part shown
+	case $1 in "$RBC__LOGMARK"*) return 0 ;; esac
+	if [ "$2" -gt 0 ]; then
+		printf '%s' "${1:$2}"
+		return 0
+	fi
+	if [ ! -e "$RBC__TMP/seen" ]; then
+		printf '\n'
+		: >"$RBC__TMP/seen"
+	fi
+	printf '    | %s' "$1"
 }
 
 # Follow a step's output file as it grows, until STOP exists (the step is over) or the runner is
 # gone, then read what is left. A step writes to a file, not a pipe, so a process it leaves in
 # the background holding its output can never keep the run waiting.
 rbc__follow() { # file show stop
-	local line part='' last=0 idle=0
+	local line part='' last=0 idle=0 shown=0
 	exec 5<"$1"
 	while :; do
 		if IFS= read -r line <&5; then
-			rbc__emit "$2" "$part$line"
+			rbc__emit "$2" "$part$line" "$shown"
 			part=''
+			shown=0
 			idle=0
 			continue
 		fi
@@ -481,6 +500,11 @@ rbc__follow() { # file show stop
 			last=1
 			continue
 		fi
+		# A prompt with no newline ("Enter password: ") shows once the step stops on it.
+		if [ "$2" = 1 ] && [ "$idle" -ge 5 ] && [ "${#part}" -gt "$shown" ]; then
+			rbc__emit_partial "$part" "$shown"
+			shown=${#part}
+		fi
 		# Look often at first (most steps are quick), then every 0.2 s.
 		case $idle in
 		0 | 1 | 2 | 3 | 4) sleep 0.01 ;;
@@ -489,7 +513,7 @@ rbc__follow() { # file show stop
 		esac
 		idle=$((idle + 1))
 	done
-	if [ -n "$part" ]; then rbc__emit "$2" "$part"; fi
+	if [ -n "$part" ]; then rbc__emit "$2" "$part" "$shown"; fi
 } 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
 
 rbc__show_capture() {
