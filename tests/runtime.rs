@@ -987,6 +987,49 @@ fn a_process_left_holding_the_step_output_does_not_keep_the_run_waiting() {
 }
 
 #[test]
+fn a_prompt_without_a_newline_shows_while_the_step_waits_on_it() {
+    let sb = Sandbox::new(&spec(vec![step(
+        "1.1-1",
+        "once",
+        "rbc_apply() {\n\tprintf 'Enter password: '\n\tn=0\n\twhile [ ! -e \"@TOP@/go\" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done\n\techo accepted\n}\n",
+    )]));
+    let mut child = sb
+        .command("run.sh", &[], &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&seen).contains("    | Enter password: ") {
+        assert!(
+            Instant::now() < deadline,
+            "the prompt never showed: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.extend(chunk);
+        }
+    }
+    fs::write(sb.top.join("go"), "").unwrap();
+    assert!(child.wait().unwrap().success());
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(5)) {
+        seen.extend(chunk);
+    }
+    assert!(String::from_utf8_lossy(&seen).contains("    | Enter password: accepted\n"));
+}
+
+#[test]
 fn a_manual_step_without_a_terminal_exits_3_until_it_is_confirmed() {
     let sb = Sandbox::new(
         &spec(vec![
