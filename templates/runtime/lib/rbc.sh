@@ -36,6 +36,7 @@ RBC__HDR=
 RBC__USER=
 RBC__STOP=
 RBC__LOGMARK=$'\001rbc-log '
+RBC__SEQ=0
 RBC__N_OK=0
 RBC__N_CHANGED=0
 RBC__N_SKIPPED=0
@@ -117,17 +118,17 @@ rbc__jevent() { # ns id event time user note lineno
 }
 
 rbc__journal_load() {
-	local f="$RBC__STATE/journal" time user ns id event note
+	local f="$RBC__STATE/journal" when user ns id event note
 	RBC__LAST=()
 	RBC__APPLIED=()
 	RBC__JLINES=0
 	RBC__NEW_APPLIES=0
 	[ -f "$f" ] || return 0
 	# A line cut short by a crash has no newline: `read` fails on it and it is ignored.
-	while IFS=$'\t' read -r time user ns id event note; do
+	while IFS=$'\t' read -r when user ns id event note; do
 		RBC__JLINES=$((RBC__JLINES + 1))
 		[ -n "$event" ] || continue
-		rbc__jevent "$ns" "$id" "$event" "$time" "$user" "${note:--}" "$RBC__JLINES"
+		rbc__jevent "$ns" "$id" "$event" "$when" "$user" "${note:--}" "$RBC__JLINES"
 	done <"$f"
 }
 
@@ -440,28 +441,80 @@ rbc__out() {
 	rbc__logline "$*"
 }
 
-# Step output: to the log always, to the terminal (indented) when $1 is 1, and kept in
-# $RBC__TMP/capture so that a hidden check's output can be shown when it fails.
-rbc__filter() {
-	local show=$1 line
-	while IFS= read -r line || [ -n "$line" ]; do
-		case $line in
-		"$RBC__LOGMARK"*)
-			printf '%s\n' "${line#"$RBC__LOGMARK"}" >&3
-			continue
-			;;
-		esac
-		printf '%s\n' "$line" >&3
-		printf '%s\n' "$line" >&4
-		if [ "$show" = 1 ]; then
-			if [ ! -e "$RBC__TMP/seen" ]; then
-				printf '\n'
-				: >"$RBC__TMP/seen"
-			fi
-			printf '    | %s\n' "$line"
-		fi
-	done 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
+# One line of step output: to the log always, to the terminal (indented) when $1 is 1, and kept
+# in $RBC__TMP/capture so that a hidden check's output can be shown when it fails. Lines that
+# start with RBC__LOGMARK (rbc_log) go to the log only. SHOWN: how much of the line is already
+# on the terminal (a prompt). Runs with fd 3 = log, fd 4 = capture.
+rbc__emit() { # show line shown
+	case $2 in
+	"$RBC__LOGMARK"*)
+		printf '%s\n' "${2#"$RBC__LOGMARK"}" >&3
+		return 0
+		;;
+	esac
+	printf '%s\n' "$2" >&3
+	printf '%s\n' "$2" >&4
+	[ "$1" = 1 ] || return 0
+	if [ "$3" -gt 0 ]; then
+		printf '%s\n' "${2:$3}"
+		return 0
+	fi
+	if [ ! -e "$RBC__TMP/seen" ]; then
+		printf '\n'
+		: >"$RBC__TMP/seen"
+	fi
+	printf '    | %s\n' "$2"
 }
+
+# The start of a line without its newline yet: a prompt the step is waiting on.
+rbc__emit_partial() { # part shown
+	case $1 in "$RBC__LOGMARK"*) return 0 ;; esac
+	if [ "$2" -gt 0 ]; then
+		printf '%s' "${1:$2}"
+		return 0
+	fi
+	if [ ! -e "$RBC__TMP/seen" ]; then
+		printf '\n'
+		: >"$RBC__TMP/seen"
+	fi
+	printf '    | %s' "$1"
+}
+
+# Follow a step's output file as it grows, until STOP exists (the step is over) or the runner is
+# gone, then read what is left. A step writes to a file, not a pipe, so a process it leaves in
+# the background holding its output can never keep the run waiting.
+rbc__follow() { # file show stop
+	local line part='' last=0 idle=0 shown=0
+	exec 5<"$1"
+	while :; do
+		if IFS= read -r line <&5; then
+			rbc__emit "$2" "$part$line" "$shown"
+			part=''
+			shown=0
+			idle=0
+			continue
+		fi
+		part=$part$line
+		[ "$last" = 0 ] || break
+		if [ -e "$3" ] || ! kill -0 "$$" 2>/dev/null; then
+			last=1
+			continue
+		fi
+		# A prompt with no newline ("Enter password: ") shows once the step stops on it.
+		if [ "$2" = 1 ] && [ "$idle" -ge 5 ] && [ "${#part}" -gt "$shown" ]; then
+			rbc__emit_partial "$part" "$shown"
+			shown=${#part}
+		fi
+		# Look often at first (most steps are quick), then every 0.2 s.
+		case $idle in
+		0 | 1 | 2 | 3 | 4) sleep 0.01 ;;
+		5 | 6 | 7 | 8 | 9) sleep 0.05 ;;
+		*) sleep 0.2 ;;
+		esac
+		idle=$((idle + 1))
+	done
+	if [ -n "$part" ]; then rbc__emit "$2" "$part" "$shown"; fi
+} 3>>"$RBC__LOG" 4>>"$RBC__TMP/capture"
 
 rbc__show_capture() {
 	local line
@@ -473,10 +526,18 @@ rbc__show_capture() {
 
 # Run one function of a step script in a subshell: cwd /, `set -e`, the step's output to the
 # log (and terminal when show=1). Returns the function's status.
+# Never call it (or its callers) as the condition of an if, &&, || or !: bash then ignores
+# `set -e` in everything below, subshells included, and a failing command would not stop a step.
 rbc__exec() { # function script show
-	local fn=$1 script=$2 show=$3
+	local fn=$1 script=$2 show=$3 out stop follower rc
+	RBC__SEQ=$((RBC__SEQ + 1))
+	out="$RBC__TMP/out.$RBC__SEQ"
+	stop="$RBC__TMP/stop.$RBC__SEQ"
 	: >"$RBC__TMP/capture"
+	: >"$out"
 	rbc__logline "-- $fn"
+	rbc__follow "$out" "$show" "$stop" &
+	follower=$!
 	(
 		RBC__IN_STEP=1
 		set +u
@@ -493,8 +554,12 @@ rbc__exec() { # function script show
 			exit 127
 		fi
 		"$fn"
-	) 2>&1 | rbc__filter "$show"
-	return "${PIPESTATUS[0]}"
+	) >>"$out" 2>&1
+	rc=$?
+	: >"$stop"
+	wait "$follower"
+	rm -f "$out" "$stop"
+	return $rc
 }
 
 rbc__on_err() { # status command
@@ -649,7 +714,9 @@ rbc__step() { # TABLE index
 		fi
 		# Done before: look again, but never re-apply on our own: a later step may have changed
 		# this state on purpose (a stopped service started again, a renamed folder re-created).
-		if rbc__exec rbc_check "$script" 0; then
+		rbc__exec rbc_check "$script" 0
+		rc=$?
+		if [ $rc -eq 0 ]; then
 			rbc__result ok
 		else
 			rbc__result skipped "done $RBC__EV_TIME; no longer holds, changed by a later step? --only $id applies it again"
@@ -690,7 +757,9 @@ rbc__step() { # TABLE index
 			rbc__result "would change"
 			return 0
 		fi
-		rbc__apply "$ns" "$id" "$script" || return $?
+		rbc__apply "$ns" "$id" "$script"
+		rc=$?
+		[ $rc -eq 0 ] || return $rc
 		rbc__exec rbc_check "$script" 0
 		rc=$?
 		if [ $rc -eq 0 ]; then
@@ -706,7 +775,9 @@ rbc__step() { # TABLE index
 	once)
 		# An optional rbc_check is a guard: when it holds, the work is already done.
 		if rbc__defines "$script" rbc_check; then
-			if rbc__exec rbc_check "$script" 0; then
+			rbc__exec rbc_check "$script" 0
+			rc=$?
+			if [ $rc -eq 0 ]; then
 				rbc__journal "$ns" "$id" ok "guard holds"
 				rbc__result ok
 				return 0
@@ -716,7 +787,9 @@ rbc__step() { # TABLE index
 			rbc__result "would run"
 			return 0
 		fi
-		rbc__apply "$ns" "$id" "$script" || return $?
+		rbc__apply "$ns" "$id" "$script"
+		rc=$?
+		[ $rc -eq 0 ] || return $rc
 		rbc__journal "$ns" "$id" changed
 		rbc__result changed
 		;;
@@ -852,18 +925,18 @@ rbc__list_table() { # TABLE
 		ref="RBC_${t}_TITLE[$i]" && title=${!ref}
 		ref="RBC_${t}_SUMMARY[$i]" && summary=${!ref}
 		ref="RBC_${t}_GATE[$i]" && gate=${!ref-}
-		if [ -n "$gate" ]; then
-			if rbc__last "$gns" "$id" && [ "$RBC__EV" = confirmed ]; then
-				printf '        gate: after %s (confirmed %s)\n' "$gate" "$RBC__EV_TIME"
-			else
-				printf '        gate: after %s\n' "$gate"
-			fi
-		fi
 		printf '  [%d/%d] %-12s %-8s %s%s%s\n' "$((i + 1))" "$n" "$id" "$kind" "${section:+$section }" "$title" "${summary:+: $summary}"
 		if [ "$t" = STEP ]; then
 			printf '        %s\n' "$(rbc__status run "$id")"
 		else
 			printf '        %s\n' "$(rbc__status rb "$id")"
+		fi
+		if [ -n "$gate" ]; then
+			if rbc__last "$gns" "$id" && [ "$RBC__EV" = confirmed ]; then
+				printf '        gate: waits for %s (confirmed %s)\n' "$gate" "$RBC__EV_TIME"
+			else
+				printf '        gate: waits for %s\n' "$gate"
+			fi
 		fi
 	done
 }
@@ -955,8 +1028,17 @@ rbc__run_main() {
 		rbc__err "FAILED. The log is $RBC__LOG. Fix the cause and run ./run.sh again: it resumes at the failed step."
 		rbc__err "失败。日志：$RBC__LOG。排除问题后重新运行 ./run.sh，将从失败的步骤继续。"
 		;;
+	*) rbc__stopped ;;
 	esac
 	return $rc
+}
+
+# The last line when a run stops to wait (exit 3 or 4).
+rbc__stopped() {
+	case $RBC__STOP in
+	gate:*) rbc_say "Stopped: waiting for ${RBC__STOP#gate:} (exit $RBC_EXIT_GATE). 已暂停，等待其他主机。" ;;
+	manual:*) rbc_say "Stopped: manual step ${RBC__STOP#manual:} waits for confirmation (exit $RBC_EXIT_MANUAL). 已暂停，等待人工确认。" ;;
+	esac
 }
 
 rbc__rollback_main() {
@@ -1016,13 +1098,14 @@ rbc__rollback_main() {
 	"$RBC_EXIT_FAILED")
 		rbc__err "rollback FAILED. The log is $RBC__LOG. Fix the cause and run ./rollback.sh again: it resumes there."
 		;;
+	*) rbc__stopped ;;
 	esac
 	return $rc
 }
 
 rbc__list_main() {
 	local -a ids=()
-	local id k i ref
+	local id k i ref section title summary
 	rbc_say "$RBC_HOST: $(rbc__count STEP) steps, state $RBC__STATE"
 	if [ "$RBC__MODE" = run ]; then
 		rbc__list_table STEP
@@ -1035,8 +1118,11 @@ rbc__list_main() {
 	for ((k = 0; k < ${#ids[@]}; k++)); do
 		id=${ids[$k]}
 		if i=$(rbc__step_index "$id"); then
-			ref="RBC_STEP_TITLE[$i]"
-			printf '  %s %s%s\n' "$id" "${!ref}" "$(rbc__defines "$(rbc__script STEP "$i")" rbc_undo || printf ' (no automatic undo)')"
+			ref="RBC_STEP_SECTION[$i]" && section=${!ref}
+			ref="RBC_STEP_TITLE[$i]" && title=${!ref}
+			ref="RBC_STEP_SUMMARY[$i]" && summary=${!ref}
+			printf '  %-12s %s%s%s%s\n' "$id" "${section:+$section }" "$title" "${summary:+: $summary}" \
+				"$(rbc__defines "$(rbc__script STEP "$i")" rbc_undo || printf ' (no automatic undo)')"
 		else
 			printf '  %s (not in this bundle)\n' "$id"
 		fi
@@ -1146,7 +1232,7 @@ rbc__main() { # run|rollback args...
 	rbc__verify || return "$RBC_EXIT_USAGE"
 	rbc__load_bundle || return "$RBC_EXIT_USAGE"
 	rbc__host_check || return "$RBC_EXIT_WRONG_HOST"
-	RBC__STATE=${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}
+	RBC__STATE=$(rbc__abs "${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}")
 	RBC_STATE_DIR=$RBC__STATE
 	export RBC_STATE_DIR RBC_BUNDLE_DIR RBC_HOST
 	RBC__TMP=$(mktemp -d "${TMPDIR:-/tmp}/rbc.XXXXXX") || return "$RBC_EXIT_FAILED"
@@ -1210,12 +1296,21 @@ rbc__state_dir() {
 	printf '%s' "$RBC_STATE_DIR"
 }
 
-# Absolute path without trailing slashes.
+# Absolute path without "." components, doubled or trailing slashes (".." is kept: it depends on
+# links). Keys in the state directory are made of these, so `cd /home; x .` and `x /home` agree.
 rbc__abs() {
 	local p=$1
 	case $p in /*) ;; *) p="${PWD%/}/$p" ;; esac
-	while [ "${#p}" -gt 1 ] && [ "${p%/}" != "$p" ]; do p=${p%/}; done
-	printf '%s' "$p"
+	while :; do
+		case $p in
+		*/./*) p=${p//\/.\//\/} ;;
+		*//*) p=${p//\/\//\/} ;;
+		*/.) p=${p%/.} ;;
+		*?/) p=${p%/} ;;
+		*) break ;;
+		esac
+	done
+	printf '%s' "${p:-/}"
 }
 
 # A file shipped in the bundle.
@@ -2055,17 +2150,23 @@ rbc_extract_undo() { # ARCHIVE DIR
 # PATTERN is an extended regular expression matched against whole command lines (like pgrep -f).
 # rbc's own processes (this runner, its subshells) never match.
 
-# "PID ARGS" of each matching process, one a line.
+# "PID ARGS" of each matching process, one a line. Left out: this shell and its ancestors (the
+# runner, sudo, the login shell), everything the runner ($$) started (subshells, pipelines, the
+# output follower), processes with an ancestor's command line (forked copies), and zombies.
 rbc_proc_list() { # PATTERN
 	rbc__need 1 $# "rbc_proc_list PATTERN" || return 2
-	ps -ww -eo pid=,ppid=,args= 2>/dev/null | RB_P=$1 RB_SELF=$BASHPID LC_ALL=C awk '
-		{ pid = $1; ppid[pid] = $2; a = $0; sub(/^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]*/, "", a); args[pid] = a; order[++n] = pid }
+	ps -ww -eo pid=,ppid=,stat=,args= 2>/dev/null | RB_P=$1 RB_SELF=$BASHPID RB_ROOT=$$ LC_ALL=C awk '
+		{ pid = $1; ppid[pid] = $2; zombie[pid] = ($3 ~ /^Z/); a = $0
+		  sub(/^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+[^ \t]+[ \t]*/, "", a); args[pid] = a; order[++n] = pid }
 		END {
-			self = ENVIRON["RB_SELF"]
+			self = ENVIRON["RB_SELF"]; root = ENVIRON["RB_ROOT"]
 			for (p = self; p != "" && p != "0" && !(p in anc); p = ppid[p]) { anc[p] = 1; ancargs[args[p]] = 1 }
 			for (i = 1; i <= n; i++) {
 				p = order[i]
-				if ((p in anc) || ppid[p] == self || (args[p] in ancargs)) continue
+				if ((p in anc) || (args[p] in ancargs) || zombie[p]) continue
+				mine = 0; depth = 0
+				for (q = ppid[p]; q != "" && q != "0" && depth++ < 100; q = ppid[q]) if (q == root || q == self) { mine = 1; break }
+				if (mine) continue
 				if (args[p] ~ ENVIRON["RB_P"]) print p " " args[p]
 			}
 		}'
