@@ -64,12 +64,34 @@ pub fn gather_payloads(plan: &Plan, dir: &Path) -> Result<Payloads, String> {
         ));
     }
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
-    let sums = package::hash_files(&paths).map_err(|e| format!("cannot read payloads: {e}"))?;
+    // A payload whose file is unchanged since an earlier compile (same device, inode, size and
+    // mtime) keeps its sum: recompiles while the runbook is edited do not read gigabytes again.
+    let cache = SumCache::load();
+    let keys: Vec<Option<String>> = paths.iter().map(|p| file_key(p)).collect();
+    let todo: Vec<PathBuf> = paths
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| k.as_ref().and_then(|k| cache.get(k)).is_none())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let sums = package::hash_files(&todo).map_err(|e| format!("cannot read payloads: {e}"))?;
+    let mut fresh: BTreeMap<PathBuf, String> = todo.into_iter().zip(sums).collect();
     let mut out = Payloads::new();
-    for ((name, path), sha) in names.iter().zip(paths).zip(sums) {
+    let mut learned = Vec::new();
+    for ((name, path), key) in names.iter().zip(paths).zip(keys) {
         let size = std::fs::metadata(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?
             .len();
+        let sha = match key.as_ref().and_then(|k| cache.get(k)) {
+            Some(sha) => sha.to_string(),
+            None => {
+                let sha = fresh.remove(&path).unwrap_or_default();
+                if let Some(k) = key {
+                    learned.push((k, sha.clone()));
+                }
+                sha
+            }
+        };
         out.insert(
             name.to_string(),
             PayloadInfo {
@@ -79,7 +101,78 @@ pub fn gather_payloads(plan: &Plan, dir: &Path) -> Result<Payloads, String> {
             },
         );
     }
+    cache.save(learned);
     Ok(out)
+}
+
+/// `dev:ino:size:mtime` of a file, the key of the sum cache.
+fn file_key(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!(
+        "{}:{}:{}:{}.{}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec()
+    ))
+}
+
+/// Sums of payload files by `file_key`, in `$XDG_CACHE_HOME/rbc/payload-sums` (or
+/// `~/.cache/rbc/…`). Best effort: an unreadable or unwritable cache only costs time.
+struct SumCache {
+    path: Option<PathBuf>,
+    sums: BTreeMap<String, String>,
+}
+
+impl SumCache {
+    fn load() -> SumCache {
+        let dir = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
+        let path = dir.map(|d| d.join("rbc").join("payload-sums"));
+        let sums = path
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|t| {
+                t.lines()
+                    .filter_map(|l| l.split_once(' '))
+                    .filter(|(_, sha)| {
+                        sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())
+                    })
+                    .map(|(k, sha)| (k.to_string(), sha.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SumCache { path, sums }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.sums.get(key).map(String::as_str)
+    }
+
+    fn save(mut self, learned: Vec<(String, String)>) {
+        let Some(path) = self.path.take() else { return };
+        if learned.is_empty() {
+            return;
+        }
+        self.sums.extend(learned);
+        let text: String = self
+            .sums
+            .iter()
+            .map(|(k, s)| format!("{k} {s}\n"))
+            .collect();
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+            if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+                use std::io::Write;
+                if tmp.write_all(text.as_bytes()).is_ok() {
+                    let _ = tmp.persist(&path);
+                }
+            }
+        }
+    }
 }
 
 pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
@@ -130,17 +223,26 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         jump.clone(),
         renderer.jump_bundle(plan, &jump, &placeholder)?,
     )];
-    let shellcheck = lint(
-        &stage,
-        rendered.iter().chain(to_lint.iter()),
-        opts.shellcheck,
-    )?;
+    let scripts = stage_scripts(&stage, rendered.iter().chain(to_lint.iter()))?;
 
-    // Two bundles at a time; each is streamed, its sha256 computed as it is written.
+    // The lint (bash -n, shellcheck) runs beside the packaging; dist/ moves into place only if
+    // both succeed.
     let hosts: Vec<String> = rendered.iter().map(|(h, _)| h.clone()).collect();
-    let jobs: Vec<(PathBuf, Vec<Entry>)> = rendered.into_iter().map(|(host, files)| bundle_entries(&dist, &host, files)).collect();
-    let shas = package::write_bundles(jobs.into_iter().map(Ok)).map_err(|e| format!("cannot write a bundle: {e}"))?;
-    let mut bundles: Vec<(String, String)> = hosts.into_iter().zip(shas).collect();
+    let jobs: Vec<(PathBuf, Vec<Entry>)> = rendered
+        .into_iter()
+        .map(|(host, files)| bundle_entries(&dist, &host, files))
+        .collect();
+    let (shellcheck, shas) = std::thread::scope(|scope| {
+        let lint = scope.spawn(|| check_scripts(&scripts, opts.shellcheck));
+        let shas = package::write_bundles(jobs.into_iter().map(Ok))
+            .map_err(|e| format!("cannot write a bundle: {e}"));
+        let lint = lint
+            .join()
+            .unwrap_or_else(|_| Err("the script lint stopped unexpectedly".into()));
+        (lint, shas)
+    });
+    let shellcheck = shellcheck?;
+    let mut bundles: Vec<(String, String)> = hosts.into_iter().zip(shas?).collect();
     let targets: Vec<(String, String, String)> = bundles
         .iter()
         .map(|(h, sha)| {
@@ -153,7 +255,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         .collect();
     let jump_files = renderer.jump_bundle(plan, &jump, &targets)?;
     let (out, entries) = bundle_entries(&dist, &jump, jump_files);
-    let jump_sha = package::write_tar_gz(&out, entries).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let jump_sha = package::write_tar_gz(&out, entries)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
 
     let mut sums: BTreeMap<String, String> = BTreeMap::new();
     for (h, sha) in bundles
@@ -238,13 +341,13 @@ fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> (PathBuf, 
     (dist.join("hosts").join(format!("{host}.tar.gz")), entries)
 }
 
-/// `bash -n` and shellcheck on every distinct generated script.
-fn lint<'a>(
+/// Writes every distinct generated script once into `stage`, for the lint.
+fn stage_scripts<'a>(
     stage: &Path,
     rendered: impl Iterator<Item = &'a (String, Vec<BundleFile>)>,
-    use_shellcheck: bool,
-) -> Result<String, String> {
+) -> Result<Vec<PathBuf>, String> {
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
     for (_, files) in rendered {
         for f in files {
             if let Content::Text(text) = &f.content {
@@ -254,28 +357,29 @@ fn lint<'a>(
                         continue;
                     }
                     let path = stage.join(format!("{}-{}", &key[..12], f.path.replace('/', "_")));
-                    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
                     std::fs::write(&path, text).map_err(|e| e.to_string())?;
                     seen.insert(key, path);
                 }
             }
         }
     }
-    let files: Vec<&PathBuf> = seen.values().collect();
-    for chunk in files.chunks(200) {
-        for f in chunk {
-            let out = Command::new("bash")
-                .arg("-n")
-                .arg(f)
-                .output()
-                .map_err(|e| format!("cannot run bash -n: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "a generated script does not parse (bash -n): {}\n{}",
-                    f.display(),
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
+    Ok(seen.into_values().collect())
+}
+
+/// `bash -n` and shellcheck on the staged scripts.
+fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, String> {
+    for f in files {
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg(f)
+            .output()
+            .map_err(|e| format!("cannot run bash -n: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "a generated script does not parse (bash -n): {}\n{}",
+                f.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
     if !use_shellcheck {

@@ -136,6 +136,7 @@ pub fn compile(source: &Source) -> Compiled {
     };
     w.walk();
     w.apply_same_as();
+    w.default_database();
     w.watch_restarts();
     let Walker {
         diags,
@@ -1503,19 +1504,6 @@ impl<'a> Walker<'a> {
             .as_ref()
             .and_then(|a| a.expect_zero)
             .unwrap_or(counts && lexicon::contains_any(lead, &["检查", "确认", "check"]));
-        if database.is_none()
-            && !body.iter().all(|s| {
-                s.to_ascii_lowercase().starts_with("source")
-                    || s.to_ascii_lowercase().starts_with("show databases")
-            })
-        {
-            self.warn(
-                "W022",
-                self.doc.elements[i].span.clone(),
-                "SQL without a database: rbc runs it with the client's default database".into(),
-                "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
-            );
-        }
         if !client_known {
             self.warn(
                 "W023",
@@ -2059,6 +2047,66 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// SQL with no `use DB`: the only database the runbook's forward SQL names, with a warning;
+    /// with none or several, a warning that the client's default database is used.
+    fn default_database(&mut self) {
+        let mut named: Vec<String> = Vec::new();
+        for d in &self.drafts {
+            if let (
+                Phase::Run,
+                Action::Sql {
+                    database: Some(db), ..
+                },
+            ) = (d.phase, &d.action)
+            {
+                if !named.contains(db) {
+                    named.push(db.clone());
+                }
+            }
+        }
+        for idx in 0..self.drafts.len() {
+            let d = &self.drafts[idx];
+            let Action::Sql {
+                database: None,
+                statements,
+                ..
+            } = &d.action
+            else {
+                continue;
+            };
+            let needs_db = !statements.iter().all(|s| {
+                let l = s.to_ascii_lowercase();
+                l.starts_with("source")
+                    || l.starts_with("show databases")
+                    || l.starts_with("create database")
+                    || l.starts_with("drop database")
+            });
+            if !needs_db {
+                continue;
+            }
+            let span = self.doc.elements[d.element].span.clone();
+            if let [only] = named.as_slice() {
+                let only = only.clone();
+                self.warn(
+                    "W022",
+                    span,
+                    format!("SQL without a database: rbc uses `{only}`, the only database the runbook's SQL names"),
+                    "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
+                );
+                if let Action::Sql { database, .. } = &mut self.drafts[idx].action {
+                    *database = Some(only);
+                }
+            } else {
+                self.warn(
+                    "W022",
+                    span,
+                    "SQL without a database: rbc runs it with the client's default database".into(),
+                    "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
+                );
+            }
+        }
+    }
+
     /// `service X restart` watches the files edited earlier on its hosts (same section, or named
     /// after the service): it restarts only when one of them changed.
     fn watch_restarts(&mut self) {
@@ -2090,6 +2138,11 @@ impl<'a> Walker<'a> {
                         watch.push(path.clone());
                     }
                 }
+            }
+            // Files named after the service (`/etc/sysconfig/iptables` for iptables) are its
+            // configuration; only when none is, the section's other edits are watched.
+            if watch.iter().any(|p| p.contains(&name)) {
+                watch.retain(|p| p.contains(&name));
             }
             let d = &mut self.drafts[idx];
             if watch.is_empty() {

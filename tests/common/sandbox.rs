@@ -82,8 +82,8 @@ impl Sandbox {
         let inner = format!(
             "set -e; mount -t overlay overlay -o lowerdir=/,upperdir={u},workdir={w} {m}; \
              mount -t proc proc {m}/proc; mount --bind /dev {m}/dev; mount -t tmpfs tmpfs {m}/tmp; \
-             set +e; exec chroot {m} /usr/bin/env -i PATH=/opt/rbc-stubs:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-             RBC_MANUAL_DONE=1 RBC_START_WAIT=1 RBC_STOP_WAIT=2 bash -c \"$0\"",
+             set +e; chroot {m} /usr/bin/env -i PATH=/opt/rbc-stubs:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+             RBC_MANUAL_DONE=1 RBC_START_WAIT=1 RBC_STOP_WAIT=2 bash -c \"$0\"; exit $?",
             u = d.join("upper").display(),
             w = d.join("work").display(),
             m = d.join("merged").display(),
