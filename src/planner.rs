@@ -1055,6 +1055,25 @@ impl<'a> Walker<'a> {
                 "tables with columns 文件/目标服务器/目标目录 or 主机/IP/角色 are read",
             );
         }
+        // A file table whose rows gave nothing (cells missing, hosts unknown) is still shown.
+        if matches!(&self.fates[i], Fate::Steps(v) if v.is_empty()) {
+            let d = self.draft(
+                i,
+                StepKind::Note,
+                Vec::new(),
+                line,
+                "table",
+                "a table whose rows rbc could not read; shown to people".into(),
+                Action::Note,
+            );
+            self.push(i, d);
+            self.warn(
+                "W050",
+                self.doc.elements[i].span.clone(),
+                "no row of this table names a file, its hosts and a directory that rbc knows".into(),
+                "check the cells: file name, host names from `rbc hosts`, and an absolute directory",
+            );
+        }
         self.annotation = None;
     }
 
