@@ -39,7 +39,7 @@ static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:\d{1,3}\.){3}\d{1,3})\s*[)）]")
         .unwrap()
 });
-/// `两台Nginx（25.0.3.18、25.0.3.28）`.
+/// `两台Nginx（10.0.0.18、10.0.0.28）`.
 static IP_LIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:[两二三四五六七八九十\d]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?[^（(\n]{0,6}[（(]\s*((?:\d{1,3}\.){3}\d{1,3}(?:\s*[、,，;；]\s*(?:\d{1,3}\.){3}\d{1,3})+)\s*[)）]").unwrap()
 });
@@ -59,7 +59,7 @@ pub fn norm(s: &str) -> String {
         .collect()
 }
 
-/// `api-1` → `api`; `rabbit-mq-3` → `rabbit-mq`; `mongodb-master` stays.
+/// `api-1` → `api`; `mq-node-3` → `mq-node`; `db-master` stays.
 pub fn stem(name: &str) -> &str {
     let t = name.trim_end_matches(|c: char| c.is_ascii_digit());
     let t = t.trim_end_matches(['-', '_']);
@@ -129,7 +129,7 @@ impl Inventory {
             .filter(|(_, h)| h.kind == HostKind::Server)
     }
 
-    /// Servers whose group answers to `word` exactly (`Schedule` is not `schedule-res`).
+    /// Servers whose group answers to `word` exactly (`Job` is not `job-worker`).
     pub fn group(&self, word: &str) -> Vec<usize> {
         let key = norm(word);
         if key.is_empty() {
@@ -611,9 +611,8 @@ mod tests {
 
     #[test]
     fn groups_match_exactly() {
-        let (inv, _) =
-            inv("登录schedule-1 (1.1.1.1)、schedule-2 (1.1.1.2)、schedule-res-1 (1.1.1.3)\n");
-        assert_eq!(inv.group("Schedule").len(), 2);
-        assert_eq!(inv.group("Schedule-Res").len(), 1);
+        let (inv, _) = inv("登录job-1 (1.1.1.1)、job-2 (1.1.1.2)、job-worker-1 (1.1.1.3)\n");
+        assert_eq!(inv.group("Job").len(), 2);
+        assert_eq!(inv.group("Job-Worker").len(), 1);
     }
 }

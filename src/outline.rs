@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn ip_addresses_and_sentences_are_not_sections() {
-        let got = ids("1 准备\n\n25.0.3.18 是nginx\n\n2. 登录服务器后执行如下命令：\n");
+        let got = ids("1 准备\n\n10.1.2.18 是nginx\n\n2. 登录服务器后执行如下命令：\n");
         assert_eq!(got.len(), 1);
     }
 
