@@ -143,7 +143,7 @@ impl Inventory {
         if !exact.is_empty() {
             return exact;
         }
-        // `MongoDB` → `mongodb-master`: the first part of a name, when no group matches exactly.
+        // `Redis` → `redis-master`: the first part of a name, when no group matches exactly.
         self.servers()
             .filter(|(_, h)| {
                 h.name.split(['-', '_']).next().map(norm).as_deref() == Some(key.as_str())
@@ -304,7 +304,7 @@ pub fn build(
             _ => {}
         }
     }
-    // Aliases from /etc/hosts-style lines in code blocks: `25.0.3.52 rabbit1`.
+    // Aliases from /etc/hosts-style lines in code blocks: `10.0.0.52 mq1`.
     for element in &doc.elements {
         if let ElementKind::Code { content, .. } = &element.kind {
             for line in content.lines() {
@@ -523,7 +523,7 @@ fn host_table(
     }
 }
 
-/// `先上传到eayuncld-4上，然后scp到…`, `跳板机（jump-1）`.
+/// `先上传到bastion-1上，然后scp到…`, `跳板机（jump-1）`.
 fn jump_host(
     text: &str,
     line: usize,

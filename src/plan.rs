@@ -150,7 +150,7 @@ pub struct GateRef {
 pub struct Gate {
     pub host: String,
     pub after: Vec<GateRef>,
-    /// One line for people: `3.1–3.5 on ecsc-1, ecsc-2`.
+    /// One line for people: `3.1–3.5 on web-1, web-2`.
     pub summary: String,
 }
 
