@@ -2164,7 +2164,7 @@ impl<'a> Walker<'a> {
                 watch.retain(|p| p.contains(&name));
             }
             let d = &mut self.drafts[idx];
-            if watch.is_empty() {
+            if watch.is_empty() && d.kind == StepKind::Converge {
                 d.kind = StepKind::Once;
             }
             d.action = Action::ServiceRestart { name, watch };
