@@ -49,8 +49,48 @@ impl Outline {
     }
 }
 
-/// Splits `2.2.1 安装JDK` / `3.停止` / `8 服务器` into number and title.
+/// `一、准备工作` / `十二、回退`: a chapter numbered in Chinese, followed by `、` or `．`.
+fn chinese_chapter(text: &str) -> Option<(Vec<u32>, &str)> {
+    let digit = |c: char| "零一二三四五六七八九".find(c).map(|i| (i / 3) as u32);
+    let mut value = 0u32;
+    let mut seen = false;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if let Some(d) = digit(c) {
+            value = value * 10 + d;
+            seen = true;
+        } else if c == '十' {
+            value = if seen { value * 10 } else { 10 };
+            seen = true;
+        } else {
+            end = i;
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    // 十一 = 10 + 1: a 十 followed by a digit adds it.
+    let numeral = &text[..end];
+    if let Some(pos) = numeral.find('十') {
+        let tens = numeral[..pos].chars().next().and_then(digit).unwrap_or(1);
+        let ones = numeral[pos + '十'.len_utf8()..]
+            .chars()
+            .next()
+            .and_then(digit)
+            .unwrap_or(0);
+        value = tens * 10 + ones;
+    }
+    let rest = text[end..]
+        .strip_prefix('、')
+        .or_else(|| text[end..].strip_prefix('．'))?;
+    let title = rest.trim();
+    (seen && value > 0 && !title.is_empty()).then_some((vec![value], title))
+}
+
+/// Splits `2.2.1 安装JDK` / `3.停止` / `8 服务器` / `三、升级` into number and title.
 pub fn split_number(text: &str) -> Option<(Vec<u32>, &str)> {
+    if let Some(found) = chinese_chapter(text) {
+        return Some(found);
+    }
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut number = Vec::new();
@@ -260,6 +300,17 @@ mod tests {
             .map(|(a, b, c)| (a.to_string(), b.to_string(), c.map(str::to_string)))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn chinese_numbered_chapters() {
+        // `十一` after `二` skips numbers: still a chapter, with a W001 warning.
+        let got = ids("一、准备\n\n1.1 备份\n\n二、升级\n\n十一、回退\n");
+        let ids: Vec<_> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(ids, vec!["1", "1.1", "2", "11"]);
+        assert_eq!(split_number("十一、回退"), Some((vec![11], "回退")));
+        assert_eq!(split_number("二十三、x"), Some((vec![23], "x")));
+        assert_eq!(split_number("一些说明"), None);
     }
 
     #[test]
