@@ -443,6 +443,17 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
             })
         }
         "kill" | "pkill" | "killall" => run(),
+        // A plain `curl URL` only looks; one that sends data changes something.
+        "curl" | "wget"
+            if !args.iter().any(|a| {
+                matches!(
+                    *a,
+                    "-X" | "-d" | "--data" | "-F" | "-T" | "--upload-file" | "-O" | "-o"
+                ) || a.starts_with("--data")
+            }) =>
+        {
+            probe()
+        }
         "source" | "." if operands.len() == 1 => Classified::sure(Action::Note),
         "mysqldump" => match cmd.rsplit_once('>') {
             Some((_, out)) if !out.trim().is_empty() => Classified {

@@ -47,6 +47,20 @@ pub const NOT_MARKERS: &[&str] = &[
     "存在",
 ];
 
+/// Right after a host or group name, these make it the place of the work (`web服务器上`).
+pub const LOCATIVE_AFTER: &[&str] = &[
+    "上",
+    "服务器上",
+    "节点上",
+    "机器上",
+    "主机上",
+    "服务器中",
+    "节点中",
+];
+
+/// Right before a host, these make it the source, not the target (`将rabbit1上的…`).
+pub const SOURCE_MARKERS: &[&str] = &["将", "把", "从", "由"];
+
 /// Words that join host mentions into one list.
 pub const CONNECTORS: &[&str] = &[
     "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",

@@ -130,6 +130,19 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         prev_marked = m.marked;
         prev_hosts = m.hosts.clone();
     }
+    // `web服务器上恢复` / `db-1上执行`: a mention followed by `上` is where the work happens.
+    // Not `将X上的…` / `从X上…`: there X is where something comes from.
+    for m in out.iter_mut() {
+        let after = &text[m.end..];
+        let before = text[..m.start].trim_end();
+        let source = lexicon::SOURCE_MARKERS.iter().any(|w| before.ends_with(w))
+            || after
+                .find("上的")
+                .is_some_and(|p| p < after.find(['，', ',', '。', '；']).unwrap_or(after.len()));
+        if !source && lexicon::starts_with_any(after, lexicon::LOCATIVE_AFTER) {
+            m.marked = true;
+        }
+    }
     out.retain(|m| !m.group_word || m.marked || m.counted);
     out
 }
