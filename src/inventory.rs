@@ -39,6 +39,17 @@ static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:\d{1,3}\.){3}\d{1,3})\s*[)）]")
         .unwrap()
 });
+/// A list item `cache-1：10.3.0.11` / `cache-1 10.3.0.11` / `cache-1: IP 10.3.0.11`.
+static ITEM_NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*[:：]?\s*(?:IP\s*[:：]?\s*)?((?:\d{1,3}\.){3}\d{1,3})\s*(?:[（(,，;；]|$)").unwrap()
+});
+/// A list item that declares a host by name and address (`cache-1：10.3.0.11`).
+pub fn is_host_item(text: &str) -> bool {
+    ITEM_NAME_IP
+        .captures(text.trim())
+        .is_some_and(|c| !lexicon::KEY_IP.contains(&c[1].to_ascii_lowercase().as_str()))
+}
+
 /// `两台Nginx（10.0.0.18、10.0.0.28）`.
 static IP_LIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:[两二三四五六七八九十\d]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?[^（(\n]{0,6}[（(]\s*((?:\d{1,3}\.){3}\d{1,3}(?:\s*[、,，;；]\s*(?:\d{1,3}\.){3}\d{1,3})+)\s*[)）]").unwrap()
@@ -275,6 +286,21 @@ pub fn build(
                             if let Some(g) = group {
                                 inv.set_group(i, g);
                             }
+                        }
+                    }
+                }
+                if matches!(element.kind, ElementKind::ListItem { .. }) {
+                    if let Some(cap) = ITEM_NAME_IP.captures(text.trim()) {
+                        if !lexicon::KEY_IP.contains(&cap[1].to_ascii_lowercase().as_str()) {
+                            inv.declare(
+                                &cap[1],
+                                Some(&cap[2]),
+                                HostKind::Server,
+                                element.line,
+                                source,
+                                element.span.clone(),
+                                diags,
+                            );
                         }
                     }
                 }

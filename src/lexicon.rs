@@ -61,6 +61,9 @@ pub const LOCATIVE_AFTER: &[&str] = &[
 /// Right before a host, these make it the source, not the target (`将rabbit1上的…`).
 pub const SOURCE_MARKERS: &[&str] = &["将", "把", "从", "由"];
 
+/// A sentence with one of these and inline code runs that code (`执行 `systemctl restart x``).
+pub const RUN_VERBS: &[&str] = &["执行", "运行", "输入", "键入", "使用命令", "命令"];
+
 /// Words that join host mentions into one list.
 pub const CONNECTORS: &[&str] = &[
     "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",

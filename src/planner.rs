@@ -270,7 +270,7 @@ impl<'a> Walker<'a> {
         match &element.kind {
             ElementKind::ListItem { .. } => {
                 let kv = text.contains([':', '：']) && text.chars().count() < 80;
-                in_host_section && kv
+                (in_host_section && kv) || inventory::is_host_item(text)
             }
             ElementKind::Paragraph { .. } => {
                 in_host_section && lexicon::contains_any(text, lexicon::GROUP_SPECS)
@@ -386,6 +386,16 @@ impl<'a> Walker<'a> {
         if let Some(t) = scope::targets(text, self.inv, &group) {
             let line = self.doc.elements[i].line;
             return (t.hosts, format!("{} (line {line})", t.how), true);
+        }
+        // Before any section, the last login sentence holds.
+        if let (None, Some(e)) = (self.section, &self.explicit) {
+            if e.section.is_none() {
+                return (
+                    e.hosts.clone(),
+                    format!("{} (line {})", e.why, e.line),
+                    true,
+                );
+            }
         }
         // The section itself or an ancestor: its own login sentence, else its title's group.
         let mut s = self.section;
@@ -732,6 +742,33 @@ impl<'a> Walker<'a> {
             }
         }
         if self.inline_code_edit(i, text) {
+            self.annotation = None;
+            return;
+        }
+        // `执行 `systemctl restart nginx``: commands given inline in a sentence.
+        let codes = self.doc.elements[i].codes.clone();
+        let command_like = |c: &str| {
+            classify::looks_like_command(c)
+                || (!lexicon::has_cjk(c)
+                    && c.split_whitespace().next().is_some_and(|w| {
+                        w.chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch))
+                    }))
+        };
+        if lexicon::contains_any(text, lexicon::RUN_VERBS)
+            && codes
+                .first()
+                .is_some_and(|c| classify::looks_like_command(c.trim()))
+            && codes.iter().all(|c| command_like(c.trim()))
+        {
+            let (hosts, why, sure) = self.hosts_for(i, text);
+            let line = self.doc.elements[i].line;
+            let lines: Vec<(usize, Line)> = codes
+                .iter()
+                .map(|c| (line, Line::Command(c.trim().to_string())))
+                .collect();
+            let phase = self.phase();
+            self.commands(i, &lines, hosts, why, sure, phase, text);
             self.annotation = None;
             return;
         }
