@@ -254,10 +254,18 @@ impl Linter<'_> {
 
     fn doubled_help(&self, single: &str) -> String {
         let name = basename(single);
-        match self.plan.artifacts.iter().find(|a| a.file == name) {
+        let uploaded = self
+            .plan
+            .artifacts
+            .iter()
+            .find(|a| a.file.eq_ignore_ascii_case(name));
+        match uploaded {
             Some(a) => format!(
-                "the file uploaded at line {} is `{name}`; write `{single}`",
-                a.line
+                "the file uploaded at line {} is `{}`; write `{}{}`",
+                a.line,
+                a.file,
+                &single[..single.len() - name.len()],
+                a.file
             ),
             None => format!("write `{single}`, unless the file is really named so"),
         }
@@ -454,7 +462,8 @@ impl Linter<'_> {
         }
         let mut known: HashMap<&str, Tree> = HashMap::new();
         let mut near: BTreeMap<(usize, String), (String, String, usize)> = BTreeMap::new();
-        let mut nests: BTreeMap<(usize, String), (String, usize)> = BTreeMap::new();
+        // (line, target) → (source, line the target appeared at, it was an earlier `mv`'s target)
+        let mut nests: BTreeMap<(usize, String), (String, usize, bool)> = BTreeMap::new();
         let empty = Tree::default();
         for (s, fx) in &steps {
             for h in &s.hosts {
@@ -475,15 +484,21 @@ impl Linter<'_> {
                         None => tree.add(used, Kind::Unknown, s.line),
                     }
                 }
+                for p in &fx.removed {
+                    tree.remove(p);
+                }
                 for (p, k) in &fx.created {
                     tree.add(p, *k, s.line);
                 }
                 if let Some((from, to)) = &fx.moved {
-                    if tree.kind(to) == Some(Kind::Dir) {
-                        let since = tree.line_of(to);
-                        nests
-                            .entry((s.line, to.clone()))
-                            .or_insert((from.clone(), since));
+                    let earlier_move = tree.moved_to.get(to).copied();
+                    if tree.kind(to) == Some(Kind::Dir) || earlier_move.is_some() {
+                        let since = earlier_move.unwrap_or_else(|| tree.line_of(to));
+                        nests.entry((s.line, to.clone())).or_insert((
+                            from.clone(),
+                            since,
+                            earlier_move.is_some(),
+                        ));
                     }
                     tree.rename(from, to, s.line);
                 }
@@ -504,23 +519,21 @@ impl Linter<'_> {
                 ),
             );
         }
-        for ((line, to), (from, since)) in nests {
+        for ((line, to), (from, since, moved_before)) in nests {
             let span = self
                 .locate_path(line, &to)
                 .unwrap_or_else(|| self.line_span(line));
-            let when = if since > 0 {
-                format!(" (since line {since})")
+            let inside = format!("`{to}/{}`", basename(&from));
+            let message = if moved_before {
+                format!("`{to}` is already there (line {since} moved something to it): this `mv` puts `{from}` inside it as {inside}, or overwrites it")
             } else {
-                String::new()
+                format!("`{to}` already exists here (since line {since}): `mv` puts `{from}` inside it as {inside} instead of renaming")
             };
             self.report(
                 "L009",
                 span,
-                format!(
-                    "`{to}` already exists here{when}: `mv` puts `{from}` inside it as `{to}/{}` instead of renaming",
-                    basename(&from)
-                ),
-                format!("move the existing `{to}` out of the way first (e.g. `mv {to} {to}_new`), or remove it"),
+                message,
+                format!("move the existing `{to}` out of the way first (e.g. `mv {to} {to}_new`), or give the new name once"),
             );
         }
     }
@@ -593,6 +606,8 @@ struct Effects {
     used: Vec<String>,
     created: Vec<(String, Kind)>,
     moved: Option<(String, String)>,
+    /// `rm -r` targets: gone afterwards.
+    removed: Vec<String>,
 }
 
 fn effects(step: &Step) -> Effects {
@@ -601,7 +616,10 @@ fn effects(step: &Step) -> Effects {
     let mentioned = |text: &str| classify::paths_in(text);
     let mut mentions: Vec<String> = Vec::new();
     match &step.action {
-        Action::Run { command } | Action::Probe { command } => mentions = mentioned(command),
+        Action::Run { command } | Action::Probe { command } => {
+            mentions = mentioned(command);
+            fx.removed = removed_by(command, step.cwd.as_deref().unwrap_or("/root"));
+        }
         Action::RpmInstall { file } => used.push(file),
         Action::PrependBlock { path, .. }
         | Action::EnsureLines { path, .. }
@@ -646,6 +664,24 @@ fn effects(step: &Step) -> Effects {
         .filter(|p| p.starts_with('/') && p.len() > 1 && !p.contains(['*', '$', '<']))
         .collect();
     fx
+}
+
+/// What an `rm -r` command line removes.
+fn removed_by(command: &str, cwd: &str) -> Vec<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    match words.split_first() {
+        Some((&"rm", args))
+            if args
+                .iter()
+                .any(|a| a.starts_with('-') && a.contains(['r', 'R'])) =>
+        {
+            args.iter()
+                .filter(|a| !a.starts_with('-') && !a.contains(['*', '$']))
+                .map(|a| clean(&classify::resolve(cwd, a)))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Files a step unpacks or runs, with the verb for the message.
@@ -698,6 +734,8 @@ struct Tree {
     /// Each path's kind and the line of the step it was first seen at (for messages).
     paths: HashMap<String, (Kind, usize)>,
     children: HashMap<String, BTreeSet<String>>,
+    /// Targets of earlier renames that are still there, with the rename's line.
+    moved_to: HashMap<String, usize>,
 }
 
 impl Tree {
@@ -750,6 +788,7 @@ impl Tree {
         let mut out = Vec::new();
         let mut stack = vec![path.to_string()];
         while let Some(p) = stack.pop() {
+            self.moved_to.remove(&p);
             if let Some((k, _)) = self.paths.remove(&p) {
                 out.push((p.clone(), k));
             }
@@ -771,6 +810,7 @@ impl Tree {
         for (p, k) in moved {
             self.add(&format!("{to}{}", &p[from.len()..]), k, line);
         }
+        self.moved_to.insert(to.to_string(), line);
     }
 
     fn line_of(&self, path: &str) -> usize {
@@ -974,8 +1014,20 @@ fn digit_runs(s: &str) -> Vec<&str> {
 /// but one, and that one a slip (≤ 2 edits, ≥ 5 letters), a case change, or an abbreviation
 /// (`eayuncld` for `eayunccloud`). Numbers must match: `db1` and `db2` are two things.
 fn typo_twin(a: &str, b: &str) -> bool {
-    let separators = |s: &str| s.chars().filter(|c| matches!(c, '-' | '_' | '.')).count();
-    if a == b || separators(a) != separators(b) {
+    let is_sep = |c: &char| matches!(c, '-' | '_' | '.');
+    let bare = |s: &str| {
+        s.chars()
+            .filter(|c| !is_sep(c))
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+    };
+    if a == b {
+        return false;
+    }
+    if bare(a) == bare(b) {
+        return true; // only case or separators differ: `rabbit-mq` / `rabbitmq`
+    }
+    if a.chars().filter(is_sep).count() != b.chars().filter(is_sep).count() {
         return false;
     }
     let split = |s: &str| -> Vec<String> {
@@ -989,7 +1041,6 @@ fn typo_twin(a: &str, b: &str) -> bool {
     }
     let differing: Vec<(&String, &String)> = wa.iter().zip(&wb).filter(|(x, y)| x != y).collect();
     match differing.as_slice() {
-        [] => true, // only case or separators differ
         [(x, y)] => word_slip(x, y),
         _ => false,
     }
@@ -1001,11 +1052,14 @@ fn word_slip(x: &str, y: &str) -> bool {
         return false;
     }
     let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if long.starts_with(short) || long.ends_with(short) {
-        return false; // `schedule` and `schedulelog`: one word grown, not a slip
+    // `schedule` and `schedulelog`: one word grown into another, not a slip (`order`/`orders` is).
+    let grown = long.starts_with(short) || long.ends_with(short);
+    if grown && long.len() - short.len() > 1 {
+        return false;
     }
     let slip = short.len() >= 5 && edit_distance(x, y) <= 2;
-    let abbreviation = short.len() >= 4
+    let abbreviation = !grown
+        && short.len() >= 4
         && short.len() * 10 >= long.len() * 6
         && short.get(..3) == long.get(..3)
         && is_subsequence(short, long);
@@ -1163,6 +1217,9 @@ mod tests {
         assert!(!typo_twin("maillog", "mail"));
         assert!(!typo_twin("db1", "db2"));
         assert!(typo_twin("webapps", "webpaps"));
+        assert!(typo_twin("order_0412.sql", "orders_0412.sql"));
+        assert!(typo_twin("rabbit-mq", "rabbitmq"));
+        assert!(!typo_twin("ecsclog", "ecsc"));
         assert!(file_twin("ecsc.tar", "eayun-ecsc.tar"));
         assert!(!file_twin("ecsc.tar", "web-ecmc.tar.gz"));
         assert!(!file_twin("ecmc.tar", "eayun-ecsc.tar"));
