@@ -514,7 +514,7 @@ impl Linter<'_> {
                 span,
                 format!("no step creates `{wrong}`, but line {right_line} has `{right}`"),
                 format!(
-                    "check the name; if `{right}` is meant, write `{}`",
+                    "write `{}` if that is the one meant",
                     used.replacen(&wrong, &right, 1)
                 ),
             );
@@ -529,12 +529,12 @@ impl Linter<'_> {
             } else {
                 format!("`{to}` already exists here (since line {since}): `mv` puts `{from}` inside it as {inside} instead of renaming")
             };
-            self.report(
-                "L009",
-                span,
-                message,
-                format!("move the existing `{to}` out of the way first (e.g. `mv {to} {to}_new`), or give the new name once"),
-            );
+            let help = if moved_before {
+                format!("the `mv` at line {since} already made `{to}`: drop the repeat, or use another name")
+            } else {
+                format!("move the existing `{to}` aside first (`mv {to} {to}_new`) or remove it, then rename")
+            };
+            self.report("L009", span, message, help);
         }
     }
 
