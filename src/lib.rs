@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod inventory;
 pub mod lexicon;
+pub mod lint;
 pub mod outline;
 pub mod package;
 pub mod plan;

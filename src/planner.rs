@@ -158,6 +158,7 @@ pub fn compile(source: &Source) -> Compiled {
         })
         .collect();
     let mut diagnostics = diags;
+    diagnostics.extend(crate::lint::lint(source, &doc, &plan));
     diagnostics.sort_by_key(|d| (d.line, d.code));
     diagnostics.dedup();
     Compiled {
