@@ -1534,8 +1534,8 @@ impl<'a> Walker<'a> {
         let session_client = client
             .clone()
             .or_else(|| self.sql_session.as_ref().map(|s| s.0.clone()));
-        self.sql_session = match (ended, session_client) {
-            (false, Some(c)) => Some((c, database.clone())),
+        self.sql_session = match (ended, &session_client) {
+            (false, Some(c)) => Some((c.clone(), database.clone())),
             _ => None,
         };
         if body.is_empty() {
@@ -1551,7 +1551,8 @@ impl<'a> Walker<'a> {
             self.push(i, d);
             return;
         }
-        let client = client.or_else(|| self.sql_session.as_ref().map(|s| s.0.clone()));
+        // The session's client, even when this block ends it with `exit`.
+        let client = session_client;
         let client_known = client.is_some();
         let client = client.unwrap_or_else(|| "mysql".to_string());
         let read_only = body.iter().all(|s| classify::sql_is_read_only(s));
