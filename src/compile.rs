@@ -46,8 +46,14 @@ pub fn jump_name(plan: &Plan) -> String {
 }
 
 /// Finds and sums the payloads the plan needs in `dir`; every missing one is named in the error.
-pub fn gather_payloads(plan: &Plan, dir: &Path) -> Result<Payloads, String> {
-    let mut names: Vec<&str> = plan.artifacts.iter().map(|a| a.file.as_str()).collect();
+/// With `hosts`, only the payloads those hosts receive.
+pub fn gather_payloads(plan: &Plan, dir: &Path, hosts: &[String]) -> Result<Payloads, String> {
+    let mut names: Vec<&str> = plan
+        .artifacts
+        .iter()
+        .filter(|a| hosts.is_empty() || a.hosts.iter().any(|h| hosts.contains(h)))
+        .map(|a| a.file.as_str())
+        .collect();
     names.sort();
     names.dedup();
     let missing: Vec<&str> = names
@@ -177,7 +183,7 @@ impl SumCache {
 
 pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     let payloads = match &opts.artifacts {
-        Some(dir) => Some(gather_payloads(plan, dir)?),
+        Some(dir) => Some(gather_payloads(plan, dir, &opts.hosts)?),
         None => None,
     };
     let parent = match opts.out.parent() {
