@@ -1643,28 +1643,9 @@ impl<'a> Walker<'a> {
                 }
                 Line::Sql(_) => {
                     // Statements typed into an open session (from an earlier block).
-                    let mut stmts = Vec::new();
                     let start = line;
-                    while k < lines.len() {
-                        match &lines[k].1 {
-                            Line::Sql(s) => stmts.push(self.strip_comment(s, lines[k].0)),
-                            Line::Blank => {}
-                            Line::Comment(c) => {
-                                let d = self.draft(
-                                    i,
-                                    StepKind::Note,
-                                    Vec::new(),
-                                    lines[k].0,
-                                    c,
-                                    "a comment in the block; not executed".into(),
-                                    Action::Note,
-                                );
-                                self.push(i, d);
-                            }
-                            _ => break,
-                        }
-                        k += 1;
-                    }
+                    let (stmts, next) = self.collect_sql(i, lines, k);
+                    k = next;
                     let statements = classify::sql_statements(&stmts);
                     self.sql(
                         i,
@@ -1819,28 +1800,7 @@ impl<'a> Walker<'a> {
                         && !cmd.contains('<')
                         && !cmd.contains(" -e")
                     {
-                        let mut stmts = Vec::new();
-                        let mut j = k + 1;
-                        while j < lines.len() {
-                            match &lines[j].1 {
-                                Line::Sql(s) => stmts.push(self.strip_comment(s, lines[j].0)),
-                                Line::Blank => {}
-                                Line::Comment(c) => {
-                                    let d = self.draft(
-                                        i,
-                                        StepKind::Note,
-                                        Vec::new(),
-                                        lines[j].0,
-                                        c,
-                                        "a comment in the block; not executed".into(),
-                                        Action::Note,
-                                    );
-                                    self.push(i, d);
-                                }
-                                _ => break,
-                            }
-                            j += 1;
-                        }
+                        let (stmts, j) = self.collect_sql(i, lines, k + 1);
                         let db = words
                             .iter()
                             .skip(1)
@@ -2012,6 +1972,38 @@ impl<'a> Walker<'a> {
             .trim_matches('_')
             .to_string();
         (!value.is_empty()).then(|| (value, self.inv.hosts[source].name.clone()))
+    }
+
+    /// The `mysql>` lines from `from` on (comments become notes); returns them and the next index.
+    fn collect_sql(
+        &mut self,
+        i: usize,
+        lines: &[(usize, Line)],
+        from: usize,
+    ) -> (Vec<String>, usize) {
+        let mut stmts = Vec::new();
+        let mut j = from;
+        while j < lines.len() {
+            match &lines[j].1 {
+                Line::Sql(s) => stmts.push(self.strip_comment(s, lines[j].0)),
+                Line::Blank => {}
+                Line::Comment(c) => {
+                    let d = self.draft(
+                        i,
+                        StepKind::Note,
+                        Vec::new(),
+                        lines[j].0,
+                        c,
+                        "a comment in the block; not executed".into(),
+                        Action::Note,
+                    );
+                    self.push(i, d);
+                }
+                _ => break,
+            }
+            j += 1;
+        }
+        (stmts, j)
     }
 
     fn next_block_is_content(&self, i: usize) -> bool {
