@@ -159,7 +159,12 @@ fn label(kind: StepKind) -> (&'static str, &'static str) {
 }
 
 fn clip(s: &str, n: usize) -> String {
-    let s = s.trim();
+    clip_end(s.trim(), n)
+}
+
+/// Clipped, keeping the indentation (lines of a block).
+fn clip_end(s: &str, n: usize) -> String {
+    let s = s.trim_end();
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -326,7 +331,7 @@ fn row(plan: &Plan, s: &Step) -> Row {
         .unwrap_or(&s.summary);
     let same = s.source.trim() == summary.trim();
     let (source, source_more) = if manual && !same {
-        let lines: Vec<String> = s.source.lines().map(|l| clip(l, 110)).collect();
+        let lines: Vec<String> = s.source.lines().map(|l| clip_end(l, 110)).collect();
         let keep = if lines.len() > 24 { 20 } else { lines.len() };
         (lines[..keep].to_vec(), lines.len() - keep)
     } else {
