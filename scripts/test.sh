@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 need=()
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v iptables-restore >/dev/null 2>&1 || need+=(iptables)
+# tests/checklist.rs prints dist/checklist.html with headless Chromium and reads it with pdftotext
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing test tools: ${need[*]}"

@@ -20,6 +20,8 @@ pub struct Options {
     pub hosts: Vec<String>,
     /// Lint every generated script with shellcheck when it is installed.
     pub shellcheck: bool,
+    /// Section titles and lint findings for the checklist.
+    pub checklist: checklist::Extra,
 }
 
 #[derive(Debug)]
@@ -276,8 +278,14 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     bundle_sums.push((jump.clone(), jump_sha.clone()));
     let texts = [
         ("plan.json", plan_json),
-        ("checklist.md", checklist::markdown(plan, &bundle_sums)?),
-        ("checklist.html", checklist::html(plan, &bundle_sums)?),
+        (
+            "checklist.md",
+            checklist::markdown(plan, &bundle_sums, &opts.checklist)?,
+        ),
+        (
+            "checklist.html",
+            checklist::html(plan, &bundle_sums, &opts.checklist)?,
+        ),
     ];
     for (name, text) in &texts {
         std::fs::write(dist.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))?;

@@ -154,6 +154,7 @@ fn main() -> ExitCode {
                 artifacts,
                 hosts,
                 shellcheck: !no_shellcheck,
+                checklist: rbc::checklist::Extra::new(&c),
             };
             match rbc::compile::compile(&c.plan, &opts) {
                 Ok(r) => {

@@ -1,0 +1,376 @@
+//! The printed checklist: compile the shipped runbook, print dist/checklist.html with real
+//! headless Chromium to PDF, and read the PDF back with poppler's pdftotext: every host, every
+//! step id and every manual step is there, Chinese comes out intact, and no step is split by a
+//! page break (its id and its boxes land on the same page). Without chromium or poppler the
+//! print test is skipped with a message, except in CI (`CI=true`), where it must run.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use serde_json::Value;
+
+const RUNBOOK: &str = include_str!("../runbook.md");
+
+struct Dist {
+    _rbc: common::Rbc,
+    dir: PathBuf,
+    plan: Value,
+}
+
+fn compile() -> Dist {
+    let rbc = common::rbc().file("runbook.md", RUNBOOK).args(&[
+        "compile",
+        "runbook.md",
+        "-o",
+        "dist",
+        "--no-shellcheck",
+    ]);
+    let out = rbc.run();
+    assert_eq!(out.code, 0, "rbc compile failed:\n{}", out.stderr);
+    let dir = rbc.path("dist");
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    Dist {
+        _rbc: rbc,
+        dir,
+        plan,
+    }
+}
+
+fn steps(plan: &Value) -> &Vec<Value> {
+    plan["steps"].as_array().unwrap()
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or("")
+}
+
+fn hosts_of(step: &Value) -> Vec<String> {
+    step["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Hosts that run steps (each has a bundle) and the jump host.
+fn bundle_hosts(plan: &Value) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = steps(plan).iter().flat_map(hosts_of).collect();
+    for h in plan["hosts"].as_array().unwrap() {
+        if s(h, "kind") == "jump" {
+            out.insert(s(h, "name").to_string());
+        }
+    }
+    out
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `id` as a token: not followed by another digit (so `2.4.1-1` is not found in `2.4.1-10`).
+fn has_id(text: &str, id: &str) -> bool {
+    text.match_indices(id).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + id.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn html_is_self_contained_and_made_for_print() {
+    let d = compile();
+    let html = std::fs::read_to_string(d.dir.join("checklist.html")).unwrap();
+    let lower = html.to_lowercase();
+    for bad in ["<script", "<link", "@import", "url(", "src=", "@font-face"] {
+        assert!(!lower.contains(bad), "checklist.html has `{bad}`");
+    }
+    let external = Regex::new(r#"(?i)(href|src)\s*=\s*["']?\s*(https?:|//)"#).unwrap();
+    assert!(!external.is_match(&html), "checklist.html links outside");
+    for need in [
+        "@media print",
+        "size: A4",
+        "break-inside: avoid",
+        "Noto Sans CJK SC",
+    ] {
+        assert!(html.contains(need), "checklist.html lacks `{need}`");
+    }
+    assert!(html.contains("v1.1.0 → v1.4.0"), "versions on the cover");
+}
+
+/// checklist.md carries the same content: every host, step id, manual step, gate, finding.
+#[test]
+fn markdown_has_the_same_content() {
+    let d = compile();
+    let md = std::fs::read_to_string(d.dir.join("checklist.md")).unwrap();
+    let html = std::fs::read_to_string(d.dir.join("checklist.html")).unwrap();
+    for h in bundle_hosts(&d.plan) {
+        assert!(md.contains(&h), "checklist.md lacks host {h}");
+    }
+    assert!(md.contains("v1.1.0 → v1.4.0"));
+    for st in steps(&d.plan) {
+        let id = s(st, "id");
+        assert!(has_id(&md, id), "checklist.md lacks step {id}");
+        assert!(has_id(&html, id), "checklist.html lacks step {id}");
+        if s(st, "kind") == "manual" {
+            let line = md
+                .lines()
+                .find(|l| l.starts_with("- ") && l.contains(&format!("**{id}**")))
+                .unwrap();
+            assert!(line.contains("**[人工 MANUAL]**"), "{id}: {line}");
+        }
+        for g in st["gates"].as_array().unwrap() {
+            let summary = s(g, "summary");
+            assert!(md.contains(summary), "{id}: gate `{summary}` not in the md");
+        }
+    }
+    // The lint page: every warning with its line.
+    let warnings = md
+        .split("## 未解决的检查发现")
+        .nth(1)
+        .expect("findings page");
+    for code in ["W024", "W021", "W026", "W027", "W025"] {
+        assert!(warnings.contains(code), "findings page lacks {code}");
+    }
+    // The same sections in the same order in both.
+    let heads = |text: &str, re: &Regex| -> Vec<String> {
+        re.captures_iter(text).map(|c| c[1].to_string()).collect()
+    };
+    let md_heads = heads(&md, &Regex::new(r"(?m)^#{3,5} (\d+(?:\.\d+)*) ").unwrap());
+    let html_heads = heads(&html, &Regex::new(r"<h[345]>(\d+(?:\.\d+)*) ").unwrap());
+    assert_eq!(md_heads, html_heads);
+    assert!(
+        md_heads.contains(&"4".to_string()),
+        "chapter 4 heads its sections"
+    );
+}
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|n| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Skip (with a message) without the tools, except in CI.
+fn tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let chromium = which(&["chromium", "chromium-browser", "google-chrome"]);
+    let pdftotext = which(&["pdftotext"]);
+    let fc_list = which(&["fc-list"]);
+    match (chromium, pdftotext, fc_list) {
+        (Some(c), Some(t), Some(f)) => Some((c, t, f)),
+        _ => {
+            let msg = "chromium, poppler-utils (pdftotext) and fontconfig (fc-list) are needed to \
+                       print the checklist: apt-get install chromium poppler-utils fonts-noto-cjk \
+                       (scripts/test.sh does)";
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{msg}");
+            }
+            eprintln!("skipped: {msg}");
+            None
+        }
+    }
+}
+
+fn print_pdf(chromium: &Path, html: &Path, pdf: &Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium: {status}");
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not print within 180 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        std::fs::metadata(pdf).map(|m| m.len() > 0).unwrap_or(false),
+        "no PDF"
+    );
+}
+
+fn run(tool: &Path, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(out.status.success(), "{}: {:?}", tool.display(), out);
+    String::from_utf8(out.stdout).expect("UTF-8 text")
+}
+
+#[test]
+fn printed_with_chromium_every_step_on_one_page() {
+    let Some((chromium, pdftotext, fc_list)) = tools() else {
+        return;
+    };
+    let d = compile();
+    let pdf = d.dir.join("checklist.pdf");
+    print_pdf(&chromium, &d.dir.join("checklist.html"), &pdf);
+    let pdf_s = pdf.to_str().unwrap();
+
+    // Chromium embeds fonts nameless (Type 3), so the PDF cannot say which font drew the
+    // Chinese: check that fontconfig offers Chromium a Chinese font at all.
+    let zh = run(&fc_list, &[":lang=zh", "family"]);
+    assert!(
+        !zh.trim().is_empty(),
+        "no Chinese font installed (apt-get install fonts-noto-cjk)"
+    );
+
+    let text = run(&pdftotext, &["-enc", "UTF-8", pdf_s, "-"]);
+    let flat = squeeze(&text);
+    for h in bundle_hosts(&d.plan) {
+        assert!(text.contains(&h), "PDF lacks host {h}");
+    }
+    assert!(flat.contains("v1.1.0→v1.4.0"), "PDF lacks the versions");
+    for want in [
+        "变更检查表",
+        "人员与签字",
+        "主机包",
+        "跨主机顺序",
+        "回退",
+        "未解决的检查发现",
+    ] {
+        assert!(flat.contains(want), "PDF lacks `{want}`");
+    }
+    // Chinese intact: every section title that has steps, the lint messages' Chinese quotes.
+    let titles: BTreeSet<&str> = steps(&d.plan)
+        .iter()
+        .map(|st| s(st, "section_title"))
+        .collect();
+    for t in titles {
+        assert!(flat.contains(&squeeze(t)), "PDF lacks section title `{t}`");
+    }
+    assert!(flat.contains(&squeeze("在eayuncloud三台物理机上搭建虚拟机")));
+    assert!(flat.contains(&squeeze("重启操作系统使配置生效。")));
+
+    // Per page (pdftotext -layout; pages end in a form feed): a step's head line (its id and
+    // kind) and its box line(s) (`□ host`) are on the same page.
+    let layout = run(&pdftotext, &["-layout", "-enc", "UTF-8", pdf_s, "-"]);
+    let pages: Vec<&str> = layout.split('\u{c}').collect();
+    assert!(pages.len() > 5, "{} pages", pages.len());
+    let head =
+        Regex::new(r"^\s*(?:(\d+(?:\.\d+)*-\d+)\s+)?(自动 AUTO|检查 CHECK|人工 MANUAL|说明 note)")
+            .unwrap();
+    let by_id: std::collections::BTreeMap<&str, &Value> =
+        steps(&d.plan).iter().map(|st| (s(st, "id"), st)).collect();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut manual_seen: BTreeSet<String> = BTreeSet::new();
+    for (p, page) in pages.iter().enumerate() {
+        // (id or "" for the journal-only block, kind, the box lines that followed)
+        let mut blocks: Vec<(String, String, Vec<String>)> = Vec::new();
+        for line in page.lines() {
+            if let Some(c) = head.captures(line) {
+                let id = c.get(1).map(|m| m.as_str()).unwrap_or("").to_string();
+                let journal = id.is_empty() && line.contains("./rollback.sh");
+                if !journal && !by_id.contains_key(id.as_str()) {
+                    continue;
+                }
+                blocks.push((id, c[2].to_string(), Vec::new()));
+            } else if line.contains('□') && line.contains("始 start") {
+                match blocks.last_mut() {
+                    Some(b) => b.2.push(line.to_string()),
+                    None => {
+                        // Boxes before any step head on a page: only the cover and tables may
+                        // have boxes there, and those have no `始 start`.
+                        panic!(
+                            "page {}: boxes without their step (split by a page break?):\n{line}",
+                            p + 1
+                        )
+                    }
+                }
+            }
+        }
+        for (id, kind, boxes) in &blocks {
+            if id.is_empty() {
+                assert!(
+                    !boxes.is_empty(),
+                    "page {}: journal-only block split",
+                    p + 1
+                );
+                continue;
+            }
+            let st = by_id[id.as_str()];
+            seen.insert(id.clone());
+            if kind == "说明 note" {
+                assert_eq!(s(st, "kind"), "note", "{id}");
+                continue;
+            }
+            assert!(
+                !boxes.is_empty(),
+                "page {}: step {id} has no boxes on its page (split by a page break?)",
+                p + 1
+            );
+            if s(st, "kind") == "manual" {
+                assert_eq!(kind, "人工 MANUAL", "{id}");
+                manual_seen.insert(id.clone());
+            }
+            let joined = boxes.join(" ");
+            let hosts = hosts_of(st);
+            let names = if hosts.is_empty() {
+                vec!["操作员 operator".to_string()]
+            } else {
+                hosts
+            };
+            // In the rollback chapter a step is printed per host: one of its hosts suffices.
+            let rollback = s(st, "phase") == "rollback";
+            let found: Vec<&String> = names
+                .iter()
+                .filter(|h| {
+                    joined.match_indices(&format!("□ {h}")).any(|(i, m)| {
+                        !joined[i + m.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_alphanumeric() || c == '-')
+                    })
+                })
+                .collect();
+            if rollback {
+                assert!(!found.is_empty(), "page {}: {id}: no host box", p + 1);
+            } else {
+                assert_eq!(
+                    found.len(),
+                    names.len(),
+                    "page {}: {id}: boxes {joined}",
+                    p + 1
+                );
+            }
+        }
+    }
+    for st in steps(&d.plan) {
+        let id = s(st, "id");
+        assert!(seen.contains(id), "PDF: step {id} not printed as a step");
+        if s(st, "kind") == "manual" {
+            assert!(manual_seen.contains(id), "PDF: manual step {id} not marked");
+        }
+    }
+}
