@@ -1382,6 +1382,9 @@ pub struct HostReport {
     /// What the second run changed in them (must be nothing).
     #[serde(skip)]
     pub second_run: Diff,
+    /// Left by the rollback on purpose (database dumps, the rollback chapter's uploads).
+    #[serde(skip)]
+    pub kept_on_purpose: Vec<String>,
     #[serde(skip)]
     pub findings: Vec<String>,
     /// Outputs of run1, run2, rollback.
@@ -1559,6 +1562,7 @@ impl Prepared {
         let first_run = diff(&t("start"), &t("after1"), is_log);
         let second_run = diff(&t("after1"), &t("after2"), is_log);
         let back = diff(&t("start"), &t("end"), |p| is_log(p) || is_kept(p));
+        let kept_on_purpose = diff(&t("start"), &t("end"), |p| is_log(p) || !is_kept(p)).paths();
         let out = |n: &str| s.runs.get(n).cloned().unwrap_or((-1, String::new()));
         let (c1, o1) = out("run1");
         let (c2, o2) = out("run2");
@@ -1580,6 +1584,7 @@ impl Prepared {
             },
             first_run,
             second_run,
+            kept_on_purpose,
             findings: st.findings.clone(),
             outputs: [("run1", o1), ("run2", o2), ("rollback", o3)]
                 .into_iter()
@@ -1719,6 +1724,12 @@ pub fn render(reports: &[HostReport], show_diff: bool) -> String {
                 format!(": {}", r.rollback.differences.join(", "))
             }
         ));
+        if !r.kept_on_purpose.is_empty() {
+            s.push_str(&format!(
+                "             left on purpose (backups, the rollback chapter's uploads): {}\n",
+                r.kept_on_purpose.join(", ")
+            ));
+        }
         if r.rollback.exit != 0 {
             for l in why_stopped(&r.outputs["rollback"]) {
                 s.push_str(&format!("      {l}\n"));

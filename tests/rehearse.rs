@@ -144,9 +144,21 @@ fn host_filter_keep_and_the_first_runs_diff() {
     if !sandbox::available() {
         return;
     }
-    let r = rbc().file("runbook.md", REPORT);
+    // A user's file laid over the starting state (--fixture): it is in the folder the run
+    // renames away, so the first run moves it.
+    let r = rbc()
+        .file("runbook.md", REPORT)
+        .file("staging/data/report/README", "the old release\n");
     let keep = r.path("kept");
-    let r = r.args(&["rehearse", "--host", "rpt-2", "--keep", "kept"]);
+    let r = r.args(&[
+        "rehearse",
+        "--host",
+        "rpt-2",
+        "--keep",
+        "kept",
+        "--fixture",
+        "staging",
+    ]);
     let out = r.run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("== rpt-2 ==  PASS"), "{}", out.stdout);
@@ -156,6 +168,8 @@ fn host_filter_keep_and_the_first_runs_diff() {
         "+ /data/report_bak",
         "~ /etc/sysconfig/iptables",
         "~ /etc/hosts",
+        "+ /data/report_bak/README",
+        "- /data/report/README",
     ] {
         assert!(out.stdout.contains(line), "{line}:\n{}", out.stdout);
     }
