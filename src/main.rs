@@ -349,6 +349,7 @@ fn rehearse(
         fixture,
         keep: keep.clone(),
         jobs: 2,
+        progress: true,
     };
     match rbc::rehearse::rehearse(&c.plan, &opts) {
         Ok(reports) => {

@@ -1423,6 +1423,8 @@ pub struct Options {
     pub keep: Option<PathBuf>,
     /// Hosts rehearsed at once.
     pub jobs: usize,
+    /// One line on stderr as each host finishes.
+    pub progress: bool,
 }
 
 /// The plan compiled into bundles with stand-in payloads, and every host's starting state.
@@ -1634,12 +1636,24 @@ pub fn rehearse(plan: &Plan, opts: &Options) -> Result<Vec<HostReport>, String> 
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(host) = hosts.get(i) else { break };
+                let started = std::time::Instant::now();
                 let r = prepared.rehearse_host(
                     plan,
                     host,
                     opts.fixture.as_deref(),
                     opts.keep.as_deref(),
                 );
+                if opts.progress {
+                    eprintln!(
+                        "rehearsed {host} in {:.0}s: {}",
+                        started.elapsed().as_secs_f64(),
+                        match &r {
+                            Ok(r) if r.passed() => "pass",
+                            Ok(_) => "FAIL",
+                            Err(_) => "could not rehearse",
+                        }
+                    );
+                }
                 if let Ok(mut m) = results.lock() {
                     m.insert(i, r);
                 }
@@ -1659,13 +1673,19 @@ pub fn why_stopped(output: &str) -> Vec<String> {
     let at = lines
         .iter()
         .rposition(|l| l.starts_with('[') && (l.ends_with(" failed") || l.contains("... failed")));
-    let from = at.unwrap_or(lines.len().saturating_sub(6));
-    lines[from..]
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .take(12)
-        .map(|l| l.to_string())
-        .collect()
+    let Some(at) = at else {
+        return lines[lines.len().saturating_sub(6)..]
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.to_string())
+            .collect();
+    };
+    // The line that says it failed, after the step's own output (`    | ...`) just above it.
+    let mut from = at;
+    while from > 0 && at - from < 4 && lines[from - 1].starts_with("    |") {
+        from -= 1;
+    }
+    lines[from..=at].iter().map(|l| l.to_string()).collect()
 }
 
 /// The text report: per host, the three runs, the findings, why a run stopped; with `keep`,
