@@ -203,7 +203,14 @@ pub struct StartingState {
     /// Operator values the plan asks for (`RBC_VALUE_<NAME>`).
     pub values: BTreeSet<String>,
     /// What the plan itself gets wrong, seen while building the state (no stand-in is made).
-    pub findings: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// A slip in the runbook seen while building a starting state: `path` is what is missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub path: String,
+    pub text: String,
 }
 
 /// Where a path's content comes from at some point of the plan.
@@ -442,11 +449,17 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
                 .to_string()
         })
     };
-    let before: BTreeSet<String> = steps[..i]
-        .iter()
-        .flat_map(|s| paths_of(s))
-        .filter_map(|(p, _)| child(&p))
-        .collect();
+    // Folders of `dir` the earlier steps use: still there (true) or renamed away (false). One
+    // still there is the host's own, not the archive's (`/home/web-ecmc` before web-ecmc.tar.gz).
+    let mut before: BTreeMap<String, bool> = BTreeMap::new();
+    for s in &steps[..i] {
+        for (p, how) in paths_of(s) {
+            if let Some(y) = child(&p) {
+                let away = how == Use::RenameFrom && p == join(&dir, &y);
+                before.insert(y, !away);
+            }
+        }
+    }
     let mut named = BTreeSet::new();
     let mut moved_out: Option<String> = None;
     let mut made: BTreeSet<String> = BTreeSet::new();
@@ -462,13 +475,14 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
             if y.is_empty() || made.contains(&y) {
                 continue;
             }
-            if unpacks_to(&y, &stem) {
+            let present = before.get(&y) == Some(&true);
+            if unpacks_to(&y, &stem) && !present {
                 named.insert(y.clone());
             } else if how == Use::RenameFrom
                 && p == join(&dir, &y)
                 && !same_dir_again
                 && moved_out.is_none()
-                && !before.contains(&y)
+                && !before.contains_key(&y)
             {
                 // `tar xzf web-ecmc.tar.gz; mv /home/dist /home/web-ecmc/`: dist came from it.
                 moved_out = Some(y.clone());
@@ -674,10 +688,13 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
         let cwd = s.cwd.as_deref().unwrap_or("/root");
         let need = |st: &mut StartingState, m: &Model, p: &str, item: Item| {
             if let Some(why) = slip(p) {
-                st.findings.push(format!(
-                    "{} ({} line {}) uses {why}: another version? No stand-in is made for it.",
-                    s.id, plan.runbook, s.line
-                ));
+                st.findings.push(Finding {
+                    path: p.to_string(),
+                    text: format!(
+                        "{} ({} line {}) uses {why}: another version? No stand-in is made for it.",
+                        s.id, plan.runbook, s.line
+                    ),
+                });
                 return;
             }
             match m.resolve(p) {
@@ -717,13 +734,16 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                         })
                         .collect();
                     let mine: Vec<&str> = mine.into_iter().collect();
-                    st.findings.push(format!(
-                        "{} ({} line {}) unpacks {archive}, which is not a payload of this host{}: the run stops there.",
-                        s.id,
-                        plan.runbook,
-                        s.line,
-                        if mine.is_empty() { String::new() } else { format!(" (its payloads: {})", mine.join(", ")) }
-                    ));
+                    st.findings.push(Finding {
+                        path: archive.clone(),
+                        text: format!(
+                            "{} ({} line {}) unpacks {archive}, which is not a payload of this host{}: the run stops there.",
+                            s.id,
+                            plan.runbook,
+                            s.line,
+                            if mine.is_empty() { String::new() } else { format!(" (its payloads: {})", mine.join(", ")) }
+                        ),
+                    });
                 }
                 for y in &tops {
                     let p = join(&dir, y);
@@ -848,7 +868,10 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                 if let Some(script) = started_script(command, &wd) {
                     let (text, note) = standin_program(&script, &wd, pattern, &s.id);
                     if !note.is_empty() {
-                        st.findings.push(note);
+                        st.findings.push(Finding {
+                            path: script.clone(),
+                            text: note,
+                        });
                     }
                     need(
                         &mut st,
@@ -1587,7 +1610,15 @@ impl Prepared {
             first_run,
             second_run,
             kept_on_purpose,
-            findings: st.findings.clone(),
+            // A file the user's fixture provides is no longer missing.
+            findings: st
+                .findings
+                .iter()
+                .filter(|f| {
+                    !fixture.is_some_and(|d| d.join(f.path.trim_start_matches('/')).exists())
+                })
+                .map(|f| f.text.clone())
+                .collect(),
             outputs: [("run1", o1), ("run2", o2), ("rollback", o3)]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))

@@ -291,6 +291,26 @@ fn shipped_runbook_rabbitmq_and_mail_hosts_pass_and_a_wrong_path_is_a_finding() 
         "{t}"
     );
     assert!(t.contains("rollback:  exit 0, 0 difference(s)"), "{t}");
+
+    // ecmc-1 unpacks ecmc.tar, which was never uploaded (eayun-ecmc.tar was): a finding, unless
+    // the user's fixture brings the file. Then the rest of 5.6 runs: web-ecmc.tar.gz's `dist`
+    // replaces /home/web-ecmc/dist, and all of it rolls back.
+    let r = rbc().file("runbook.md", common::shipped_runbook());
+    std::fs::create_dir_all(r.path("src/ecmc")).unwrap();
+    std::fs::create_dir_all(r.path("staging/home")).unwrap();
+    let tar = std::process::Command::new("tar")
+        .arg("-cf")
+        .arg(r.path("staging/home/ecmc.tar"))
+        .arg("-C")
+        .arg(r.path("src"))
+        .arg("ecmc")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let r = r.args(&["rehearse", "--host", "ecmc-1", "--fixture", "staging"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("finding"), "{}", out.stdout);
 }
 
 /// A run killed (the whole process group, as a lost ssh session or a power cut) at a random
