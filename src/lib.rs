@@ -15,6 +15,7 @@ pub mod package;
 pub mod plan;
 pub mod planner;
 pub mod quote;
+pub mod rehearse;
 pub mod render;
 pub mod report;
 pub mod scope;

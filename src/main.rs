@@ -66,6 +66,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run every host's bundle in a throwaway root (root on Linux): run.sh, run.sh again, rollback.sh.
+    Rehearse {
+        #[arg(default_value = "runbook.md")]
+        runbook: PathBuf,
+        /// Only these hosts (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// A folder shaped like `/` (files copied from a staging host) laid over each starting state.
+        #[arg(long)]
+        fixture: Option<PathBuf>,
+        /// Leave each host's changed files (the overlay's upper dir) and run logs here.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// `{"hosts":[{"name","run1","run2","rollback"}]}` on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// The files operators must gather (payloads) and where each goes.
     Artifacts {
         #[arg(default_value = "runbook.md")]
@@ -258,6 +275,13 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Rehearse {
+            runbook,
+            hosts,
+            fixture,
+            keep,
+            json,
+        } => rehearse(&runbook, &hosts, fixture, keep, json),
         Command::Artifacts { runbook, json } => {
             let (source, c) = match load(&runbook) {
                 Ok(x) => x,
@@ -278,6 +302,76 @@ fn main() -> ExitCode {
                 print!("{}", rbc::report::artifacts(&c.plan));
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn rehearse(
+    runbook: &Path,
+    hosts: &[String],
+    fixture: Option<PathBuf>,
+    keep: Option<PathBuf>,
+    json: bool,
+) -> ExitCode {
+    if let Err(e) = rbc::rehearse::available() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let (source, c) = match load(runbook) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if report(&source, &c.diagnostics, false) {
+        eprintln!("error: {} has errors; nothing rehearsed", source.path);
+        return ExitCode::from(2);
+    }
+    let hosts: Vec<String> = hosts
+        .iter()
+        .map(|h| {
+            c.inventory
+                .find(h)
+                .map(|i| c.inventory.hosts[i].name.clone())
+                .unwrap_or_else(|| h.clone())
+        })
+        .collect();
+    if let Some(h) = unknown_hosts(&c, &hosts) {
+        eprintln!(
+            "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
+            source.path
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(f) = fixture.as_ref().filter(|f| !f.is_dir()) {
+        eprintln!("error: --fixture {}: not a folder", f.display());
+        return ExitCode::from(2);
+    }
+    let opts = rbc::rehearse::Options {
+        hosts,
+        fixture,
+        keep: keep.clone(),
+        jobs: 2,
+        progress: true,
+    };
+    match rbc::rehearse::rehearse(&c.plan, &opts) {
+        Ok(reports) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "hosts": reports }))
+                        .unwrap_or_default()
+                );
+            } else {
+                print!("{}", rbc::rehearse::render(&reports, keep.is_some()));
+            }
+            if reports.iter().all(|r| r.passed()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -3,7 +3,7 @@
 //! started dies with it), and a chroot. Needs root and util-linux `unshare`; `available()` says.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 pub struct Sandbox {
@@ -47,11 +47,10 @@ impl Sandbox {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
         let sb = Sandbox { dir };
-        let stubs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs");
-        for e in std::fs::read_dir(stubs).unwrap() {
-            let e = e.unwrap();
-            let to = format!("/opt/rbc-stubs/{}", e.file_name().to_string_lossy());
-            sb.write(&to, std::fs::read(e.path()).unwrap());
+        // The recording stubs `rbc rehearse` uses (templates/stubs/, embedded in the binary).
+        for (name, text) in rbc::rehearse::STUBS {
+            let to = format!("{}/{name}", rbc::rehearse::STUB_DIR);
+            sb.write(&to, text);
             sb.chmod(&to, 0o755);
         }
         sb

@@ -1,0 +1,398 @@
+//! `rbc rehearse`: bundles run for real in throwaway roots (needs root and unshare; skipped
+//! otherwise, a failure in CI). A small runbook in another house style, the shipped runbook's
+//! hosts, the JSON schema, the host filter, the error without root, and runs killed mid-way.
+
+mod common;
+use common::rbc;
+use common::sandbox;
+
+/// Another house style: ATX headings, hosts as headings with `- IP地址：`, `$ sudo` prompts, an
+/// excerpt of the existing config (`找到原内容`) then the new line, a rollback chapter.
+const REPORT: &str = r#"# 报表服务 v3.1 升级手册
+
+## 1 服务器
+
+### 1.1 rpt-1
+
+- IP地址：10.20.0.11
+
+### 1.2 rpt-2
+
+- IP地址：10.20.0.12
+
+## 2 升级步骤
+
+### 2.1 上传程序包
+
+将report-3.1.tar.gz上传到rpt-1和rpt-2的/data目录下。
+
+### 2.2 备份并部署
+
+分别登录rpt-1、rpt-2，执行：
+
+```
+$ sudo mv /data/report /data/report_bak
+$ cd /data
+$ sudo tar xzf report-3.1.tar.gz
+$ sudo mkdir -p /data/report/logs
+$ sudo chmod +x /data/report/bin/start.sh
+```
+
+### 2.3 修改端口
+
+在rpt-1、rpt-2上编辑配置文件：
+
+```
+$ sudo vi /data/report/conf/app.properties
+```
+
+找到原内容：
+
+```
+server.port=8080
+log.level=INFO
+```
+
+将其修改为：
+
+```
+server.port=9090
+```
+
+### 2.4 防火墙与主机名
+
+登录rpt-1、rpt-2，在/etc/sysconfig/iptables中增加如下内容：
+
+```
+-A INPUT -m state --state NEW -m tcp -p tcp --dport 9090 -j ACCEPT
+```
+
+```
+$ sudo service iptables restart
+```
+
+在/etc/hosts末尾追加：
+
+```
+10.20.0.11 rpt-1
+10.20.0.12 rpt-2
+```
+
+### 2.5 启动
+
+分别登录rpt-1、rpt-2启动服务：
+
+```
+$ cd /data/report
+$ nohup ./bin/start.sh &
+$ tail -f /data/report/logs/report.log
+```
+
+## 3 回滚
+
+```
+$ sudo mv /data/report_bak /data/report
+```
+"#;
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
+}
+
+fn passed(h: &serde_json::Value) -> bool {
+    h["run1"]["exit"] == 0
+        && h["run2"]["exit"] == 0
+        && h["run2"]["changed"] == 0
+        && h["run2"]["identical"] == true
+        && h["rollback"]["exit"] == 0
+        && h["rollback"]["differences"]
+            .as_array()
+            .is_some_and(|d| d.is_empty())
+}
+
+#[test]
+fn a_runbook_in_another_style_converges_reruns_clean_and_rolls_back() {
+    if !sandbox::available() {
+        return;
+    }
+    let out = rbc()
+        .file("runbook.md", REPORT)
+        .args(&["rehearse", "--json"])
+        .run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = json(&out.stdout);
+    // Exactly the documented schema.
+    let top: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(top, ["hosts"]);
+    let hosts = v["hosts"].as_array().unwrap();
+    let names: Vec<&str> = hosts.iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["rpt-1", "rpt-2"]);
+    for h in hosts {
+        let keys: Vec<&String> = h.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["name", "rollback", "run1", "run2"], "{h}");
+        let keys = |k: &str| -> Vec<String> { h[k].as_object().unwrap().keys().cloned().collect() };
+        assert_eq!(keys("run1"), ["changed", "exit"]);
+        assert_eq!(keys("run2"), ["changed", "exit", "identical"]);
+        assert_eq!(keys("rollback"), ["differences", "exit"]);
+        assert!(passed(h), "{h}");
+        assert!(h["run1"]["changed"].as_u64().unwrap() >= 8, "{h}");
+    }
+}
+
+#[test]
+fn host_filter_keep_and_the_first_runs_diff() {
+    if !sandbox::available() {
+        return;
+    }
+    // A user's file laid over the starting state (--fixture): it is in the folder the run
+    // renames away, so the first run moves it.
+    let r = rbc()
+        .file("runbook.md", REPORT)
+        .file("staging/data/report/README", "the old release\n");
+    let keep = r.path("kept");
+    let r = r.args(&[
+        "rehearse",
+        "--host",
+        "rpt-2",
+        "--keep",
+        "kept",
+        "--fixture",
+        "staging",
+    ]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("== rpt-2 ==  PASS"), "{}", out.stdout);
+    assert!(!out.stdout.contains("rpt-1 =="), "{}", out.stdout);
+    for line in [
+        "+ /data/report/conf/app.properties",
+        "+ /data/report_bak",
+        "~ /etc/sysconfig/iptables",
+        "~ /etc/hosts",
+        "+ /data/report_bak/README",
+        "- /data/report/README",
+    ] {
+        assert!(out.stdout.contains(line), "{line}:\n{}", out.stdout);
+    }
+    // The upper layer holds what the runs changed; the logs sit beside it.
+    assert!(keep.join("rpt-2/upper/etc/sysconfig/iptables").is_file());
+    let run1 = std::fs::read_to_string(keep.join("rpt-2/run1.log")).unwrap();
+    assert!(
+        run1.contains("server.port=8080 -> server.port=9090"),
+        "the excerpt is the file's starting content:\n{run1}"
+    );
+    assert!(!keep.join("rpt-1").exists());
+
+    let unknown = rbc()
+        .file("runbook.md", REPORT)
+        .args(&["rehearse", "--host", "nope"])
+        .run();
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown host `nope`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn without_root_or_unshare_it_says_so() {
+    let as_root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    let exe = env!("CARGO_BIN_EXE_rbc");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.md"), REPORT).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Not root: as nobody when this runs as root (setpriv), else as we are.
+    let mut cmd = if as_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", exe]);
+        c
+    } else {
+        std::process::Command::new(exe)
+    };
+    let out = cmd
+        .args(["rehearse", "runbook.md"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("needs root on Linux, and this is not root"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    if !as_root {
+        return;
+    }
+    // Root, but no unshare on PATH.
+    let out = std::process::Command::new(exe)
+        .args(["rehearse", "runbook.md"])
+        .current_dir(dir.path())
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("needs util-linux `unshare`"), "{err}");
+}
+
+#[test]
+fn shipped_runbook_rabbitmq_and_mail_hosts_pass_and_a_wrong_path_is_a_finding() {
+    if !sandbox::available() {
+        return;
+    }
+    let out = rbc()
+        .file("runbook.md", common::shipped_runbook())
+        .args(&[
+            "rehearse",
+            "--json",
+            "--host",
+            "rabbit-mq-1",
+            "--host",
+            "rabbit2",
+            "--host",
+            "mail-sms-1",
+            "--host",
+            "nginx-1",
+            "--host",
+            "mysql-1",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = json(&out.stdout);
+    let hosts = v["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 5);
+    for h in hosts {
+        assert!(passed(h), "{h}");
+    }
+    assert_eq!(hosts[1]["name"], "rabbit-mq-2", "an alias names its host");
+
+    // api-1 starts /home/apache-tomcat-7.0.64/bin/startup.sh after unpacking 7.0.67: the
+    // rehearsal makes no stand-in for the wrong path, so the first run stops there; everything
+    // it did still rolls back.
+    let out = rbc()
+        .file("runbook.md", common::shipped_runbook())
+        .args(&["rehearse", "--host", "api-1"])
+        .run();
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let t = &out.stdout;
+    assert!(t.contains("== api-1 ==  FAIL"), "{t}");
+    assert!(
+        t.contains("uses /home/apache-tomcat-7.0.64 but this host unpacks apache-tomcat-7.0.67.tar.gz into /home"),
+        "{t}"
+    );
+    assert!(
+        t.contains("5.4 API: start in background (/home/apache-tomcat-7.0.64) ... failed"),
+        "{t}"
+    );
+    assert!(t.contains("rollback:  exit 0, 0 difference(s)"), "{t}");
+
+    // ecmc-1 unpacks ecmc.tar, which was never uploaded (eayun-ecmc.tar was): a finding, unless
+    // the user's fixture brings the file. Then the rest of 5.6 runs: web-ecmc.tar.gz's `dist`
+    // replaces /home/web-ecmc/dist, and all of it rolls back.
+    let r = rbc().file("runbook.md", common::shipped_runbook());
+    std::fs::create_dir_all(r.path("src/ecmc")).unwrap();
+    std::fs::create_dir_all(r.path("staging/home")).unwrap();
+    let tar = std::process::Command::new("tar")
+        .arg("-cf")
+        .arg(r.path("staging/home/ecmc.tar"))
+        .arg("-C")
+        .arg(r.path("src"))
+        .arg("ecmc")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let r = r.args(&["rehearse", "--host", "ecmc-1", "--fixture", "staging"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("finding"), "{}", out.stdout);
+}
+
+/// A run killed (the whole process group, as a lost ssh session or a power cut) at a random
+/// point after a random `--until` section, then run again, ends where an uninterrupted run ends.
+#[test]
+fn a_run_killed_at_a_random_step_and_rerun_reaches_the_same_end_state() {
+    if !sandbox::available() {
+        return;
+    }
+    use rbc::rehearse::{diff, prepare, Do};
+    let shipped = common::shipped_runbook();
+    for (text, host, seeds) in [
+        (REPORT, "rpt-1", [11u64, 23, 37]),
+        (shipped.as_str(), "rabbit-mq-2", [5, 8, 13]),
+    ] {
+        let source = rbc::source::Source::from_text("runbook.md", text);
+        let plan = rbc::planner::compile(&source).plan;
+        let prepared = prepare(&plan, &[host.to_string()]).unwrap();
+        let st = &prepared.states[host];
+        let sections: Vec<String> = {
+            let mut v: Vec<String> = plan
+                .steps_for(host, rbc::plan::Phase::Run)
+                .map(|s| s.section.clone())
+                .collect();
+            v.dedup();
+            v
+        };
+        let skip = |p: &str| {
+            p.ends_with("/nohup.out") || st.logs.iter().any(|l| p.starts_with(l.as_str()))
+        };
+        let end_of = |runs: Vec<String>| {
+            let root = prepared.root(&plan, host, None).unwrap();
+            let mut todo = vec![Do::Sh {
+                name: "setup".into(),
+                script: format!("cd /root && tar xzf {host}.tar.gz"),
+            }];
+            for (i, r) in runs.into_iter().enumerate() {
+                todo.push(Do::Sh {
+                    name: format!("run{i}"),
+                    script: format!("cd /root/{host} || exit 2\n{r}"),
+                });
+            }
+            todo.push(Do::Tree { name: "end".into() });
+            let s = root
+                .session(&prepared.env(host), &st.watched, &todo)
+                .unwrap();
+            (s.trees["end"].clone(), s.runs)
+        };
+        let (whole, runs) = end_of(vec!["./run.sh --force-host --yes".into()]);
+        assert_eq!(runs["run0"].0, 0, "{}", runs["run0"].1);
+        for seed in seeds {
+            let mut x = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mut next = |n: u64| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 33) % n
+            };
+            // Any section but the last: the killed run has work left to do.
+            let until = &sections[next(sections.len().saturating_sub(1).max(1) as u64) as usize];
+            let ms = 100 + next(2900);
+            let delay = format!("{}.{:03}", ms / 1000, ms % 1000);
+            let (parts, runs) = end_of(vec![
+                format!("./run.sh --force-host --yes --until {until}"),
+                format!(
+                    "setsid ./run.sh --force-host --yes & pid=$!; sleep {delay}; kill -9 -- -$pid; wait $pid; exit 0"
+                ),
+                "./run.sh --force-host --yes".into(),
+            ]);
+            assert_eq!(
+                runs["run2"].0, 0,
+                "{host} seed {seed} (--until {until}, killed after {delay}s): the run after the kill:\n{}",
+                runs["run2"].1
+            );
+            eprintln!("{host} seed {seed}: --until {until}, kill after {delay}s; the killed run ended at: {:?}", runs["run1"].1.lines().rev().find(|l| l.starts_with('[')));
+            let d = diff(&whole, &parts, skip);
+            assert!(
+                d.is_empty(),
+                "{host} seed {seed} (--until {until}, killed after {delay}s): {d:?}"
+            );
+        }
+    }
+}
