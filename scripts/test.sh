@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v iptables-restore >/dev/null 2>&1 || need+=(iptables)
+# tests/mariadb.rs runs the SQL check of a bundle against a real MariaDB server on loopback
+command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server mariadb-client)
 # tests/checklist.rs prints dist/checklist.html with headless Chromium and reads it with pdftotext
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)

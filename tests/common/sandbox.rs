@@ -70,6 +70,23 @@ impl Sandbox {
         std::fs::write(p, content).unwrap();
     }
 
+    /// Hides a file of the lower layers (or one written before) from the sandbox.
+    pub fn remove(&self, path: &str) {
+        let p = self.upper(path);
+        if p.exists() {
+            std::fs::remove_file(&p).unwrap();
+        }
+        if std::path::Path::new(path).exists() {
+            // In the lower layer (the real /): an overlay whiteout, a character device 0/0.
+            let st = Command::new("mknod")
+                .arg(&p)
+                .args(["c", "0", "0"])
+                .status()
+                .unwrap();
+            assert!(st.success(), "mknod whiteout {}", p.display());
+        }
+    }
+
     pub fn chmod(&self, path: &str, mode: u32) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(self.upper(path), std::fs::Permissions::from_mode(mode)).unwrap();
