@@ -125,11 +125,22 @@ fn report(source: &Source, diags: &[Diagnostic], show_warnings: bool) -> bool {
     diagnostic::counts(diags).0 > 0
 }
 
-fn unknown_hosts(c: &Compiled, hosts: &[String]) -> Option<String> {
-    hosts
-        .iter()
-        .find(|h| c.plan.host(h).is_none() && c.inventory.find(h).is_none())
-        .cloned()
+/// `--host` names (aliases allowed) as the inventory's names; an unknown one is an error.
+fn resolve_hosts(source: &Source, c: &Compiled, hosts: &[String]) -> Result<Vec<String>, ExitCode> {
+    let mut out = Vec::new();
+    for h in hosts {
+        match c.inventory.find(h).or_else(|| c.inventory.by_ip(h)) {
+            Some(i) => out.push(c.inventory.hosts[i].name.clone()),
+            None => {
+                eprintln!(
+                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
+                    source.path
+                );
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn main() -> ExitCode {
@@ -150,22 +161,10 @@ fn main() -> ExitCode {
                 eprintln!("error: {} has errors; nothing written", source.path);
                 return ExitCode::from(2);
             }
-            let hosts: Vec<String> = hosts
-                .iter()
-                .map(|h| {
-                    c.inventory
-                        .find(h)
-                        .map(|i| c.inventory.hosts[i].name.clone())
-                        .unwrap_or_else(|| h.clone())
-                })
-                .collect();
-            if let Some(h) = unknown_hosts(&c, &hosts) {
-                eprintln!(
-                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
-                    source.path
-                );
-                return ExitCode::from(2);
-            }
+            let hosts = match resolve_hosts(&source, &c, &hosts) {
+                Ok(h) => h,
+                Err(code) => return code,
+            };
             let opts = rbc::compile::Options {
                 out: out.clone(),
                 artifacts,
@@ -244,22 +243,10 @@ fn main() -> ExitCode {
             if report(&source, &c.diagnostics, false) {
                 return ExitCode::from(2);
             }
-            let hosts: Vec<String> = hosts
-                .iter()
-                .map(|h| {
-                    c.inventory
-                        .find(h)
-                        .map(|i| c.inventory.hosts[i].name.clone())
-                        .unwrap_or_else(|| h.clone())
-                })
-                .collect();
-            if let Some(h) = unknown_hosts(&c, &hosts) {
-                eprintln!(
-                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
-                    source.path
-                );
-                return ExitCode::from(2);
-            }
+            let hosts = match resolve_hosts(&source, &c, &hosts) {
+                Ok(h) => h,
+                Err(code) => return code,
+            };
             if json {
                 let mut plan = c.plan.clone();
                 if !hosts.is_empty() {
@@ -325,22 +312,10 @@ fn rehearse(
         eprintln!("error: {} has errors; nothing rehearsed", source.path);
         return ExitCode::from(2);
     }
-    let hosts: Vec<String> = hosts
-        .iter()
-        .map(|h| {
-            c.inventory
-                .find(h)
-                .map(|i| c.inventory.hosts[i].name.clone())
-                .unwrap_or_else(|| h.clone())
-        })
-        .collect();
-    if let Some(h) = unknown_hosts(&c, &hosts) {
-        eprintln!(
-            "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
-            source.path
-        );
-        return ExitCode::from(2);
-    }
+    let hosts = match resolve_hosts(&source, &c, hosts) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
     if let Some(f) = fixture.as_ref().filter(|f| !f.is_dir()) {
         eprintln!("error: --fixture {}: not a folder", f.display());
         return ExitCode::from(2);
