@@ -1208,13 +1208,10 @@ mod tests {
     #[test]
     fn similar_names() {
         assert!(digit_twin("apache-tomcat-7.0.64", "apache-tomcat-7.0.67"));
-        assert!(typo_twin("eayuncld", "eayunccloud"));
-        assert!(typo_twin(
-            "eayuncld_20170305.sql",
-            "eayunccloud_20170305.sql"
-        ));
-        assert!(!typo_twin("ecsc", "ecmc"));
-        assert!(!typo_twin("schedule", "schedule-res"));
+        assert!(typo_twin("shopdb", "shopppdb"));
+        assert!(typo_twin("shopcld_20240102.sql", "shopcloud_20240102.sql"));
+        assert!(!typo_twin("apim", "apix"));
+        assert!(!typo_twin("job", "job-worker"));
         assert!(!typo_twin("maillog", "mail"));
         assert!(!typo_twin("db1", "db2"));
         assert!(typo_twin("webapps", "webpaps"));

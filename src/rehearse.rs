@@ -1841,9 +1841,9 @@ mod tests {
             "apache-tomcat-7.0.64",
             "apache-tomcat-7.0.67"
         ));
-        assert!(!other_version("mail_20170305", "mail"));
-        assert!(!unpacks_to("mail_20170305", "mail"));
-        assert!(!unpacks_to("dist", "web-ecmc"));
+        assert!(!other_version("mail_20240102", "mail"));
+        assert!(!unpacks_to("mail_20240102", "mail"));
+        assert!(!unpacks_to("dist", "web-front"));
     }
 
     #[test]
