@@ -1217,10 +1217,10 @@ mod tests {
         assert!(typo_twin("webapps", "webpaps"));
         assert!(typo_twin("order_0412.sql", "orders_0412.sql"));
         assert!(typo_twin("rabbit-mq", "rabbitmq"));
-        assert!(!typo_twin("ecsclog", "ecsc"));
-        assert!(file_twin("ecsc.tar", "eayun-ecsc.tar"));
-        assert!(!file_twin("ecsc.tar", "web-ecmc.tar.gz"));
-        assert!(!file_twin("ecmc.tar", "eayun-ecsc.tar"));
+        assert!(!typo_twin("portallog", "portal"));
+        assert!(file_twin("portal.tar", "acme-portal.tar"));
+        assert!(!file_twin("portal.tar", "web-admin.tar.gz"));
+        assert!(!file_twin("admin.tar", "acme-portal.tar"));
     }
 
     #[test]
