@@ -251,16 +251,7 @@ impl<'a> Walker<'a> {
             self.fates[i] = Fate::Annotation;
         } else {
             let line = self.doc.elements[i].line;
-            let d = self.draft(
-                i,
-                StepKind::Note,
-                Vec::new(),
-                line,
-                text.trim(),
-                "raw HTML; not executed".into(),
-                Action::Note,
-            );
-            self.push(i, d);
+            self.note(i, line, text.trim(), "raw HTML; not executed");
         }
     }
 
@@ -575,6 +566,20 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A step that is not executed: context, output, comments, advice.
+    fn note(&mut self, i: usize, line: usize, text: &str, why: impl Into<String>) {
+        let d = self.draft(
+            i,
+            StepKind::Note,
+            Vec::new(),
+            line,
+            text,
+            why.into(),
+            Action::Note,
+        );
+        self.push(i, d);
+    }
+
     fn warn(
         &mut self,
         code: &'static str,
@@ -671,16 +676,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.troubleshooting {
-            let d = self.draft(
-                i,
-                StepKind::Note,
-                Vec::new(),
-                line,
-                text,
-                "troubleshooting advice; not executed".into(),
-                Action::Note,
-            );
-            self.push(i, d);
+            self.note(i, line, text, "troubleshooting advice; not executed");
             self.annotation = None;
             return;
         }
@@ -705,16 +701,12 @@ impl<'a> Walker<'a> {
             return;
         }
         if repeats {
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 line,
                 text,
-                "repeats earlier steps on more hosts (see their `why`)".into(),
-                Action::Note,
+                "repeats earlier steps on more hosts (see their `why`)",
             );
-            self.push(i, d);
             self.annotation = None;
             return;
         }
@@ -1076,16 +1068,12 @@ impl<'a> Walker<'a> {
         } else if host_col.is_some() && col(lexicon::TABLE_IP).is_some() {
             self.fates[i] = Fate::Inventory;
         } else {
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 line,
                 "table",
-                "a table rbc does not read; shown to people".into(),
-                Action::Note,
+                "a table rbc does not read; shown to people",
             );
-            self.push(i, d);
             self.warn(
                 "W050",
                 self.doc.elements[i].span.clone(),
@@ -1095,16 +1083,12 @@ impl<'a> Walker<'a> {
         }
         // A file table whose rows gave nothing (cells missing, hosts unknown) is still shown.
         if matches!(&self.fates[i], Fate::Steps(v) if v.is_empty()) {
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 line,
                 "table",
-                "a table whose rows rbc could not read; shown to people".into(),
-                Action::Note,
+                "a table whose rows rbc could not read; shown to people",
             );
-            self.push(i, d);
             self.warn(
                 "W050",
                 self.doc.elements[i].span.clone(),
@@ -1184,31 +1168,23 @@ impl<'a> Walker<'a> {
         let alternative = lexicon::starts_with_any(&lead_text, lexicon::NOTE_PREFIX)
             && lexicon::contains_any(&lead_text, lexicon::ALTERNATIVE);
         if alternative {
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 block_line,
                 content.trim(),
-                "an alternative way, shown for people; not executed".into(),
-                Action::Note,
+                "an alternative way, shown for people; not executed",
             );
-            self.push(i, d);
             self.annotation = None;
             return;
         }
         if self.troubleshooting || lexicon::is_troubleshooting(&lead_text) {
             self.troubleshooting = true;
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 block_line,
                 content.trim(),
-                "troubleshooting advice; not executed".into(),
-                Action::Note,
+                "troubleshooting advice; not executed",
             );
-            self.push(i, d);
             self.annotation = None;
             return;
         }
@@ -1223,19 +1199,15 @@ impl<'a> Walker<'a> {
             let plain: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
             if shows_existing && edit_verb.as_deref() != Some("write") {
                 self.excerpt = Some(content.to_string());
-                let d = self.draft(
+                self.note(
                     i,
-                    StepKind::Note,
-                    Vec::new(),
                     block_line,
                     content.trim(),
                     format!(
                         "existing content shown for reference on {}; not executed",
                         host_names(self.inv, &hosts)
                     ),
-                    Action::Note,
                 );
-                self.push(i, d);
                 self.annotation = None;
                 return;
             }
@@ -1539,16 +1511,12 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         if body.is_empty() {
-            let d = self.draft(
+            self.note(
                 i,
-                StepKind::Note,
-                Vec::new(),
                 line,
                 content.trim(),
-                "opens a database session; its statements follow".into(),
-                Action::Note,
+                "opens a database session; its statements follow",
             );
-            self.push(i, d);
             return;
         }
         // The session's client, even when this block ends it with `exit`.
@@ -1618,28 +1586,15 @@ impl<'a> Walker<'a> {
             match l {
                 Line::Blank => {}
                 Line::Comment(c) => {
-                    let d = self.draft(
-                        i,
-                        StepKind::Note,
-                        Vec::new(),
-                        line,
-                        c,
-                        "a comment in the block; not executed".into(),
-                        Action::Note,
-                    );
-                    self.push(i, d);
+                    self.note(i, line, c, "a comment in the block; not executed");
                 }
                 Line::Plain(p) => {
-                    let d = self.draft(
+                    self.note(
                         i,
-                        StepKind::Note,
-                        Vec::new(),
                         line,
                         p.trim(),
-                        "output or text in the block; not executed".into(),
-                        Action::Note,
+                        "output or text in the block; not executed",
                     );
-                    self.push(i, d);
                 }
                 Line::Sql(_) => {
                     // Statements typed into an open session (from an earlier block).
@@ -1665,16 +1620,12 @@ impl<'a> Walker<'a> {
                     let words: Vec<&str> = cmd.split_whitespace().collect();
                     let prog = words.first().copied().unwrap_or("");
                     if classify::is_root_shell(&cmd) {
-                        let d = self.draft(
+                        self.note(
                             i,
-                            StepKind::Note,
-                            Vec::new(),
                             line,
                             &cmd,
-                            "opens a root shell; the bundle already runs as root".into(),
-                            Action::Note,
+                            "opens a root shell; the bundle already runs as root",
                         );
-                        self.push(i, d);
                         k += 1;
                         continue;
                     }
@@ -1690,19 +1641,15 @@ impl<'a> Walker<'a> {
                         }
                         let only_cd = lines[k + 1..].iter().all(|(_, l)| matches!(l, Line::Blank | Line::Command(_)) && !matches!(l, Line::Command(c) if !c.trim_start().starts_with("cd ")));
                         if only_cd {
-                            let d = self.draft(
+                            self.note(
                                 i,
-                                StepKind::Note,
-                                Vec::new(),
                                 line,
                                 &cmd,
                                 format!(
                                     "sets the directory ({}) for the commands that follow",
                                     self.cwd
                                 ),
-                                Action::Note,
                             );
-                            self.push(i, d);
                         }
                         k += 1;
                         continue;
@@ -1739,16 +1686,12 @@ impl<'a> Walker<'a> {
                             continue;
                         }
                         if self.next_block_is_content(i) {
-                            let d = self.draft(
+                            self.note(
                                 i,
-                                StepKind::Note,
-                                Vec::new(),
                                 line,
                                 &cmd,
                                 format!("opens {path}; the edit is the next block"),
-                                Action::Note,
                             );
-                            self.push(i, d);
                         } else if let Some((value, from)) =
                             self.value_from_other_host(i, &path, &hosts)
                         {
@@ -1988,16 +1931,7 @@ impl<'a> Walker<'a> {
                 Line::Sql(s) => stmts.push(self.strip_comment(s, lines[j].0)),
                 Line::Blank => {}
                 Line::Comment(c) => {
-                    let d = self.draft(
-                        i,
-                        StepKind::Note,
-                        Vec::new(),
-                        lines[j].0,
-                        c,
-                        "a comment in the block; not executed".into(),
-                        Action::Note,
-                    );
-                    self.push(i, d);
+                    self.note(i, lines[j].0, c, "a comment in the block; not executed");
                 }
                 _ => break,
             }
