@@ -76,6 +76,41 @@ pub fn prompt_host(raw: &str) -> Option<String> {
     HOST.captures(raw).map(|c| c[1].to_string())
 }
 
+/// The delimiter of a here-document in a command (`cat > f <<EOF`, `<<'EOF'`, `<<-EOF`).
+pub fn heredoc_delimiter(cmd: &str) -> Option<String> {
+    static HEREDOC: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).unwrap());
+    HEREDOC.captures(cmd).map(|c| c[1].to_string())
+}
+
+/// `cat > FILE <<EOF` writes FILE; `cat >> FILE <<EOF` appends (true); `tee [-a] FILE <<EOF` too.
+pub fn heredoc_target(cmd: &str) -> Option<(String, bool)> {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    match words.first().copied() {
+        Some("cat") => {
+            let i = words.iter().position(|w| w.starts_with('>'))?;
+            let append = words[i].starts_with(">>");
+            let inline = words[i].trim_start_matches('>');
+            let path = if inline.is_empty() {
+                words.get(i + 1)?.to_string()
+            } else {
+                inline.to_string()
+            };
+            (!path.starts_with('<') && !path.is_empty() && !cmd.contains('|'))
+                .then_some((path, append))
+        }
+        Some("tee") => {
+            let append = words.contains(&"-a");
+            let path = words
+                .iter()
+                .skip(1)
+                .find(|w| !w.starts_with('-') && !w.starts_with('<'))?;
+            (!cmd.contains('>')).then(|| (path.to_string(), append))
+        }
+        _ => None,
+    }
+}
+
 /// `sudo cmd` runs as root, as the bundle does: `sudo` goes. `sudo -u user cmd` keeps its user.
 fn strip_sudo(cmd: &str) -> &str {
     let mut c = cmd;

@@ -1616,7 +1616,67 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 Line::Command(raw) => {
-                    let cmd = self.strip_comment(raw, line);
+                    let mut cmd = self.strip_comment(raw, line);
+                    // `cmd \` continued on the next lines: one command.
+                    while cmd.ends_with('\\') && k + 1 < lines.len() {
+                        k += 1;
+                        let next = self.source.line_text(lines[k].0).trim();
+                        let next = next.strip_prefix("> ").unwrap_or(next);
+                        cmd = format!("{} {}", cmd.trim_end_matches('\\').trim_end(), next.trim());
+                    }
+                    // `cat > FILE <<EOF` … `EOF`: the lines up to the delimiter are the command's input.
+                    if let Some(delim) = classify::heredoc_delimiter(&cmd) {
+                        let mut body = Vec::new();
+                        let mut j = k + 1;
+                        let mut closed = false;
+                        while j < lines.len() {
+                            let text = self.source.line_text(lines[j].0);
+                            if text.trim() == delim {
+                                closed = true;
+                                break;
+                            }
+                            body.push(text.to_string());
+                            j += 1;
+                        }
+                        if !closed {
+                            self.warn(
+                                "W028",
+                                self.line_span(line),
+                                format!("`{cmd}`: the here-document never ends with `{delim}`"),
+                                "close it with a line holding only the delimiter",
+                            );
+                        }
+                        let content = if body.is_empty() {
+                            String::new()
+                        } else {
+                            body.join("\n") + "\n"
+                        };
+                        let action = match classify::heredoc_target(&cmd) {
+                            Some((path, false)) => Action::WriteFile {
+                                path: classify::resolve(&self.cwd, &path),
+                                content,
+                            },
+                            Some((path, true)) => Action::AppendBlock {
+                                path: classify::resolve(&self.cwd, &path),
+                                content,
+                            },
+                            None => Action::Run {
+                                command: format!("{cmd}\n{content}{delim}"),
+                            },
+                        };
+                        let kind = if !closed || !sure {
+                            StepKind::Manual
+                        } else {
+                            kind_of(&action)
+                        };
+                        let mut d =
+                            self.draft(i, kind, hosts.clone(), line, &cmd, why.clone(), action);
+                        d.cwd = Some(self.cwd.clone());
+                        d.source = block_source.clone();
+                        self.push(i, d);
+                        k = j + 1;
+                        continue;
+                    }
                     let words: Vec<&str> = cmd.split_whitespace().collect();
                     let prog = words.first().copied().unwrap_or("");
                     if classify::is_root_shell(&cmd) {

@@ -105,3 +105,26 @@ fn hosts_as_list_items_and_inline_commands() {
         );
     }
 }
+
+#[test]
+fn heredocs_are_their_commands_input_and_continued_lines_are_joined() {
+    let c = plan("heredocs");
+    let steps: Vec<_> = c.plan.steps.iter().collect();
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert!(
+        matches!(&steps[0].action, Action::WriteFile { path, content } if path == "/etc/app/app.conf" && content == "# app config\nport=8080\n")
+    );
+    assert!(
+        matches!(&steps[1].action, Action::AppendBlock { path, content } if path == "/etc/profile" && content == "export APP_HOME=/opt/app\n")
+    );
+    assert!(
+        matches!(&steps[2].action, Action::Run { command } if command == "/opt/app/bin/install.sh --prefix=/opt/app --user=app --force")
+    );
+    assert!(
+        matches!(&steps[3].action, Action::Run { command } if command == "mysql -uroot -p shop <<SQL\nselect 1;\nSQL")
+    );
+    assert!(steps
+        .iter()
+        .all(|s| s.hosts == ["app-1"] && s.kind != StepKind::Note));
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+}
