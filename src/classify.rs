@@ -263,10 +263,48 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
         let head_words: Vec<&str> = head.split_whitespace().collect();
         let head_prog = head_words.first().copied().map(basename).unwrap_or("");
         let head_args = head_words.get(1..).unwrap_or(&[]);
-        if is_read_only(head_prog, head_args) || head_prog == "ps" {
+        if (is_read_only(head_prog, head_args) || head_prog == "ps") && !writes_a_file(cmd) {
             return probe();
         }
         return run();
+    }
+    // `echo 'line' >> FILE` / `echo 'text' > FILE`: a line in a file, idempotently.
+    if prog == "echo" && !cmd.contains(['|', ';', '&', '`', '$']) {
+        let redirect = words.iter().position(|w| w.starts_with('>'));
+        if let Some(r) = redirect {
+            let append = words[r].starts_with(">>");
+            let inline = words[r].trim_start_matches('>');
+            let path = if inline.is_empty() {
+                words.get(r + 1).cloned()
+            } else {
+                Some(inline.to_string())
+            };
+            let text: Vec<&str> = words[1..r]
+                .iter()
+                .map(String::as_str)
+                .filter(|w| *w != "-e")
+                .collect();
+            if let (Some(path), false) = (
+                path,
+                text.is_empty() || words[1..r].iter().any(|w| w == "-n"),
+            ) {
+                if words.len() == r + if inline.is_empty() { 2 } else { 1 } {
+                    let line = text.join(" ");
+                    let path = resolve(cwd, &path);
+                    return Classified::sure(if append {
+                        Action::EnsureLines {
+                            path,
+                            lines: vec![line],
+                        }
+                    } else {
+                        Action::WriteFile {
+                            path,
+                            content: format!("{line}\n"),
+                        }
+                    });
+                }
+            }
+        }
     }
     if let Some(ph) = placeholder(cmd) {
         return Classified {
@@ -526,7 +564,7 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
                     });
                 }
             }
-            if is_read_only(prog, &args) {
+            if is_read_only(prog, &args) && !writes_a_file(cmd) {
                 return probe();
             }
             run()
@@ -562,6 +600,19 @@ fn service(name: &str, action: &str, cmd: &str) -> Classified {
             command: cmd.to_string(),
         }),
     }
+}
+
+/// A `>`/`>>` redirection into a file (not `2>&1`, not `/dev/null`).
+fn writes_a_file(cmd: &str) -> bool {
+    let mut rest = cmd;
+    while let Some(p) = rest.find('>') {
+        let after = rest[p..].trim_start_matches('>').trim_start();
+        if !after.starts_with('&') && !after.starts_with("/dev/null") {
+            return true;
+        }
+        rest = &rest[p + 1..];
+    }
+    false
 }
 
 fn is_read_only(prog: &str, args: &[&str]) -> bool {
@@ -839,6 +890,24 @@ mod tests {
         ));
         assert!(command("rm -rf /data", "/").destructive);
         assert!(command("yum install -y xz", "/").doubt.is_some());
+        assert_eq!(
+            a("echo 'export A=1' >> /etc/profile"),
+            Action::EnsureLines {
+                path: "/etc/profile".into(),
+                lines: vec!["export A=1".into()]
+            }
+        );
+        assert_eq!(
+            a("echo on > flag"),
+            Action::WriteFile {
+                path: "/home/flag".into(),
+                content: "on\n".into()
+            }
+        );
+        assert!(
+            matches!(a("echo $PATH >> /tmp/x"), Action::Run { .. }),
+            "a variable is left to the shell"
+        );
     }
 
     #[test]
