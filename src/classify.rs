@@ -602,6 +602,80 @@ fn service(name: &str, action: &str, cmd: &str) -> Classified {
     }
 }
 
+/// Files a command writes, as far as its words show (redirections, `sed -i`, `cp`/`install`
+/// targets, `tee`, `ln -s` links), resolved against `cwd`; for backups before it runs.
+pub fn files_written(cmd: &str, cwd: &str) -> Vec<String> {
+    let words =
+        shlex::split(cmd).unwrap_or_else(|| cmd.split_whitespace().map(str::to_string).collect());
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |p: &str| {
+        if !p.is_empty()
+            && p != "/dev/null"
+            && !p.starts_with('&')
+            && !p.contains(['$', '`', '*', '?'])
+        {
+            let abs = resolve(cwd, p);
+            if !out.contains(&abs) {
+                out.push(abs);
+            }
+        }
+    };
+    for (i, w) in words.iter().enumerate() {
+        if let Some(rest) = w.strip_prefix(">>").or_else(|| w.strip_prefix('>')) {
+            if rest.is_empty() {
+                if let Some(next) = words.get(i + 1) {
+                    push(next);
+                }
+            } else {
+                push(rest);
+            }
+        }
+    }
+    let Some(prog) = words.first().map(|w| basename(w)) else {
+        return out;
+    };
+    let operands: Vec<&str> = words[1..]
+        .iter()
+        .map(String::as_str)
+        .take_while(|w| !w.starts_with('>') && *w != "|" && *w != "&&" && *w != ";")
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    match prog {
+        "sed"
+            if words
+                .iter()
+                .any(|w| w.starts_with("-i") || w == "--in-place") =>
+        {
+            // The script is the first operand unless given with -e; the rest are files.
+            let has_e = words.iter().any(|w| w == "-e" || w == "--expression");
+            for f in operands.iter().skip(if has_e { 0 } else { 1 }) {
+                if has_e
+                    && words
+                        .iter()
+                        .position(|w| w == f)
+                        .is_some_and(|p| p > 0 && words[p - 1] == "-e")
+                {
+                    continue;
+                }
+                push(f);
+            }
+        }
+        "cp" | "install" | "ln" if operands.len() >= 2 => {
+            let dst = operands[operands.len() - 1];
+            if dst.ends_with('/') {
+                for src in &operands[..operands.len() - 1] {
+                    push(&format!("{}/{}", dst.trim_end_matches('/'), basename(src)));
+                }
+            } else {
+                push(dst);
+            }
+        }
+        "tee" => operands.iter().for_each(|f| push(f)),
+        _ => {}
+    }
+    out
+}
+
 /// A `>`/`>>` redirection into a file (not `2>&1`, not `/dev/null`).
 fn writes_a_file(cmd: &str) -> bool {
     let mut rest = cmd;
@@ -908,6 +982,30 @@ mod tests {
             matches!(a("echo $PATH >> /tmp/x"), Action::Run { .. }),
             "a variable is left to the shell"
         );
+    }
+
+    #[test]
+    fn files_a_command_writes() {
+        assert_eq!(
+            files_written("sed -i 's/a/b/' conf/app.conf", "/opt/app"),
+            ["/opt/app/conf/app.conf"]
+        );
+        assert_eq!(
+            files_written("sed -i -e 's/a/b/' -e 's/c/d/' /etc/x /etc/y", "/"),
+            ["/etc/x", "/etc/y"]
+        );
+        assert_eq!(
+            files_written("cp /tmp/a.jar /opt/app/", "/"),
+            ["/opt/app/a.jar"]
+        );
+        assert_eq!(files_written("cp -f a.jar b.jar", "/opt"), ["/opt/b.jar"]);
+        assert_eq!(files_written("date > /tmp/now 2>&1", "/"), ["/tmp/now"]);
+        assert_eq!(
+            files_written("echo $X >> ~/.bashrc", "/"),
+            ["/root/.bashrc"]
+        );
+        assert!(files_written("ls -l > /dev/null", "/").is_empty());
+        assert!(files_written("rm -rf /opt/old", "/").is_empty());
     }
 
     #[test]

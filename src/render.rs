@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use minijinja::{context, Environment, Value};
 
+use crate::classify;
 use crate::plan::{Action, Phase, Plan, PlanHost, Step, StepKind};
 use crate::quote;
 
@@ -378,6 +379,13 @@ impl Renderer {
                 }
                 Action::ServiceRestart { name, .. } => {
                     ctx.insert("tag", Value::from(format!("restart-{name}")));
+                }
+                // Files a command writes are backed up first, so rollback.sh can put them back.
+                Action::Run { command } => {
+                    ctx.insert(
+                        "touched",
+                        Value::from(classify::files_written(command, &cwd)),
+                    );
                 }
                 Action::StartDetached {
                     command,

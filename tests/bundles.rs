@@ -60,6 +60,8 @@ $ sudo service iptables restart
 [root@web-1 opt]# tar zxvf order-2.3.tar.gz
 [root@web-1 opt]# mkdir -p /opt/order/logs
 [root@web-1 opt]# chmod +x /opt/order/bin/start.sh
+[root@web-1 opt]# sed -i 's/^port=.*/port=8443/' /opt/order/conf/app.conf
+[root@web-1 opt]# cp /opt/order/conf/app.conf /etc/order.conf
 ```
 
 修改配置文件：
@@ -160,7 +162,7 @@ fn sandbox_with(host: &str, tarball: &std::path::Path) -> Sandbox {
     sb
 }
 
-const WATCHED: &str = "/opt /etc/profile /etc/hosts /etc/sysconfig/iptables";
+const WATCHED: &str = "/opt /etc/profile /etc/hosts /etc/sysconfig/iptables /etc/order.conf";
 
 #[test]
 fn a_bundle_converges_then_changes_nothing_then_rolls_back_byte_for_byte() {
@@ -197,6 +199,8 @@ fn a_bundle_converges_then_changes_nothing_then_rolls_back_byte_for_byte() {
     assert!(profile.stdout.contains("port=8443\nmode=prod"));
     assert!(profile.stdout.contains("10.8.0.12 web-2"));
     assert!(profile.stdout.contains("jre"));
+    let copied = sb.run("cat /etc/order.conf");
+    assert_eq!(copied.stdout, "port=8443\n", "sed -i ran, then cp");
     let after_first = sb.tree(WATCHED);
 
     let second = sb.run("cd /root/web-1 && ./run.sh --force-host --yes");
