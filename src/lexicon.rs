@@ -64,6 +64,37 @@ pub const SOURCE_MARKERS: &[&str] = &["将", "把", "从", "由"];
 /// A sentence with one of these and inline code runs that code (`执行 `systemctl restart x``).
 pub const RUN_VERBS: &[&str] = &["执行", "运行", "输入", "键入", "使用命令", "命令"];
 
+/// Words in file contents that make them secrets: installed mode 0600, and a warning (W037).
+pub const SECRET_WORDS: &[&str] = &[
+    "pass",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "private key",
+    "cookie",
+];
+
+pub fn is_secret_file(path: &str, content: &str) -> bool {
+    let lower = content.to_ascii_lowercase();
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w))
+        || name.ends_with(".key")
+        || name.ends_with(".pem")
+        || name.contains("cookie")
+}
+
+/// The key of a literal credential in content (`password=…`, `{default_pass, <<"…">>}`, `token: …`).
+pub fn literal_credential(content: &str) -> Option<String> {
+    static CRED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)\b([a-z_]*(?:pass(?:word|wd)?|secret|token)[a-z_]*)\b["']?\s*[:=,]\s*(?:<<)?["']?([^\s"'<>{}(),;]{4,})"#).unwrap()
+    });
+    // The key only: the value itself must not be repeated in diagnostics or logs.
+    CRED.captures(content)
+        .filter(|c| !c[2].starts_with('$'))
+        .map(|c| c[1].to_string())
+}
+
 /// Words that join host mentions into one list.
 pub const CONNECTORS: &[&str] = &[
     "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",

@@ -1368,6 +1368,14 @@ impl<'a> Walker<'a> {
         lead: &str,
     ) {
         let span = self.doc.elements[i].span.clone();
+        if let Some(found) = lexicon::literal_credential(content) {
+            self.warn(
+                "W037",
+                span.clone(),
+                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600, but the runbook and the bundles hold it in clear"),
+                "keep runbooks free of passwords; use a value the operator gives on the host",
+            );
+        }
         let lines: Vec<String> = content
             .lines()
             .map(|l| l.trim_end().to_string())

@@ -131,24 +131,9 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     ("distribute", include_str!("../templates/distribute.sh.j2")),
 ];
 
-/// Words in file contents that make them secrets: installed mode 0600, with a warning.
-pub const SECRET_WORDS: &[&str] = &[
-    "pass",
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "private key",
-    "cookie",
-];
-
+/// Files holding secrets are installed mode 0600 (the planner warns about the literal: W037).
 pub fn is_secret(path: &str, content: &str) -> bool {
-    let lower = content.to_ascii_lowercase();
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| lower.contains(w))
-        || name.ends_with(".key")
-        || name.ends_with(".pem")
-        || name.contains("cookie")
+    crate::lexicon::is_secret_file(path, content)
 }
 
 pub struct Renderer {
