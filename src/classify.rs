@@ -306,6 +306,15 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
             }
         }
     }
+    if lexicon::contains_any(&cmd.to_ascii_lowercase(), lexicon::DESTRUCTIVE) {
+        return Classified {
+            action: Action::Run {
+                command: cmd.to_string(),
+            },
+            doubt: None,
+            destructive: true,
+        };
+    }
     if let Some(ph) = placeholder(cmd) {
         return Classified {
             action: Action::Manual {

@@ -95,6 +95,19 @@ pub fn literal_credential(content: &str) -> Option<String> {
         .map(|c| c[1].to_string())
 }
 
+/// Commands that destroy data: confirmed by the operator before they run (W025).
+pub const DESTRUCTIVE: &[&str] = &[
+    "drop database",
+    "drop table",
+    "truncate table",
+    "dropdb",
+    "pg_restore",
+    "flushall",
+    "flushdb",
+    "mkfs",
+    "dd if=",
+];
+
 /// Words that join host mentions into one list.
 pub const CONNECTORS: &[&str] = &[
     "和", "与", "及", "以及", "、", "，", ",", "/", " ", "；", "或",
@@ -427,6 +440,21 @@ pub const READ_ONLY_SUB: &[(&str, &[&str])] = &[
     ("nginx", &["-t", "-v", "-V"]),
     ("iptables", &["-L", "-nL", "-nvL", "-S", "-vnL", "--list"]),
     ("crontab", &["-l"]),
+    (
+        "firewall-cmd",
+        &[
+            "--list-ports",
+            "--list-all",
+            "--list-services",
+            "--state",
+            "--query-port",
+        ],
+    ),
+    (
+        "docker",
+        &["ps", "images", "logs", "inspect", "version", "info"],
+    ),
+    ("kubectl", &["get", "describe", "logs"]),
     ("chkconfig", &["--list"]),
 ];
 
@@ -442,7 +470,19 @@ pub const DAEMONS: &[(&str, &str)] = &[
 pub fn is_troubleshooting(text: &str) -> bool {
     contains_any(text, TROUBLESHOOTING)
         || (contains_any(text, &["如果", "若", "如遇", "万一"])
-            && contains_any(text, &["失败", "报错", "异常", "出错", "不成功", "无法"]))
+            && contains_any(
+                text,
+                &[
+                    "失败",
+                    "报错",
+                    "异常",
+                    "出错",
+                    "不成功",
+                    "无法",
+                    "时报",
+                    "出现",
+                ],
+            ))
 }
 
 pub fn contains_any(text: &str, words: &[&str]) -> bool {

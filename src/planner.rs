@@ -662,11 +662,20 @@ impl<'a> Walker<'a> {
                 });
             }
         }
-        if lexicon::is_troubleshooting(text)
+        // Advice for when something fails (`注：如果遇到…，可以执行：`): it and the block it
+        // introduces never run; the steps after it do.
+        let advice = lexicon::is_troubleshooting(text)
             && (lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
-                || lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]))
-        {
-            self.troubleshooting = true;
+                || lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]));
+        if advice {
+            if lead_of_block {
+                self.troubleshooting = true;
+                self.fates[i] = Fate::LeadIn;
+            } else {
+                self.note(i, line, text, "troubleshooting advice; not executed");
+            }
+            self.annotation = None;
+            return;
         }
         let uploaded = self.upload(i, text);
         if lead_of_block {
@@ -1178,7 +1187,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.troubleshooting || lexicon::is_troubleshooting(&lead_text) {
-            self.troubleshooting = true;
+            self.troubleshooting = false; // the advice covered this block only
             self.note(
                 i,
                 block_line,
