@@ -98,6 +98,8 @@ struct Walker<'a> {
     section: Option<usize>,
     /// Sections that declare a host (title is a host) or whose children do (group specs).
     host_sections: Vec<bool>,
+    /// The last list item that only named hosts (a bullet list of hosts is read as one).
+    last_host_item: Option<usize>,
     /// Sections already warned about carried-over hosts (W030).
     carry_warned: std::collections::BTreeSet<Option<usize>>,
 }
@@ -133,6 +135,7 @@ pub fn compile(source: &Source) -> Compiled {
         section: None,
         host_sections: host_sections(&outline, &inv),
         carry_warned: Default::default(),
+        last_host_item: None,
     };
     w.walk();
     w.apply_same_as();
@@ -374,6 +377,16 @@ impl<'a> Walker<'a> {
                 return self.annotated_hosts(i, &names);
             }
         }
+        // The last item of a bullet list of hosts stands for the whole list.
+        if self.last_host_item == Some(i) {
+            if let Some(e) = &self.explicit {
+                return (
+                    e.hosts.clone(),
+                    format!("{} (line {})", e.why, e.line),
+                    true,
+                );
+            }
+        }
         let group = self.current_group();
         if let Some(t) = scope::targets(text, self.inv, &group) {
             let line = self.doc.elements[i].line;
@@ -453,6 +466,28 @@ impl<'a> Walker<'a> {
             }
         }
         let _ = line;
+        // The last hosts named are every server of the runbook: nothing else to choose from.
+        if let Some(e) = self.explicit.clone().filter(|_| allow_carry) {
+            let servers: Vec<usize> = self.inv.servers().map(|(i, _)| i).collect();
+            if !servers.is_empty() && servers.iter().all(|h| e.hosts.contains(h)) {
+                if self.carry_warned.insert(self.section) {
+                    self.warn(
+                        "W030",
+                        self.doc.elements[i].span.clone(),
+                        format!("no host named in this chapter; rbc uses the hosts of line {} ({}), all the runbook's servers", e.line, host_names(self.inv, &e.hosts)),
+                        "name the hosts in a sentence (`登录web-1`) or add `<!-- rbc: hosts=... -->` before the block",
+                    );
+                }
+                return (
+                    e.hosts,
+                    format!(
+                        "{} (line {}); they are all the runbook's servers",
+                        e.why, e.line
+                    ),
+                    true,
+                );
+            }
+        }
         // The prompt names a host (`[root@web-1 ~]#`): the group it belongs to.
         if !prompt.is_empty() {
             let mut hosts: Vec<usize> = Vec::new();
@@ -654,12 +689,34 @@ impl<'a> Walker<'a> {
         } else if !self.troubleshooting {
             let group = self.current_group();
             if let Some(t) = scope::targets(text, self.inv, &group) {
-                self.explicit = Some(Explicit {
-                    hosts: t.hosts,
-                    why: t.how,
-                    line,
-                    section: self.section,
-                });
+                // `操作服务器：` then `- web-1` / `- web-2`: a list of hosts, item by item.
+                let host_item = matches!(element.kind, ElementKind::ListItem { .. })
+                    && scope::only_hosts(text, self.inv);
+                let continues = host_item && self.last_host_item.is_some_and(|p| p + 1 == i);
+                match (&mut self.explicit, continues) {
+                    (Some(e), true) => {
+                        for h in t.hosts {
+                            if !e.hosts.contains(&h) {
+                                e.hosts.push(h);
+                            }
+                        }
+                        e.why = format!("listed: {}", host_names(self.inv, &e.hosts));
+                    }
+                    _ => {
+                        self.explicit = Some(Explicit {
+                            hosts: t.hosts,
+                            why: t.how,
+                            line,
+                            section: self.section,
+                        });
+                    }
+                }
+                if host_item {
+                    self.last_host_item = Some(i);
+                    self.note(i, line, text, "names a host for the steps that follow");
+                    self.annotation = None;
+                    return;
+                }
             }
         }
         // Advice for when something fails (`注：如果遇到…，可以执行：`): it and the block it

@@ -186,6 +186,20 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
     })
 }
 
+/// A text that is nothing but host names or addresses (`push-01`, `web-1 (10.0.0.1)`).
+pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
+    let mut rest = text.to_string();
+    let mut found = false;
+    for m in TOKEN.find_iter(text) {
+        let tok = m.as_str().trim_end_matches(['.', '-']);
+        if inv.find(tok).is_some() || inv.by_ip(tok).is_some() {
+            rest = rest.replacen(tok, " ", 1);
+            found = true;
+        }
+    }
+    found && rest.chars().all(|c| !c.is_alphanumeric())
+}
+
 /// `注意：rabbit3节点服务的部署形式，与rabbit2相同。` → (rabbit3 hosts, rabbit2 hosts).
 pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> {
     if !lexicon::contains_any(text, lexicon::SAME_AS_TAIL) {
@@ -237,7 +251,25 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
             });
         }
     }
-    None
+    // A role written in Chinese (`### 数据库节点` for hosts whose role is `数据库`).
+    let mut by_role: Vec<usize> = Vec::new();
+    let mut role_word = String::new();
+    for (i, h) in inv.servers() {
+        if let Some(g) = h
+            .group
+            .as_deref()
+            .filter(|g| lexicon::has_cjk(g) && title.contains(*g))
+        {
+            if role_word.is_empty() || role_word == g {
+                role_word = g.to_string();
+                by_role.push(i);
+            }
+        }
+    }
+    (!by_role.is_empty()).then(|| Targets {
+        hosts: by_role,
+        how: format!("section title names role {role_word}"),
+    })
 }
 
 #[cfg(test)]
