@@ -1299,20 +1299,12 @@ impl<'a> Walker<'a> {
                 self.annotation = None;
                 return;
             }
-            if !plain.is_empty() && plain.iter().all(|l| classify::looks_like_command(l.trim())) {
-                let as_commands: Vec<(usize, Line)> = lines
-                    .iter()
-                    .map(|(n, l)| match l {
-                        Line::Plain(p) => (*n, Line::Command(p.trim().to_string())),
-                        other => (*n, other.clone()),
-                    })
-                    .collect();
+            // A block of commands without prompts: every line starts a command, except the
+            // lines of a here-document and lines continued with `\`.
+            if let Some(as_commands) = promptless_commands(&lines, content, first_line) {
                 self.commands(i, &as_commands, hosts, why, sure, phase, &lead_text);
                 self.annotation = None;
                 return;
-            }
-            if let (Some(path), None) = (target.clone(), edit_verb.clone()) {
-                let _ = path;
             }
             let reason = if edit_verb.is_some() {
                 "says to edit a file but rbc cannot tell which file"
@@ -1720,6 +1712,12 @@ impl<'a> Walker<'a> {
                                 "close it with a line holding only the delimiter",
                             );
                         }
+                        // The command as written, with its here-document.
+                        let written = format!(
+                            "{cmd}\n{}{}",
+                            body.iter().map(|l| format!("{l}\n")).collect::<String>(),
+                            if closed { delim.as_str() } else { "" }
+                        );
                         let content = if body.is_empty() {
                             String::new()
                         } else {
@@ -1743,8 +1741,15 @@ impl<'a> Walker<'a> {
                         } else {
                             kind_of(&action)
                         };
-                        let mut d =
-                            self.draft(i, kind, hosts.clone(), line, &cmd, why.clone(), action);
+                        let mut d = self.draft(
+                            i,
+                            kind,
+                            hosts.clone(),
+                            line,
+                            written.trim_end(),
+                            why.clone(),
+                            action,
+                        );
                         d.cwd = Some(self.cwd.clone());
                         d.source = block_source.clone();
                         self.push(i, d);
@@ -2273,6 +2278,57 @@ impl<'a> Walker<'a> {
 
 /// Edited file path → the sections it was edited in.
 type EditedPaths = BTreeMap<String, Vec<Option<usize>>>;
+
+/// The lines of a prompt-less block as commands, when every line that starts one looks like a
+/// command; here-document bodies and continued lines stay as they are (commands reads them).
+fn promptless_commands(
+    lines: &[(usize, Line)],
+    content: &str,
+    first_line: usize,
+) -> Option<Vec<(usize, Line)>> {
+    let raw: Vec<&str> = content.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut k = 0;
+    let mut any = false;
+    while k < lines.len() {
+        let (n, line) = &lines[k];
+        let text = raw.get(n - first_line).copied().unwrap_or("").trim();
+        match line {
+            Line::Blank => out.push((*n, Line::Blank)),
+            Line::Comment(_) | Line::Sql(_) => out.push((*n, line.clone())),
+            Line::Plain(_) | Line::Command(_) => {
+                if !classify::looks_like_command(text) {
+                    return None;
+                }
+                any = true;
+                out.push((*n, Line::Command(text.to_string())));
+                let mut cmd = text.to_string();
+                while cmd.ends_with('\\') && k + 1 < lines.len() {
+                    k += 1;
+                    cmd = raw
+                        .get(lines[k].0 - first_line)
+                        .copied()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    out.push((lines[k].0, Line::Plain(cmd.clone())));
+                }
+                if let Some(delim) = classify::heredoc_delimiter(text) {
+                    while k + 1 < lines.len() {
+                        k += 1;
+                        let body = raw.get(lines[k].0 - first_line).copied().unwrap_or("");
+                        out.push((lines[k].0, Line::Plain(body.to_string())));
+                        if body.trim() == delim {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        k += 1;
+    }
+    any.then_some(out)
+}
 
 fn host_sections(outline: &Outline, inv: &Inventory) -> Vec<bool> {
     let mut out: Vec<bool> = outline
