@@ -41,6 +41,13 @@ pub fn parse_line(raw: &str) -> Line {
         return Line::Command(strip_sudo(c[1].trim()).to_string());
     }
     let t = line.trim_start();
+    // Other interactive clients: `postgres=# …`, `member=> …`, `127.0.0.1:6379> …`.
+    static SESSION_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[#>]|(?:\d{1,3}\.){3}\d{1,3}:\d+>|redis[^ >]*>|mongo>)\s?(.*)$").unwrap()
+    });
+    if let Some(c) = SESSION_PROMPT.captures(line) {
+        return Line::Sql(c[1].trim().to_string());
+    }
     if t.starts_with("mysql>")
         || t.starts_with("mariadb>")
         || t.starts_with("MariaDB [")
@@ -527,11 +534,12 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
         "kill" | "pkill" | "killall" => run(),
         // A plain `curl URL` only looks; one that sends data changes something.
         "curl" | "wget"
-            if !args.iter().any(|a| {
+            if !args.iter().enumerate().any(|(i, a)| {
                 matches!(
                     *a,
-                    "-X" | "-d" | "--data" | "-F" | "-T" | "--upload-file" | "-O" | "-o"
+                    "-X" | "-d" | "--data" | "-F" | "-T" | "--upload-file" | "-O"
                 ) || a.starts_with("--data")
+                    || (*a == "-o" && args.get(i + 1) != Some(&"/dev/null"))
             }) =>
         {
             probe()

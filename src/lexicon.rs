@@ -221,6 +221,9 @@ pub const CLAUSE_SKIP: &[&str] = &[
     "之后",
     "已经",
     "不一样",
+    "确认",
+    "已启动",
+    "已停止",
 ];
 
 /// After a verb these make it a noun (`启动文件`, `启动脚本` are things, not actions).

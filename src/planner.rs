@@ -1877,6 +1877,60 @@ impl<'a> Walker<'a> {
                         k += 1;
                         continue;
                     }
+                    // Another client (`psql`, `redis-cli`) followed by its prompt's lines: the client
+                    // runs once with those lines as its input, never left waiting at a prompt.
+                    if !matches!(prog, "mysql" | "mariadb")
+                        && matches!(lines.get(k + 1).map(|l| &l.1), Some(Line::Sql(_)))
+                    {
+                        let (stmts, j) = self.collect_sql(i, lines, k + 1);
+                        let read_only = stmts.iter().all(|s| {
+                            let l = s.trim_start().to_ascii_lowercase();
+                            classify::sql_is_read_only(&l)
+                                || [
+                                    "\\c", "\\d", "\\l", "\\q", "quit", "exit", "exists ", "get ",
+                                    "keys ", "info", "ping", "ttl ", "type ", "hget", "llen",
+                                    "scard",
+                                ]
+                                .iter()
+                                .any(|p| l.starts_with(p))
+                        });
+                        let destructive = stmts.iter().any(|s| {
+                            classify::sql_is_destructive(s)
+                                || lexicon::contains_any(
+                                    &s.to_ascii_lowercase(),
+                                    lexicon::DESTRUCTIVE,
+                                )
+                                || s.to_ascii_lowercase().starts_with("del ")
+                        });
+                        let command =
+                            format!("{cmd} <<'RBC_INPUT'\n{}\nRBC_INPUT", stmts.join("\n"));
+                        let kind = if !sure || destructive {
+                            StepKind::Manual
+                        } else if read_only {
+                            StepKind::Check
+                        } else {
+                            StepKind::Once
+                        };
+                        if destructive {
+                            self.warn("W025", self.line_span(line), format!("`{cmd}` session deletes data: it runs only after the operator confirms"), "this is intended for rollback or cleanup; keep it manual");
+                        }
+                        let action = if read_only {
+                            Action::Probe {
+                                command: command.clone(),
+                            }
+                        } else {
+                            Action::Run {
+                                command: command.clone(),
+                            }
+                        };
+                        let mut d =
+                            self.draft(i, kind, hosts.clone(), line, &command, why.clone(), action);
+                        d.cwd = Some(self.cwd.clone());
+                        d.source = block_source.clone();
+                        self.push(i, d);
+                        k = j;
+                        continue;
+                    }
                     // `mysql -p` followed by `mysql>` lines: one SQL step.
                     if (prog == "mysql" || prog == "mariadb")
                         && !cmd.contains('<')

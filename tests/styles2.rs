@@ -278,7 +278,6 @@ fn heredoc_config_body_stays_with_its_command() {
 }
 
 #[test]
-#[ignore = "rbc makes the whole block manual with W020 ('cannot tell what this block is'): an unprompted fence whose first line is `cat > F <<EOF` is not read as commands; likely cause: src/classify.rs has no heredoc recognition (prompt-less command detection fails on the body lines)"]
 fn heredoc_config_write_heredoc_is_automated() {
     let c = plan("heredoc_config");
     assert!(
@@ -296,7 +295,6 @@ fn heredoc_config_write_heredoc_is_automated() {
 }
 
 #[test]
-#[ignore = "rbc makes the block manual with W020 ('says to edit a file but cannot tell which file'): `cat >> /etc/sysctl.conf <<EOF` names the file; likely cause: src/classify.rs / planner.rs edit detection reads only prose, not the heredoc redirection"]
 fn heredoc_config_append_heredoc_is_automated() {
     let c = plan("heredoc_config");
     assert!(
@@ -317,7 +315,6 @@ fn heredoc_config_append_heredoc_is_automated() {
 }
 
 #[test]
-#[ignore = "rbc makes the block manual with W020; a quoted <<'EOF' heredoc should be written verbatim ($LOG_DIR, $(cat …) unexpanded); likely cause: no heredoc support in src/classify.rs"]
 fn heredoc_config_quoted_heredoc_is_written_verbatim() {
     let c = plan("heredoc_config");
     assert!(
@@ -337,7 +334,6 @@ fn heredoc_config_quoted_heredoc_is_written_verbatim() {
 // ---------------------------------------------------------------- continuation
 
 #[test]
-#[ignore = "rbc runs `./configure --prefix=/usr/local/nginx \\` alone (Once) and turns the three continued option lines into notes ('output or text in the block'); likely cause: src/classify.rs splits a block into commands per line without joining trailing-backslash continuations"]
 fn continuation_configure_is_one_command() {
     let c = plan("continuation");
     let s = run(&c, "./configure");
@@ -349,7 +345,6 @@ fn continuation_configure_is_one_command() {
 }
 
 #[test]
-#[ignore = "rbc runs `docker run -d \\` alone on both hosts and makes --name/-p/-v/-e/image lines notes: the container would start with no name, ports or image; likely cause: no backslash-continuation joining in src/classify.rs"]
 fn continuation_docker_run_is_one_command() {
     let c = plan("continuation");
     let s = run(&c, "docker run -d");
@@ -372,7 +367,6 @@ fn continuation_docker_run_is_one_command() {
 }
 
 #[test]
-#[ignore = "rbc runs `curl -s -o /dev/null -w \"%{http_code}\" \\` (Once, not a check) and makes the URL line a note; likely cause: no continuation joining in src/classify.rs, so the read-only curl is not recognised either"]
 fn continuation_health_check_is_one_check() {
     let c = plan("continuation");
     let s = run(&c, "curl -s -o /dev/null");
@@ -381,7 +375,6 @@ fn continuation_health_check_is_one_check() {
 }
 
 #[test]
-#[ignore = "rbc makes `确认容器已启动` a manual step with W027 ('block does not do that') and `docker ps | grep report-service` a journaled Once, though the block is exactly that confirmation; likely cause: src/lexicon.rs check verbs/read-only commands lack `docker ps` and the 确认…已启动 ↔ grep match in planner.rs"]
 fn continuation_docker_ps_confirmation_is_a_check() {
     let c = plan("continuation");
     let s = run(&c, "docker ps | grep report-service");
@@ -426,7 +419,6 @@ fn role_sections_web_headings_select_the_web_hosts() {
 }
 
 #[test]
-#[ignore = "rbc gives the `### 数据库节点` blocks no host (W031, manual) though the host table's role column says crm-db-01 is 数据库; likely cause: src/scope.rs title_group only looks at ASCII words of the title (`Web` matches, `数据库` never does)"]
 fn role_sections_db_headings_select_the_db_host() {
     let c = plan("role_sections");
     for needle in ["mysqldump", "upgrade.sql"] {
@@ -456,7 +448,6 @@ fn role_sections_web_start_waits_for_the_db_upgrade() {
 // ---------------------------------------------------------------- operator_list
 
 #[test]
-#[ignore = "rbc runs useradd/mkdir on push-02 only: under `操作服务器：` each bullet is read on its own, `- push-01` becomes a manual step 'push-01' and only the last bullet names the block's hosts; likely cause: src/planner.rs / scope.rs take hosts from the single sentence before the block, not from the whole bullet list after a 操作服务器/执行服务器 lead-in"]
 fn operator_list_bullets_name_all_the_hosts() {
     let c = plan("operator_list");
     for needle in ["useradd -m -s /bin/bash push", "mkdir -p /opt/push"] {
@@ -470,7 +461,6 @@ fn operator_list_bullets_name_all_the_hosts() {
 }
 
 #[test]
-#[ignore = "rbc makes the bullets `- push-01` / `- push-02` under `操作服务器：` manual steps whose instruction is the host name; they declare hosts (inventory / lead-in); likely cause: src/planner.rs treats a list item naming a host as an instruction"]
 fn operator_list_host_bullets_are_not_tasks() {
     let c = plan("operator_list");
     for s in &c.plan.steps {
@@ -500,7 +490,7 @@ fn operator_list_later_chapters_are_on_the_push_hosts_or_warned() {
 }
 
 #[test]
-#[ignore = "rbc reads `# cat > /etc/systemd/system/push.service <<EOF` as a lone command (a read-only Check when hosts are known, here manual) and the unit file's lines [Unit]…EOF as notes: the unit is never written; likely cause: src/classify.rs has no heredoc support, `cat` is taken as read-only"]
+#[ignore = "the unit file is written by a WriteFile step, but chapters 3–5 name no host and the runbook has a third server (push-lb-01), so rbc makes them manual (W031) instead of carrying `操作服务器` from chapter 2 across chapters"]
 fn operator_list_systemd_unit_heredoc_is_written() {
     let c = plan("operator_list");
     no_heredoc_fragments(
@@ -581,7 +571,6 @@ fn steps_quotes_blockquote_notice_is_not_automated() {
 }
 
 #[test]
-#[ignore = "rbc makes the tip `> 提示：如果启动时报 ClassNotFoundException，可执行 `rm -rf /opt/stock/work/*`…` a manual step of the forward run whose action is `rm -rf` after confirmation (W025); it is conditional troubleshooting advice and should be a note like `注：如果遇到…`; likely cause: src/lexicon.rs troubleshooting markers lack 提示： / 如果…可执行"]
 fn steps_quotes_conditional_tip_never_runs() {
     let c = plan("steps_quotes");
     let s = run(&c, "rm -rf /opt/stock/work/*");
@@ -636,7 +625,7 @@ fn postgres_forward_steps_on_the_right_hosts() {
 }
 
 #[test]
-#[ignore = "rbc runs a bare interactive `psql -U postgres` (Once) and makes the `postgres=#`/`member=#` lines (\\c member, select count(*) …) notes: the check never happens and the script would sit in psql; likely cause: src/classify.rs knows `mysql>` sessions only, not psql `db=#` prompts"]
+#[ignore = "rbc runs the psql session as one check, `psql -U postgres <<'RBC_INPUT' …` (Probe), not as a typed Sql action against `member`"]
 fn postgres_psql_session_is_run_as_sql_or_manual() {
     let c = plan("postgres");
     // The bare client line that opens the session must not be run as a command of its own.
@@ -663,7 +652,6 @@ fn postgres_psql_session_is_run_as_sql_or_manual() {
 }
 
 #[test]
-#[ignore = "rbc runs `psql -U postgres -d member <<EOF` with no input and makes the UPDATE and `EOF` notes: the update never runs; likely cause: no heredoc support in src/classify.rs"]
 fn postgres_heredoc_sql_goes_into_psql() {
     let c = plan("postgres");
     no_heredoc_fragments(
@@ -683,7 +671,6 @@ fn postgres_heredoc_sql_goes_into_psql() {
 }
 
 #[test]
-#[ignore = "rbc automates `psql … -c \"drop table member_level;\"` and `pg_restore … -c` (Once, rollback) with no W025 and no confirmation, while the mysql `drop database` is caught; likely cause: src/lexicon.rs destructive patterns cover mysql/drop database and `rm -rf`, not `drop table` inside psql -c nor pg_restore"]
 fn postgres_rollback_drop_and_restore_are_confirmed() {
     let c = plan("postgres");
     for needle in ["drop table member_level", "pg_restore"] {
@@ -737,7 +724,6 @@ fn redis_curl_hosts_per_chapter() {
 }
 
 #[test]
-#[ignore = "rbc runs `curl -X POST …/admin/routes \\` alone on gw-01 and makes the `-H` and `-d '{…}'` lines notes: the route would be POSTed with no body; likely cause: no backslash-continuation joining in src/classify.rs"]
 fn redis_curl_post_with_body_is_one_command() {
     let c = plan("redis_curl");
     let s = run(&c, "/admin/routes");
@@ -752,7 +738,7 @@ fn redis_curl_post_with_body_is_one_command() {
 }
 
 #[test]
-#[ignore = "rbc runs a bare interactive `redis-cli -a '…'` (Once) and makes `127.0.0.1:6379> exists gw:routes` a note; it also flags `进入 redis-cli 确认已删除` W027 as if the block did not do it; likely cause: src/classify.rs session prompts cover `mysql>` only, not `host:port>` redis-cli prompts"]
+#[ignore = "rbc runs the redis-cli session as a check with its `exists` line as input, but the block's second copy of the session (a troubleshooting-style note) trips the single-step lookup"]
 fn redis_cli_session_is_checked_not_left_interactive() {
     let c = plan("redis_curl");
     let bare = run(&c, "redis-cli -a 'R3dis!pass'");
@@ -770,7 +756,6 @@ fn redis_cli_session_is_checked_not_left_interactive() {
 // ---------------------------------------------------------------- profile_cron
 
 #[test]
-#[ignore = "rbc classifies `echo \"export JAVA_HOME=…\" >> /etc/profile` as a read-only Check (Probe): a write shown as a check, not journaled, appended again on every run; likely cause: src/classify.rs / lexicon.rs treat `echo` as read-only without looking at the `>>` redirection"]
 fn profile_echo_append_is_not_a_check() {
     let c = plan("profile_cron");
     for needle in ["export JAVA_HOME=", "export PATH=$JAVA_HOME"] {
@@ -811,14 +796,12 @@ fn profile_firewall_ports_opened_on_both() {
 }
 
 #[test]
-#[ignore = "rbc journals `firewall-cmd --list-ports` as a Once step; it only lists ports and is a check; likely cause: src/lexicon.rs read-only command list lacks firewall-cmd --list-*/--state/--query-*"]
 fn profile_firewall_list_ports_is_a_check() {
     let c = plan("profile_cron");
     assert_eq!(run(&c, "firewall-cmd --list-ports").kind, StepKind::Check);
 }
 
 #[test]
-#[ignore = "rbc reads `# cat > /etc/security/limits.d/sync.conf <<EOF` as a read-only Check (Probe of `cat`) on both hosts and the two limit lines and `EOF` as notes: the file is never written and the step claims to be read-only; likely cause: src/classify.rs / lexicon.rs take `cat` as read-only without looking at `>` and have no heredoc support"]
 fn profile_limits_heredoc_is_written_not_probed() {
     let c = plan("profile_cron");
     no_heredoc_fragments(&c, &["* soft nofile 65535", "* hard nofile 65535"]);
@@ -866,7 +849,6 @@ fn rollback_hosts_forward_run() {
 }
 
 #[test]
-#[ignore = "rbc runs the app rollback (stop, rm -rf, mv back, start) on stl-app-02 only: the bullets under `回滚操作服务器：` are read one by one, `- stl-app-01` becomes a note and the last bullet names the block; likely cause: src/planner.rs / scope.rs take hosts from the single element before the block, not a whole host bullet list"]
 fn rollback_hosts_bullet_list_names_both_app_hosts() {
     let c = plan("rollback_hosts");
     for needle in [
@@ -951,7 +933,7 @@ fn step_table_is_never_silently_dropped() {
 }
 
 #[test]
-#[ignore = "rbc reads neither operation table (step / 操作内容 / 执行命令 / 执行服务器): W050 and one note each; a careful operator expects one step per row on the hosts of its 执行服务器 cell, the 回退 table in the rollback; likely cause: src/inventory.rs / planner.rs read only host tables and file→host/dir upload tables"]
+#[ignore = "operation tables (序号/操作内容/执行命令/执行服务器) are not read: W050 and a note each (flagged, not dropped)"]
 fn step_table_rows_become_steps_on_their_hosts() {
     let c = plan("step_table");
     assert_eq!(
