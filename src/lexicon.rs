@@ -356,6 +356,9 @@ pub const TABLE_HOST: &[&str] = &[
     "名称",
     "目标服务器",
     "节点",
+    "执行服务器",
+    "执行主机",
+    "目标主机",
 ];
 pub const TABLE_IP: &[&str] = &[
     "ip",
@@ -368,6 +371,9 @@ pub const TABLE_IP: &[&str] = &[
 ];
 pub const TABLE_ROLE: &[&str] = &["角色", "用途", "role", "组", "分组", "服务"];
 pub const TABLE_FILE: &[&str] = &["程序文件", "文件", "文件名", "安装包", "file"];
+/// An operation table: a command column and a host column make one step per row.
+pub const TABLE_COMMAND: &[&str] = &["执行命令", "命令", "操作命令", "command", "commands"];
+pub const TABLE_WHAT: &[&str] = &["操作内容", "操作", "内容", "说明", "步骤"];
 pub const TABLE_DIR: &[&str] = &["目标目录", "目录", "路径", "dir", "directory"];
 
 /// Keys of host declaration lists.

@@ -1133,6 +1133,39 @@ impl<'a> Walker<'a> {
             }
         } else if host_col.is_some() && col(lexicon::TABLE_IP).is_some() {
             self.fates[i] = Fate::Inventory;
+        } else if let (Some(cc), Some(hc)) = (col(lexicon::TABLE_COMMAND), host_col) {
+            // An operation table: one step per row, on the hosts of its host cell.
+            let what = col(lexicon::TABLE_WHAT);
+            let markdown = self.source.line_text(line + 1).contains("--");
+            let phase = self.phase();
+            for (r, row) in rows.iter().enumerate().skip(1) {
+                let row_line = line + r + usize::from(markdown);
+                let (Some(cmd), Some(cell)) = (row.get(cc), row.get(hc)) else {
+                    continue;
+                };
+                let cmd = cmd.trim().trim_matches('`').trim();
+                if cmd.is_empty() {
+                    continue;
+                }
+                let hosts: Vec<usize> = cell
+                    .split([',', '，', '、', ' ', ';', '；'])
+                    .filter(|h| !h.trim().is_empty())
+                    .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
+                    .collect();
+                let sure = !hosts.is_empty();
+                let why = if sure {
+                    format!("operation table row (line {row_line})")
+                } else {
+                    "no known host in the row".to_string()
+                };
+                let desc = what.and_then(|w| row.get(w)).cloned().unwrap_or_default();
+                let lines = vec![(row_line, Line::Command(cmd.to_string()))];
+                self.commands(i, &lines, hosts, why, sure, phase, &desc);
+            }
+            if matches!(&self.fates[i], Fate::Steps(v) if !v.is_empty()) {
+                self.annotation = None;
+                return;
+            }
         } else {
             self.note(
                 i,

@@ -933,7 +933,6 @@ fn step_table_is_never_silently_dropped() {
 }
 
 #[test]
-#[ignore = "operation tables (序号/操作内容/执行命令/执行服务器) are not read: W050 and a note each (flagged, not dropped)"]
 fn step_table_rows_become_steps_on_their_hosts() {
     let c = plan("step_table");
     assert_eq!(
