@@ -365,7 +365,11 @@ fn stage_scripts<'a>(
     for (_, files) in rendered {
         for f in files {
             if let Content::Text(text) = &f.content {
-                if f.path.ends_with(".sh") {
+                // The static runtime is the same in every bundle and checked by rbc's own tests.
+                let static_runtime = crate::render::RUNTIME
+                    .iter()
+                    .any(|(_, t, _)| *t == text.as_str());
+                if f.path.ends_with(".sh") && !static_runtime {
                     let key = sha256_hex(text.as_bytes());
                     if seen.contains_key(&key) {
                         continue;

@@ -312,3 +312,26 @@ fn distribute_copies_each_bundle_and_checks_it_with_fake_scp_and_ssh() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn every_fixture_runbook_compiles_and_its_scripts_pass_the_lint() {
+    // Runbooks in other house styles must never make compile fail on its own generated bash.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut checked = 0;
+    for dir in ["styles", "styles2", "more_styles", "lint"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_none_or(|x| x != "md") {
+                continue;
+            }
+            let r = rbc()
+                .file("runbook.md", std::fs::read(&path).unwrap())
+                .args(&["compile"]);
+            let out = r.run();
+            assert_eq!(out.code, 0, "{}: {}", path.display(), out.stderr);
+            assert!(r.path("dist/SHA256SUMS").is_file());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "{checked} fixtures");
+}
