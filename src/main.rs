@@ -112,6 +112,16 @@ fn load(path: &Path) -> Result<(Source, Compiled), ExitCode> {
     }
 }
 
+/// Loads and plans a runbook for a command that only reads it: errors stop it (exit 2), warnings
+/// are left to `rbc check`.
+fn load_without_errors(path: &Path) -> Result<(Source, Compiled), ExitCode> {
+    let (source, c) = load(path)?;
+    if report(&source, &c.diagnostics, false) {
+        return Err(ExitCode::from(2));
+    }
+    Ok((source, c))
+}
+
 /// Prints diagnostics; returns true when there are errors.
 fn report(source: &Source, diags: &[Diagnostic], show_warnings: bool) -> bool {
     let shown: Vec<Diagnostic> = diags
@@ -213,13 +223,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Hosts { runbook, json } => {
-            let (source, c) = match load(&runbook) {
+            let (_, c) = match load_without_errors(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            if report(&source, &c.diagnostics, false) {
-                return ExitCode::from(2);
-            }
             if json {
                 println!(
                     "{}",
@@ -236,13 +243,10 @@ fn main() -> ExitCode {
             hosts,
             json,
         } => {
-            let (source, c) = match load(&runbook) {
+            let (source, c) = match load_without_errors(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            if report(&source, &c.diagnostics, false) {
-                return ExitCode::from(2);
-            }
             let hosts = match resolve_hosts(&source, &c, &hosts) {
                 Ok(h) => h,
                 Err(code) => return code,
@@ -270,13 +274,10 @@ fn main() -> ExitCode {
             json,
         } => rehearse(&runbook, &hosts, fixture, keep, json),
         Command::Artifacts { runbook, json } => {
-            let (source, c) = match load(&runbook) {
+            let (_, c) = match load_without_errors(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            if report(&source, &c.diagnostics, false) {
-                return ExitCode::from(2);
-            }
             if json {
                 println!(
                     "{}",
