@@ -85,20 +85,7 @@ pub fn read(source: &Source) -> Document {
                 }
                 Tag::List(_) => {
                     // A nested list ends the parent item's own text.
-                    if let Some(Open::Item(..)) = stack.last() {
-                        if let Some(Open::Item(start, text, depth)) = stack.pop() {
-                            push_item(
-                                &mut elements,
-                                source,
-                                start,
-                                range.start,
-                                text,
-                                depth,
-                                std::mem::take(&mut codes),
-                            );
-                            stack.push(Open::Item(usize::MAX, String::new(), depth));
-                        }
-                    }
+                    close_item_text(&mut stack, &mut elements, source, range.start, &mut codes);
                     list_depth += 1;
                 }
                 Tag::Item => {
@@ -107,22 +94,7 @@ pub fn read(source: &Source) -> Document {
                 }
                 Tag::CodeBlock(kind) => {
                     // A block inside a list item comes after the item's own text.
-                    if let Some(Open::Item(..)) = stack.last() {
-                        if let Some(Open::Item(start, text, depth)) = stack.pop() {
-                            if start != usize::MAX {
-                                push_item(
-                                    &mut elements,
-                                    source,
-                                    start,
-                                    range.start,
-                                    text,
-                                    depth,
-                                    std::mem::take(&mut codes),
-                                );
-                            }
-                            stack.push(Open::Item(usize::MAX, String::new(), depth));
-                        }
-                    }
+                    close_item_text(&mut stack, &mut elements, source, range.start, &mut codes);
                     let (info, first_line) = match kind {
                         CodeBlockKind::Fenced(info) => {
                             (info.to_string(), source.line_of(range.start) + 1)
@@ -248,6 +220,33 @@ pub fn read(source: &Source) -> Document {
     Document { elements }
 }
 
+/// Ends the text of the list item being read (a nested list or block follows it): the item is
+/// pushed now and stays open, empty, for the rest of its content.
+fn close_item_text(
+    stack: &mut Vec<Open>,
+    elements: &mut Vec<Element>,
+    source: &Source,
+    at: usize,
+    codes: &mut Vec<String>,
+) {
+    if let Some(Open::Item(..)) = stack.last() {
+        if let Some(Open::Item(start, text, depth)) = stack.pop() {
+            if start != usize::MAX {
+                push_item(
+                    elements,
+                    source,
+                    start,
+                    at,
+                    text,
+                    depth,
+                    std::mem::take(codes),
+                );
+            }
+            stack.push(Open::Item(usize::MAX, String::new(), depth));
+        }
+    }
+}
+
 fn push_text(stack: &mut [Open], text: &str) {
     match stack.last_mut() {
         Some(Open::Heading(_, _, t))
@@ -371,6 +370,25 @@ mod tests {
         assert!(matches!(&k[0], ElementKind::Html { text } if text.contains("rbc:")));
         assert!(
             matches!(&k[1], ElementKind::Table { rows } if rows[1] == vec!["web-1".to_string(), "10.0.0.1".to_string()])
+        );
+    }
+
+    #[test]
+    fn an_item_with_a_block_then_a_nested_list_is_read_once_in_order() {
+        let src = Source::from_text("t.md", "- 步骤一\n\n  ```\n  # ls\n  ```\n\n  - 子项\n");
+        let doc = read(&src);
+        let got: Vec<(String, usize)> = doc
+            .elements
+            .iter()
+            .map(|e| (e.text().to_string(), e.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("步骤一".to_string(), 1),
+                (String::new(), 3),
+                ("子项".to_string(), 7)
+            ]
         );
     }
 
