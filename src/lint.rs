@@ -1201,6 +1201,102 @@ fn mentions(lower_text: &str, name: &str) -> usize {
         .count()
 }
 
+// ---- the steps these findings put in doubt become manual ----------------------------------------
+
+/// Findings that mean a command, run as written, fails or acts on the wrong thing: an archive that
+/// was never uploaded, a path one version away from the one unpacked, a backup restored under
+/// another name, a path relative to wherever the shell happens to be.
+const DEMOTING: &[&str] = &["L001", "L002", "L003", "L006"];
+
+/// Turns every step a [`DEMOTING`] finding puts in doubt into a manual step: the bundle shows the
+/// finding and the runbook's block and waits for the operator, who does what the runbook means;
+/// rbc never runs the command as written, and never guesses the fix. A step that writes content
+/// (a profile block, a config file) keeps its edit: the content is the writer's, the warning says
+/// what to look at. Each such finding's help names the step it made manual.
+pub fn demote(plan: &mut Plan, source: &Source, findings: &mut [Diagnostic]) {
+    for d in findings.iter_mut() {
+        if !DEMOTING.contains(&d.code) {
+            continue;
+        }
+        let Some(span) = d.span.clone() else { continue };
+        let Some(token) = source.text.get(span) else {
+            continue;
+        };
+        let line_text = source.line_text(d.line).trim();
+        let doubted = |s: &Step| {
+            s.kind != StepKind::Note
+                && !writes_content(&s.action)
+                && (s.text.contains(token) || s.source.contains(token))
+        };
+        let at_line = plan
+            .steps
+            .iter()
+            .position(|s| s.line == d.line && doubted(s));
+        let within = || {
+            plan.steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.line < d.line && doubted(s) && s.source.contains(line_text))
+                .max_by_key(|(_, s)| s.line)
+                .map(|(i, _)| i)
+        };
+        let Some(i) = at_line.or_else(within) else {
+            continue;
+        };
+        let step = &mut plan.steps[i];
+        let hosts = if step.hosts.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", step.hosts.join(", "))
+        };
+        if step.kind != StepKind::Manual || !matches!(step.action, Action::Manual { .. }) {
+            let help = d.help.clone().unwrap_or_default();
+            step.action = Action::Manual {
+                instruction: format!(
+                    "rbc will not run this as written ({}, line {}): {}.\n{}; do by hand what the runbook means, then confirm.\n\n{}",
+                    d.code, d.line, d.message, capitalised(&help), step.text
+                ),
+            };
+            step.summary = format!("manual ({}): {}", d.code, step.summary);
+            step.guard = "confirmed by the operator, journaled".into();
+            step.why = format!(
+                "{}; manual because of {} at line {}",
+                step.why, d.code, d.line
+            );
+            step.kind = StepKind::Manual;
+        }
+        if let Some(help) = &mut d.help {
+            help.push_str(&format!(
+                "; until then step {}{hosts} is a manual step (rbc does not run it as written)",
+                step.id
+            ));
+        }
+    }
+}
+
+/// Steps that put content into a file: the content is the writer's, kept as written.
+fn writes_content(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::ReplaceLine { .. }
+            | Action::FirewallRules { .. }
+            | Action::CronEntry { .. }
+    )
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

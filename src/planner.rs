@@ -148,7 +148,7 @@ pub fn compile(source: &Source) -> Compiled {
         artifacts,
         ..
     } = w;
-    let (plan, step_of_draft) = finish(source, &outline, &inv, drafts, artifacts);
+    let (mut plan, step_of_draft) = finish(source, &outline, &inv, drafts, artifacts);
     let fates = fates
         .into_iter()
         .enumerate()
@@ -161,7 +161,9 @@ pub fn compile(source: &Source) -> Compiled {
         })
         .collect();
     let mut diagnostics = diags;
-    diagnostics.extend(crate::lint::lint(source, &doc, &plan));
+    let mut findings = crate::lint::lint(source, &doc, &plan);
+    crate::lint::demote(&mut plan, source, &mut findings);
+    diagnostics.extend(findings);
     diagnostics.sort_by_key(|d| (d.line, d.code));
     diagnostics.dedup();
     Compiled {

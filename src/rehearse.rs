@@ -16,7 +16,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use crate::plan::{Action, HostKind, Phase, Plan, Step};
+use crate::plan::{Action, HostKind, Phase, Plan, Step, StepKind};
 use crate::quote::quote;
 
 /// Recording stubs for what a Debian machine lacks, put first on PATH inside the root.
@@ -1410,6 +1410,10 @@ pub struct HostReport {
     pub kept_on_purpose: Vec<String>,
     #[serde(skip)]
     pub findings: Vec<String>,
+    /// Manual steps the rehearsal took as done (run and rollback); `(id, why rbc made it
+    /// manual)` when a lint finding did (an operator must do those by hand, the runbook's way).
+    #[serde(skip)]
+    pub by_hand: Vec<(String, Option<String>)>,
     /// Outputs of run1, run2, rollback.
     #[serde(skip)]
     pub outputs: BTreeMap<String, String>,
@@ -1620,6 +1624,18 @@ impl Prepared {
                 })
                 .map(|f| f.text.clone())
                 .collect(),
+            by_hand: plan
+                .steps_for(host, Phase::Run)
+                .chain(plan.steps_for(host, Phase::Rollback))
+                .filter(|s| s.kind == StepKind::Manual)
+                .map(|s| {
+                    let finding = s
+                        .why
+                        .rsplit_once("; manual because of ")
+                        .map(|(_, f)| f.to_string());
+                    (s.id.clone(), finding)
+                })
+                .collect(),
             outputs: [("run1", o1), ("run2", o2), ("rollback", o3)]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
@@ -1776,6 +1792,26 @@ pub fn render(reports: &[HostReport], show_diff: bool) -> String {
                 format!(": {}", r.rollback.differences.join(", "))
             }
         ));
+        let flagged: Vec<String> = r
+            .by_hand
+            .iter()
+            .filter_map(|(id, f)| f.as_ref().map(|f| format!("{id} ({f})")))
+            .collect();
+        if !r.by_hand.is_empty() {
+            s.push_str(&format!(
+                "  by hand:   {} manual step(s), taken as done here{}\n",
+                r.by_hand.len(),
+                if flagged.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} of them manual because of a finding of `rbc check`: {}",
+                        flagged.len(),
+                        flagged.join(", ")
+                    )
+                }
+            ));
+        }
         if !r.kept_on_purpose.is_empty() {
             s.push_str(&format!(
                 "             left on purpose (backups, the rollback chapter's uploads): {}\n",

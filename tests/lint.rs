@@ -250,3 +250,79 @@ fn rbc_check_shows_a_lint_finding_compiler_style() {
         .run();
     assert_eq!(r.code, 1);
 }
+
+/// The steps a finding puts in doubt are manual: rbc never runs a command as written when its
+/// check says it unpacks a file nobody uploaded, installs another version, or runs a relative
+/// path. A step that writes content keeps its edit; the rest of the block stays automatic.
+#[test]
+fn a_doubted_command_becomes_a_manual_step_that_names_its_finding() {
+    use rbc::plan::{Action, StepKind};
+    let kinds = |name: &str| {
+        let source = Source::from_text(name, &fixture(name));
+        let c = planner::compile(&source);
+        (c.plan, c.diagnostics)
+    };
+    let (plan, diags) = kinds("not_uploaded");
+    let by_text = |t: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.text.contains(t))
+            .unwrap_or_else(|| panic!("no step `{t}`: {:#?}", plan.steps))
+    };
+    for (doubted, code) in [
+        ("admin.tar.gz -C", "L002"),
+        ("jdk-8u201", "L002"),
+        ("deploy-shop.sh", "L002"),
+    ] {
+        let s = by_text(doubted);
+        assert_eq!(s.kind, StepKind::Manual, "{s:#?}");
+        let Action::Manual { instruction } = &s.action else {
+            panic!("{s:#?}")
+        };
+        assert!(
+            instruction.starts_with(&format!("rbc will not run this as written ({code}")),
+            "{instruction}"
+        );
+        let d = diags
+            .iter()
+            .find(|d| d.code == code && d.line == s.line)
+            .unwrap();
+        assert!(
+            d.help
+                .as_ref()
+                .unwrap()
+                .contains(&format!("step {} on app-1 is a manual step", s.id)),
+            "{d:?}"
+        );
+    }
+    let fine = by_text("shop-web.tar.gz -C");
+    assert_eq!(fine.kind, StepKind::Converge, "{fine:#?}");
+    assert!(matches!(fine.action, Action::Extract { .. }));
+
+    let (plan, _) = kinds("relative_path");
+    let profile = plan
+        .steps
+        .iter()
+        .find(|s| matches!(&s.action, Action::AppendBlock { path, .. } if path == "/etc/profile"))
+        .expect("the profile block is still an edit");
+    assert_eq!(profile.kind, StepKind::Converge);
+    for doubted in ["./etc/nginx/nginx.conf", "home/deploy.sh"] {
+        let s = plan
+            .steps
+            .iter()
+            .find(|s| s.text.contains(doubted))
+            .unwrap();
+        assert_eq!(s.kind, StepKind::Manual, "{s:#?}");
+        assert!(
+            s.why
+                .ends_with(&format!("manual because of L006 at line {}", s.line)),
+            "{s:#?}"
+        );
+    }
+    let start = plan
+        .steps
+        .iter()
+        .find(|s| s.text.contains("bin/startup.sh"))
+        .unwrap();
+    assert_ne!(start.kind, StepKind::Manual, "{start:#?}");
+}

@@ -130,7 +130,21 @@ fn every_block_and_sentence_is_accounted_for() {
             count(StepKind::Manual),
             count(StepKind::Note)
         ),
-        (90, 12, 22, 29, 38)
+        (85, 10, 22, 36, 38)
+    );
+    // Of the manual steps, 8 are commands `rbc check` doubts (L001 tomcat 7.0.64 after unpacking
+    // 7.0.67, L002 ecsc.tar/ecmc.tar never uploaded, L003 the restore into `eayuncld`, L006
+    // `./home/rollbackMongoDB.sh`): rbc does not run them as written.
+    let doubted: Vec<&str> = c
+        .plan
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Manual && s.why.contains("manual because of L"))
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(
+        doubted,
+        ["5.4-1", "5.5-3", "5.5-4", "5.6-3", "5.6-4", "9.1-2", "9.1-3", "9.2-5"]
     );
 }
 
