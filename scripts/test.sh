@@ -11,6 +11,8 @@ command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server mariadb-client)
 # tests/checklist.rs prints dist/checklist.html with headless Chromium and reads it with pdftotext
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# the rehearsal checks the nginx.conf blocks a bundle edits with the real `nginx -t`
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -194,6 +194,14 @@ fn expected(s: &Step) -> String {
             rules.len()
         ),
         Action::ReplaceLine { path, .. } => format!("{path}: the new line, not the old one"),
+        Action::ConfBlocks { path, blocks, .. } => format!(
+            "{path} has {} as the runbook shows; `nginx -t` accepts it",
+            blocks
+                .iter()
+                .map(|b| format!("`{b}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Action::WriteFile { path, .. } => format!("{path} has exactly the runbook's content"),
         Action::WriteValue { path, value, from } => {
             format!("{path} holds {value} as read on {from} (mode 0600)")

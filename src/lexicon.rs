@@ -264,7 +264,19 @@ pub const COPY_FROM: &[&str] = &[
 pub const EXAMPLE: &[&str] = &["如：", "如:", "例如", "比如"];
 
 /// Lead-ins that show existing content, not content to write (`如图所示`, `如下图所示位置`).
-pub const SHOWS_EXISTING: &[&str] = &["如图所示", "如下图所示", "找到", "原内容", "原有内容"];
+pub const SHOWS_EXISTING: &[&str] = &[
+    "如图所示",
+    "如下图所示",
+    "找到",
+    "原内容",
+    "原有内容",
+    "原配置",
+    "原有配置",
+    "原来的配置",
+    "现有配置",
+    "当前配置",
+    "修改前",
+];
 
 /// What an edit lead-in asks for. Checked in this order.
 pub const EDIT_WRITE: &[&str] = &[

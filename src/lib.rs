@@ -5,6 +5,7 @@ pub mod annotation;
 pub mod checklist;
 pub mod classify;
 pub mod compile;
+pub mod confblocks;
 pub mod diagnostic;
 pub mod document;
 pub mod inventory;

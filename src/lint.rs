@@ -625,6 +625,7 @@ fn effects(step: &Step) -> Effects {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
         | Action::Chmod { path, .. }
         | Action::TailLog { path } => used.push(path),
         Action::Extract { archive, dir } => {
@@ -1284,6 +1285,7 @@ fn writes_content(action: &Action) -> bool {
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
             | Action::FirewallRules { .. }
             | Action::CronEntry { .. }
     )

@@ -80,6 +80,15 @@ pub enum Action {
         old: String,
         new: String,
     },
+    /// Whole `{}` blocks of an nginx configuration (`content`, named `blocks`): with `replace`,
+    /// each replaces the one block of the same name; otherwise a missing one goes in before the
+    /// closing brace of `http`. `nginx -t` must accept the result.
+    ConfBlocks {
+        path: String,
+        content: String,
+        blocks: Vec<String>,
+        replace: bool,
+    },
     /// Write the whole file.
     WriteFile { path: String, content: String },
     /// Write the whole file with a value the operator gives once (read on host `from`), e.g. a

@@ -1481,6 +1481,27 @@ impl<'a> Walker<'a> {
                 .is_some_and(|e| e.contains('{') && e.contains('}'));
         let name = path.rsplit('/').next().unwrap_or(path);
         let mut doubt: Option<String> = None;
+        // Whole nginx blocks: put by name (replace), or in `http` when they belong there (add).
+        let blocks = (verb != "write" && path.contains("nginx")).then(|| {
+            crate::confblocks::blocks(content).and_then(|bs| {
+                match bs
+                    .iter()
+                    .find(|b| verb != "replace" && !crate::confblocks::goes_in_http(b))
+                {
+                    Some(b) => Err(format!("`{}` has no certain place in the file", b.name)),
+                    None => Ok(bs),
+                }
+            })
+        });
+        let mut typed = match &blocks {
+            Some(Ok(bs)) => Some(Action::ConfBlocks {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_matches('\n')),
+                blocks: bs.iter().map(|b| b.name.clone()).collect(),
+                replace: verb == "replace",
+            }),
+            _ => None,
+        };
         let action = match verb {
             "write" => Action::WriteFile {
                 path: path.to_string(),
@@ -1496,10 +1517,16 @@ impl<'a> Walker<'a> {
                     rules: lines.iter().map(|l| l.trim().to_string()).collect(),
                 }
             }
+            _ if typed.is_some() => typed.take().unwrap_or(Action::Note),
             _ if nested && verb != "write" => {
-                doubt = Some(format!(
-                    "where inside the nested configuration of {name} this goes is not certain"
-                ));
+                doubt = Some(match &blocks {
+                    Some(Err(why)) => format!(
+                        "where inside the nested configuration of {name} this goes is not certain: {why}"
+                    ),
+                    _ => format!(
+                        "where inside the nested configuration of {name} this goes is not certain"
+                    ),
+                });
                 Action::Manual {
                     instruction: format!("{lead}\n{}", content.trim()),
                 }
@@ -1538,7 +1565,17 @@ impl<'a> Walker<'a> {
             StepKind::Converge
         };
         if let Some(d) = &doubt {
-            self.warn("W021", span, format!("edit of {path}: {d}; it becomes a manual step"), "make the edit precise (whole lines to add, or `修改A为B` with one line each), or mark the block `<!-- rbc: kind=manual -->`");
+            let help = if blocks.is_some() {
+                "show whole blocks: an `upstream NAME {…}` or a `server {…}` with its server_name to add, or the block as it must be after the change; or mark the block `<!-- rbc: kind=manual -->`"
+            } else {
+                "make the edit precise (whole lines to add, or `修改A为B` with one line each), or mark the block `<!-- rbc: kind=manual -->`"
+            };
+            self.warn(
+                "W021",
+                span,
+                format!("edit of {path}: {d}; it becomes a manual step"),
+                help,
+            );
         }
         let kind = if sure { kind } else { StepKind::Manual };
         let text = format!("{} {path}", edit_word(verb));
@@ -2449,6 +2486,7 @@ fn edited_path(a: &Action) -> Option<&str> {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. } => Some(path),
         _ => None,
@@ -2592,6 +2630,23 @@ pub fn describe(action: &Action) -> (String, String) {
         Action::PackageInstall { packages } => (
             format!("install {}", packages.join(" ")),
             "skipped when installed (rpm -q)".into(),
+        ),
+        Action::ConfBlocks {
+            path,
+            blocks,
+            replace,
+            ..
+        } => (
+            format!(
+                "{} {} in {path}",
+                if *replace { "change" } else { "add" },
+                blocks
+                    .iter()
+                    .map(|b| format!("`{b}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "the same blocks already there (nginx -t checks the result)".into(),
         ),
         Action::AppendBlock { path, .. } => (
             format!("append block to {path}"),

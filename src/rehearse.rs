@@ -53,6 +53,10 @@ pub const VALUE: &str = "rehearsal";
 /// A stock RHEL 6 `/etc/sysconfig/iptables` (system-config-firewall's default).
 pub const RHEL6_IPTABLES: &str = "# Firewall configuration written by system-config-firewall\n# Manual customization of this file is not recommended.\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\n-A INPUT -p icmp -j ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m state --state NEW -m tcp -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n";
 
+/// A RHEL 6 (EPEL) nginx.conf, without `user nginx;` (the machine rehearsing may have no such
+/// user) and with `@BLOCKS@` where the runbook's excerpts of the http level go.
+const RHEL6_NGINX: &str = "worker_processes  1;\n\nerror_log  /var/log/nginx/error.log;\n\nevents {\n    worker_connections  1024;\n}\n\nhttp {\n    include       /etc/nginx/mime.types;\n    default_type  application/octet-stream;\n\n    log_format  main  '$remote_addr - $remote_user [$time_local] \"$request\" '\n                      '$status $body_bytes_sent \"$http_referer\" '\n                      '\"$http_user_agent\" \"$http_x_forwarded_for\"';\n\n    access_log  /var/log/nginx/access.log  main;\n    sendfile        on;\n    keepalive_timeout  65;\n\n@BLOCKS@    include /etc/nginx/conf.d/*.conf;\n}\n";
+
 const RHEL6_HOSTS: &str = "127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost localhost.localdomain localhost6 localhost6.localdomain6\n";
 
 const RHEL6_PROFILE: &str = "# /etc/profile\n\n# System wide environment and startup programs, for login setup\n# Functions and aliases go in /etc/bashrc\n\nHOSTNAME=`/bin/hostname 2>/dev/null`\nHISTSIZE=1000\nexport PATH USER LOGNAME MAIL HOSTNAME HISTSIZE HISTCONTROL\n";
@@ -391,6 +395,7 @@ fn paths_of(s: &Step) -> Vec<(String, Use)> {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. }
         | Action::CronEntry { path, .. }
@@ -621,6 +626,63 @@ fn standin_program(path: &str, dir: &str, pattern: &str, step: &str) -> (String,
     (text, note)
 }
 
+/// What nginx configuration text needs on the host for `nginx -t` to pass: the folders of its logs
+/// (`(dir, None)`) and its certificates and keys (`(dir, Some((path, PEM)))`, a self-signed pair
+/// made once with openssl; none when openssl is missing).
+fn nginx_needs(conf: &str) -> Vec<(String, Option<(String, String)>)> {
+    let mut out = Vec::new();
+    for stmt in conf.split([';', '{', '}', '\n']) {
+        let words: Vec<&str> = stmt.split_whitespace().collect();
+        let (Some(key), Some(arg)) = (words.first(), words.get(1)) else {
+            continue;
+        };
+        if !arg.starts_with('/') {
+            continue;
+        }
+        let dir = parent(arg).unwrap_or("/").to_string();
+        match *key {
+            "access_log" | "error_log" => out.push((dir, None)),
+            "ssl_certificate" | "ssl_certificate_key" => {
+                let certificate = *key == "ssl_certificate";
+                let pem = self_signed().map(|(c, k)| if certificate { c } else { k });
+                out.push((dir, pem.map(|p| (arg.to_string(), p))));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A self-signed certificate and its key (PEM), made once per rbc process.
+fn self_signed() -> Option<(String, String)> {
+    static PAIR: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
+    PAIR.get_or_init(|| {
+        let dir = tempfile::tempdir().ok()?;
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        let ok = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            ])
+            .args(["-subj", "/CN=rbc-rehearsal"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .ok()?
+            .status
+            .success();
+        if !ok {
+            return None;
+        }
+        Some((
+            std::fs::read_to_string(cert).ok()?,
+            std::fs::read_to_string(key).ok()?,
+        ))
+    })
+    .clone()
+}
+
 /// Builds `host`'s starting state from the plan: see the module documentation.
 pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
     let run: Vec<&Step> = plan.steps_for(host, Phase::Run).collect();
@@ -799,6 +861,69 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                     None => Item::file(placeholder_text(&p), 0),
                 };
                 need(&mut st, &m, &p, item);
+            }
+            Action::ConfBlocks {
+                path,
+                content,
+                replace,
+                ..
+            } => {
+                let p = abs(cwd, path);
+                // The runbook's excerpts of this file's http level, and a replaced block the
+                // excerpts lack as the runbook shows it (so there is one to replace).
+                let mut shown: Vec<String> = excerpts
+                    .iter()
+                    .filter(|e| e.line < s.line && crate::confblocks::blocks(&e.text).is_ok())
+                    .map(|e| e.text.trim_end().to_string())
+                    .collect();
+                if *replace {
+                    let known: Vec<String> = shown
+                        .iter()
+                        .filter_map(|t| crate::confblocks::blocks(t).ok())
+                        .flatten()
+                        .map(|b| b.name)
+                        .collect();
+                    if let Ok(bs) = crate::confblocks::blocks(content) {
+                        let lines: Vec<&str> = content.lines().collect();
+                        for b in bs.iter().filter(|b| !known.contains(&b.name)) {
+                            shown.push(lines[b.first_line..=b.last_line].join("\n"));
+                        }
+                    }
+                }
+                let indented: String = shown
+                    .iter()
+                    .flat_map(|t| t.lines().chain(std::iter::once("")))
+                    .map(|l| {
+                        if l.trim().is_empty() {
+                            "\n".to_string()
+                        } else {
+                            format!("    {l}\n")
+                        }
+                    })
+                    .collect();
+                let conf = format!("{content}\n{}", shown.join("\n"));
+                for (dir, file) in nginx_needs(&conf) {
+                    need(&mut st, &m, &dir, Item::Dir { strength: 2 });
+                    if let Some((path, pem)) = file {
+                        let mut item = Item::file(pem, 2);
+                        if let Item::File { mode, .. } = &mut item {
+                            *mode = 0o600;
+                        }
+                        need(&mut st, &m, &path, item);
+                    }
+                }
+                need(
+                    &mut st,
+                    &m,
+                    &p,
+                    Item::File {
+                        content: RHEL6_NGINX.replace("@BLOCKS@", &indented),
+                        mode: 0o644,
+                        strength: 2,
+                        keep: false,
+                        line: None,
+                    },
+                );
             }
             Action::ReplaceLine { path, old, .. } => {
                 let p = abs(cwd, path);

@@ -90,6 +90,10 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/steps/replace_line.sh.j2"),
     ),
     (
+        "conf_blocks",
+        include_str!("../templates/steps/conf_blocks.sh.j2"),
+    ),
+    (
         "write_file",
         include_str!("../templates/steps/write_file.sh.j2"),
     ),
@@ -331,6 +335,14 @@ impl Renderer {
                     let f = put("block", content.clone(), 0o644);
                     ctx.insert("file", Value::from(f));
                 }
+                Action::ConfBlocks {
+                    content, replace, ..
+                } => {
+                    let f = put("conf", content.clone(), 0o644);
+                    ctx.insert("file", Value::from(f));
+                    let mode = if *replace { "replace" } else { "add" };
+                    ctx.insert("mode", Value::from(mode));
+                }
                 Action::EnsureLines { lines, .. } => {
                     let f = put("lines", lines.join("\n") + "\n", 0o644);
                     ctx.insert("file", Value::from(f));
@@ -488,6 +500,7 @@ fn op_name(action: &Action) -> &'static str {
         Action::EnsureLines { .. } => "ensure_lines",
         Action::FirewallRules { .. } => "firewall_rules",
         Action::ReplaceLine { .. } => "replace_line",
+        Action::ConfBlocks { .. } => "conf_blocks",
         Action::WriteFile { .. } => "write_file",
         Action::Extract { .. } => "extract",
         Action::Rename { .. } => "rename",

@@ -417,3 +417,154 @@ fn a_run_killed_at_a_random_step_and_rerun_reaches_the_same_end_state() {
         }
     }
 }
+
+/// Another house style with nginx work: a host table with roles, `[root@web-1 ~]#` prompts, the
+/// existing upstream shown, then whole blocks to add in http and a block as it must be after the
+/// change. rbc puts them by name, the rehearsal checks them with the real `nginx -t`, and a bare
+/// `location` (no certain place) stays manual.
+const WEB: &str = r#"# 商城前端 2.0 上线手册
+
+## 一、服务器
+
+| 主机名 | IP | 角色 |
+| --- | --- | --- |
+| web-1 | 10.30.0.11 | 前端代理 |
+| web-2 | 10.30.0.12 | 前端代理 |
+
+## 二、Nginx配置
+
+登录web-1、web-2，编辑配置文件：
+
+```
+[root@web-1 ~]# vi /etc/nginx/nginx.conf
+```
+
+原配置如下：
+
+```
+upstream shop_backend {
+    ip_hash;
+    server 10.30.0.21:8080;
+}
+
+server {
+    listen 80;
+    server_name shop.example.com;
+    access_log /var/log/nginx/shop/access.log main;
+    location / {
+        proxy_pass http://shop_backend;
+    }
+}
+```
+
+将 upstream shop_backend 修改为：
+
+```
+upstream shop_backend {
+    server 10.30.0.21:8080;
+    server 10.30.0.22:8080;
+}
+```
+
+在 http 段中添加如下配置：
+
+```
+upstream pay_backend {
+    server 10.30.0.31:9000;
+}
+
+server {
+    listen 8443 ssl;
+    server_name pay.example.com;
+    ssl_certificate /etc/nginx/ssl/pay.crt;
+    ssl_certificate_key /etc/nginx/ssl/pay.key;
+    location / {
+        proxy_pass http://pay_backend;
+    }
+}
+```
+
+在 shop.example.com 的 server 段中增加：
+
+```
+location /static/ {
+    root /data/www;
+}
+```
+
+```
+[root@web-1 ~]# service nginx reload
+```
+"#;
+
+#[test]
+fn nginx_blocks_are_put_by_name_and_pass_the_real_nginx_t() {
+    let c = rbc::planner::compile(&rbc::source::Source::from_text("runbook.md", WEB));
+    let ops: Vec<(String, &str)> = c
+        .plan
+        .steps
+        .iter()
+        .filter(|s| s.kind != rbc::plan::StepKind::Note)
+        .map(|s| {
+            (
+                s.summary.clone(),
+                if s.kind == rbc::plan::StepKind::Manual {
+                    "manual"
+                } else {
+                    "auto"
+                },
+            )
+        })
+        .collect();
+    assert!(
+        ops.contains(&(
+            "change `upstream shop_backend` in /etc/nginx/nginx.conf".into(),
+            "auto"
+        )),
+        "{ops:#?}"
+    );
+    assert!(ops.contains(&("add `upstream pay_backend`, `server server_name pay.example.com listen 8443` in /etc/nginx/nginx.conf".into(), "auto")), "{ops:#?}");
+    let location = c
+        .plan
+        .steps
+        .iter()
+        .find(|s| s.source.contains("location /static/"))
+        .unwrap();
+    assert_eq!(location.kind, rbc::plan::StepKind::Manual, "{location:#?}");
+    assert!(
+        c.diagnostics.iter().any(|d| d.code == "W021"
+            && d.message
+                .contains("`location /static/` has no certain place")),
+        "{:#?}",
+        c.diagnostics
+    );
+
+    if !sandbox::available() {
+        return;
+    }
+    let r = rbc().file("runbook.md", WEB);
+    let keep = r.path("kept");
+    let r = r.args(&["rehearse", "--host", "web-2", "--keep", "kept"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("~ /etc/nginx/nginx.conf"),
+        "{}",
+        out.stdout
+    );
+    let run1 = std::fs::read_to_string(keep.join("web-2/run1.log")).unwrap();
+    assert!(run1.contains("replaced `upstream shop_backend`"), "{run1}");
+    assert!(
+        run1.contains("added `server server_name pay.example.com listen 8443` to the http block"),
+        "{run1}"
+    );
+    // CI installs nginx (scripts/test.sh): then the real `nginx -t` accepted both edits.
+    if std::path::Path::new("/usr/sbin/nginx").exists() {
+        assert_eq!(run1.matches("(nginx -t: ok)").count(), 2, "{run1}");
+    } else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have nginx for this test"
+        );
+    }
+}

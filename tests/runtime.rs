@@ -1798,3 +1798,137 @@ fn the_runtime_passes_bash_n_and_shellcheck() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A stand-in `nginx` first on PATH: `nginx -t [-c FILE]` fails when the file (or, without -c,
+/// the one in FAKE_NGINX_CONF) holds `no_such_directive`, as the real one would.
+fn fake_nginx(sb: &Sandbox) {
+    write(
+        &sb.stub.join("nginx"),
+        b"#!/bin/sh\nconf=${FAKE_NGINX_CONF:-/nonexistent}\nwhile [ $# -gt 0 ]; do case $1 in -c) conf=$2; shift ;; esac; shift; done\nif grep -q no_such_directive \"$conf\"; then echo \"nginx: [emerg] unknown directive \\\"no_such_directive\\\" in $conf\" >&2; exit 1; fi\necho \"nginx: configuration file $conf test is successful\" >&2\n",
+    );
+    chmod(&sb.stub.join("nginx"), 0o755);
+}
+
+const NGINX_CONF: &str = "events {\n    worker_connections 1024;\n}\nhttp {\n    include mime.types;\n    upstream app.example.com {\n        ip_hash; # sticky\n        server 10.0.0.1:8080;\n    }\n    server {\n        listen 80;\n        server_name www.example.com;\n        location / { proxy_pass http://app.example.com; }\n    }\n}\n";
+
+/// Whole nginx blocks: a missing one goes in before http's closing brace, indented; a second run
+/// finds it there (comments and blank space do not count); a changed block replaces the one of
+/// the same name; what does not match the file stops with the file untouched. Run with gawk and
+/// with mawk (CentOS has gawk 3.1.7; a Debian rehearsal may have either).
+#[test]
+fn nginx_blocks_are_added_in_http_or_replaced_by_name_and_checked_with_nginx_t() {
+    let awks: Vec<&str> = ["gawk", "mawk"]
+        .into_iter()
+        .filter(|a| {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {a}"))
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .collect();
+    assert!(!awks.is_empty());
+    for awk in awks {
+        let sb = Sandbox::new(
+            &spec(vec![])
+                .file("files/add.conf", "upstream api.example.com{\n    server 10.0.0.7:8080;\n}\n\nserver{\n    listen 80;\n    server_name api.example.com;\n\n    location /{\n        proxy_pass http://api.example.com ;\n    }\n}\n")
+                .file("files/up.conf", "upstream app.example.com {\n  server 10.0.0.1:8080;\n  server 10.0.0.2:8080;\n}\n")
+                .file("files/same.conf", "upstream app.example.com {\n    ip_hash;\n    server 10.0.0.1:8080;  # the same, other comments\n}\n")
+                .file("files/bad.conf", "server {\n    listen 81;\n    server_name bad.example.com;\n    no_such_directive on;\n}\n")
+                .file("files/other.conf", "server {\n    listen 80;\n    server_name www.example.com;\n    return 404;\n}\n"),
+        );
+        fake_nginx(&sb);
+        // `awk` is the one under test.
+        let shim = sb.top.join(format!("awk-{awk}"));
+        fs::create_dir_all(&shim).unwrap();
+        std::os::unix::fs::symlink(
+            String::from_utf8(
+                Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("command -v {awk}"))
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .unwrap()
+            .trim(),
+            shim.join("awk"),
+        )
+        .unwrap();
+        let with_awk = |s: &str| format!("PATH=\"{}:$PATH\"\n{s}", shim.display());
+        write(&sb.path("etc/nginx/nginx.conf"), NGINX_CONF.as_bytes());
+        let conf = "\"@ROOT@/etc/nginx/nginx.conf\"";
+
+        lib(&sb, &with_awk(&format!("not rbc_conf_blocks_present {conf} files/add.conf add\nrbc_conf_blocks_put {conf} files/add.conf add\nrbc_conf_blocks_present {conf} files/add.conf add\nrbc_conf_blocks_put {conf} files/add.conf add")))
+            .expect(0)
+            .shows("added `upstream api.example.com` to the http block")
+            .shows("(nginx -t: ok)")
+            .shows("`server server_name api.example.com listen 80` is already in");
+        let added = sb.read("etc/nginx/nginx.conf");
+        assert_eq!(
+            added,
+            NGINX_CONF.replace(
+                "    }\n}\n",
+                "    }\n\n    upstream api.example.com{\n        server 10.0.0.7:8080;\n    }\n\n    server{\n        listen 80;\n        server_name api.example.com;\n\n        location /{\n            proxy_pass http://api.example.com ;\n        }\n    }\n}\n"
+            ),
+            "{awk}"
+        );
+
+        // The same block with other comments and spacing is already there: nothing changes.
+        lib(&sb, &with_awk(&format!("rbc_conf_blocks_present {conf} files/same.conf replace\nrbc_conf_blocks_put {conf} files/same.conf replace"))).expect(0).shows("is already in");
+        assert_eq!(sb.read("etc/nginx/nginx.conf"), added);
+
+        // Replaced by name, in place, with the old block's indentation.
+        lib(&sb, &with_awk(&format!("rbc_conf_blocks_put {conf} files/up.conf replace\nrbc_conf_blocks_present {conf} files/up.conf replace")))
+            .expect(0)
+            .shows("replaced `upstream app.example.com`");
+        let replaced = sb.read("etc/nginx/nginx.conf");
+        assert!(replaced.contains("    include mime.types;\n    upstream app.example.com {\n      server 10.0.0.1:8080;\n      server 10.0.0.2:8080;\n    }\n    server {\n"), "{awk}: {replaced}");
+
+        // What does not match the file stops the step and leaves the file as it is.
+        for (file, mode, why) in [
+            ("files/other.conf", "add", "already has a block `server server_name www.example.com listen 80` with other content (line 10)"),
+            ("files/bad.conf", "replace", "has no block `server server_name bad.example.com listen 81` to change"),
+            ("files/bad.conf", "add", "nginx -t rejects"),
+        ] {
+            lib(&sb, &with_awk(&format!("rbc_conf_blocks_put {conf} {file} {mode}")))
+                .expect(1)
+                .shows(why);
+            assert_eq!(sb.read("etc/nginx/nginx.conf"), replaced, "{awk} {file} {mode}");
+        }
+        // Two blocks of the same name: rbc cannot tell which one is meant.
+        write(
+            &sb.path("etc/nginx/two.conf"),
+            b"upstream app.example.com { server a; }\nupstream app.example.com { server b; }\n",
+        );
+        lib(
+            &sb,
+            &with_awk("rbc_conf_blocks_put \"@ROOT@/etc/nginx/two.conf\" files/up.conf replace"),
+        )
+        .expect(1)
+        .shows("has 2 blocks `upstream app.example.com`");
+        // A block that shares a line with other text is not cut apart.
+        write(
+            &sb.path("etc/nginx/one.conf"),
+            b"upstream app.example.com { server a; } upstream x { server b; }\n",
+        );
+        lib(
+            &sb,
+            &with_awk("rbc_conf_blocks_put \"@ROOT@/etc/nginx/one.conf\" files/up.conf replace"),
+        )
+        .expect(1)
+        .shows("shares a line with other text");
+        // An included file without http: a missing block goes at its end; nginx -t tests the
+        // main file (here FAKE_NGINX_CONF).
+        write(&sb.path("etc/nginx/conf.d/api.conf"), b"# api\n");
+        lib(&sb, &with_awk("FAKE_NGINX_CONF=\"@ROOT@/etc/nginx/nginx.conf\"\nexport FAKE_NGINX_CONF\nrbc_conf_blocks_put \"@ROOT@/etc/nginx/conf.d/api.conf\" files/add.conf add"))
+            .expect(0)
+            .shows("at the end of");
+        assert!(sb
+            .read("etc/nginx/conf.d/api.conf")
+            .starts_with("# api\n\nupstream api.example.com{\n    server 10.0.0.7:8080;\n}\n"));
+        // Rollback: the backup is of the original file.
+        lib(&sb, "rbc_restore \"@ROOT@/etc/nginx/nginx.conf\"").expect(0);
+        assert_eq!(sb.read("etc/nginx/nginx.conf"), NGINX_CONF);
+    }
+}

@@ -1826,6 +1826,217 @@ rbc_replace_line() { # PATH OLD NEW
 	rbc_say "replaced in $p: $2 -> $3"
 }
 
+# --- Blocks of a brace-structured configuration (nginx) --------------------------------------------
+# A configuration is read as statements: `name args;` and `header { ... }` blocks, `#` comments and
+# quoted strings skipped. A block is known by its header (`upstream api`, `location /x`); a
+# `server` block by its server_name and listen values. Contents are compared with comments left
+# out and blank space collapsed. The blocks of FILE (whole blocks, each on lines of its own) are
+# put in PATH: MODE add puts a missing one before the closing brace of `http` (at the end of a
+# file without one); MODE replace replaces the one block with the same name. Either way a block
+# with other content (add) or none at all (replace), or two candidates, stop the step: what
+# the runbook shows does not match this host, and a person must look.
+
+# shellcheck disable=SC2016 # an awk program: its $ are awk's
+RBC__AWK_CONF='
+function put(F, c) {
+	if (sp[F]) {
+		if (st[F] != "") st[F] = st[F] " "
+		if (cl[F] != "" && lc[F] != "{" && lc[F] != "}" && lc[F] != ";") cl[F] = cl[F] " "
+		sp[F] = 0
+	}
+	if (st[F] == "") { stl[F] = ln; stpre[F] = lead }
+	st[F] = st[F] c; cl[F] = cl[F] c; lc[F] = c
+}
+function punct(F, c) { cl[F] = cl[F] c; lc[F] = c; sp[F] = 0 }
+function open_block(F,   k) {
+	k = ++nb[F]
+	bh[F, k] = st[F]; bd[F, k] = dep[F]
+	bs[F, k] = st[F] == "" ? ln : stl[F]; bpre[F, k] = st[F] == "" ? lead : stpre[F]
+	dep[F]++; stk[F, dep[F]] = k
+	punct(F, "{"); bcs[F, k] = length(cl[F]) + 1
+	st[F] = ""
+}
+function end_stmt(F,   k, a) {
+	if (dep[F] > 0) {
+		k = stk[F, dep[F]]
+		if (bh[F, k] == "server" && st[F] ~ /^server_name /) sn[F, k] = sn[F, k] " " substr(st[F], 13)
+		if (bh[F, k] == "server" && st[F] ~ /^listen /) { split(substr(st[F], 8), a, " "); li[F, k] = li[F, k] " " a[1] }
+	}
+	punct(F, ";"); st[F] = ""
+}
+function close_block(F, rest,   k) {
+	if (dep[F] == 0) { if (bad[F] == "") bad[F] = "a } without its { at line " ln; return }
+	if (st[F] != "") end_stmt(F)
+	k = stk[F, dep[F]]
+	bce[F, k] = length(cl[F]); punct(F, "}")
+	be[F, k] = ln; bcpre[F, k] = lead
+	bpost[F, k] = rest ~ /^[ \t\r]*(#.*)?$/
+	bid[F, k] = bh[F, k] == "server" ? "server" (sn[F, k] == "" ? "" : " server_name" sn[F, k]) (li[F, k] == "" ? "" : " listen" li[F, k]) : bh[F, k]
+	dep[F]--
+}
+function feed(F, s,   i, c, n) {
+	n = length(s); lead = 1
+	for (i = 1; i <= n; i++) {
+		c = substr(s, i, 1)
+		if (q[F] != "") {
+			st[F] = st[F] c; cl[F] = cl[F] c; lc[F] = c
+			if (c == "\\" && i < n) { i++; c = substr(s, i, 1); st[F] = st[F] c; cl[F] = cl[F] c; lc[F] = c }
+			else if (c == q[F]) q[F] = ""
+			continue
+		}
+		if (c == "#" && (sp[F] || st[F] == "")) break
+		if (c == " " || c == "\t" || c == "\r") { sp[F] = 1; continue }
+		if (c == "{") { open_block(F); lead = 0; continue }
+		if (c == "}") { close_block(F, substr(s, i + 1)); lead = 0; continue }
+		if (c == ";") { end_stmt(F); lead = 0; continue }
+		if (c == "\"" || c == "\047") q[F] = c
+		put(F, c); lead = 0
+	}
+	if (q[F] != "") { st[F] = st[F] "\n"; cl[F] = cl[F] "\n" } else sp[F] = 1
+}
+function body(F, k) { return substr(cl[F], bcs[F, k], bce[F, k] - bcs[F, k] + 1) }
+function indent(s) { match(s, /^[ \t]*/); return substr(s, 1, RLENGTH) }
+function block_text(k, prefix,   n, m, i, t, out) {
+	m = -1
+	for (n = bs[1, k]; n <= be[1, k]; n++) {
+		t = L[1, n]; if (t ~ /^[ \t\r]*$/) continue
+		i = length(indent(t)); if (m < 0 || i < m) m = i
+	}
+	out = ""
+	for (n = bs[1, k]; n <= be[1, k]; n++) {
+		t = L[1, n]; sub(/\r$/, "", t)
+		out = out (t ~ /^[ \t]*$/ ? "" : prefix substr(t, m + 1)) "\n"
+	}
+	return out
+}
+FNR == 1 { F++ }
+{ L[F, FNR] = $0; N[F] = FNR; ln = FNR; feed(F, $0) }
+END {
+	for (F = 1; F <= 2; F++) {
+		if (bad[F] == "" && q[F] != "") bad[F] = "a quote that never closes"
+		if (bad[F] == "" && dep[F] != 0) bad[F] = "a { without its }"
+	}
+	if (bad[1] != "") { print "the blocks to put are not well formed: " bad[1] > rep; exit 4 }
+	if (bad[2] != "") { print path " is not well formed (" bad[2] "): rbc does not edit it" > rep; exit 4 }
+	http = 0; nh = 0
+	for (j = 1; j <= nb[2]; j++) if (bd[2, j] == 0 && bh[2, j] == "http") { http = j; nh++ }
+	if (nh > 1) { print path " has " nh " http blocks: rbc cannot tell where blocks go" > rep; exit 3 }
+	todo = 0
+	for (k = 1; k <= nb[1]; k++) {
+		if (bd[1, k] != 0) continue
+		id = bid[1, k]; m = 0
+		for (j = 1; j <= nb[2]; j++) if (bid[2, j] == id) { m++; at = j }
+		if (m > 1) { print path " has " m " blocks `" id "`: rbc cannot tell which one is meant" > rep; exit 3 }
+		if (m == 1 && body(2, at) == body(1, k)) { print "`" id "` is already in " path > rep; continue }
+		todo++
+		if (mode == "check") continue
+		if (m == 1 && mode != "replace") { print path " already has a block `" id "` with other content (line " bs[2, at] "): compare it with the runbook by hand" > rep; exit 3 }
+		if (m == 0 && mode == "replace") { print path " has no block `" id "` to change" > rep; exit 3 }
+		if (!bpre[1, k] || !bpost[1, k]) { print "the block `" id "` does not stand on lines of its own" > rep; exit 4 }
+		if (m == 1) {
+			if (!bpre[2, at] || !bpost[2, at]) { print "the block `" id "` of " path " (line " bs[2, at] ") shares a line with other text: rbc does not edit it" > rep; exit 3 }
+			for (n = bs[2, at]; n <= be[2, at]; n++) if (n in cut) { print "the block `" id "` of " path " overlaps another edit" > rep; exit 3 }
+			for (n = bs[2, at] + 1; n <= be[2, at]; n++) cut[n] = 1
+			cut[bs[2, at]] = 1; with[bs[2, at]] = block_text(k, indent(L[2, bs[2, at]]))
+			print "replaced `" id "` in " path " (line " bs[2, at] ")" > rep
+		} else if (http) {
+			n = be[2, http]
+			if (!bcpre[2, http]) { print "the closing } of http in " path " (line " n ") shares a line with other text: rbc does not edit it" > rep; exit 3 }
+			before[n] = before[n] "\n" block_text(k, indent(L[2, n]) "    ")
+			print "added `" id "` to the http block of " path > rep
+		} else {
+			tail = tail "\n" block_text(k, "")
+			print "added `" id "` at the end of " path > rep
+		}
+	}
+	if (mode == "check") exit todo ? 1 : 0
+	for (n = 1; n <= N[2]; n++) {
+		if (n in before) printf "%s", before[n]
+		if (!(n in cut)) print L[2, n]
+		else if (n in with) printf "%s", with[n]
+	}
+	if (tail != "") printf "%s", tail
+	exit 0
+}'
+
+# `nginx -t` of the configuration PATH belongs to: PATH itself when it holds the http or events
+# block (the main file), else the default one that includes it. Returns 2 when nginx is absent.
+rbc__nginx_test() { # PATH
+	command -v nginx >/dev/null 2>&1 || return 2
+	if grep -Eq '^[[:space:]]*(http|events)[[:space:]]*(\{|$)' "$1"; then
+		nginx -t -c "$1" 2>&1
+	else
+		nginx -t 2>&1
+	fi
+}
+
+rbc__is_nginx() { case $1 in *nginx*) return 0 ;; esac; return 1; }
+
+# Every block of FILE is in PATH with the same content.
+rbc_conf_blocks_present() { # PATH FILE MODE
+	rbc__need 3 $# "rbc_conf_blocks_present PATH FILE add|replace" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -f "$p" ] || return 1
+	LC_ALL=C awk -v path="$p" -v mode=check -v rep=/dev/null "$RBC__AWK_CONF" "$src" "$p" >/dev/null
+}
+
+# Put the blocks of FILE in PATH (see above); for nginx, `nginx -t` must accept the result, or
+# PATH is put back as it was and the step fails with nginx's words.
+rbc_conf_blocks_put() { # PATH FILE MODE
+	rbc__need 3 $# "rbc_conf_blocks_put PATH FILE add|replace" || return 2
+	local p src tmp rep prev out rc check before=0
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	if [ ! -f "$p" ]; then
+		rbc__err "$p does not exist"
+		return 1
+	fi
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	rep=$(mktemp "${TMPDIR:-/tmp}/rbc-conf.XXXXXX") || return 1
+	rc=0
+	LC_ALL=C awk -v path="$p" -v mode="$3" -v rep="$rep" "$RBC__AWK_CONF" "$src" "$p" >"$tmp" || rc=$?
+	out=$(cat "$rep")
+	rm -f "$rep"
+	if [ "$rc" != 0 ]; then
+		rm -f "$tmp"
+		rbc__err "$out"
+		return 1
+	fi
+	if cmp -s "$tmp" "$p"; then
+		rm -f "$tmp"
+		rbc_say "$out"
+		return 0
+	fi
+	if rbc__is_nginx "$p" && command -v nginx >/dev/null 2>&1; then
+		rbc__nginx_test "$p" >/dev/null 2>&1 || before=1
+	fi
+	rbc_backup "$p" || return 1
+	prev=$(rbc__tmp_beside "$p") || return 1
+	if ! cp -p "$p" "$prev"; then
+		rm -f "$tmp" "$prev"
+		return 1
+	fi
+	rbc__commit "$tmp" "$p" || return 1
+	if rbc__is_nginx "$p" && command -v nginx >/dev/null 2>&1; then
+		if ! check=$(rbc__nginx_test "$p"); then
+			if [ "$before" = 0 ]; then
+				mv -f "$prev" "$p"
+				rbc__err "nginx -t rejects $p with these blocks; it is as it was:"
+				printf '%s\n' "$check" | sed 's/^/  /' >&2
+				return 1
+			fi
+			rbc_say "nginx -t failed before this edit already; not checked:"
+			printf '%s\n' "$check" | sed 's/^/  /'
+		else
+			out="$out (nginx -t: ok)"
+		fi
+	fi
+	rm -f "$prev"
+	rbc_say "$out"
+}
+
 # --- Whole files, modes ------------------------------------------------------------------------------
 
 # PATH has mode MODE: octal (0600) or symbolic (u+x), as chmod takes it.
