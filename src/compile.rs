@@ -72,8 +72,8 @@ pub fn gather_payloads(plan: &Plan, dir: &Path, hosts: &[String]) -> Result<Payl
         ));
     }
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
-    // A payload whose file is unchanged since an earlier compile (same device, inode, size and
-    // mtime) keeps its sum: recompiles while the runbook is edited do not read gigabytes again.
+    // A payload whose file is unchanged since an earlier compile (same device, inode, size,
+    // mtime and ctime) keeps its sum: recompiles while the runbook is edited do not read gigabytes again.
     let cache = SumCache::load();
     let keys: Vec<Option<String>> = paths.iter().map(|p| file_key(p)).collect();
     let todo: Vec<PathBuf> = paths
@@ -95,7 +95,7 @@ pub fn gather_payloads(plan: &Plan, dir: &Path, hosts: &[String]) -> Result<Payl
             None => {
                 let sha = fresh.remove(&path).unwrap_or_default();
                 if let Some(k) = key {
-                    learned.push((k, sha.clone()));
+                    learned.push((k, sha.clone(), path.clone()));
                 }
                 sha
             }
@@ -113,25 +113,32 @@ pub fn gather_payloads(plan: &Plan, dir: &Path, hosts: &[String]) -> Result<Payl
     Ok(out)
 }
 
-/// `dev:ino:size:mtime` of a file, the key of the sum cache.
+/// `dev:ino:size:mtime:ctime` of a file, the key of the sum cache. The ctime changes with every
+/// write and no tool can set it back, so a file rewritten in place with its old size and mtime
+/// (`cp -p`, `touch -r`) is hashed again.
 fn file_key(path: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some(format!(
-        "{}:{}:{}:{}.{}",
+        "{}:{}:{}:{}.{}:{}.{}",
         m.dev(),
         m.ino(),
         m.size(),
         m.mtime(),
-        m.mtime_nsec()
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec()
     ))
 }
 
 /// Sums of payload files by `file_key`, in `$XDG_CACHE_HOME/rbc/payload-sums` (or
-/// `~/.cache/rbc/…`). Best effort: an unreadable or unwritable cache only costs time.
+/// `~/.cache/rbc/…`), a `KEY SHA256 PATH` line each. Best effort: an unreadable or unwritable
+/// cache only costs time. Saving drops the lines whose file is gone or has changed, so the cache
+/// holds one line per payload file that still exists.
 struct SumCache {
     path: Option<PathBuf>,
-    sums: BTreeMap<String, String>,
+    /// key → (sha256, the file's path when it was learned)
+    sums: BTreeMap<String, (String, String)>,
 }
 
 impl SumCache {
@@ -145,11 +152,14 @@ impl SumCache {
             .and_then(|p| std::fs::read_to_string(p).ok())
             .map(|t| {
                 t.lines()
-                    .filter_map(|l| l.split_once(' '))
-                    .filter(|(_, sha)| {
+                    .filter_map(|l| {
+                        let mut parts = l.splitn(3, ' ');
+                        Some((parts.next()?, parts.next()?, parts.next()?))
+                    })
+                    .filter(|(_, sha, _)| {
                         sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())
                     })
-                    .map(|(k, sha)| (k.to_string(), sha.to_string()))
+                    .map(|(k, sha, p)| (k.to_string(), (sha.to_string(), p.to_string())))
                     .collect()
             })
             .unwrap_or_default();
@@ -157,19 +167,27 @@ impl SumCache {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.sums.get(key).map(String::as_str)
+        self.sums.get(key).map(|(sha, _)| sha.as_str())
     }
 
-    fn save(mut self, learned: Vec<(String, String)>) {
+    /// Adds `(key, sha256, path)` lines and writes the cache without the stale ones.
+    fn save(mut self, learned: Vec<(String, String, PathBuf)>) {
         let Some(path) = self.path.take() else { return };
         if learned.is_empty() {
             return;
         }
-        self.sums.extend(learned);
+        for (key, sha, file) in learned {
+            let file = std::path::absolute(&file).unwrap_or(file);
+            self.sums
+                .insert(key, (sha, file.to_string_lossy().into_owned()));
+        }
         let text: String = self
             .sums
             .iter()
-            .map(|(k, s)| format!("{k} {s}\n"))
+            .filter(|(k, (_, p))| {
+                !p.contains('\n') && file_key(Path::new(p)).as_deref() == Some(k.as_str())
+            })
+            .map(|(k, (s, p))| format!("{k} {s} {p}\n"))
             .collect();
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);

@@ -335,3 +335,73 @@ fn every_fixture_runbook_compiles_and_its_scripts_pass_the_lint() {
     }
     assert!(checked >= 30, "{checked} fixtures");
 }
+
+/// Payload sums are cached between compiles, but a payload rewritten in place with its old size
+/// and mtime (`touch -r`) is hashed again, and the cache keeps one line per payload that still
+/// exists.
+#[test]
+fn the_payload_sum_cache_never_serves_a_changed_file_and_drops_gone_ones() {
+    let runbook = "1 上传\n\n将app.jar上传到web-1 (10.0.0.1) 的/opt下。\n";
+    let r = rbc()
+        .file("runbook.md", runbook)
+        .file("a/app.jar", "version 1\n")
+        .file("b/app.jar", "version 9\n");
+    let cache = r.path("cache/rbc/payload-sums");
+    let bundle_sums = |r: &common::Rbc| -> String {
+        let out = std::process::Command::new("tar")
+            .args(["-xzOf", "dist/hosts/web-1.tar.gz", "web-1/SHA256SUMS"])
+            .current_dir(r.path(""))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sha = |text: &str| {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+    };
+    let compile = |dir: &str| rbc_in(&r, &["compile", "--no-shellcheck", "--artifacts", dir]);
+    assert_eq!(compile("a"), 0);
+    assert!(
+        bundle_sums(&r).contains(&format!("{}  payloads/app.jar", sha("version 1\n"))),
+        "{}",
+        bundle_sums(&r)
+    );
+    let lines = std::fs::read_to_string(&cache).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.trim_end().ends_with("/a/app.jar"), "{lines}");
+
+    // Same size, same mtime, new content: not served from the cache.
+    std::fs::copy(r.path("a/app.jar"), r.path("stamp")).unwrap();
+    std::fs::write(r.path("a/app.jar"), "version 2\n").unwrap();
+    let touch = std::process::Command::new("touch")
+        .args(["-r", "stamp", "a/app.jar"])
+        .current_dir(r.path(""))
+        .status()
+        .unwrap();
+    assert!(touch.success());
+    assert_eq!(compile("a"), 0);
+    assert!(
+        bundle_sums(&r).contains(&format!("{}  payloads/app.jar", sha("version 2\n"))),
+        "{}",
+        bundle_sums(&r)
+    );
+
+    // Another folder, the first one gone: the cache forgets it.
+    std::fs::remove_dir_all(r.path("a")).unwrap();
+    assert_eq!(compile("b"), 0);
+    let lines = std::fs::read_to_string(&cache).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.trim_end().ends_with("/b/app.jar"), "{lines}");
+}
+
+/// Runs rbc with `args` in `r`'s folder and environment; its exit code.
+fn rbc_in(r: &common::Rbc, args: &[&str]) -> i32 {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rbc"))
+        .args(args)
+        .current_dir(r.path(""))
+        .env("XDG_CACHE_HOME", "cache")
+        .status()
+        .unwrap()
+        .code()
+        .unwrap_or(-1)
+}
