@@ -220,8 +220,8 @@ fn expected(s: &Step) -> String {
             "start" | "restart" => format!("service {name} is running"),
             _ => format!("`service {name} {action}` succeeds"),
         },
-        Action::ServiceRestart { name, .. } => {
-            format!("{name} restarted if its files changed, and running")
+        Action::ServiceRestart { name, action, .. } => {
+            format!("{name} {action}ed if its files changed, and running")
         }
         Action::TailLog { path } => format!("{path}: started, no errors at the end"),
         Action::Sql {

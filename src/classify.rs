@@ -32,6 +32,78 @@ static PLACEHOLDER: LazyLock<Regex> =
 static PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9_.])(/[A-Za-z0-9_.][A-Za-z0-9_./-]*)").unwrap());
 
+/// A mysql client line split into the client without its database and the database:
+/// `mysql -u root -p orders` → (`mysql -u root -p`, `orders`); `-D db` / `--database=db` too.
+/// Options that take a separate value (`-u root`, `-h host`) are not mistaken for the database.
+pub fn mysql_client_and_db<S: AsRef<str>>(words: &[S]) -> (String, Option<String>) {
+    const WITH_VALUE: &[&str] = &[
+        "-u",
+        "-h",
+        "-P",
+        "-S",
+        "-e",
+        "--user",
+        "--host",
+        "--port",
+        "--socket",
+        "--default-character-set",
+        "--defaults-file",
+        "--defaults-extra-file",
+    ];
+    let mut keep: Vec<&str> = Vec::new();
+    let mut db = None;
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].as_ref();
+        if i > 0 && (w == "-D" || w == "--database") {
+            db = words.get(i + 1).map(|v| v.as_ref().to_string());
+            i += 2;
+            continue;
+        }
+        if let Some(d) = w.strip_prefix("--database=") {
+            db = Some(d.to_string());
+            i += 1;
+            continue;
+        }
+        if i > 0 && WITH_VALUE.contains(&w) {
+            keep.push(w);
+            if let Some(v) = words.get(i + 1) {
+                keep.push(v.as_ref());
+            }
+            i += 2;
+            continue;
+        }
+        if i > 0 && !w.starts_with('-') && db.is_none() {
+            db = Some(w.to_string());
+            i += 1;
+            continue;
+        }
+        keep.push(w);
+        i += 1;
+    }
+    (keep.join(" "), db)
+}
+
+/// The client whose prompt a block's lines show, when it is not mysql: `127.0.0.1:6379>` and
+/// `redis>` are redis-cli, `dbname=#` / `dbname=>` psql, `mongo>` / `>` mongo.
+pub fn prompt_client(content: &str) -> Option<&'static str> {
+    static REDIS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*(?:(?:\d{1,3}\.){3}\d{1,3}:\d+>|redis[^ >]*>)").unwrap());
+    static PSQL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*[A-Za-z_][A-Za-z0-9_]*=[#>]").unwrap());
+    content.lines().find_map(|l| {
+        if REDIS.is_match(l) {
+            Some("redis-cli")
+        } else if PSQL.is_match(l) {
+            Some("psql")
+        } else if l.trim_start().starts_with("mongo>") {
+            Some("mongo")
+        } else {
+            None
+        }
+    })
+}
+
 pub fn parse_line(raw: &str) -> Line {
     let line = raw.trim_end();
     if line.trim().is_empty() {
@@ -234,6 +306,62 @@ impl Classified {
 pub const OFFLINE_YUM: &str =
     "installs a package by name; the hosts have no network, so a local repository must provide it";
 
+/// `-f`, `-F`, `--follow`: tail waits for more, forever.
+fn follows(arg: &str) -> bool {
+    arg == "-F"
+        || arg.starts_with("--follow")
+        || (arg.starts_with('-')
+            && !arg.starts_with("--")
+            && arg.contains('f')
+            && !arg.starts_with("-n"))
+}
+
+fn probe_of(command: String) -> Classified {
+    Classified::sure(Action::Probe { command })
+}
+
+/// The file a command's output goes to with `>` (not `>>`, not `2>`): `gzip > /b/x.gz`.
+fn redirect_target(stage: &str) -> Option<String> {
+    let (before, after) = stage.rsplit_once('>')?;
+    if before.ends_with('>') || before.ends_with('2') || before.ends_with('&') {
+        return None;
+    }
+    let target = after.split_whitespace().next()?;
+    (!target.is_empty() && !target.starts_with('&')).then(|| target.to_string())
+}
+
+/// Programs that wait for a person at a terminal: a bundle must not run them.
+fn interactive(prog: &str, args: &[&str], operands: &[&str]) -> Option<&'static str> {
+    match prog {
+        "crontab" if args.contains(&"-e") => {
+            Some("opens an editor on the crontab; make the change by hand")
+        }
+        "su" if !args
+            .iter()
+            .any(|a| *a == "-c" || a.starts_with("--command")) =>
+        {
+            Some("opens a shell as another user; run the commands that follow in it by hand")
+        }
+        "ssh" if operands.len() <= 1 => Some("opens a login shell on another machine"),
+        // A copy between machines runs where the file is, which the sentence often does not say
+        // (`拷贝到kafka-02` names the receiver), and asks for a password.
+        "scp" | "rsync" | "sftp"
+            if operands
+                .iter()
+                .any(|o| o.contains(':') && !o.contains("://") && !o.starts_with('/')) =>
+        {
+            Some("copies between machines: run it on the machine that has the file (it may ask for a password)")
+        }
+        "top" if args.iter().any(|a| a.starts_with("-b")) => None,
+        "passwd" | "visudo" | "top" | "htop" | "telnet" | "nano" | "emacs" => {
+            Some("waits for a person at the terminal")
+        }
+        // With a file and no terminal, more and less just print it.
+        "less" | "more" if operands.is_empty() => Some("waits for a person at the terminal"),
+        _ => None,
+    }
+}
+
 /// Reads one shell command (prompt already removed) run from `cwd`.
 pub fn command(cmd: &str, cwd: &str) -> Classified {
     let cmd = cmd.trim();
@@ -266,10 +394,52 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
     };
 
     if cmd.contains(" | ") || cmd.contains('|') && !cmd.contains("||") {
-        let head = cmd.split('|').next().unwrap_or("").trim();
+        let stages: Vec<&str> = cmd.split('|').map(str::trim).collect();
+        let head = stages[0];
         let head_words: Vec<&str> = head.split_whitespace().collect();
         let head_prog = head_words.first().copied().map(basename).unwrap_or("");
         let head_args = head_words.get(1..).unwrap_or(&[]);
+        let last = stages.last().copied().unwrap_or("");
+        let last_words: Vec<&str> = last.split_whitespace().collect();
+        let last_prog = last_words.first().copied().map(basename).unwrap_or("");
+        // `mysqldump … | gzip > F`: a backup, kept by the rollback, never overwritten.
+        if lexicon::DUMPERS.contains(&head_prog) {
+            if let Some(output) = redirect_target(last) {
+                return Classified::sure(Action::Dump {
+                    command: cmd.to_string(),
+                    output: resolve(cwd, &output),
+                });
+            }
+        }
+        // `gunzip < F | mysql db`, `zcat F | psql db`: a restore replaces data.
+        if lexicon::DB_CLIENTS.contains(&last_prog)
+            && (head.contains('<') || lexicon::DECOMPRESSORS.contains(&head_prog))
+        {
+            return Classified {
+                action: Action::Run {
+                    command: cmd.to_string(),
+                },
+                doubt: None,
+                destructive: true,
+            };
+        }
+        // `tail -f LOG | grep X` never ends: a bounded look at the end of the log instead.
+        if head_prog == "tail" && head_args.iter().any(|a| follows(a)) {
+            let bounded: Vec<&str> = head_words.iter().copied().filter(|a| !follows(a)).collect();
+            let mut head = bounded.join(" ");
+            if !head_args
+                .iter()
+                .any(|a| a.starts_with("-n") || a.starts_with("--lines"))
+            {
+                head = head.replacen("tail", "tail -n 200", 1);
+            }
+            let rest = &stages[1..];
+            return probe_of(format!("{head} | {}", rest.join(" | ")));
+        }
+        // `crontab -l | sed … | crontab -` installs a new crontab.
+        if last_prog == "crontab" {
+            return run();
+        }
         if (is_read_only(head_prog, head_args) || head_prog == "ps") && !writes_a_file(cmd) {
             return probe();
         }
@@ -320,6 +490,31 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
             },
             doubt: None,
             destructive: true,
+        };
+    }
+    if let Some(why) = interactive(prog, &args, &operands) {
+        return Classified {
+            action: Action::Manual {
+                instruction: format!("`{cmd}` {why}"),
+            },
+            doubt: Some(format!("`{cmd}` {why}")),
+            destructive: false,
+        };
+    }
+    // `kill -9 12034`: a process id copied from the writer's screen is some other process here.
+    if prog == "kill"
+        && operands
+            .iter()
+            .any(|o| o.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Classified {
+            action: Action::Manual {
+                instruction: format!("find the process and run `{cmd}` with its id on this host"),
+            },
+            doubt: Some(format!(
+                "`{cmd}` names a process id from the writer's screen; on the host it is another process"
+            )),
+            destructive: false,
         };
     }
     if let Some(ph) = placeholder(cmd) {
@@ -545,17 +740,32 @@ pub fn command(cmd: &str, cwd: &str) -> Classified {
             probe()
         }
         "source" | "." if operands.len() == 1 => Classified::sure(Action::Note),
-        "mysqldump" => match cmd.rsplit_once('>') {
-            Some((_, out)) if !out.trim().is_empty() => Classified {
-                action: Action::Dump {
-                    command: cmd.to_string(),
-                    output: resolve(cwd, out.trim()),
+        "mysqldump" | "pg_dump" | "pg_dumpall" | "mongodump" => {
+            let file_opt = args.iter().enumerate().find_map(|(i, a)| {
+                if (prog != "mongodump" && *a == "-f")
+                    || *a == "--file"
+                    || *a == "--out"
+                    || *a == "-r" && prog == "mysqldump"
+                {
+                    args.get(i + 1).map(|s| s.to_string())
+                } else {
+                    a.strip_prefix("--file=")
+                        .or_else(|| a.strip_prefix("--result-file="))
+                        .map(str::to_string)
+                }
+            });
+            match redirect_target(cmd).or(file_opt) {
+                Some(out) => Classified {
+                    action: Action::Dump {
+                        command: cmd.to_string(),
+                        output: resolve(cwd, &out),
+                    },
+                    doubt: None,
+                    destructive: false,
                 },
-                doubt: None,
-                destructive: false,
-            },
-            _ => run(),
-        },
+                None => run(),
+            }
+        }
         "reboot" | "shutdown" | "init" | "poweroff" | "halt" => Classified {
             action: Action::Manual {
                 instruction: format!("reboot the host (`{cmd}`); run ./run.sh again afterwards"),
@@ -607,6 +817,7 @@ fn service(name: &str, action: &str, cmd: &str) -> Classified {
         }),
         "restart" | "reload" => Classified::sure(Action::ServiceRestart {
             name: name.to_string(),
+            action: action.to_string(),
             watch: Vec::new(),
         }),
         "start" | "stop" => Classified::sure(Action::Service {
@@ -997,6 +1208,7 @@ mod tests {
             a("service iptables restart"),
             Action::ServiceRestart {
                 name: "iptables".into(),
+                action: "restart".into(),
                 watch: vec![]
             }
         );

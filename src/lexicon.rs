@@ -139,9 +139,35 @@ pub const GROUP_NOUNS: &[&str] = &["节点", "服务器", "机器", "主机"];
 /// `X与Y相同` / `X和Y一样`: X repeats Y's steps.
 pub const SAME_AS_TAIL: &[&str] = &["相同", "一样", "一致"];
 pub const SAME_AS_JOIN: &[&str] = &["与", "和", "跟", "同"];
+/// `操作同 web-1`: the model host follows.
+pub const SAME_AS_LEAD: &[&str] = &[
+    "操作同",
+    "步骤同",
+    "方法同",
+    "配置同",
+    "部署同",
+    "操作与",
+    "步骤与",
+    "参照",
+    "参考",
+];
+
+/// One host at a time, each after the one before has finished (a rolling restart).
+pub const ONE_AT_A_TIME: &[&str] = &[
+    "依次",
+    "逐台",
+    "逐个",
+    "逐一",
+    "一台一台",
+    "一台接一台",
+    "轮流",
+    "滚动",
+    "下一台",
+    "先后",
+];
 
 /// `同理`: the same procedure again, on the same hosts.
-pub const SAME_AGAIN: &[&str] = &["同理"];
+pub const SAME_AGAIN: &[&str] = &["同理", "同上", "重复上述", "重复以上"];
 
 /// Troubleshooting advice: the block after it must not run. Also any `如果/若…失败/报错/异常`.
 pub const TROUBLESHOOTING: &[&str] = &[
@@ -318,6 +344,79 @@ pub const EDIT_ADD: &[&str] = &[
     "配置",
 ];
 
+/// Programs that write a database backup.
+pub const DUMPERS: &[&str] = &["mysqldump", "pg_dump", "pg_dumpall", "mongodump"];
+
+/// Database clients that take SQL on their input.
+pub const DB_CLIENTS: &[&str] = &["mysql", "mariadb", "psql"];
+
+/// Programs that feed a compressed backup into a pipeline.
+pub const DECOMPRESSORS: &[&str] = &[
+    "cat", "zcat", "gunzip", "gzip", "xzcat", "bzcat", "xz", "bzip2", "unxz",
+];
+
+/// What a redis-cli / psql / mongo session line starts with when it only reads.
+pub const CLIENT_READS: &[&str] = &[
+    "\\c",
+    "\\d",
+    "\\l",
+    "\\q",
+    "\\x",
+    "quit",
+    "exit",
+    "exists ",
+    "get ",
+    "mget ",
+    "keys ",
+    "scan ",
+    "info",
+    "ping",
+    "ttl ",
+    "pttl ",
+    "type ",
+    "hget",
+    "hlen ",
+    "hexists ",
+    "llen ",
+    "lrange ",
+    "scard ",
+    "smembers ",
+    "sismember ",
+    "zcard ",
+    "zrange ",
+    "zscore ",
+    "strlen ",
+    "dbsize",
+    "config get ",
+    "client list",
+    "slowlog get",
+    "cluster info",
+    "cluster nodes",
+    "role",
+    "time",
+    "lastsave",
+    "memory usage ",
+    "show ",
+    "use ",
+    "db.getname",
+    "rs.conf()",
+];
+
+/// Words that name a part of a configuration file (the content goes inside it).
+pub const FILE_PARTS: &[&str] = &[
+    "段中",
+    "段内",
+    "段里",
+    "段下",
+    "段末",
+    "段落中",
+    "部分中",
+    "部分下",
+    "section",
+    "节点下",
+    "块中",
+];
+
 /// Upload verbs: `上传…到HOST的/DIR下`, `将FILE传到/DIR`.
 pub const UPLOAD: &[&str] = &["上传", "传到", "拷贝到", "复制到", "scp"];
 /// The jump host: `先上传到X上，然后scp到…`.
@@ -372,6 +471,9 @@ pub const TABLE_HOST: &[&str] = &[
     "执行主机",
     "目标主机",
 ];
+/// A column numbering the steps of an operation table (its rows are done in order).
+pub const TABLE_STEP: &[&str] = &["步骤", "序号", "顺序", "step", "no.", "#"];
+
 pub const TABLE_IP: &[&str] = &[
     "ip",
     "地址",

@@ -477,7 +477,9 @@ impl Linter<'_> {
                     if self.is_claimed(s.line, used) || near.contains_key(&(s.line, used.clone())) {
                         continue;
                     }
-                    match near_miss(used, tree, made_here, &created_anywhere) {
+                    match near_miss(used, tree, made_here, &created_anywhere)
+                        .filter(|miss| !self.expected_version(s, miss))
+                    {
                         Some(miss) => {
                             near.insert((s.line, used.clone()), miss);
                         }
@@ -536,6 +538,33 @@ impl Linter<'_> {
             };
             self.report("L009", span, message, help);
         }
+    }
+
+    /// A path in another version of one the runbook makes is expected, not a slip, in an upgrade:
+    /// in the rollback (it goes back to the old version), on a line that also names the new one
+    /// (`cp /opt/zk-3.4.6/conf/zoo.cfg /opt/zk-3.4.14/conf/`), or when the runbook's prose names
+    /// that version (`由3.4.6升级到3.4.14`: the old one is installed).
+    fn expected_version(&self, s: &Step, (wrong, right, _): &(String, String, usize)) -> bool {
+        let (w, r) = (basename(wrong), basename(right));
+        if !digit_twin(w, r) {
+            return false;
+        }
+        if s.phase == Phase::Rollback || s.text.contains(right.as_str()) {
+            return true;
+        }
+        static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[._]\d+)+").unwrap());
+        let prose = || {
+            self.doc
+                .elements
+                .iter()
+                .map(|e| e.text())
+                .filter(|t| !t.is_empty())
+        };
+        VERSION
+            .find_iter(w)
+            .map(|m| m.as_str())
+            .filter(|v| !r.contains(v))
+            .any(|v| prose().any(|t| mentions_version(t, v)))
     }
 
     // ---- L007: one machine spelled two ways ----------------------------------------------------
@@ -985,6 +1014,20 @@ fn undoubled(token: &str) -> Option<String> {
 
 /// Another version of the same name: the same text and numbers but one, as in `tomcat-7.0.64`
 /// and `tomcat-7.0.67`. A name with a single number (`app1`, `app2`) is a series, not a version.
+/// `text` names version `v` on its own (not as part of a longer number: `3.4.6` is not in `3.4.61`).
+fn mentions_version(text: &str, v: &str) -> bool {
+    text.match_indices(v).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let mut after = text[i + v.len()..].chars();
+        let digitish = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c == '.');
+        // `3.4.6.` ending a sentence is the version; `3.4.61` or `3.4.6.1` is another.
+        let (next, then) = (after.next(), after.next());
+        let longer = next.is_some_and(|c| c.is_ascii_digit())
+            || (next == Some('.') && then.is_some_and(|c| c.is_ascii_digit()));
+        !digitish(before) && !longer
+    })
+}
+
 fn digit_twin(a: &str, b: &str) -> bool {
     let letters = |s: &str| {
         s.chars()

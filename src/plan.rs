@@ -124,7 +124,12 @@ pub enum Action {
     /// `service NAME ACTION`.
     Service { name: String, action: String },
     /// Restart a service only when files edited earlier on this host changed.
-    ServiceRestart { name: String, watch: Vec<String> },
+    ServiceRestart {
+        name: String,
+        /// `restart`, or `reload` (a graceful reload stays one: a restart drops connections).
+        action: String,
+        watch: Vec<String>,
+    },
     /// A bounded look at a log file instead of `tail -f`.
     TailLog { path: String },
     /// SQL statements through a client command line (`mysql -uroot -p ...`).

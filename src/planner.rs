@@ -2,6 +2,9 @@
 //! steps with hosts (and the reason), kinds and typed actions; then ids, gates and artifacts.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::annotation::{self, Annotation};
 use crate::classify::{self, Line};
@@ -55,6 +58,12 @@ struct Draft {
     source: String,
     no_gate: bool,
     element: usize,
+    /// What counts as "the same place in the runbook" for gates (steps of one unit do not gate
+    /// each other): the element, or one row of a table whose rows are done in order.
+    unit: usize,
+    /// One host at a time (`依次`, `逐台`, `同上` on the next host): the group (a line) and
+    /// the hosts in the order they take their turn.
+    serial: Option<(usize, Vec<usize>)>,
 }
 
 #[derive(Clone)]
@@ -86,6 +95,8 @@ struct Walker<'a> {
     artifacts: Vec<Artifact>,
     explicit: Option<Explicit>,
     cwd: String,
+    /// A `cd` at the end of a command chain: where the next command line runs.
+    pending_cd: Option<String>,
     pending_edit: Option<(String, usize)>,
     excerpt: Option<String>,
     troubleshooting: bool,
@@ -93,6 +104,9 @@ struct Walker<'a> {
     annotation: Option<Annotation>,
     /// (section, copies, model, drafts before this index, line)
     same_as: Vec<SameAs>,
+    /// Sentences that say one host at a time (`依次在kafka-01、kafka-02上执行`): section, line,
+    /// hosts in their turn.
+    serial_scopes: Vec<(Option<usize>, usize, Vec<usize>)>,
     /// An upload sentence with no file name: the next block's archive is the payload.
     pending_upload: Option<(String, Vec<usize>, usize)>,
     section: Option<usize>,
@@ -125,12 +139,14 @@ pub fn compile(source: &Source) -> Compiled {
         artifacts: Vec::new(),
         explicit: None,
         cwd: HOME.to_string(),
+        pending_cd: None,
         pending_edit: None,
         excerpt: None,
         troubleshooting: false,
         sql_session: None,
         annotation: None,
         same_as: Vec::new(),
+        serial_scopes: Vec::new(),
         pending_upload: None,
         section: None,
         host_sections: host_sections(&outline, &inv),
@@ -139,6 +155,7 @@ pub fn compile(source: &Source) -> Compiled {
     };
     w.walk();
     w.apply_same_as();
+    w.serialize();
     w.default_database();
     w.watch_restarts();
     let Walker {
@@ -223,6 +240,81 @@ impl<'a> Walker<'a> {
             }
             i += 1;
         }
+    }
+
+    /// Checks the directory a `[user@host dir]#` prompt shows against where rbc runs the line:
+    /// `~` is the user's home, a full path is taken as it is, a name is the last part of the
+    /// working directory, or of the one directory of that name the section has used. When rbc
+    /// cannot tell which directory it is, it says so and the line is manual (false).
+    fn prompt_directory(&mut self, line: usize, raw: &str) -> bool {
+        static PROMPT_DIR: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^\s*\[([^\]@\s]+)@[^\]\s]+\s+([^\]]+?)\s*\]\s*[#$]").unwrap()
+        });
+        let text = self.source.line_text(line);
+        let Some(c) = PROMPT_DIR.captures(text) else {
+            return true;
+        };
+        let (user, dir) = (c[1].to_string(), c[2].trim().to_string());
+        let home = if user == "root" {
+            HOME.to_string()
+        } else {
+            format!("/home/{user}")
+        };
+        let want = match dir.as_str() {
+            "~" => Some(home),
+            d if d.starts_with('/') => Some(d.trim_end_matches('/').to_string())
+                .filter(|d| !d.is_empty())
+                .or(Some("/".into())),
+            d if d.starts_with("~/") => Some(format!("{home}/{}", &d[2..])),
+            d if self.cwd.rsplit('/').next() == Some(d) => None,
+            d => {
+                // The one directory of that name this line or the section's steps have used,
+                // made or entered (or a folder of such a path).
+                let mut cands: Vec<String> = classify::paths_in(raw);
+                let chapter = self.section.map(|s| self.outline.chapter(s));
+                for dr in self
+                    .drafts
+                    .iter()
+                    .rev()
+                    .filter(|x| x.section.map(|s| self.outline.chapter(s)) == chapter)
+                {
+                    cands.extend(crate::planner::action_paths(&dr.action));
+                    cands.extend(dr.cwd.clone());
+                    if let Action::Run { command } = &dr.action {
+                        cands.extend(classify::paths_in(command));
+                    }
+                }
+                let mut seen: Vec<String> = Vec::new();
+                for p in cands {
+                    let mut p = p.trim_end_matches('/').to_string();
+                    while !p.is_empty() {
+                        if p.rsplit('/').next() == Some(d) && !seen.contains(&p) {
+                            seen.push(p.clone());
+                        }
+                        p.truncate(p.rfind('/').unwrap_or(0));
+                    }
+                }
+                match seen.as_slice() {
+                    [one] => Some(one.clone()),
+                    // Where the line runs matters only for the paths it names relative to it.
+                    _ if !uses_relative_paths(raw) => None,
+                    _ => {
+                        let cwd = self.cwd.clone();
+                        self.warn(
+                            "W038",
+                            self.line_span(line),
+                            format!("the prompt shows the directory `{d}`, but rbc cannot tell which one it is (it would run this line in {cwd}); the line becomes a manual step"),
+                            "write a `cd` to the full directory before the line, or show the full path in the prompt",
+                        );
+                        return false;
+                    }
+                }
+            }
+        };
+        if let Some(w) = want {
+            self.cwd = w;
+        }
+        true
     }
 
     fn enter_section(&mut self, section: Option<usize>) {
@@ -585,6 +677,8 @@ impl<'a> Walker<'a> {
             source: String::new(),
             no_gate: self.annotation.as_ref().is_some_and(|a| a.no_gate),
             element: i,
+            unit: i,
+            serial: None,
         }
     }
 
@@ -655,13 +749,25 @@ impl<'a> Walker<'a> {
         } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !self.troubleshooting {
             // `mq-3上的操作同理`: the named hosts repeat what the section did so far on the last hosts.
             let group = self.current_group();
-            if let Some(t) = scope::targets(text, self.inv, &group) {
+            // The hosts named, else those of the section's title (`### 5.2 web-2` + `同上。`).
+            let named = scope::targets(text, self.inv, &group).or_else(|| {
+                self.section
+                    .and_then(|s| scope::title_group(&self.outline.sections[s].title, self.inv))
+            });
+            if let Some(t) = named {
+                // The model: the last hosts with steps in this section, else in the one before
+                // it under the same parent (`5.1 web-1` … `5.2 web-2: 同上`).
+                let parent = self.section.and_then(|s| self.outline.sections[s].parent);
                 let model: Vec<usize> = self
                     .drafts
                     .iter()
                     .rev()
+                    .filter(|d| d.kind != StepKind::Note && !d.hosts.is_empty())
                     .find(|d| {
-                        d.kind != StepKind::Note && d.section == self.section && !d.hosts.is_empty()
+                        d.section == self.section
+                            || d.section.is_some_and(|s| {
+                                parent.is_some() && self.outline.sections[s].parent == parent
+                            })
                     })
                     .map(|d| d.hosts.clone())
                     .unwrap_or_default();
@@ -691,6 +797,10 @@ impl<'a> Walker<'a> {
         } else if !self.troubleshooting {
             let group = self.current_group();
             if let Some(t) = scope::targets(text, self.inv, &group) {
+                if t.hosts.len() > 1 && lexicon::contains_any(text, lexicon::ONE_AT_A_TIME) {
+                    self.serial_scopes
+                        .push((self.section, line, t.hosts.clone()));
+                }
                 // `操作服务器：` then `- web-1` / `- web-2`: a list of hosts, item by item.
                 let host_item = matches!(element.kind, ElementKind::ListItem { .. })
                     && scope::only_hosts(text, self.inv);
@@ -1140,35 +1250,34 @@ impl<'a> Walker<'a> {
             let what = col(lexicon::TABLE_WHAT);
             let markdown = self.source.line_text(line + 1).contains("--");
             let phase = self.phase();
+            // Numbered steps (`步骤 | 操作 | …`) or a lead-in that says one at a time: the rows
+            // are done in order, each after the one before (rows are otherwise parallel).
+            let lead = i
+                .checked_sub(1)
+                .map(|p| self.doc.elements[p].text().to_string())
+                .unwrap_or_default();
+            let in_order = col(lexicon::TABLE_STEP).is_some()
+                || lexicon::contains_any(&lead, lexicon::ONE_AT_A_TIME);
             for (r, row) in rows.iter().enumerate().skip(1) {
                 let row_line = line + r + usize::from(markdown);
-                let (Some(cmd), Some(cell)) = (row.get(cc), row.get(hc)) else {
-                    continue;
-                };
-                let cmd = cmd.trim().trim_matches('`').trim();
-                if cmd.is_empty() {
-                    continue;
+                let first_draft = self.drafts.len();
+                self.table_row(i, row, row_line, cc, hc, what, phase);
+                if in_order {
+                    for d in &mut self.drafts[first_draft..] {
+                        d.unit = usize::MAX - row_line;
+                    }
                 }
-                let hosts: Vec<usize> = cell
-                    .split([',', '，', '、', ' ', ';', '；'])
-                    .filter(|h| !h.trim().is_empty())
-                    .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
-                    .collect();
-                let sure = !hosts.is_empty();
-                let why = if sure {
-                    format!("operation table row (line {row_line})")
-                } else {
-                    "no known host in the row".to_string()
-                };
-                let desc = what.and_then(|w| row.get(w)).cloned().unwrap_or_default();
-                let lines = vec![(row_line, Line::Command(cmd.to_string()))];
-                self.commands(i, &lines, hosts, why, sure, phase, &desc);
             }
             if matches!(&self.fates[i], Fate::Steps(v) if !v.is_empty()) {
                 self.annotation = None;
                 return;
             }
-        } else {
+        }
+        let op_table = col(lexicon::TABLE_COMMAND).is_some() && host_col.is_some();
+        let read = (file_col.is_some() && host_col.is_some() && dir_col.is_some())
+            || (host_col.is_some() && col(lexicon::TABLE_IP).is_some())
+            || op_table;
+        if !read {
             self.note(
                 i,
                 line,
@@ -1198,6 +1307,66 @@ impl<'a> Walker<'a> {
             );
         }
         self.annotation = None;
+    }
+
+    /// One row of an operation table: its command on the hosts of its host cell.
+    #[allow(clippy::too_many_arguments)]
+    fn table_row(
+        &mut self,
+        i: usize,
+        row: &[String],
+        row_line: usize,
+        cc: usize,
+        hc: usize,
+        what: Option<usize>,
+        phase: Phase,
+    ) {
+        let (Some(cmd), Some(cell)) = (row.get(cc), row.get(hc)) else {
+            return;
+        };
+        let cmd = cmd.trim().trim_matches('`').trim();
+        if cmd.is_empty() {
+            return;
+        }
+        // `app-1~app-3`, `所有服务器`, `lb-01、lb-02`: as in a sentence.
+        let hosts: Vec<usize> = match scope::targets(cell, self.inv, &[]) {
+            Some(t) => t.hosts,
+            None => cell
+                .split([',', '，', '、', ' ', ';', '；'])
+                .filter(|h| !h.trim().is_empty())
+                .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
+                .collect(),
+        };
+        let sure = !hosts.is_empty();
+        let why = if sure {
+            format!("operation table row (line {row_line})")
+        } else {
+            "no known host in the row".to_string()
+        };
+        let desc = what.and_then(|w| row.get(w)).cloned().unwrap_or_default();
+        // Words in the command cell (`service x stop，确认VIP漂移后执行 …`): a person's step.
+        if lexicon::has_cjk(&unquoted(cmd)) {
+            let mut d = self.draft(
+                i,
+                StepKind::Manual,
+                hosts,
+                row_line,
+                cmd,
+                why,
+                Action::Manual {
+                    instruction: if desc.is_empty() {
+                        cmd.to_string()
+                    } else {
+                        format!("{desc}: {cmd}")
+                    },
+                },
+            );
+            d.phase = phase;
+            self.push(i, d);
+            return;
+        }
+        let lines = vec![(row_line, Line::Command(cmd.to_string()))];
+        self.commands(i, &lines, hosts, why, sure, phase, &desc);
     }
 
     // ---- blocks ----------------------------------------------------------------------------
@@ -1550,6 +1719,17 @@ impl<'a> Walker<'a> {
                 path: path.to_string(),
                 lines,
             },
+            // `在 backend order_back 段中增加`, `在[mysqld]下添加`: inside a part of the file,
+            // not at its end; where that part ends rbc does not know.
+            _ if in_a_part(lead) => {
+                doubt = Some(format!(
+                    "the runbook puts this inside a part of {name} (`{}`), not at its end",
+                    lead.trim()
+                ));
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
             "add" if name.ends_with(".sh") => Action::PrependBlock {
                 path: path.to_string(),
                 content: ensure_newline(content.trim()),
@@ -1616,6 +1796,22 @@ impl<'a> Walker<'a> {
         lead: &str,
         content: &str,
     ) {
+        // Lines at a redis-cli / psql / mongo prompt with no client line: that client, not mysql.
+        if client.is_none() && self.sql_session.is_none() {
+            if let Some(cmd) = classify::prompt_client(content) {
+                self.client_session(
+                    i,
+                    line,
+                    cmd,
+                    &statements,
+                    hosts,
+                    why,
+                    sure,
+                    format!("{lead}\n{content}"),
+                );
+                return;
+            }
+        }
         let annotation = self.annotation.clone();
         let mut database = annotation
             .as_ref()
@@ -1754,6 +1950,12 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 Line::Command(raw) => {
+                    // `mkdir app && cd app` on the line before: this one runs in app.
+                    if let Some(dir) = self.pending_cd.take() {
+                        self.cwd = dir;
+                    }
+                    // The prompt's directory (`[root@web-1 conf]#`) says where this line runs.
+                    let sure = self.prompt_directory(line, raw) && sure;
                     let mut cmd = self.strip_comment(raw, line);
                     // `cmd \` continued on the next lines: one command.
                     while cmd.ends_with('\\') && k + 1 < lines.len() {
@@ -1830,6 +2032,18 @@ impl<'a> Walker<'a> {
                     }
                     let words: Vec<&str> = cmd.split_whitespace().collect();
                     let prog = words.first().copied().unwrap_or("");
+                    // `… && cd DIR` / `…; cd DIR`: the lines after run in DIR.
+                    if words.len() > 2 {
+                        if let Some(dir) = chained_cd(&cmd) {
+                            let to = classify::resolve(&self.cwd, &dir);
+                            let to = to.trim_end_matches('/');
+                            self.pending_cd = Some(if to.is_empty() {
+                                "/".into()
+                            } else {
+                                to.to_string()
+                            });
+                        }
+                    }
                     if classify::is_root_shell(&cmd) {
                         self.note(
                             i,
@@ -1955,51 +2169,16 @@ impl<'a> Walker<'a> {
                         && matches!(lines.get(k + 1).map(|l| &l.1), Some(Line::Sql(_)))
                     {
                         let (stmts, j) = self.collect_sql(i, lines, k + 1);
-                        let read_only = stmts.iter().all(|s| {
-                            let l = s.trim_start().to_ascii_lowercase();
-                            classify::sql_is_read_only(&l)
-                                || [
-                                    "\\c", "\\d", "\\l", "\\q", "quit", "exit", "exists ", "get ",
-                                    "keys ", "info", "ping", "ttl ", "type ", "hget", "llen",
-                                    "scard",
-                                ]
-                                .iter()
-                                .any(|p| l.starts_with(p))
-                        });
-                        let destructive = stmts.iter().any(|s| {
-                            classify::sql_is_destructive(s)
-                                || lexicon::contains_any(
-                                    &s.to_ascii_lowercase(),
-                                    lexicon::DESTRUCTIVE,
-                                )
-                                || s.to_ascii_lowercase().starts_with("del ")
-                        });
-                        let command =
-                            format!("{cmd} <<'RBC_INPUT'\n{}\nRBC_INPUT", stmts.join("\n"));
-                        let kind = if !sure || destructive {
-                            StepKind::Manual
-                        } else if read_only {
-                            StepKind::Check
-                        } else {
-                            StepKind::Once
-                        };
-                        if destructive {
-                            self.warn("W025", self.line_span(line), format!("`{cmd}` session deletes data: it runs only after the operator confirms"), "this is intended for rollback or cleanup; keep it manual");
-                        }
-                        let action = if read_only {
-                            Action::Probe {
-                                command: command.clone(),
-                            }
-                        } else {
-                            Action::Run {
-                                command: command.clone(),
-                            }
-                        };
-                        let mut d =
-                            self.draft(i, kind, hosts.clone(), line, &command, why.clone(), action);
-                        d.cwd = Some(self.cwd.clone());
-                        d.source = block_source.clone();
-                        self.push(i, d);
+                        self.client_session(
+                            i,
+                            line,
+                            &cmd,
+                            &stmts,
+                            hosts.clone(),
+                            why.clone(),
+                            sure,
+                            block_source.clone(),
+                        );
                         k = j;
                         continue;
                     }
@@ -2009,17 +2188,14 @@ impl<'a> Walker<'a> {
                         && !cmd.contains(" -e")
                     {
                         let (stmts, j) = self.collect_sql(i, lines, k + 1);
-                        let db = words
-                            .iter()
-                            .skip(1)
-                            .rfind(|w| !w.starts_with('-'))
-                            .map(|s| s.to_string());
-                        self.sql_session = Some((cmd.clone(), db));
+                        // The database named on the client line is given once, by rbc_sql.
+                        let (client, db) = classify::mysql_client_and_db(&words);
+                        self.sql_session = Some((client.clone(), db));
                         let statements = classify::sql_statements(&stmts);
                         self.sql(
                             i,
                             line,
-                            Some(cmd.clone()),
+                            Some(client),
                             statements,
                             hosts.clone(),
                             why.clone(),
@@ -2082,12 +2258,18 @@ impl<'a> Walker<'a> {
                     }
                     let mut kind = kind_of(&action);
                     if let Some(doubt) = &c.doubt {
-                        self.warn(
-                            "W024",
-                            self.line_span(line),
-                            format!("`{cmd}`: {doubt}"),
-                            "check the command; rbc keeps it as written",
-                        );
+                        let (message, help) = if matches!(action, Action::Manual { .. }) {
+                            (
+                                doubt.clone(),
+                                "the bundle shows it and waits for the operator: a manual step",
+                            )
+                        } else {
+                            (
+                                format!("`{cmd}`: {doubt}"),
+                                "check the command; rbc keeps it as written",
+                            )
+                        };
+                        self.warn("W024", self.line_span(line), message, help);
                     }
                     if matches!(action, Action::Manual { .. }) {
                         kind = StepKind::Manual;
@@ -2183,6 +2365,62 @@ impl<'a> Walker<'a> {
     }
 
     /// The `mysql>` lines from `from` on (comments become notes); returns them and the next index.
+    /// A client other than mysql (`psql`, `redis-cli`, `mongo`) with the lines typed at its
+    /// prompt: the client runs once with those lines as its input, never left waiting.
+    #[allow(clippy::too_many_arguments)]
+    fn client_session(
+        &mut self,
+        i: usize,
+        line: usize,
+        cmd: &str,
+        stmts: &[String],
+        hosts: Vec<usize>,
+        why: String,
+        sure: bool,
+        source: String,
+    ) {
+        let read_only = stmts.iter().all(|s| {
+            let l = s.trim_start().to_ascii_lowercase();
+            classify::sql_is_read_only(&l)
+                || lexicon::starts_with_any(&l, lexicon::CLIENT_READS)
+                || lexicon::contains_any(&l, &[".find(", ".count(", ".stats(", "rs.status()"])
+        });
+        let destructive = stmts.iter().any(|s| {
+            classify::sql_is_destructive(s)
+                || lexicon::contains_any(&s.to_ascii_lowercase(), lexicon::DESTRUCTIVE)
+                || s.to_ascii_lowercase().starts_with("del ")
+        });
+        let command = format!("{cmd} <<'RBC_INPUT'\n{}\nRBC_INPUT", stmts.join("\n"));
+        let kind = if !sure || destructive {
+            StepKind::Manual
+        } else if read_only {
+            StepKind::Check
+        } else {
+            StepKind::Once
+        };
+        if destructive {
+            self.warn(
+                "W025",
+                self.line_span(line),
+                format!("`{cmd}` session deletes data: it runs only after the operator confirms"),
+                "this is intended for rollback or cleanup; keep it manual",
+            );
+        }
+        let action = if read_only {
+            Action::Probe {
+                command: command.clone(),
+            }
+        } else {
+            Action::Run {
+                command: command.clone(),
+            }
+        };
+        let mut d = self.draft(i, kind, hosts, line, &command, why, action);
+        d.cwd = Some(self.cwd.clone());
+        d.source = source;
+        self.push(i, d);
+    }
+
     fn collect_sql(
         &mut self,
         i: usize,
@@ -2197,6 +2435,20 @@ impl<'a> Walker<'a> {
                 Line::Blank => {}
                 Line::Comment(c) => {
                     self.note(i, lines[j].0, c, "a comment in the block; not executed");
+                }
+                // The client's answer (`PONG`, `(integer) 1`) between two of its prompts.
+                Line::Plain(out)
+                    if lines[j + 1..]
+                        .iter()
+                        .find(|(_, l)| !matches!(l, Line::Plain(_) | Line::Blank))
+                        .is_some_and(|(_, l)| matches!(l, Line::Sql(_))) =>
+                {
+                    self.note(
+                        i,
+                        lines[j].0,
+                        out,
+                        "example output of the client; not executed",
+                    );
                 }
                 _ => break,
             }
@@ -2290,8 +2542,68 @@ impl<'a> Walker<'a> {
                             d.hosts.push(*c);
                         }
                     }
+                    // The copies take their turn after the model (and after earlier copies), in
+                    // the order the runbook names them.
+                    match &mut d.serial {
+                        Some((_, order)) => {
+                            for c in &copies {
+                                if !order.contains(c) {
+                                    order.push(*c);
+                                }
+                            }
+                        }
+                        None => {
+                            let mut order: Vec<usize> = d
+                                .hosts
+                                .iter()
+                                .copied()
+                                .filter(|h| model.contains(h))
+                                .collect();
+                            order.extend(copies.iter().copied());
+                            d.serial = Some((line, order));
+                        }
+                    }
                     d.why = format!("{}; {names} the same as {model_names} (line {line})", d.why);
                 }
+            }
+        }
+    }
+
+    /// Steps under a sentence that says one host at a time (`依次`, `逐台`), or in a section whose
+    /// title does, on the same hosts: each host takes its turn after the one before finished.
+    fn serialize(&mut self) {
+        for d in self.drafts.iter_mut() {
+            if d.hosts.len() < 2 || d.serial.is_some() || d.kind == StepKind::Note {
+                continue;
+            }
+            let mut same: Vec<usize> = d.hosts.clone();
+            same.sort();
+            let scope = self
+                .serial_scopes
+                .iter()
+                .rev()
+                .find(|(section, line, hosts)| {
+                    let mut h = hosts.clone();
+                    h.sort();
+                    *line <= d.line
+                        && h == same
+                        && match (section, d.section) {
+                            (Some(s), Some(ds)) => self.outline.lineage(ds).contains(s),
+                            (None, _) => true,
+                            _ => false,
+                        }
+                });
+            if let Some((_, line, hosts)) = scope {
+                d.serial = Some((*line, hosts.clone()));
+                continue;
+            }
+            let titled = d.section.and_then(|s| {
+                self.outline.lineage(s).into_iter().find(|x| {
+                    lexicon::contains_any(&self.outline.sections[*x].title, lexicon::ONE_AT_A_TIME)
+                })
+            });
+            if let Some(x) = titled {
+                d.serial = Some((self.outline.sections[x].line, d.hosts.clone()));
             }
         }
     }
@@ -2374,10 +2686,10 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            let Action::ServiceRestart { name, .. } = &d.action else {
+            let Action::ServiceRestart { name, action, .. } = &d.action else {
                 continue;
             };
-            let name = name.clone();
+            let (name, action) = (name.clone(), action.clone());
             let mut watch: Vec<String> = Vec::new();
             for h in &d.hosts {
                 for (path, sections) in edited.get(&(d.phase, *h)).into_iter().flatten() {
@@ -2397,7 +2709,11 @@ impl<'a> Walker<'a> {
             if watch.is_empty() && d.kind == StepKind::Converge {
                 d.kind = StepKind::Once;
             }
-            d.action = Action::ServiceRestart { name, watch };
+            d.action = Action::ServiceRestart {
+                name,
+                action,
+                watch,
+            };
         }
     }
 }
@@ -2479,6 +2795,31 @@ fn is_destructive_cmd(cmd: &str) -> bool {
         || l.contains(" < ") && l.starts_with("mysql")
 }
 
+/// The paths a typed action names (not a command's words).
+pub fn action_paths(a: &Action) -> Vec<String> {
+    match a {
+        Action::AppendBlock { path, .. }
+        | Action::PrependBlock { path, .. }
+        | Action::EnsureLines { path, .. }
+        | Action::FirewallRules { path, .. }
+        | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
+        | Action::WriteFile { path, .. }
+        | Action::WriteValue { path, .. }
+        | Action::CronEntry { path, .. }
+        | Action::Mkdir { path }
+        | Action::Chmod { path, .. }
+        | Action::TailLog { path } => vec![path.clone()],
+        Action::RpmInstall { file } => vec![file.clone()],
+        Action::Extract { archive, dir } => vec![archive.clone(), dir.clone()],
+        Action::Rename { from, to } => vec![from.clone(), to.clone()],
+        Action::Dump { output, .. } => vec![output.clone()],
+        Action::Payload { file, dir } => vec![format!("{}/{file}", dir.trim_end_matches('/'))],
+        Action::StartDetached { dir, .. } => dir.iter().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn edited_path(a: &Action) -> Option<&str> {
     match a {
         Action::AppendBlock { path, .. }
@@ -2541,6 +2882,116 @@ fn inline_content(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A command line that names a file relative to where it runs: `../sbin/nginx -t`,
+/// `unzip -o ../shop.war`, `mv order-api-1.5.0 order-api`, `vi nginx.conf`.
+fn uses_relative_paths(cmd: &str) -> bool {
+    const FILE_COMMANDS: &[&str] = &[
+        "cp",
+        "mv",
+        "rm",
+        "tar",
+        "unzip",
+        "zip",
+        "chmod",
+        "chown",
+        "ln",
+        "vi",
+        "vim",
+        "cat",
+        "ls",
+        "sed",
+        "mkdir",
+        "touch",
+        "sh",
+        "bash",
+        "source",
+        ".",
+        "tail",
+        "head",
+        "less",
+        "more",
+        "gunzip",
+        "gzip",
+        "rsync",
+        "install",
+        "java",
+        "diff",
+        "md5sum",
+        "sha256sum",
+    ];
+    let words = shlex::split(cmd).unwrap_or_default();
+    let Some(prog) = words.first() else {
+        return false;
+    };
+    if prog.starts_with("./") || prog.starts_with("../") {
+        return true;
+    }
+    // Unpacking writes into the working directory unless told where.
+    let extracts = match prog.as_str() {
+        "tar" => {
+            words
+                .get(1)
+                .is_some_and(|f| f.trim_start_matches('-').contains('x'))
+                && !words
+                    .iter()
+                    .any(|w| w == "-C" || w.starts_with("--directory"))
+        }
+        "unzip" => !words.iter().any(|w| w == "-d"),
+        _ => false,
+    };
+    if extracts {
+        return true;
+    }
+    let relative = |w: &String| {
+        if w.starts_with(['/', '-', '$', '~', '\'', '"']) || w.contains("://") || w.contains('=') {
+            return false;
+        }
+        if !w.chars().any(|c| c.is_ascii_alphanumeric()) {
+            return false;
+        }
+        // `tar zxvf`: flags without a dash; `sed 's/a/b/'`; `chmod 755` / `chown app:app`.
+        let flags = prog == "tar" && w.len() <= 6 && w.chars().all(|c| c.is_ascii_alphabetic());
+        let script = prog == "sed" && w.starts_with('s');
+        let mode = matches!(prog.as_str(), "chmod" | "chown") && !w.contains(['/', '.']);
+        !flags && !script && !mode
+    };
+    FILE_COMMANDS.contains(&prog.as_str()) && words[1..].iter().any(relative)
+}
+
+/// The directory of a `cd` that ends a command chain (`mkdir app && cd app`, `x; cd /opt`).
+fn chained_cd(cmd: &str) -> Option<String> {
+    let last = cmd.rsplit(['&', ';']).next()?.trim();
+    if cmd.trim() == last || cmd.contains('|') {
+        return None;
+    }
+    let mut words = last.split_whitespace();
+    (words.next() == Some("cd")).then(|| words.next().unwrap_or("~").to_string())
+}
+
+/// `text` without what is inside quotes (`echo "升级完成"` is still a command).
+fn unquoted(text: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A lead-in that places content inside a named part of a file: `backend x 段中`, `server部分`,
+/// `[mysqld]下`, `section`.
+fn in_a_part(lead: &str) -> bool {
+    static BRACKET: LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[[A-Za-z0-9_.:-]+\]\s*(?:下|中|里|段|部分|节)").unwrap()
+    });
+    lexicon::contains_any(lead, lexicon::FILE_PARTS) || BRACKET.is_match(lead)
 }
 
 fn edit_verb(lead: &str) -> Option<String> {
@@ -2713,8 +3164,12 @@ pub fn describe(action: &Action) -> (String, String) {
                 }
             ),
         ),
-        Action::ServiceRestart { name, watch } => (
-            format!("restart {name}"),
+        Action::ServiceRestart {
+            name,
+            action,
+            watch,
+        } => (
+            format!("{action} {name}"),
             if watch.is_empty() {
                 "journaled: runs once".into()
             } else {
@@ -2792,6 +3247,7 @@ fn finish(
     let mut step_of_draft = Vec::with_capacity(drafts.len());
     let mut no_gate = Vec::with_capacity(drafts.len());
     let mut elements = Vec::with_capacity(drafts.len());
+    let mut serial: Vec<Option<(usize, Vec<String>)>> = Vec::with_capacity(drafts.len());
     for d in drafts {
         let (section, title) = match d.section {
             Some(s) => (
@@ -2825,7 +3281,13 @@ fn finish(
             }
         }
         hosts.sort();
-        elements.push(d.element);
+        elements.push(d.unit);
+        serial.push(d.serial.as_ref().map(|(g, order)| {
+            (
+                *g,
+                order.iter().map(|h| inv.hosts[*h].name.clone()).collect(),
+            )
+        }));
         steps.push(Step {
             id: format!("{section}-{n}"),
             section,
@@ -2848,6 +3310,7 @@ fn finish(
     }
     for phase in [Phase::Run, Phase::Rollback] {
         compute_gates(&mut steps, &no_gate, &elements, phase);
+        rolling_gates(&mut steps, &serial, phase);
     }
     for a in &mut artifacts {
         a.hosts.sort();
@@ -2891,6 +3354,58 @@ fn finish(
 /// Before a step on host H: every step on other hosts (or done by a person) between H's previous
 /// step and this one, in runbook order, must be finished.
 /// Payloads come with the bundle and gate nothing; steps from one element (a table) are parallel.
+/// One host at a time: in a serial group, a host's first step of the group waits until the host
+/// before it in the group's order has done its last step of the group.
+fn rolling_gates(steps: &mut [Step], serial: &[Option<(usize, Vec<String>)>], phase: Phase) {
+    let mut groups: BTreeMap<usize, (Vec<String>, Vec<usize>)> = BTreeMap::new();
+    for (i, s) in serial.iter().enumerate() {
+        if let Some((g, order)) = s {
+            if steps[i].phase == phase && steps[i].kind != StepKind::Note {
+                let e = groups
+                    .entry(*g)
+                    .or_insert_with(|| (order.clone(), Vec::new()));
+                e.1.push(i);
+            }
+        }
+    }
+    for (order, members) in groups.values() {
+        for k in 1..order.len() {
+            let (prev, host) = (&order[k - 1], &order[k]);
+            let last_prev = members
+                .iter()
+                .rev()
+                .find(|&&i| steps[i].hosts.contains(prev));
+            let first = members.iter().find(|&&i| steps[i].hosts.contains(host));
+            let (Some(&last_prev), Some(&first)) = (last_prev, first) else {
+                continue;
+            };
+            let after = GateRef {
+                step: steps[last_prev].id.clone(),
+                section: steps[last_prev].section.clone(),
+                host: prev.clone(),
+            };
+            let summary = format!(
+                "{} on {prev} (one host at a time)",
+                steps[last_prev].section
+            );
+            let gates = &mut steps[first].gates;
+            match gates.iter_mut().find(|g| &g.host == host) {
+                Some(g) => {
+                    if !g.after.contains(&after) {
+                        g.after.push(after);
+                        g.summary = format!("{}; {summary}", g.summary);
+                    }
+                }
+                None => gates.push(Gate {
+                    host: host.clone(),
+                    after: vec![after],
+                    summary,
+                }),
+            }
+        }
+    }
+}
+
 fn compute_gates(steps: &mut [Step], no_gate: &[bool], elements: &[usize], phase: Phase) {
     let idx: Vec<usize> = (0..steps.len())
         .filter(|i| {

@@ -22,6 +22,14 @@ use crate::quote::quote;
 /// Recording stubs for what a Debian machine lacks, put first on PATH inside the root.
 pub const STUBS: &[(&str, &str)] = &[
     ("chkconfig", include_str!("../templates/stubs/chkconfig")),
+    ("haproxy", include_str!("../templates/stubs/haproxy")),
+    ("nc", include_str!("../templates/stubs/nc")),
+    ("ntpdate", include_str!("../templates/stubs/ntpdate")),
+    ("pg_dump", include_str!("../templates/stubs/pg_dump")),
+    ("pg_dumpall", include_str!("../templates/stubs/pg_dumpall")),
+    ("psql", include_str!("../templates/stubs/psql")),
+    ("redis-cli", include_str!("../templates/stubs/redis-cli")),
+    ("sudo", include_str!("../templates/stubs/sudo")),
     ("erl", include_str!("../templates/stubs/erl")),
     ("keepalived", include_str!("../templates/stubs/keepalived")),
     ("mongo", include_str!("../templates/stubs/mongo")),
@@ -206,6 +214,8 @@ pub struct StartingState {
     pub kept: BTreeSet<String>,
     /// Operator values the plan asks for (`RBC_VALUE_<NAME>`).
     pub values: BTreeSet<String>,
+    /// Paths the rollback chapter names (rollback.sh leaves them to it).
+    pub chapter: BTreeSet<String>,
     /// What the plan itself gets wrong, seen while building the state (no stand-in is made).
     pub findings: Vec<Finding>,
 }
@@ -683,6 +693,33 @@ fn self_signed() -> Option<(String, String)> {
     .clone()
 }
 
+/// Files a simple command reads that must exist before it: the sources of `cp`, the files
+/// `sed -i` edits in place (absolute, resolved against `cwd`).
+fn command_inputs(command: &str, cwd: &str) -> Vec<String> {
+    if command.contains(['|', ';', '&', '>', '<', '`', '$']) {
+        return Vec::new();
+    }
+    let words = shlex::split(command).unwrap_or_default();
+    let prog = words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+    let operands: Vec<&str> = words
+        .iter()
+        .skip(1)
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let out: Vec<&str> = match prog {
+        Some("cp") if operands.len() >= 2 => operands[..operands.len() - 1].to_vec(),
+        Some("sed") if words.iter().any(|w| w.starts_with("-i")) && operands.len() >= 2 => {
+            operands[1..].to_vec()
+        }
+        _ => Vec::new(),
+    };
+    out.into_iter()
+        .filter(|p| !p.contains('*'))
+        .map(|p| abs(cwd, p))
+        .collect()
+}
+
 /// Builds `host`'s starting state from the plan: see the module documentation.
 pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
     let run: Vec<&Step> = plan.steps_for(host, Phase::Run).collect();
@@ -1022,6 +1059,33 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             }
             Action::TailLog { path } => {
                 st.logs.insert(abs(cwd, path));
+            }
+            // `cp -p A A.bak`, `sed -i … F`: what a command copies or edits in place was there.
+            Action::Run { command } => {
+                for p in command_inputs(command, cwd) {
+                    need(&mut st, &m, &p, guess(&p));
+                }
+                for p in crate::classify::files_written(command, cwd) {
+                    m.set(&p, Origin::Made);
+                }
+            }
+            _ => {}
+        }
+    }
+    // What the chapter reads or moves away, and what it writes or moves into place: a new path
+    // among them after the rollback is the runbook's own doing.
+    let chapter_steps: Vec<&Step> = rollback.to_vec();
+    st.chapter
+        .extend(crate::render::chapter_paths(&chapter_steps));
+    for s in &rollback {
+        let cwd = s.cwd.as_deref().unwrap_or("/root");
+        match &s.action {
+            Action::Rename { to, .. } => {
+                st.chapter.insert(abs(cwd, to));
+            }
+            Action::Run { command } => {
+                st.chapter
+                    .extend(crate::classify::files_written(command, cwd));
             }
             _ => {}
         }
@@ -1716,8 +1780,17 @@ impl Prepared {
         let t = |n: &str| s.trees.get(n).cloned().unwrap_or_default();
         let first_run = diff(&t("start"), &t("after1"), is_log);
         let second_run = diff(&t("after1"), &t("after2"), is_log);
-        let back = diff(&t("start"), &t("end"), |p| is_log(p) || is_kept(p));
-        let kept_on_purpose = diff(&t("start"), &t("end"), |p| is_log(p) || !is_kept(p)).paths();
+        let mut back = diff(&t("start"), &t("end"), |p| is_log(p) || is_kept(p));
+        let mut kept_on_purpose =
+            diff(&t("start"), &t("end"), |p| is_log(p) || !is_kept(p)).paths();
+        // New paths the rollback chapter names (the writer's backup it restores from, the new
+        // version it moves aside): left by the runbook's own rollback, on purpose.
+        let owned = |p: &str| st.chapter.iter().any(|c| p == c || under(p, c));
+        let (chapter_new, rest): (Vec<String>, Vec<String>) =
+            back.added.drain(..).partition(|p| owned(p));
+        back.added = rest;
+        kept_on_purpose.extend(chapter_new);
+        kept_on_purpose.sort();
         let out = |n: &str| s.runs.get(n).cloned().unwrap_or((-1, String::new()));
         let (c1, o1) = out("run1");
         let (c2, o2) = out("run2");

@@ -257,6 +257,7 @@ impl Renderer {
                 ips => quote::quote(host.ip.as_deref().unwrap_or("")),
                 run => table(&tables[0], &host.name),
                 rb => table(&tables[1], &host.name),
+                chapter_paths => quote::quote(&chapter_paths(&tables[1]).join("\n")),
             },
         )?;
         files.push(BundleFile {
@@ -377,6 +378,13 @@ impl Renderer {
                 Action::ServiceRestart { name, .. } => {
                     ctx.insert("tag", Value::from(format!("restart-{name}")));
                 }
+                // A look that ends in grep: finding no line is an answer, not a failure.
+                Action::Probe { command } => {
+                    let last = command.rsplit('|').next().unwrap_or("").trim_start();
+                    let prog = last.split_whitespace().next().unwrap_or("");
+                    let grep = command.contains('|') && matches!(prog, "grep" | "egrep" | "fgrep");
+                    ctx.insert("grep", Value::from(grep));
+                }
                 // Files a command writes are backed up first, so rollback.sh can put them back.
                 Action::Run { command } => {
                     ctx.insert(
@@ -486,6 +494,47 @@ fn kind_word(k: StepKind) -> &'static str {
         StepKind::Manual => "manual",
         StepKind::Note => "note",
     }
+}
+
+/// The paths the rollback chapter's steps read or move away (absolute, as their working
+/// directory resolves them): the source of a `mv`, what a command copies or reads, an archive.
+/// rollback.sh's undo of the run leaves these to the chapter: the writer's backup it restores
+/// from is not removed first, a rename it reverses is not reversed twice. What the chapter only
+/// writes or renames into (`mv /srv/app_bak /srv/app` after a new /srv/app was unpacked) is not
+/// in the list: the undo clears it, so the chapter's rename finds its place free.
+pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in steps {
+        let cwd = s.cwd.as_deref().unwrap_or("/root");
+        let mut add = |p: &str| {
+            let p = classify::resolve(cwd, p).trim_end_matches('/').to_string();
+            if p.starts_with('/') && p.len() > 1 && !p.contains('\n') && !out.contains(&p) {
+                out.push(p);
+            }
+        };
+        match &s.action {
+            Action::Rename { from, .. } => add(from),
+            Action::Extract { archive, .. } => add(archive),
+            Action::Run { command } | Action::Probe { command } => {
+                let written: Vec<String> = classify::files_written(command, cwd);
+                for w in shlex::split(command).unwrap_or_default().iter().skip(1) {
+                    if w.starts_with('-') || w.contains("://") || !w.contains('/') {
+                        continue;
+                    }
+                    let p = classify::resolve(cwd, w);
+                    if !written
+                        .iter()
+                        .any(|x| x.trim_end_matches('/') == p.trim_end_matches('/'))
+                    {
+                        add(w);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The template of an action: its serde tag.

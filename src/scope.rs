@@ -113,6 +113,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         }
     }
     out.sort_by_key(|m| m.start);
+    expand_ranges(text, inv, &mut out);
     // Mark targets: a target word right before, or joined by connectors to a marked mention.
     let mut prev_end = 0;
     let mut prev_marked = false;
@@ -143,8 +144,132 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             m.marked = true;
         }
     }
+    // `bill-1、bill-2上执行`: the locative covers the whole list before it.
+    for i in (1..out.len()).rev() {
+        if out[i].marked && !out[i - 1].marked {
+            let gap = &text[out[i - 1].end.min(out[i].start)..out[i].start];
+            if only_connectors(gap) && !gap.is_empty() {
+                out[i - 1].marked = true;
+            }
+        }
+    }
     out.retain(|m| !m.group_word || m.marked || m.counted);
     out
+}
+
+/// A host name as a prefix and its trailing number: `app-12` → (`app-`, 12).
+fn numbered(name: &str) -> Option<(&str, u32)> {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 || digits == name.len() || digits > 4 {
+        return None;
+    }
+    let (prefix, num) = name.split_at(name.len() - digits);
+    Some((prefix, num.parse().ok()?))
+}
+
+/// The servers named `prefix` + a number in `numbers`, in inventory order.
+fn numbered_hosts(inv: &Inventory, prefix: &str, keep: impl Fn(u32) -> bool) -> Vec<usize> {
+    inv.servers()
+        .filter(|(_, h)| {
+            numbered(&h.name).is_some_and(|(p, n)| p.eq_ignore_ascii_case(prefix) && keep(n))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Ranges and short lists of numbered hosts: `app-1~app-3`, `app-1～3`, `app-1至app-3`,
+/// `app-1到app-3` name every host between; `app-1/2/3` and `app-1、2、3` name each number.
+/// The mentions are merged into one that names them all.
+fn expand_ranges(text: &str, inv: &Inventory, out: &mut Vec<Mention>) {
+    const RANGE: &[&str] = &["~", "～", "至", "到", "—", "–", "-"];
+    let single = |m: &Mention| (m.hosts.len() == 1 && !m.group_word).then(|| m.hosts[0]);
+    let mut i = 0;
+    while i < out.len() {
+        let Some(first) = single(&out[i]) else {
+            i += 1;
+            continue;
+        };
+        let Some((prefix, from)) = numbered(&inv.hosts[first].name) else {
+            i += 1;
+            continue;
+        };
+        let rest = &text[out[i].end..];
+        // `app-1~app-3` (two mentions) or `app-1~3` (a bare number after the range word).
+        let mut range_end: Option<(u32, usize, bool)> = None;
+        for w in RANGE {
+            let Some(after) = rest.strip_prefix(w) else {
+                continue;
+            };
+            let after_trim = after.trim_start();
+            let skipped = rest.len() - after_trim.len();
+            if let Some(next) = out.get(i + 1) {
+                if next.start == out[i].end + skipped {
+                    if let Some(last) = single(next) {
+                        if let Some((p, to)) = numbered(&inv.hosts[last].name) {
+                            if p.eq_ignore_ascii_case(prefix) && to > from {
+                                range_end = Some((to, next.end, true));
+                            }
+                        }
+                    }
+                }
+            }
+            if range_end.is_none() {
+                let digits: String = after_trim
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                if let Ok(to) = digits.parse::<u32>() {
+                    if to > from && *w != "-" {
+                        range_end = Some((to, out[i].end + skipped + digits.len(), false));
+                    }
+                }
+            }
+            if range_end.is_some() {
+                break;
+            }
+        }
+        if let Some((to, end, two)) = range_end {
+            let hosts = numbered_hosts(inv, prefix, |n| (from..=to).contains(&n));
+            if hosts.len() > 1 {
+                out[i].hosts = hosts;
+                out[i].end = end;
+                if two {
+                    out.remove(i + 1);
+                }
+            }
+            i += 1;
+            continue;
+        }
+        // `app-1/2/3`, `app-1、2、3`: bare numbers joined to the name.
+        let mut nums = vec![from];
+        let mut end = out[i].end;
+        loop {
+            let tail = &text[end..];
+            let Some(sep) = ["/", "、", ","].iter().find(|s| tail.starts_with(**s)) else {
+                break;
+            };
+            let digits: String = tail[sep.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let next_char = tail[sep.len() + digits.len()..].chars().next();
+            if digits.is_empty() || next_char.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+            {
+                break;
+            }
+            let Ok(n) = digits.parse::<u32>() else { break };
+            nums.push(n);
+            end += sep.len() + digits.len();
+        }
+        if nums.len() > 1 {
+            let hosts = numbered_hosts(inv, prefix, |n| nums.contains(&n));
+            if hosts.len() > 1 {
+                out[i].hosts = hosts;
+                out[i].end = end;
+            }
+        }
+        i += 1;
+    }
 }
 
 /// The hosts a sentence targets, if it names any.
@@ -202,20 +327,22 @@ pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
 
 /// `注意：rabbit3节点服务的部署形式，与rabbit2相同。` → (rabbit3 hosts, rabbit2 hosts).
 pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> {
-    if !lexicon::contains_any(text, lexicon::SAME_AS_TAIL) {
-        return None;
-    }
     let ms = mentions(text, inv, &[]);
     if ms.len() < 2 {
         return None;
     }
-    // The model host is the last mention before the `相同` word, introduced by `与/和/跟/同`.
+    // The model host is the last mention: before the `相同` word, introduced by `与/和/跟/同`,
+    // or after `操作同` / `步骤同` (`切换到 bill-2，操作同 bill-1`).
     let last = ms.last()?;
-    let before_last = &text[..last.start];
-    if !lexicon::SAME_AS_JOIN
+    let before_last = text[..last.start].trim_end();
+    let tail = lexicon::contains_any(text, lexicon::SAME_AS_TAIL)
+        && lexicon::SAME_AS_JOIN
+            .iter()
+            .any(|j| before_last.ends_with(j));
+    let lead = lexicon::SAME_AS_LEAD
         .iter()
-        .any(|j| before_last.trim_end().ends_with(j))
-    {
+        .any(|j| before_last.ends_with(j));
+    if !tail && !lead {
         return None;
     }
     let mut copies: Vec<usize> = Vec::new();

@@ -568,3 +568,37 @@ fn nginx_blocks_are_put_by_name_and_pass_the_real_nginx_t() {
         );
     }
 }
+
+/// A rollback chapter that restores from the writer's own backup copy and moves the new version
+/// aside before moving the old one back: rollback.sh's undo of the run leaves the paths the chapter
+/// names to it (the backup is not removed first, the rename is not reversed twice), and the host
+/// ends as it started; what the chapter moved aside is left on purpose.
+#[test]
+fn the_rollback_chapter_handles_its_own_paths() {
+    if !sandbox::available() {
+        return;
+    }
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/probes/rollback_chapter.md"
+    ))
+    .unwrap();
+    let r = rbc().file("runbook.md", text);
+    let r = r.args(&["rehearse", "--keep", "kept"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("left on purpose (backups, the rollback chapter's uploads): /opt/app.failed"),
+        "{}",
+        out.stdout
+    );
+    let log = std::fs::read_to_string(r.path("kept/lb-1/rollback.log")).unwrap();
+    for line in [
+        "/etc/haproxy/haproxy.cfg.20240612: left to the runbook's rollback chapter",
+        "/opt/app.bak -> /opt/app: left to the runbook's rollback chapter",
+        "3 回滚: move /opt/app.bak → /opt/app ... changed",
+    ] {
+        assert!(log.contains(line), "{line}:\n{log}");
+    }
+}

@@ -8,6 +8,23 @@ rbc_sh() { # DIR COMMAND
 	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; cd "$1" || exit 1; eval "$2"' rbc-step "$1" "$2"
 }
 
+# As rbc_sh, for a look whose last stage is grep: no matching line (exit 1) is an answer.
+rbc_sh_grep() { # DIR COMMAND
+	local rc=0
+	rbc_sh "$1" "$2" || rc=$?
+	if [ "$rc" = 1 ]; then
+		rbc_say "(no matching line)"
+		return 0
+	fi
+	return "$rc"
+}
+
+# As rbc_sh, but a pipeline fails when any of its stages fails (`mysqldump … | gzip > F`).
+rbc_sh_pipefail() { # DIR COMMAND
+	rbc_sh "$1" "set -o pipefail
+$2"
+}
+
 # The package in an rpm file is installed. Its name is remembered, so the check still works
 # when the rpm file has been removed after the install.
 rbc_rpm_installed() { # RPM_FILE

@@ -1055,8 +1055,10 @@ rbc__rollback_main() {
 		rbc_say "Undo: ${#ids[@]} step(s) changed something, newest first:"
 	fi
 	for ((k = 0; k < ${#ids[@]}; k++)); do
+		RBC__UNDOING=1
 		rbc__undo_step "${ids[$k]}" "$((k + 1))" "${#ids[@]}"
 		rc=$?
+		RBC__UNDOING=0
 		if [ $rc -ne 0 ]; then
 			rbc__recap
 			rbc__err "rollback FAILED. The log is $RBC__LOG. Fix the cause and run ./rollback.sh again: it resumes there."
@@ -1452,10 +1454,25 @@ rbc_backup() { # PATH
 }
 
 # Put PATH back as rbc_backup found it; forget the backup. Nothing to do without a backup.
+# PATH is one the runbook's rollback chapter handles itself (RBC_CHAPTER_PATHS, bundle.sh): the
+# undo of run.sh's steps leaves it alone. Only while rollback.sh undoes the journal.
+rbc__chapter_owns() { # abs path
+	[ "${RBC__UNDOING:-0}" = 1 ] || return 1
+	local q
+	while IFS= read -r q; do
+		[ -n "$q" ] && [ "$q" = "$1" ] && return 0
+	done <<<"${RBC_CHAPTER_PATHS:-}"
+	return 1
+}
+
 rbc_restore() { # PATH
 	rbc__need 1 $# "rbc_restore PATH" || return 2
 	local p rec kind meta sd tmp
 	p=$(rbc__abs "$1")
+	if rbc__chapter_owns "$p"; then
+		rbc_say "$p: left to the runbook's rollback chapter"
+		return 0
+	fi
 	sd=$(rbc__state_dir) || return 1
 	rec=$(rbc__bk_get "$p")
 	if [ -z "$rec" ]; then
@@ -2169,6 +2186,10 @@ rbc_mkdir_undo() { # PATH
 		dirs=$(P=$p LC_ALL=C awk -F '\t' '$1 == "mkdir" && $2 == ENVIRON["P"] { print $3 }' "$sd/created" | LC_ALL=C sort -ru)
 		while IFS= read -r d; do
 			if [ -z "$d" ] || [ ! -d "$d" ]; then continue; fi
+			if rbc__chapter_owns "$d"; then
+				rbc_say "$d: left to the runbook's rollback chapter"
+				continue
+			fi
 			if rmdir "$d" 2>/dev/null; then
 				rbc_say "removed directory $d"
 			else
@@ -2226,6 +2247,10 @@ rbc_rename_undo() { # FROM TO
 	local f t
 	f=$(rbc__abs "$1")
 	t=$(rbc__abs "$2")
+	if rbc__chapter_owns "$f" || rbc__chapter_owns "$t"; then
+		rbc_say "$t -> $f: left to the runbook's rollback chapter"
+		return 0
+	fi
 	if ! rbc__exists "$t"; then
 		if rbc__exists "$f"; then
 			rbc_say "$f is already back"
@@ -2349,6 +2374,10 @@ rbc_extract_undo() { # ARCHIVE DIR
 	while IFS= read -r e; do
 		case $e in '' | . | .. | */*) continue ;; esac
 		victim="${d%/}/$e"
+		if rbc__chapter_owns "$victim"; then
+			rbc_say "$victim: left to the runbook's rollback chapter"
+			continue
+		fi
 		if rbc__exists "$victim"; then
 			rm -rf -- "$victim" || return 1
 			rbc_say "removed $victim"
