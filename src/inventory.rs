@@ -232,6 +232,25 @@ impl Inventory {
         self.hosts.len() - 1
     }
 
+    /// Servers whose role (a table's role column, `（角色）` after an address) is written in
+    /// Chinese, by role: `业务节点` → web-1, web-2.
+    pub fn cjk_roles(&self) -> Vec<(String, Vec<usize>)> {
+        let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, h) in self.servers() {
+            let Some(g) = h.group.as_deref() else {
+                continue;
+            };
+            if !g.chars().any(lexicon::is_cjk) {
+                continue;
+            }
+            match out.iter_mut().find(|(r, _)| r == g) {
+                Some((_, hs)) => hs.push(i),
+                None => out.push((g.to_string(), vec![i])),
+            }
+        }
+        out
+    }
+
     fn set_group(&mut self, i: usize, group: &str) {
         let host = &mut self.hosts[i];
         if host.group.is_none() {
@@ -292,7 +311,7 @@ pub fn build(
                 if matches!(element.kind, ElementKind::ListItem { .. }) {
                     if let Some(cap) = ITEM_NAME_IP.captures(text.trim()) {
                         if !lexicon::KEY_IP.contains(&cap[1].to_ascii_lowercase().as_str()) {
-                            inv.declare(
+                            let h = inv.declare(
                                 &cap[1],
                                 Some(&cap[2]),
                                 HostKind::Server,
@@ -301,6 +320,17 @@ pub fn build(
                                 element.span.clone(),
                                 diags,
                             );
+                            // `- web-1：10.0.0.1（业务节点）`: the role in parentheses.
+                            let rest =
+                                text.trim()[cap.get(2).map_or(0, |m| m.end())..].trim_start();
+                            if let Some(role) = rest
+                                .strip_prefix(['（', '('])
+                                .and_then(|r| r.split([')', '）']).next())
+                                .map(str::trim)
+                                .filter(|r| !r.is_empty())
+                            {
+                                inv.set_group(h, role);
+                            }
                         }
                     }
                 }

@@ -152,6 +152,9 @@ pub const SAME_AS_LEAD: &[&str] = &[
     "参考",
 ];
 
+/// `所有业务节点`, `全部应用服务器`, `各数据库节点`: every host of the group that follows.
+pub const ALL_GROUP: &[&str] = &["所有", "全部", "各", "每台", "每个"];
+
 /// One host at a time, each after the one before has finished (a rolling restart).
 pub const ONE_AT_A_TIME: &[&str] = &[
     "依次",

@@ -90,6 +90,43 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             counted,
         });
     }
+    // Roles written in Chinese (`业务节点`, `应用服务器`, from a role column or `（角色）`): a group
+    // word, by the role or its stem without 服务器/节点/机器 (`所有应用服务器` for role `应用`).
+    for (role, hosts) in inv.cjk_roles() {
+        let stem = role
+            .trim_end_matches("服务器")
+            .trim_end_matches("节点")
+            .trim_end_matches("机器")
+            .trim_end_matches("服务")
+            .trim();
+        let mut found = None;
+        for noun in ["", "服务器", "节点", "机器", "服务"] {
+            let phrase = format!("{stem}{noun}");
+            if phrase.chars().count() < 2 {
+                continue;
+            }
+            if let Some(pos) = text.find(&phrase) {
+                if !found.is_some_and(|(_, len)| phrase.len() <= len) {
+                    found = Some((pos, phrase.len()));
+                }
+            }
+        }
+        if let Some((pos, len)) = found {
+            if out.iter().any(|m| m.start < pos + len && m.end > pos) {
+                continue;
+            }
+            let before = &text[..pos];
+            out.push(Mention {
+                hosts,
+                start: pos,
+                end: pos + len,
+                marked: false,
+                group_word: true,
+                counted: ends_with_any(before, lexicon::COUNTED)
+                    || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w)),
+            });
+        }
+    }
     // `三台节点` / `两台服务器` with no group word: the current group.
     for counted in lexicon::COUNTED {
         for noun in lexicon::GROUP_NOUNS {

@@ -374,7 +374,7 @@ fn prompt_directories_and_chained_cd_set_where_lines_run() {
         .steps
         .iter()
         .find(|s| s.source.contains("vi server.xml") && s.line == one(&c, "tar zxvf").line + 1);
-    assert!(vi.is_none_or(manual), "{vi:#?}");
+    assert!(vi.map_or(true, manual), "{vi:#?}");
     assert!(
         c.diagnostics
             .iter()
@@ -386,4 +386,19 @@ fn prompt_directories_and_chained_cd_set_where_lines_run() {
         !manual(one(&c, "service nginx reload")),
         "a line with no relative path runs anywhere"
     );
+}
+
+/// Roles in Chinese, from a table's role column or `（角色）` after an address, are group words:
+/// `在所有业务节点上`, `分别在三台应用服务器上执行`.
+#[test]
+fn chinese_roles_name_their_hosts() {
+    let c = inline(
+        "# t\n\n## 1 环境\n\n- db-1：10.0.0.9（MySQL 主库）\n- web-1：10.0.0.1（业务节点）\n- web-2：10.0.0.2（业务节点）\n\n## 2 步骤\n\n在所有业务节点上执行：\n\n```\n$ sudo /etc/init.d/app restart\n```\n",
+    );
+    assert_eq!(
+        hosts(one(&c, "/etc/init.d/app restart")),
+        ["web-1", "web-2"]
+    );
+    let c = with_hosts("## 2 步骤\n\n分别在三台应用服务器上执行：\n\n```\n# uptime\n```\n");
+    assert_eq!(hosts(one(&c, "uptime")), ["app-1", "app-2", "app-3"]);
 }
