@@ -1106,6 +1106,36 @@ impl<'a> Walker<'a> {
         {
             return false;
         }
+        // `将A上传到web-1的/opt下；将B上传到db-1的/tmp下。`: each clause its own upload.
+        let clauses: Vec<&str> = text
+            .split(['；', ';', '。', '\n'])
+            .filter(|c| lexicon::contains_any(c, lexicon::UPLOAD))
+            .collect();
+        if clauses.len() > 1 {
+            let mut any = false;
+            for clause in clauses {
+                let files = self.file_names(i, clause);
+                if files.is_empty() {
+                    continue;
+                }
+                let dir = classify::paths_in(clause)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| self.cwd.clone());
+                let (hosts, why, _) = self.hosts_for(i, clause);
+                let offset = text
+                    .find(clause)
+                    .map_or(0, |p| text[..p].matches('\n').count());
+                let line = self.doc.elements[i].line + offset;
+                for f in files {
+                    self.payload(i, &f, &dir, hosts.clone(), line, &why);
+                }
+                any = true;
+            }
+            if any {
+                return true;
+            }
+        }
         let files = self.file_names(i, text);
         let dir = classify::paths_in(text).into_iter().next();
         let (hosts, why, _) = self.hosts_for(i, text);

@@ -402,3 +402,30 @@ fn chinese_roles_name_their_hosts() {
     let c = with_hosts("## 2 步骤\n\n分别在三台应用服务器上执行：\n\n```\n# uptime\n```\n");
     assert_eq!(hosts(one(&c, "uptime")), ["app-1", "app-2", "app-3"]);
 }
+
+/// One paragraph, two uploads: each clause with its own file, hosts and folder.
+#[test]
+fn each_upload_clause_has_its_own_hosts_and_folder() {
+    let c = with_hosts("## 2 上传\n\n将 app-2.0.tar.gz 上传到 app-1、app-2 的 /home/deploy 下；\n将 upgrade_v2.sql 上传到 db-1 的 /tmp 下。\n");
+    let got: Vec<(String, String, Vec<String>)> = c
+        .plan
+        .artifacts
+        .iter()
+        .map(|a| (a.file.clone(), a.dir.clone(), a.hosts.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "app-2.0.tar.gz".to_string(),
+                "/home/deploy".to_string(),
+                vec!["app-1".to_string(), "app-2".to_string()]
+            ),
+            (
+                "upgrade_v2.sql".to_string(),
+                "/tmp".to_string(),
+                vec!["db-1".to_string()]
+            ),
+        ]
+    );
+}
