@@ -86,6 +86,22 @@ fn chinese_chapter(text: &str) -> Option<(Vec<u32>, &str)> {
     (seen && value > 0 && !title.is_empty()).then_some((vec![value], title))
 }
 
+/// `（一）解压与配置` / `(二)回退`: a part of a chapter numbered in Chinese in parentheses.
+fn paren_numeral(text: &str) -> Option<(u32, &str)> {
+    let rest = text.trim_start();
+    let inner = rest.strip_prefix('（').or_else(|| rest.strip_prefix('('))?;
+    let close = inner.find(['）', ')'])?;
+    let numeral = &inner[..close];
+    let after = &inner[close..];
+    let after = after
+        .strip_prefix('）')
+        .or_else(|| after.strip_prefix(')'))?
+        .trim_start();
+    let (n, _) = chinese_chapter(&format!("{numeral}、x"))?;
+    let title = after.trim();
+    (!title.is_empty() && numeral.chars().count() <= 3).then(|| (n[0], title))
+}
+
 /// Splits `2.2.1 安装JDK` / `3.停止` / `8 服务器` / `三、升级` into number and title.
 pub fn split_number(text: &str) -> Option<(Vec<u32>, &str)> {
     if let Some(found) = chinese_chapter(text) {
@@ -185,6 +201,18 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                     Some((synthesize(prev.as_deref(), depth), text.clone()))
                 }
             },
+            // `（一）解压与配置` under `二、变更步骤`: section 2.1.
+            ElementKind::Paragraph { text }
+                if paren_numeral(text).is_some_and(|(_, t)| looks_like_title(t))
+                    && prev.is_some() =>
+            {
+                let (k, t) = paren_numeral(text).unwrap_or((1, ""));
+                let chapter = prev
+                    .as_deref()
+                    .and_then(|p| p.first().copied())
+                    .unwrap_or(1);
+                Some((vec![chapter, k], t.to_string()))
+            }
             ElementKind::Paragraph { text } => match split_number(text) {
                 Some((n, t)) if looks_like_title(t) && is_successor(prev.as_deref(), &n) => {
                     Some((n, t.to_string()))

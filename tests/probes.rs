@@ -429,3 +429,16 @@ fn each_upload_clause_has_its_own_hosts_and_folder() {
         ]
     );
 }
+
+/// `（一）…` paragraphs under `二、…` are sections 2.1, 2.2, not steps.
+#[test]
+fn parenthesised_chinese_numerals_are_sub_sections() {
+    let c = inline("# t\n\n一、环境\n\n- app-1：10.0.0.1\n\n二、变更步骤\n\n（一）备份\n\n登录app-1执行：\n\n```\n# cp -a /opt/app /opt/app.bak\n```\n\n（二）升级\n\n```\n# service app restart\n```\n");
+    assert_eq!(one(&c, "cp -a /opt/app").section, "2.1");
+    assert_eq!(one(&c, "service app restart").section, "2.2");
+    assert!(
+        c.plan.steps.iter().all(|s| !s.text.contains("（一）")),
+        "{:#?}",
+        c.plan.steps
+    );
+}
