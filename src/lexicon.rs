@@ -130,7 +130,7 @@ pub const ALL_SERVERS: &[&str] = &[
 /// Counting words before a group name: `两台Nginx`, `三台节点`.
 pub const COUNTED: &[&str] = &[
     "两台", "二台", "三台", "四台", "五台", "六台", "2台", "3台", "4台", "5台", "6台", "所有",
-    "全部", "各",
+    "全部", "各", "每台", "每个",
 ];
 
 /// Words meaning "the machines of the current group" after a count.
@@ -150,6 +150,12 @@ pub const SAME_AS_LEAD: &[&str] = &[
     "步骤与",
     "参照",
     "参考",
+];
+
+/// Process names too common to stop by (`ps -ef | grep java` matches every Java program).
+pub const GENERIC_PROGRAMS: &[&str] = &[
+    "java", "python", "python2", "python3", "node", "ruby", "perl", "php", "sh", "bash", "nginx",
+    "tomcat", "mysql", "mysqld",
 ];
 
 /// `所有业务节点`, `全部应用服务器`, `各数据库节点`: every host of the group that follows.

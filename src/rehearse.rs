@@ -1704,6 +1704,7 @@ impl Prepared {
             ("RBC_MANUAL_DONE".to_string(), "1".to_string()),
             ("RBC_START_WAIT".into(), "1".into()),
             ("RBC_STOP_WAIT".into(), "5".into()),
+            ("RBC_STOP_GRACE".into(), "1".into()),
         ];
         if let Some(st) = self.states.get(host) {
             for v in &st.values {

@@ -378,6 +378,10 @@ impl Renderer {
                 Action::ServiceRestart { name, .. } => {
                     ctx.insert("tag", Value::from(format!("restart-{name}")));
                 }
+                Action::StopProcesses { pattern, .. } => {
+                    let one = crate::lexicon::GENERIC_PROGRAMS.contains(&pattern.trim());
+                    ctx.insert("one", Value::from(one));
+                }
                 // A look that ends in grep: finding no line is an answer, not a failure.
                 Action::Probe { command } => {
                     let last = command.rsplit('|').next().unwrap_or("").trim_start();

@@ -320,6 +320,7 @@ impl Sandbox {
             ),
             ("RBC_STATE_DIR", self.state.display().to_string()),
             ("RBC_START_WAIT", "1".to_string()),
+            ("RBC_STOP_GRACE", "1".to_string()),
             ("TMPDIR", self.top.display().to_string()),
             // The hosts run bash 4.1: have a newer bash behave like it where it can.
             ("BASH_COMPAT", "41".to_string()),
@@ -1931,4 +1932,36 @@ fn nginx_blocks_are_added_in_http_or_replaced_by_name_and_checked_with_nginx_t()
         lib(&sb, "rbc_restore \"@ROOT@/etc/nginx/nginx.conf\"").expect(0);
         assert_eq!(sb.read("etc/nginx/nginx.conf"), NGINX_CONF);
     }
+}
+
+/// `ps -ef | grep java` + `kill -9 <PID>`: a common program is stopped only when one process
+/// matches (several: the operator picks this application's), and SIGKILL waits a grace period
+/// for a process that ends on its own after its shutdown script.
+#[test]
+fn a_common_program_is_stopped_only_when_it_is_the_only_match() {
+    let sb = Sandbox::new(&spec(vec![]));
+    let tag = format!("rbccommon{}", std::process::id());
+    fs::create_dir_all(sb.path("opt/a")).unwrap();
+    fs::create_dir_all(sb.path("opt/b")).unwrap();
+    let start = |dir: &str| {
+        format!("RBC_START_WAIT=1 rbc_start_detached '{tag} {dir}' \"@ROOT@/opt/{dir}\" bash -c 'exec -a \"{tag} {dir}\" sleep 300'")
+    };
+    lib(&sb, &format!("{}\n{}", start("a"), start("b"))).expect(0);
+    lib(&sb, &format!("rbc_stop_procs '{tag}' -9 5 one"))
+        .expect(1)
+        .shows("2 processes match")
+        .shows("stop this application's process by hand");
+    lib(&sb, &format!("rbc_stop_procs '{tag} b' -9 5\nrbc_stop_procs '{tag}' -9 5 one\nnot rbc_proc_running '{tag}'"))
+        .expect(0)
+        .shows("sending SIG9");
+    // A process that ends during the grace period is not killed.
+    lib(
+        &sb,
+        &format!(
+            "{}\n(sleep 0.3; pkill -f '^{tag} a') &\nrbc_stop_procs '{tag}' KILL 5 one",
+            start("a")
+        ),
+    )
+    .expect(0)
+    .shows("ended on their own");
 }

@@ -2426,9 +2426,9 @@ rbc__pid_alive() { # pid: exists and is not a zombie
 
 # Show the processes matching PATTERN, send them SIGNAL (default TERM), wait up to WAIT seconds
 # (default RBC_STOP_WAIT or 30) for them to end. Fails when one is still there.
-rbc_stop_procs() { # PATTERN [SIGNAL] [WAIT]
-	rbc__need 1 $# "rbc_stop_procs PATTERN [SIGNAL] [WAIT]" || return 2
-	local sig=${2:-TERM} wait=${3:-${RBC_STOP_WAIT:-30}} list pids pid alive i
+rbc_stop_procs() { # PATTERN [SIGNAL] [WAIT] [one]
+	rbc__need 1 $# "rbc_stop_procs PATTERN [SIGNAL] [WAIT] [one]" || return 2
+	local sig=${2:-TERM} wait=${3:-${RBC_STOP_WAIT:-30}} one=${4:-} list pids pid alive i n
 	sig=${sig#-}
 	sig=${sig#SIG}
 	sig=${sig^^}
@@ -2436,6 +2436,26 @@ rbc_stop_procs() { # PATTERN [SIGNAL] [WAIT]
 	if [ -z "$list" ]; then
 		rbc_say "no process matches '$1'"
 		return 0
+	fi
+	# SIGKILL is the runbook's last resort after a shutdown script: give the processes a grace
+	# period (RBC_STOP_GRACE, 10 s) to end on their own first.
+	if [ "$sig" = KILL ] || [ "$sig" = 9 ]; then
+		for ((i = 0; i < ${RBC_STOP_GRACE:-10}; i++)); do
+			sleep 1
+			list=$(rbc_proc_list "$1")
+			if [ -z "$list" ]; then
+				rbc_say "the processes matching '$1' ended on their own"
+				return 0
+			fi
+		done
+	fi
+	# A common program (`grep java`): this application's process only when it is the only one.
+	n=$(printf '%s\n' "$list" | grep -c .)
+	if [ "$one" = one ] && [ "$n" -gt 1 ]; then
+		rbc__err "$n processes match '$1'; rbc does not tell which one is this application's:"
+		printf '  %s\n' "$list" >&2
+		rbc__err "stop this application's process by hand (kill -s $sig <PID>), then run again"
+		return 1
 	fi
 	rbc_say "sending SIG$sig to the processes matching '$1':"
 	printf '  %s\n' "$list"
