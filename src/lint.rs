@@ -1320,18 +1320,7 @@ pub fn demote(plan: &mut Plan, source: &Source, findings: &mut [Diagnostic]) {
 
 /// Steps that put content into a file: the content is the writer's, kept as written.
 fn writes_content(action: &Action) -> bool {
-    matches!(
-        action,
-        Action::AppendBlock { .. }
-            | Action::PrependBlock { .. }
-            | Action::EnsureLines { .. }
-            | Action::WriteFile { .. }
-            | Action::WriteValue { .. }
-            | Action::ReplaceLine { .. }
-            | Action::ConfBlocks { .. }
-            | Action::FirewallRules { .. }
-            | Action::CronEntry { .. }
-    )
+    action.edited_file().is_some() || matches!(action, Action::CronEntry { .. })
 }
 
 fn capitalised(s: &str) -> String {

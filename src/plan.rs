@@ -215,6 +215,24 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
 }
 
+impl Action {
+    /// The file whose content the action writes or edits (a block, lines, rules, a replaced
+    /// line, nginx blocks, the whole file): what a restart watches and a rollback restores.
+    pub fn edited_file(&self) -> Option<&str> {
+        match self {
+            Action::AppendBlock { path, .. }
+            | Action::PrependBlock { path, .. }
+            | Action::EnsureLines { path, .. }
+            | Action::FirewallRules { path, .. }
+            | Action::ReplaceLine { path, .. }
+            | Action::ConfBlocks { path, .. }
+            | Action::WriteFile { path, .. }
+            | Action::WriteValue { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
 impl Plan {
     pub fn host(&self, name: &str) -> Option<&PlanHost> {
         self.hosts.iter().find(|h| h.name == name)

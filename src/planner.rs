@@ -2705,7 +2705,7 @@ impl<'a> Walker<'a> {
         let mut edited: BTreeMap<(Phase, usize), EditedPaths> = BTreeMap::new();
         for idx in 0..self.drafts.len() {
             let d = &self.drafts[idx];
-            if let Some(path) = edited_path(&d.action) {
+            if let Some(path) = d.action.edited_file() {
                 for h in &d.hosts {
                     edited
                         .entry((d.phase, *h))
@@ -2827,16 +2827,11 @@ fn is_destructive_cmd(cmd: &str) -> bool {
 
 /// The paths a typed action names (not a command's words).
 pub fn action_paths(a: &Action) -> Vec<String> {
+    if let Some(path) = a.edited_file() {
+        return vec![path.to_string()];
+    }
     match a {
-        Action::AppendBlock { path, .. }
-        | Action::PrependBlock { path, .. }
-        | Action::EnsureLines { path, .. }
-        | Action::FirewallRules { path, .. }
-        | Action::ReplaceLine { path, .. }
-        | Action::ConfBlocks { path, .. }
-        | Action::WriteFile { path, .. }
-        | Action::WriteValue { path, .. }
-        | Action::CronEntry { path, .. }
+        Action::CronEntry { path, .. }
         | Action::Mkdir { path }
         | Action::Chmod { path, .. }
         | Action::TailLog { path } => vec![path.clone()],
@@ -2847,20 +2842,6 @@ pub fn action_paths(a: &Action) -> Vec<String> {
         Action::Payload { file, dir } => vec![format!("{}/{file}", dir.trim_end_matches('/'))],
         Action::StartDetached { dir, .. } => dir.iter().cloned().collect(),
         _ => Vec::new(),
-    }
-}
-
-fn edited_path(a: &Action) -> Option<&str> {
-    match a {
-        Action::AppendBlock { path, .. }
-        | Action::PrependBlock { path, .. }
-        | Action::EnsureLines { path, .. }
-        | Action::FirewallRules { path, .. }
-        | Action::ReplaceLine { path, .. }
-        | Action::ConfBlocks { path, .. }
-        | Action::WriteFile { path, .. }
-        | Action::WriteValue { path, .. } => Some(path),
-        _ => None,
     }
 }
 
