@@ -31,6 +31,8 @@ pub struct Host {
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     pub hosts: Vec<Host>,
+    /// [`Inventory::cjk_roles`] as phrases to look for, made once (read for every sentence).
+    role_phrases: std::sync::OnceLock<Vec<(Vec<String>, Vec<usize>)>>,
 }
 
 static IP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}(?:\.\d{1,3}){3}").unwrap());
@@ -249,6 +251,34 @@ impl Inventory {
             }
         }
         out
+    }
+
+    /// For each Chinese role, the phrases that name it in a sentence (the role, and its stem with
+    /// 服务器/节点/机器/服务: `所有应用服务器` for role `应用`), longest first, and its servers.
+    pub fn role_phrases(&self) -> &[(Vec<String>, Vec<usize>)] {
+        self.role_phrases.get_or_init(|| {
+            self.cjk_roles()
+                .into_iter()
+                .map(|(role, hosts)| {
+                    let stem = role
+                        .trim_end_matches("服务器")
+                        .trim_end_matches("节点")
+                        .trim_end_matches("机器")
+                        .trim_end_matches("服务")
+                        .trim()
+                        .to_string();
+                    let mut phrases: Vec<String> = ["", "服务器", "节点", "机器", "服务"]
+                        .iter()
+                        .map(|noun| format!("{stem}{noun}"))
+                        .chain(std::iter::once(role))
+                        .filter(|p| p.chars().count() >= 2)
+                        .collect();
+                    phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+                    phrases.dedup();
+                    (phrases, hosts)
+                })
+                .collect()
+        })
     }
 
     fn set_group(&mut self, i: usize, group: &str) {

@@ -92,32 +92,20 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     }
     // Roles written in Chinese (`业务节点`, `应用服务器`, from a role column or `（角色）`): a group
     // word, by the role or its stem without 服务器/节点/机器 (`所有应用服务器` for role `应用`).
-    for (role, hosts) in inv.cjk_roles() {
-        let stem = role
-            .trim_end_matches("服务器")
-            .trim_end_matches("节点")
-            .trim_end_matches("机器")
-            .trim_end_matches("服务")
-            .trim();
-        let mut found = None;
-        for noun in ["", "服务器", "节点", "机器", "服务"] {
-            let phrase = format!("{stem}{noun}");
-            if phrase.chars().count() < 2 {
+    if text.chars().any(lexicon::is_cjk) {
+        for (phrases, hosts) in inv.role_phrases() {
+            let Some((pos, len)) = phrases
+                .iter()
+                .find_map(|p| text.find(p.as_str()).map(|pos| (pos, p.len())))
+            else {
                 continue;
-            }
-            if let Some(pos) = text.find(&phrase) {
-                if !found.is_some_and(|(_, len)| phrase.len() <= len) {
-                    found = Some((pos, phrase.len()));
-                }
-            }
-        }
-        if let Some((pos, len)) = found {
+            };
             if out.iter().any(|m| m.start < pos + len && m.end > pos) {
                 continue;
             }
             let before = &text[..pos];
             out.push(Mention {
-                hosts,
+                hosts: hosts.clone(),
                 start: pos,
                 end: pos + len,
                 marked: false,
@@ -128,10 +116,15 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         }
     }
     // `三台节点` / `两台服务器` with no group word: the current group.
-    for counted in lexicon::COUNTED {
-        for noun in lexicon::GROUP_NOUNS {
-            let phrase = format!("{counted}{noun}");
-            if let Some(pos) = text.find(&phrase) {
+    static COUNTED_NOUNS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        lexicon::COUNTED
+            .iter()
+            .flat_map(|c| lexicon::GROUP_NOUNS.iter().map(move |n| format!("{c}{n}")))
+            .collect()
+    });
+    if !current_group.is_empty() && text.chars().any(lexicon::is_cjk) {
+        for phrase in COUNTED_NOUNS.iter() {
+            if let Some(pos) = text.find(phrase.as_str()) {
                 if !current_group.is_empty()
                     && !out
                         .iter()
