@@ -1944,7 +1944,7 @@ fn a_common_program_is_stopped_only_when_it_is_the_only_match() {
     fs::create_dir_all(sb.path("opt/a")).unwrap();
     fs::create_dir_all(sb.path("opt/b")).unwrap();
     let start = |dir: &str| {
-        format!("RBC_START_WAIT=1 rbc_start_detached '{tag} {dir}' \"@ROOT@/opt/{dir}\" bash -c 'exec -a \"{tag} {dir}\" sleep 300'")
+        format!("RBC_START_WAIT=1 rbc_start_detached '{tag} {dir}' \"@ROOT@/opt/{dir}\" bash -c 'exec -a \"{tag} {dir}\" sleep 299'")
     };
     lib(&sb, &format!("{}\n{}", start("a"), start("b"))).expect(0);
     lib(&sb, &format!("rbc_stop_procs '{tag}' -9 5 one"))
