@@ -12,6 +12,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::lexicon;
 use crate::plan::{Action, HostKind, Phase, Plan, Step, StepKind};
 use crate::planner::Compiled;
 
@@ -604,7 +605,26 @@ fn ctx(plan: &Plan, bundles: &[(String, String)], extra: &Extra) -> Value {
         .iter()
         .filter(|f| f.severity != "note")
         .count();
+    // The runbook's own verification (`7 验证`): what "done" means on the sign-off line.
+    let verified = plan
+        .steps
+        .iter()
+        .filter(|s| s.phase == Phase::Run)
+        .rev()
+        .find(|s| {
+            lexicon::contains_any(
+                &s.section_title,
+                &["验证", "测试", "检查", "verify", "Verify", "check"],
+            )
+        })
+        .map(|s| s.section.split('.').next().unwrap_or("").to_string())
+        .filter(|c| !c.is_empty() && c != "0");
+    let done = match verified {
+        Some(c) => format!("chapter {c} verified"),
+        None => "every step finished, the services checked".to_string(),
+    };
     context! {
+        done => done,
         title => plan.title.clone(),
         css_title => plan.title.chars().filter(|c| !matches!(c, '"' | '\'' | '\\' | '<' | '>' | '&') && !c.is_control()).collect::<String>(),
         runbook => plan.runbook.clone(),

@@ -781,7 +781,12 @@ impl<'a> Walker<'a> {
                     self.warn(
                         "W035",
                         element.span.clone(),
-                        format!("`同理`: rbc repeats this section's steps on {} for {}", host_names(self.inv, &model), host_names(self.inv, &copies)),
+                        format!(
+                            "`{}`: rbc repeats the steps done on {} for {}, one host after the other",
+                            lexicon::SAME_AGAIN.iter().find(|w| text.contains(**w)).unwrap_or(&"同理"),
+                            host_names(self.inv, &model),
+                            host_names(self.inv, &copies)
+                        ),
                         "check the plan (`rbc plan --host ...`); write the steps out if they differ",
                     );
                     self.same_as.push(SameAs {

@@ -374,3 +374,33 @@ fn printed_with_chromium_every_step_on_one_page() {
         }
     }
 }
+
+/// The sign-off line says what "done" means in this runbook: its own verification chapter, or,
+/// without one, every step finished.
+#[test]
+fn done_names_the_runbooks_own_verification_chapter() {
+    let d = compile();
+    let md = std::fs::read_to_string(d.dir.join("checklist.md")).unwrap();
+    assert!(
+        md.contains("变更完成 Done (chapter 7 verified)"),
+        "the shipped runbook's 7 is 验证"
+    );
+    let other = common::rbc()
+        .file(
+            "runbook.md",
+            "# t\n\n## 1 主机\n\n- web-1：10.0.0.1\n\n## 2 部署\n\n登录web-1执行：\n\n```\n# mkdir -p /opt/a\n```\n\n## 3 上线验证\n\n在web-1上执行：\n\n```\n# curl -s http://127.0.0.1/health\n```\n",
+        )
+        .args(&["compile", "--no-shellcheck"]);
+    assert_eq!(other.run().code, 0);
+    let md = std::fs::read_to_string(other.path("dist/checklist.md")).unwrap();
+    assert!(md.contains("变更完成 Done (chapter 3 verified)"), "{md}");
+    let none = common::rbc()
+        .file("runbook.md", "# t\n\n## 1 主机\n\n- web-1：10.0.0.1\n\n## 2 部署\n\n登录web-1执行：\n\n```\n# mkdir -p /opt/a\n```\n")
+        .args(&["compile", "--no-shellcheck"]);
+    assert_eq!(none.run().code, 0);
+    let md = std::fs::read_to_string(none.path("dist/checklist.md")).unwrap();
+    assert!(
+        md.contains("变更完成 Done (every step finished, the services checked)"),
+        "{md}"
+    );
+}
