@@ -396,18 +396,13 @@ enum Use {
 fn paths_of(s: &Step) -> Vec<(String, Use)> {
     let cwd = s.cwd.as_deref().unwrap_or("/root");
     let a = |p: &str| abs(cwd, p);
+    if let Some(path) = s.action.edited_file() {
+        return vec![(a(path), Use::Other)];
+    }
     match &s.action {
         Action::Rename { from, to } => vec![(a(from), Use::RenameFrom), (a(to), Use::Other)],
         Action::Mkdir { path }
         | Action::Chmod { path, .. }
-        | Action::AppendBlock { path, .. }
-        | Action::PrependBlock { path, .. }
-        | Action::EnsureLines { path, .. }
-        | Action::FirewallRules { path, .. }
-        | Action::ReplaceLine { path, .. }
-        | Action::ConfBlocks { path, .. }
-        | Action::WriteFile { path, .. }
-        | Action::WriteValue { path, .. }
         | Action::CronEntry { path, .. }
         | Action::TailLog { path } => vec![(a(path), Use::Other)],
         Action::Dump { output, .. } => vec![(a(output), Use::Other)],
