@@ -278,7 +278,7 @@ impl<'a> Walker<'a> {
                     .rev()
                     .filter(|x| x.section.map(|s| self.outline.chapter(s)) == chapter)
                 {
-                    cands.extend(crate::planner::action_paths(&dr.action));
+                    cands.extend(action_paths(&dr.action));
                     cands.extend(dr.cwd.clone());
                     if let Action::Run { command } = &dr.action {
                         cands.extend(classify::paths_in(command));
