@@ -166,7 +166,7 @@ impl Inventory {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn declare(
+    pub(crate) fn declare(
         &mut self,
         name: &str,
         ip: Option<&str>,
@@ -412,6 +412,8 @@ pub fn build(
             }
         }
     }
+    // Machines named where work happens (prompts, `在 node1、node2 上`) without a declaration.
+    crate::names::register(doc, &mut inv, source, diags);
     // Hosts only ever given by IP get a name from their group.
     let mut counters: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..inv.hosts.len() {

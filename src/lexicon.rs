@@ -159,6 +159,64 @@ pub const GENERIC_PROGRAMS: &[&str] = &[
 ];
 
 /// `所有业务节点`, `全部应用服务器`, `各数据库节点`: every host of the group that follows.
+/// Every machine of the runbook, said without naming them.
+pub const ALL_MACHINES: &[&str] = &[
+    "所有节点",
+    "全部节点",
+    "所有机器",
+    "全部机器",
+    "每台机器",
+    "每台主机",
+    "每个节点",
+    "每一台",
+    "各节点",
+    "各个节点",
+    "集群所有",
+    "所有服务器",
+    "全部服务器",
+    "每台服务器",
+];
+/// Words of `在X上` phrases that are no new machine: not a machine at all (`在此基础上`,
+/// `在页面上`), or the machines just named (`在上述服务器上`, `在该节点上`).
+pub const NOT_PLACES: &[&str] = &[
+    "基础",
+    "页面",
+    "界面",
+    "浏览器",
+    "命令行",
+    "控制台",
+    "网页",
+    "图",
+    "表",
+    "文件",
+    "配置",
+    "此",
+    "这",
+    "原有",
+    "之",
+    "代码",
+    "系统",
+    "平台",
+    "上述",
+    "以上",
+    "前述",
+    "该",
+    "同一",
+    "对应",
+    "各自",
+];
+
+/// Machines a count may name that are not the runbook's servers (`三台物理机`).
+pub const NOT_SERVERS: &[&str] = &[
+    "物理机",
+    "宿主机",
+    "虚拟机",
+    "交换机",
+    "存储",
+    "客户端",
+    "PC",
+    "电脑",
+];
 pub const ALL_GROUP: &[&str] = &["所有", "全部", "各", "每台", "每个"];
 
 /// One host at a time, each after the one before has finished (a rolling restart).
@@ -177,6 +235,48 @@ pub const ONE_AT_A_TIME: &[&str] = &[
 
 /// `同理`: the same procedure again, on the same hosts.
 pub const SAME_AGAIN: &[&str] = &["同理", "同上", "重复上述", "重复以上"];
+/// An exception to a repeat (`web-2与web-1相同，但端口改为8082`): what follows differs.
+pub const EXCEPTION: &[&str] = &[
+    "但是",
+    "但",
+    "除了",
+    "不同的是",
+    "区别是",
+    "区别在于",
+    "唯一不同",
+];
+/// A value the text says differs per host (in a comment or the sentence around a block).
+pub const PER_HOST_VALUE: &[&str] = &[
+    "当前主机",
+    "每台不一样",
+    "各台不一样",
+    "每个节点不一样",
+    "当前主机名",
+    "当前节点",
+    "本机主机名",
+    "本机IP",
+    "本机ip",
+    "本机的IP",
+    "本机地址",
+    "各节点不同",
+    "每台不同",
+    "每个节点不同",
+    "每台机器不同",
+    "各自的",
+    "对应的主机名",
+    "对应节点",
+    "按实际修改",
+    "根据实际情况修改",
+    "根据实际修改",
+    "改成对应",
+    "为例",
+    "按主机错开",
+    "各不相同",
+    "分别为",
+    "依次为",
+    "分别改为",
+    "分别修改为",
+];
 
 /// Troubleshooting advice: the block after it must not run. Also any `如果/若…失败/报错/异常`.
 pub const TROUBLESHOOTING: &[&str] = &[
@@ -351,6 +451,23 @@ pub const EDIT_ADD: &[&str] = &[
     "添加",
     "加入",
     "配置",
+];
+
+/// Lead-in words that always announce file content (never commands), whether or not rbc can
+/// name the file.
+pub const EDIT_STRONG: &[&str] = &[
+    "写入如下内容",
+    "写入以下内容",
+    "内容如下",
+    "末尾补充",
+    "末尾添加",
+    "末尾增加",
+    "末尾追加",
+    "追加如下",
+    "增加如下内容",
+    "添加如下内容",
+    "修改为",
+    "替换为",
 ];
 
 /// Programs that write a database backup.
@@ -601,21 +718,49 @@ pub const DAEMONS: &[(&str, &str)] = &[
 /// `如果启动失败，可以…`: a condition on a failure introduces troubleshooting advice.
 pub fn is_troubleshooting(text: &str) -> bool {
     contains_any(text, TROUBLESHOOTING)
-        || (contains_any(text, &["如果", "若", "如遇", "万一"])
-            && contains_any(
-                text,
-                &[
-                    "失败",
-                    "报错",
-                    "异常",
-                    "出错",
-                    "不成功",
-                    "无法",
-                    "时报",
-                    "出现",
-                ],
-            ))
+        || (contains_any(text, CONDITIONS) && contains_any(text, SYMPTOMS))
 }
+
+/// A note (`注：…`) that speaks of a condition or a symptom: advice for when something goes
+/// wrong, whose block never runs as part of the change.
+pub fn is_advice_note(text: &str) -> bool {
+    starts_with_any(text, NOTE_PREFIX)
+        && (contains_any(text, TROUBLESHOOTING)
+            || contains_any(text, CONDITIONS)
+            || contains_any(text, SYMPTOMS))
+}
+
+/// Words that make a sentence conditional (`如果…`, `…的话`).
+pub const CONDITIONS: &[&str] = &[
+    "如果",
+    "若",
+    "如遇",
+    "万一",
+    "一般是",
+    "可能是",
+    "的话",
+    "情况下",
+];
+/// Words that name something going wrong.
+pub const SYMPTOMS: &[&str] = &[
+    "失败",
+    "报错",
+    "异常",
+    "出错",
+    "不成功",
+    "无法",
+    "时报",
+    "出现",
+    "报 ",
+    "报`",
+    "退出",
+    "没生效",
+    "不生效",
+    "超时",
+    "冲突",
+    "起不来",
+    "不通",
+];
 
 pub fn contains_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))
@@ -625,6 +770,50 @@ pub fn starts_with_any(text: &str, words: &[&str]) -> bool {
     let t = text.trim_start();
     words.iter().any(|w| t.starts_with(w))
 }
+
+/// Lead-ins that show what a look prints (`内容大致如下：`, `输出如下：`): example output.
+pub const OUTPUT_SHOWN: &[&str] = &[
+    "即正常",
+    "即为正常",
+    "说明正常",
+    "表示正常",
+    "即成功",
+    "表示成功",
+    "结果应为",
+    "输出应为",
+    "返回应为",
+    "输出如下",
+    "输出类似",
+    "输出大致",
+    "结果如下",
+    "结果类似",
+    "返回如下",
+    "返回类似",
+    "显示如下",
+    "显示类似",
+    "大致如下",
+    "类似如下",
+    "类似下面",
+    "回显如下",
+    "能看到",
+    "可以看到",
+    "应看到",
+    "会看到",
+];
+
+/// Section titles of questions and troubleshooting: nothing in them runs as part of the change.
+pub const FAQ_TITLES: &[&str] = &[
+    "常见问题",
+    "FAQ",
+    "Q&A",
+    "问题排查",
+    "故障排查",
+    "故障处理",
+    "排错",
+    "问题处理",
+    "疑难",
+    "踩坑",
+];
 
 pub fn is_rollback_title(title: &str) -> bool {
     contains_any(title, ROLLBACK_TITLE)

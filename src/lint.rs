@@ -1307,6 +1307,7 @@ pub fn demote(plan: &mut Plan, source: &Source, findings: &mut [Diagnostic]) {
                 "{}; manual because of {} at line {}",
                 step.why, d.code, d.line
             );
+            step.finding = Some(format!("{} at line {}", d.code, d.line));
             step.kind = StepKind::Manual;
         }
         if let Some(help) = &mut d.help {

@@ -219,14 +219,19 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                 }
                 Some((n, t)) if looks_like_title(t) && n.len() <= 4 && prev.is_some() => {
                     let p = prev.as_deref().unwrap_or_default();
-                    if n.len() <= p.len() + 1 && n.first() >= p.first() && n > p.to_vec() {
+                    // Ahead of its predecessor (`5.7` after `5.4`), or a slip back in the same
+                    // chapter (`5.6` after `5.7`): still a section, so that the sections after
+                    // it keep their places; the anomaly is said.
+                    let ahead = n.len() <= p.len() + 1 && n.first() >= p.first() && n > p.to_vec();
+                    let back = n.len() >= 2 && n.len() <= p.len() + 1 && n.first() == p.first();
+                    if ahead || back {
                         diags.push(
                             Diagnostic::warning(
                                 "W001",
                                 format!("section number {} does not follow {}", join(&n), join(p)),
                             )
                             .at(source, element.span.clone())
-                            .help("check the numbering; rbc read it as a section heading"),
+                            .help("check the numbering; rbc read it as a section heading of its own, with the hosts and phase its own title and sentences give"),
                         );
                         Some((n, t.to_string()))
                     } else {
@@ -235,14 +240,41 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                 }
                 _ => None,
             },
+            // `9. 回退` written as an ordered list of one item: a chapter, when its number is
+            // the next chapter's and the item starts its list and is alone in it.
+            ElementKind::ListItem { text, depth: 1 } if looks_like_title(text) => {
+                let line = source.line_text(element.line).trim();
+                match split_number(line) {
+                    Some((n, t))
+                        if n.len() == 1
+                            && prev.as_deref().is_some_and(|p| n[0] == p[0] + 1)
+                            && t.trim() == text.trim()
+                            && !numbered_item(doc, source, index.wrapping_sub(1))
+                            && !numbered_item(doc, source, index + 1) =>
+                    {
+                        Some((n, t.to_string()))
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         };
-        if let Some((number, title)) = candidate {
+        if let Some((mut number, title)) = candidate {
+            // A number used twice (`5.7 ECSC` … `5.7 Nginx`): the second is its own section.
+            let mut id = join(&number);
+            let mut k = 1;
+            while outline.sections.iter().any(|s| s.id == id) {
+                k += 1;
+                id = format!("{}_{k}", join(&number));
+            }
+            if k > 1 {
+                number = outline.sections.last().map_or(number, |s| s.number.clone());
+            }
             let parent = find_parent(&outline.sections, current, &number);
             let rollback = lexicon::is_rollback_title(&title)
                 || parent.is_some_and(|p| outline.sections[p].rollback);
             outline.sections.push(Section {
-                id: join(&number),
+                id,
                 number,
                 title,
                 line: element.line,
@@ -271,6 +303,17 @@ fn synthesize(prev: Option<&[u32]>, depth: usize) -> Vec<u32> {
         }
     }
     n
+}
+
+/// A list item whose source line starts with a number (`2. 停止服务`): part of a numbered list.
+fn numbered_item(doc: &Document, source: &Source, index: usize) -> bool {
+    doc.elements.get(index).is_some_and(|e| {
+        matches!(e.kind, ElementKind::ListItem { .. })
+            && source
+                .line_text(e.line)
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 fn find_parent(sections: &[Section], current: Option<usize>, number: &[u32]) -> Option<usize> {

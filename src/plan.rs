@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use crate::evidence::{Evidence, EvidenceKind};
+
 /// What kind of machine a host is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -187,6 +189,11 @@ pub struct Step {
     pub summary: String,
     /// Why it targets these hosts.
     pub why: String,
+    /// The evidence for its hosts and content, each with its line (`[{kind, line}]`).
+    pub evidence: Vec<Evidence>,
+    /// The `rbc check` finding that made the step manual (`L001 at line 805`), if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
     /// Its idempotency guard, for people.
     pub guard: String,
     /// Working directory from an earlier `cd` in the same block, when any.

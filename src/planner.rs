@@ -10,6 +10,7 @@ use crate::annotation::{self, Annotation};
 use crate::classify::{self, Line};
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, Document, ElementKind};
+use crate::evidence::{Evidence, EvidenceKind, Target};
 use crate::inventory::{self, Inventory};
 use crate::lexicon;
 use crate::outline::{self, Outline};
@@ -53,6 +54,7 @@ struct Draft {
     line: usize,
     text: String,
     why: String,
+    evidence: Vec<Evidence>,
     action: Action,
     cwd: Option<String>,
     source: String,
@@ -69,6 +71,8 @@ struct Draft {
 #[derive(Clone)]
 struct Explicit {
     hosts: Vec<usize>,
+    /// A sentence, or a bullet list of hosts.
+    kind: EvidenceKind,
     why: String,
     line: usize,
     section: Option<usize>,
@@ -82,6 +86,8 @@ struct SameAs {
     model: Vec<usize>,
     upto: usize,
     line: usize,
+    /// `…相同，但…` / `除了…`: the copies differ somewhere (a guess which steps).
+    exception: bool,
 }
 
 struct Walker<'a> {
@@ -108,19 +114,20 @@ struct Walker<'a> {
     /// hosts in their turn.
     serial_scopes: Vec<(Option<usize>, usize, Vec<usize>)>,
     /// An upload sentence with no file name: the next block's archive is the payload.
-    pending_upload: Option<(String, Vec<usize>, usize)>,
+    pending_upload: Option<(String, Target, usize)>,
     section: Option<usize>,
     /// Sections that declare a host (title is a host) or whose children do (group specs).
     host_sections: Vec<bool>,
     /// The last list item that only named hosts (a bullet list of hosts is read as one).
     last_host_item: Option<usize>,
-    /// Sections already warned about carried-over hosts (W030).
-    carry_warned: std::collections::BTreeSet<Option<usize>>,
+    /// A sentence after the last one that named hosts says where in words rbc cannot resolve
+    /// (`4) 数据库 134、135 单独处理`): reaching the older hosts now is carrying them over.
+    explicit_stale: bool,
+    /// The runbook has one server and names no other machine: every step runs there.
+    only_server: Option<usize>,
 }
 
 const HOME: &str = "/root";
-/// How `why` starts for hosts carried over from an earlier section (a guess, with a warning).
-const CARRIED: &str = "carried over";
 
 /// Reads a runbook source into a plan with diagnostics.
 pub fn compile(source: &Source) -> Compiled {
@@ -150,9 +157,16 @@ pub fn compile(source: &Source) -> Compiled {
         pending_upload: None,
         section: None,
         host_sections: host_sections(&outline, &inv),
-        carry_warned: Default::default(),
         last_host_item: None,
+        explicit_stale: false,
+        only_server: None,
     };
+    let servers: Vec<usize> = inv.servers().map(|(i, _)| i).collect();
+    if let [only] = servers.as_slice() {
+        if crate::names::unknown_machines(&doc, &inv).is_empty() {
+            w.only_server = Some(*only);
+        }
+    }
     w.walk();
     w.apply_same_as();
     w.serialize();
@@ -178,6 +192,7 @@ pub fn compile(source: &Source) -> Compiled {
         })
         .collect();
     let mut diagnostics = diags;
+    crate::doubt::enforce(&mut plan, source, &mut diagnostics);
     let mut findings = crate::lint::lint(source, &doc, &plan);
     crate::lint::demote(&mut plan, source, &mut findings);
     diagnostics.extend(findings);
@@ -331,6 +346,15 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// In a section of questions and troubleshooting (`常见问题`, `FAQ`), or below one.
+    fn in_faq(&self) -> bool {
+        self.section.is_some_and(|s| {
+            self.outline.lineage(s).iter().any(|x| {
+                lexicon::contains_any(&self.outline.sections[*x].title, lexicon::FAQ_TITLES)
+            })
+        })
+    }
+
     fn phase(&self) -> Phase {
         if let Some(p) = self.annotation.as_ref().and_then(|a| a.phase) {
             return p;
@@ -405,6 +429,49 @@ impl<'a> Walker<'a> {
             .unwrap_or_default()
     }
 
+    /// A sentence that says where by a count (`两台都执行`) or a place rbc cannot resolve
+    /// (`在数据库服务器上`): what it says holds for the blocks after it, in place of the hosts
+    /// an earlier sentence named.
+    fn count_scope(&mut self, prose: &str, line: usize) {
+        let unresolved_place = scope::place_phrase(prose)
+            .is_some_and(|x| scope::stated_count(x).is_none())
+            || scope::octet_list(prose).is_some_and(|l| {
+                l.iter()
+                    .any(|n| scope::by_last_octet(self.inv, n).is_none())
+            });
+        let counted = scope::stated_count(prose)
+            .filter(|_| !unresolved_place)
+            .map(|c| scope::counted_hosts(c, self.inv, &self.title_group_hosts()));
+        match counted {
+            Some(Some(hosts)) => {
+                let why = format!("counted: {}", host_names(self.inv, &hosts));
+                self.explicit_stale = false;
+                self.explicit = Some(Explicit {
+                    hosts,
+                    kind: EvidenceKind::Sentence,
+                    why,
+                    line,
+                    section: self.section,
+                });
+            }
+            Some(None) => self.explicit_stale = true,
+            None if unresolved_place => self.explicit_stale = true,
+            None => {}
+        }
+    }
+
+    /// The group the section's title (or an enclosing one) names.
+    fn title_group_hosts(&self) -> Vec<usize> {
+        let mut s = self.section;
+        while let Some(x) = s {
+            if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
+                return t.hosts;
+            }
+            s = self.outline.sections[x].parent;
+        }
+        Vec::new()
+    }
+
     fn current_group(&self) -> Vec<usize> {
         let mut s = self.section;
         while let Some(x) = s {
@@ -420,16 +487,16 @@ impl<'a> Walker<'a> {
     }
 
     /// Hosts for something at element `i` whose own text (sentence or lead-in) is `text`.
-    fn hosts_for(&mut self, i: usize, text: &str) -> (Vec<usize>, String, bool) {
+    fn hosts_for(&mut self, i: usize, text: &str) -> Target {
         self.hosts_for_carry(i, text, true)
     }
 
     /// A rollback block of `mv B A` that undoes a forward `mv A B`: the hosts of that rename.
-    fn undone_rename_hosts(&self, content: &str) -> Option<(Vec<usize>, String)> {
+    fn undone_rename_hosts(&self, content: &str) -> Option<Target> {
         if self.phase() != Phase::Rollback {
             return None;
         }
-        let mut found: Option<(Vec<usize>, String)> = None;
+        let mut found: Option<Target> = None;
         for line in content.lines() {
             let Line::Command(cmd) = classify::parse_line(line) else {
                 continue;
@@ -440,8 +507,10 @@ impl<'a> Walker<'a> {
             let forward = self.drafts.iter().find(|f| {
                 f.phase == Phase::Run && matches!(&f.action, Action::Rename { from: ff, to: ft } if *ff == to && *ft == from)
             })?;
-            found = Some((
+            found = Some(Target::new(
                 forward.hosts.clone(),
+                EvidenceKind::UndoneRename,
+                forward.line,
                 format!("undoes the rename at line {}, on its hosts", forward.line),
             ));
         }
@@ -449,13 +518,13 @@ impl<'a> Walker<'a> {
     }
 
     /// Sentences for people (manual steps) do not inherit hosts across sections: they go on no host.
-    fn hosts_for_carry(
-        &mut self,
-        i: usize,
-        text: &str,
-        allow_carry: bool,
-    ) -> (Vec<usize>, String, bool) {
+    fn hosts_for_carry(&mut self, i: usize, text: &str, allow_carry: bool) -> Target {
         self.hosts_for_with(i, text, allow_carry, None, &[])
+    }
+
+    /// The last login sentence or host list, as a target.
+    fn explicit_target(e: &Explicit, why: String) -> Target {
+        Target::new(e.hosts.clone(), e.kind, e.line, why)
     }
 
     fn hosts_for_with(
@@ -463,9 +532,10 @@ impl<'a> Walker<'a> {
         i: usize,
         text: &str,
         allow_carry: bool,
-        before_carry: Option<(Vec<usize>, String)>,
+        before_carry: Option<Target>,
         prompt: &[usize],
-    ) -> (Vec<usize>, String, bool) {
+    ) -> Target {
+        let line = self.doc.elements[i].line;
         if let Some(a) = &self.annotation {
             if let Some(names) = a.hosts.clone() {
                 return self.annotated_hosts(i, &names);
@@ -474,26 +544,72 @@ impl<'a> Walker<'a> {
         // The last item of a bullet list of hosts stands for the whole list.
         if self.last_host_item == Some(i) {
             if let Some(e) = &self.explicit {
-                return (
-                    e.hosts.clone(),
-                    format!("{} (line {})", e.why, e.line),
-                    true,
-                );
+                return Self::explicit_target(e, format!("{} (line {})", e.why, e.line));
             }
         }
         let group = self.current_group();
+        // Addresses and names inside inline code (`curl 10.0.0.2:80`) are what a command
+        // talks to, not where it runs.
+        let prose = self.without_inline_code(i, text);
+        let text = prose.as_str();
+        // A machine-like name rbc does not know where work happens (`登录node7`): never the
+        // hosts of another sentence.
+        let sibling = || {
+            inventory::ascii_words(text)
+                .into_iter()
+                .find(|w| crate::names::sibling_of_known(self.inv, w))
+                .map(str::to_string)
+        };
+        if let Some(unknown) = crate::names::place_names(text)
+            .into_iter()
+            .find(|n| {
+                self.inv.find(n).is_none()
+                    && self.inv.group(n).is_empty()
+                    && scope::by_last_octet(self.inv, n).is_none()
+            })
+            .or_else(sibling)
+        {
+            return Target::nowhere(format!("names `{unknown}`, which is no host rbc knows"));
+        }
         if let Some(t) = scope::targets(text, self.inv, &group) {
-            let line = self.doc.elements[i].line;
-            return (t.hosts, format!("{} (line {line})", t.how), true);
+            return Target::new(
+                t.hosts,
+                EvidenceKind::Sentence,
+                line,
+                format!("{} (line {line})", t.how),
+            );
+        }
+        // `在数据库服务器上确认`: the sentence says where, in words rbc cannot resolve — never
+        // the hosts of another sentence.
+        if let Some(x) = scope::place_phrase(text) {
+            if scope::stated_count(x).is_none() {
+                return Target::nowhere(format!(
+                    "says where (`在{x}上`), but rbc does not know which host that is"
+                ));
+            }
+        }
+        // `三台都要修改`, `所有节点执行`: a count of machines, never the hosts of another sentence.
+        if let Some(count) = scope::stated_count(text) {
+            // The group a count refers to is the one a section title names, never the hosts of
+            // an earlier sentence (that would be a carry).
+            let titled = self.title_group_hosts();
+            return match scope::counted_hosts(count, self.inv, &titled) {
+                Some(hosts) => {
+                    let names = host_names(self.inv, &hosts);
+                    Target::new(
+                        hosts,
+                        EvidenceKind::Sentence,
+                        line,
+                        format!("counted: {names} (line {line})"),
+                    )
+                }
+                None => Target::nowhere("the sentence counts machines but does not say which"),
+            };
         }
         // Before any section, the last login sentence holds.
         if let (None, Some(e)) = (self.section, &self.explicit) {
             if e.section.is_none() {
-                return (
-                    e.hosts.clone(),
-                    format!("{} (line {})", e.why, e.line),
-                    true,
-                );
+                return Self::explicit_target(e, format!("{} (line {})", e.why, e.line));
             }
         }
         // The section itself or an ancestor: its own login sentence, else its title's group.
@@ -501,139 +617,112 @@ impl<'a> Walker<'a> {
         while let Some(x) = s {
             if let Some(e) = &self.explicit {
                 if e.section == Some(x) {
-                    return (
-                        e.hosts.clone(),
-                        format!("{} (line {})", e.why, e.line),
-                        true,
-                    );
+                    let t = Self::explicit_target(e, format!("{} (line {})", e.why, e.line));
+                    return if self.explicit_stale {
+                        t.with(
+                            EvidenceKind::CarriedOver,
+                            e.line,
+                            "past a sentence naming other machines",
+                        )
+                    } else {
+                        t
+                    };
                 }
             }
             if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
                 let id = &self.outline.sections[x].id;
-                return (t.hosts, format!("{} ({id})", t.how), true);
+                return Target::new(
+                    t.hosts,
+                    EvidenceKind::SectionTitle,
+                    self.outline.sections[x].line,
+                    format!("{} ({id})", t.how),
+                );
             }
             s = self.outline.sections[x].parent;
         }
-        if let Some((hosts, why)) = before_carry {
-            return (hosts, why, true);
+        if let Some(t) = before_carry {
+            return t;
         }
-        let line = self.doc.elements[i].line;
+        // A runbook with one server and no other machine named: nothing else to choose from.
+        if let (Some(only), true) = (self.only_server, allow_carry) {
+            if prompt.iter().all(|p| *p == only) {
+                return Target::new(
+                    vec![only],
+                    EvidenceKind::OnlyServer,
+                    line,
+                    "the runbook's only server",
+                );
+            }
+        }
         let chapter = self.section.map(|s| self.outline.chapter(s));
         let prompt_names = host_names(self.inv, prompt);
         if let Some(e) = self.explicit.clone().filter(|_| allow_carry) {
-            let confirmed = !prompt.is_empty() && prompt.iter().all(|p| e.hosts.contains(p));
-            if e.section.map(|s| self.outline.chapter(s)) == chapter
-                && chapter.is_some()
-                && confirmed
-            {
-                return (
-                    e.hosts.clone(),
-                    format!(
-                        "{} (line {}), as the prompt ({prompt_names}) shows",
-                        e.why, e.line
-                    ),
-                    true,
-                );
-            }
-            if e.section.map(|s| self.outline.chapter(s)) == chapter && chapter.is_some() {
-                // One warning per section is enough: the rest of the section carries the same hosts.
-                if !self.carry_warned.insert(self.section) {
-                    return (
-                        e.hosts.clone(),
-                        format!("{CARRIED} from {} (line {}); unconfirmed", e.why, e.line),
-                        true,
-                    );
-                }
-                self.diags.push(
-                    Diagnostic::warning(
-                        "W030",
-                        format!("no host named in this section; rbc carries over the hosts of line {} ({})", e.line, host_names(self.inv, &e.hosts)),
-                    )
-                    .at(self.source, self.doc.elements[i].span.clone())
-                    .help("name the hosts in a sentence (`登录web-1`) or add `<!-- rbc: hosts=... -->` before the block"),
-                );
-                return (
-                    e.hosts.clone(),
-                    format!("carried over from {} (line {}); unconfirmed", e.why, e.line),
-                    true,
-                );
+            let same_chapter =
+                e.section.map(|s| self.outline.chapter(s)) == chapter && chapter.is_some();
+            // (A prompt naming one of them decides its host; `prompt_rules` splits the rest.)
+            if same_chapter {
+                return Self::explicit_target(
+                    &e,
+                    format!("carried over from {} (line {})", e.why, e.line),
+                )
+                .with(EvidenceKind::CarriedOver, e.line, "");
             }
         }
-        let _ = line;
-        // The last hosts named are every server of the runbook: nothing else to choose from.
+        // The last hosts named are every server of the runbook: still another chapter's words.
         if let Some(e) = self.explicit.clone().filter(|_| allow_carry) {
             let servers: Vec<usize> = self.inv.servers().map(|(i, _)| i).collect();
             if !servers.is_empty() && servers.iter().all(|h| e.hosts.contains(h)) {
-                if self.carry_warned.insert(self.section) {
-                    self.warn(
-                        "W030",
-                        self.doc.elements[i].span.clone(),
-                        format!("no host named in this chapter; rbc uses the hosts of line {} ({}), all the runbook's servers", e.line, host_names(self.inv, &e.hosts)),
-                        "name the hosts in a sentence (`登录web-1`) or add `<!-- rbc: hosts=... -->` before the block",
-                    );
-                }
-                return (
-                    e.hosts,
+                return Self::explicit_target(
+                    &e,
                     format!(
-                        "{} (line {}); they are all the runbook's servers",
+                        "carried over from {} (line {}); they are all the runbook's servers",
                         e.why, e.line
                     ),
-                    true,
-                );
+                )
+                .with(EvidenceKind::CarriedOver, e.line, "");
             }
         }
-        // The prompt names a host (`[root@web-1 ~]#`): the group it belongs to.
+        // The prompt names the host (`[root@web-1 ~]#`): that host, never its group.
         if !prompt.is_empty() {
-            let mut hosts: Vec<usize> = Vec::new();
-            for p in prompt {
-                let keys = &self.inv.hosts[*p].group_keys;
-                let group: Vec<usize> = keys
-                    .iter()
-                    .map(|k| self.inv.group(k))
-                    .find(|g| g.len() > 1)
-                    .unwrap_or_else(|| vec![*p]);
-                for h in group {
-                    if !hosts.contains(&h) {
-                        hosts.push(h);
-                    }
-                }
-            }
-            self.warn(
-                "W033",
-                self.doc.elements[i].span.clone(),
-                format!("no host named here; the prompt shows {prompt_names}, so rbc runs this on {}", host_names(self.inv, &hosts)),
-                "name the hosts in a sentence (`分别登录web-1和web-2`) or add `<!-- rbc: hosts=... -->`",
-            );
-            return (
-                hosts,
-                format!("the prompt shows {prompt_names}; its group"),
-                true,
+            return Target::new(
+                prompt.to_vec(),
+                EvidenceKind::Prompt,
+                line,
+                format!("the prompt shows {prompt_names}"),
             );
         }
-        // A runbook whose servers are all one group: they are the only candidates.
+        // A runbook whose servers are all one group: they are the only candidates, but nothing
+        // here says so.
         let servers: Vec<usize> = self.inv.servers().map(|(i, _)| i).collect();
-        let one_group = !servers.is_empty()
+        let one_group = servers.len() > 1
             && servers.iter().all(|h| {
                 self.inv.hosts[*h].group_keys.first()
                     == self.inv.hosts[servers[0]].group_keys.first()
             });
         if one_group && allow_carry {
-            self.warn(
-                "W033",
-                self.doc.elements[i].span.clone(),
-                format!("no host named here; the runbook's servers are all one group, so rbc runs this on {}", host_names(self.inv, &servers)),
-                "name the hosts in a sentence (`分别登录web-1和web-2`) or add `<!-- rbc: hosts=... -->`",
-            );
-            return (
+            return Target::new(
                 servers,
-                "every server (the runbook has one group)".into(),
-                true,
+                EvidenceKind::OnlyGroup,
+                line,
+                "every server (the runbook has one group)",
             );
         }
-        (Vec::new(), "no host named".into(), false)
+        Target::nowhere("no host named")
     }
 
-    fn annotated_hosts(&mut self, i: usize, names: &[String]) -> (Vec<usize>, String, bool) {
+    /// `text` with the inline code of element `i` blanked out.
+    fn without_inline_code(&self, i: usize, text: &str) -> String {
+        let mut out = text.to_string();
+        for c in &self.doc.elements[i].codes {
+            if c.trim().is_empty() {
+                continue;
+            }
+            out = out.replace(c.as_str(), &" ".repeat(c.len()));
+        }
+        out
+    }
+
+    fn annotated_hosts(&mut self, i: usize, names: &[String]) -> Target {
         let mut hosts = Vec::new();
         for n in names {
             match n.as_str() {
@@ -650,28 +739,28 @@ impl<'a> Walker<'a> {
             }
         }
         hosts.dedup();
-        (hosts, "annotation".into(), true)
+        let line = self.doc.elements[i].line;
+        Target::new(hosts, EvidenceKind::Annotation, line, "annotation")
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn draft(
         &self,
         i: usize,
         kind: StepKind,
-        hosts: Vec<usize>,
+        target: &Target,
         line: usize,
         text: &str,
-        why: String,
         action: Action,
     ) -> Draft {
         Draft {
             section: self.section,
             kind,
             phase: self.phase(),
-            hosts,
+            hosts: target.hosts.clone(),
             line,
             text: text.to_string(),
-            why,
+            why: target.why.clone(),
+            evidence: target.evidence.clone(),
             action,
             cwd: None,
             source: String::new(),
@@ -686,6 +775,11 @@ impl<'a> Walker<'a> {
         if let Some(k) = self.annotation.as_ref().and_then(|a| a.kind) {
             d.kind = k;
         }
+        // `hostnamectl set-hostname node1  # 改为当前主机名`: the value as written is one host's.
+        if let Some(at) = self.per_host_value(&d) {
+            d.evidence
+                .push(Evidence::new(EvidenceKind::PerHostValue, at));
+        }
         if d.source.is_empty() {
             d.source = self.doc.elements[i].text().to_string();
         }
@@ -697,15 +791,83 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The line where the text says a value of this step differs per host, if it does: in the
+    /// step's own lines (a comment on the command, a line of the content) or, for one command
+    /// line, a comment on the line of the block it came from.
+    fn per_host_value(&self, d: &Draft) -> Option<usize> {
+        // One host's step carries that host's value; only a step on several can be wrong.
+        if d.kind == StepKind::Note
+            || d.hosts.len() < 2
+            || self.annotation.as_ref().is_some_and(|a| a.hosts.is_some())
+        {
+            return None;
+        }
+        // The sentence before the block (`…分钟数按主机错开…，下面以 api01 为例：`).
+        if let Some(lead) = self.lead_in(d.element) {
+            let e = &self.doc.elements[lead];
+            if lexicon::contains_any(e.text(), lexicon::PER_HOST_VALUE) {
+                return Some(e.line);
+            }
+        }
+        let content = match &d.action {
+            Action::AppendBlock { content, .. }
+            | Action::PrependBlock { content, .. }
+            | Action::WriteFile { content, .. }
+            | Action::ConfBlocks { content, .. } => content.as_str(),
+            _ => "",
+        };
+        if lexicon::contains_any(&d.text, lexicon::PER_HOST_VALUE)
+            || lexicon::contains_any(content, lexicon::PER_HOST_VALUE)
+            || lexicon::contains_any(self.source.line_text(d.line), lexicon::PER_HOST_VALUE)
+        {
+            return Some(d.line);
+        }
+        // The sentence after the block (`其中 NODE_ROLE 在 bat02 上改为 standby`).
+        if let Some(next) = self.doc.elements.get(d.element + 1) {
+            let text = next.text();
+            let changes =
+                lexicon::contains_any(text, &["改为", "改成", "换成", "修改为", "替换为"]);
+            let names_one = d.hosts.iter().any(|h| {
+                inventory::ascii_words(text)
+                    .into_iter()
+                    .any(|w| self.inv.find(w) == Some(*h))
+            });
+            if matches!(
+                next.kind,
+                ElementKind::Paragraph { .. } | ElementKind::ListItem { .. }
+            ) && changes
+                && (names_one || lexicon::contains_any(text, lexicon::PER_HOST_VALUE))
+            {
+                return Some(next.line);
+            }
+        }
+        // The content's own lines, when the edit came from a block after the step's line.
+        let element = &self.doc.elements[d.element];
+        if let ElementKind::Code {
+            first_line,
+            content: block,
+            ..
+        } = &element.kind
+        {
+            if !content.is_empty() {
+                for (n, l) in block.lines().enumerate() {
+                    if lexicon::contains_any(l, lexicon::PER_HOST_VALUE) {
+                        return Some(first_line + n);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// A step that is not executed: context, output, comments, advice.
     fn note(&mut self, i: usize, line: usize, text: &str, why: impl Into<String>) {
         let d = self.draft(
             i,
             StepKind::Note,
-            Vec::new(),
+            &Target::nowhere(why),
             line,
             text,
-            why.into(),
             Action::Note,
         );
         self.push(i, d);
@@ -735,22 +897,35 @@ impl<'a> Walker<'a> {
         let element = &self.doc.elements[i];
         let line = element.line;
         let span = element.span.clone();
+        // Where work happens is said in prose: names and addresses inside inline code
+        // (`curl 10.0.0.2:80`) are what a command talks to.
+        let prose = self.without_inline_code(i, text);
         // Scope: `X与Y相同` copies Y's steps; other host mentions set the scope that follows.
         let mut repeats = false;
-        if let Some((copies, model)) = scope::same_as(text, self.inv) {
+        // What a repeat says before its exception (`…相同，但…`): the hosts; after it: a doubt.
+        let exception_at = lexicon::EXCEPTION
+            .iter()
+            .filter_map(|w| prose.find(w))
+            .min();
+        let (core, exception) = match exception_at {
+            Some(p) => (&prose[..p], !prose[p..].trim().is_empty()),
+            None => (prose.as_str(), false),
+        };
+        if let Some((copies, model)) = scope::same_as(core, self.inv) {
             self.same_as.push(SameAs {
                 section: self.section,
                 copies,
                 model,
                 upto: self.drafts.len(),
                 line,
+                exception,
             });
             repeats = true;
         } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !self.troubleshooting {
             // `mq-3上的操作同理`: the named hosts repeat what the section did so far on the last hosts.
             let group = self.current_group();
             // The hosts named, else those of the section's title (`### 5.2 web-2` + `同上。`).
-            let named = scope::targets(text, self.inv, &group).or_else(|| {
+            let named = scope::targets(&prose, self.inv, &group).or_else(|| {
                 self.section
                     .and_then(|s| scope::title_group(&self.outline.sections[s].title, self.inv))
             });
@@ -795,13 +970,20 @@ impl<'a> Walker<'a> {
                         model,
                         upto: self.drafts.len(),
                         line,
+                        exception,
                     });
                     repeats = true;
                 }
             }
         } else if !self.troubleshooting {
             let group = self.current_group();
-            if let Some(t) = scope::targets(text, self.inv, &group) {
+            // `loan-api01 上的结果应为：` describes output, it does not say where to work.
+            let found = scope::targets(&prose, self.inv, &group)
+                .filter(|_| !lexicon::contains_any(&prose, lexicon::OUTPUT_SHOWN));
+            if found.is_none() {
+                self.count_scope(&prose, line);
+            }
+            if let Some(t) = found {
                 if t.hosts.len() > 1 && lexicon::contains_any(text, lexicon::ONE_AT_A_TIME) {
                     self.serial_scopes
                         .push((self.section, line, t.hosts.clone()));
@@ -818,10 +1000,17 @@ impl<'a> Walker<'a> {
                             }
                         }
                         e.why = format!("listed: {}", host_names(self.inv, &e.hosts));
+                        e.kind = EvidenceKind::HostList;
                     }
                     _ => {
+                        self.explicit_stale = false;
                         self.explicit = Some(Explicit {
                             hosts: t.hosts,
+                            kind: if host_item {
+                                EvidenceKind::HostList
+                            } else {
+                                EvidenceKind::Sentence
+                            },
                             why: t.how,
                             line,
                             section: self.section,
@@ -838,9 +1027,9 @@ impl<'a> Walker<'a> {
         }
         // Advice for when something fails (`注：如果遇到…，可以执行：`): it and the block it
         // introduces never run; the steps after it do.
-        let advice = lexicon::is_troubleshooting(text)
-            && (lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
-                || lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]));
+        let advice = lexicon::is_advice_note(text)
+            || (lexicon::is_troubleshooting(text)
+                && lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]));
         if advice {
             if lead_of_block {
                 self.troubleshooting = true;
@@ -866,12 +1055,12 @@ impl<'a> Walker<'a> {
         // Content given inline: `写入[rabbitmq_management,rabbitmq_tracing].`
         if let Some((path, _)) = self.pending_edit.clone() {
             if let Some(content) = inline_content(text) {
-                let (hosts, why, _) = self.hosts_for(i, text);
+                let t = self.hosts_for(i, text);
                 let action = Action::WriteFile {
                     path: path.clone(),
                     content: format!("{content}\n"),
                 };
-                let mut d = self.draft(i, StepKind::Converge, hosts, line, text, why, action);
+                let mut d = self.draft(i, StepKind::Converge, &t, line, text, action);
                 d.source = text.to_string();
                 self.push(i, d);
                 self.pending_edit = None;
@@ -897,8 +1086,8 @@ impl<'a> Walker<'a> {
             .iter()
             .find(|r| r.0.iter().all(|w| text.contains(w)))
         {
-            let (hosts, why, sure) = self.hosts_for_carry(i, text, false);
-            if sure && !hosts.is_empty() {
+            let t = self.hosts_for_carry(i, text, false);
+            if t.known() && !t.hosts.is_empty() {
                 self.warn(
                     "W036",
                     self.doc.elements[i].span.clone(),
@@ -911,7 +1100,7 @@ impl<'a> Walker<'a> {
                     value: value.to_string(),
                 };
                 let line = self.doc.elements[i].line;
-                let d = self.draft(i, StepKind::Converge, hosts, line, text, why, action);
+                let d = self.draft(i, StepKind::Converge, &t, line, text, action);
                 self.push(i, d);
                 self.annotation = None;
                 return;
@@ -937,14 +1126,14 @@ impl<'a> Walker<'a> {
                 .is_some_and(|c| classify::looks_like_command(c.trim()))
             && codes.iter().all(|c| command_like(c.trim()))
         {
-            let (hosts, why, sure) = self.hosts_for(i, text);
+            let t = self.hosts_for(i, text);
             let line = self.doc.elements[i].line;
             let lines: Vec<(usize, Line)> = codes
                 .iter()
                 .map(|c| (line, Line::Command(c.trim().to_string())))
                 .collect();
             let phase = self.phase();
-            self.commands(i, &lines, hosts, why, sure, phase, text);
+            self.commands(i, &lines, &t, phase, text);
             self.annotation = None;
             return;
         }
@@ -966,56 +1155,39 @@ impl<'a> Walker<'a> {
             && (lexicon::contains_any(text, lexicon::SCOPE_ONLY)
                 || lexicon::contains_any(text, lexicon::LOGIN)
                     && !lexicon::contains_any(text, &["点击", "执行", "使用", "检查"]));
-        let (kind, action, hosts, why) = if lexicon::contains_any(text, lexicon::GUI) || prev_gui {
+        let manual = || Action::Manual {
+            instruction: text.to_string(),
+        };
+        let (kind, action, target) = if lexicon::contains_any(text, lexicon::GUI) || prev_gui {
             (
                 StepKind::Manual,
-                Action::Manual {
-                    instruction: text.to_string(),
-                },
-                Vec::new(),
-                "done by a person in a browser, on no server".to_string(),
+                manual(),
+                Target::nowhere("done by a person in a browser, on no server"),
             )
         } else if lexicon::contains_any(text, lexicon::REBOOT) {
-            let (hosts, why, _) = self.hosts_for(i, text);
-            (
-                StepKind::Manual,
-                Action::Manual {
-                    instruction: text.to_string(),
-                },
-                hosts,
-                why,
-            )
+            (StepKind::Manual, manual(), self.hosts_for(i, text))
         } else if scope_only {
             (
                 StepKind::Note,
                 Action::Note,
-                Vec::new(),
-                "says which hosts the following steps run on".to_string(),
+                Target::nowhere("says which hosts the following steps run on"),
             )
         } else if acts && !note_like {
-            let (hosts, why, sure) = self.hosts_for_carry(i, text, false);
-            let why = if sure {
-                why
+            let t = self.hosts_for_carry(i, text, false);
+            let t = if t.known() {
+                t
             } else {
-                "a person does it; no server named".into()
+                Target::nowhere("a person does it; no server named")
             };
-            (
-                StepKind::Manual,
-                Action::Manual {
-                    instruction: text.to_string(),
-                },
-                hosts,
-                why,
-            )
+            (StepKind::Manual, manual(), t)
         } else {
             (
                 StepKind::Note,
                 Action::Note,
-                Vec::new(),
-                "context for people; not executed".into(),
+                Target::nowhere("context for people; not executed"),
             )
         };
-        let d = self.draft(i, kind, hosts, line, text, why, action);
+        let d = self.draft(i, kind, &target, line, text, action);
         self.push(i, d);
         let _ = span;
         self.annotation = None;
@@ -1043,19 +1215,9 @@ impl<'a> Walker<'a> {
         if content.is_empty() {
             return None;
         }
-        let (hosts, why, sure) = self.hosts_for(i, text);
+        let t = self.hosts_for(i, text);
         let line = self.doc.elements[i].line;
-        self.edit(
-            i,
-            &verb,
-            &path,
-            &content.join("\n"),
-            line,
-            hosts,
-            why,
-            sure,
-            text,
-        );
+        self.edit(i, &verb, &path, &content.join("\n"), line, &t, text);
         Some(())
     }
 
@@ -1072,15 +1234,14 @@ impl<'a> Walker<'a> {
         {
             return false;
         }
-        let (hosts, why, _) = self.hosts_for_carry(i, text, false);
+        let t = self.hosts_for_carry(i, text, false);
         let line = self.doc.elements[i].line;
         let d = self.draft(
             i,
             StepKind::Manual,
-            hosts,
+            &t,
             line,
             first.trim(),
-            why,
             Action::Manual {
                 instruction: first.trim().to_string(),
             },
@@ -1127,13 +1288,13 @@ impl<'a> Walker<'a> {
                     .into_iter()
                     .next()
                     .unwrap_or_else(|| self.cwd.clone());
-                let (hosts, why, _) = self.hosts_for(i, clause);
+                let t = self.hosts_for(i, clause);
                 let offset = text
                     .find(clause)
                     .map_or(0, |p| text[..p].matches('\n').count());
                 let line = self.doc.elements[i].line + offset;
                 for f in files {
-                    self.payload(i, &f, &dir, hosts.clone(), line, &why);
+                    self.payload(i, &f, &dir, &t, line);
                 }
                 any = true;
             }
@@ -1143,12 +1304,12 @@ impl<'a> Walker<'a> {
         }
         let files = self.file_names(i, text);
         let dir = classify::paths_in(text).into_iter().next();
-        let (hosts, why, _) = self.hosts_for(i, text);
+        let t = self.hosts_for(i, text);
         if files.is_empty() {
             // `将Tomcat安装包上传到/home下`: the next block says which file.
             self.pending_upload = Some((
                 dir.unwrap_or_else(|| self.cwd.clone()),
-                hosts,
+                t,
                 self.doc.elements[i].line,
             ));
             return false;
@@ -1156,21 +1317,14 @@ impl<'a> Walker<'a> {
         let dir = dir.unwrap_or_else(|| self.cwd.clone());
         let line = self.doc.elements[i].line;
         for f in files {
-            self.payload(i, &f, &dir, hosts.clone(), line, &why);
+            self.payload(i, &f, &dir, &t, line);
         }
         true
     }
 
-    fn payload(
-        &mut self,
-        i: usize,
-        file: &str,
-        dir: &str,
-        hosts: Vec<usize>,
-        line: usize,
-        why: &str,
-    ) {
-        let names: Vec<String> = hosts
+    fn payload(&mut self, i: usize, file: &str, dir: &str, t: &Target, line: usize) {
+        let names: Vec<String> = t
+            .hosts
             .iter()
             .map(|h| self.inv.hosts[*h].name.clone())
             .collect();
@@ -1198,15 +1352,7 @@ impl<'a> Walker<'a> {
             dir: dir.to_string(),
         };
         let text = format!("{file} → {dir}");
-        let d = self.draft(
-            i,
-            StepKind::Converge,
-            hosts,
-            line,
-            &text,
-            why.to_string(),
-            action,
-        );
+        let d = self.draft(i, StepKind::Converge, t, line, &text, action);
         self.push(i, d);
     }
 
@@ -1275,8 +1421,13 @@ impl<'a> Walker<'a> {
                     .filter(|h| !h.trim().is_empty())
                     .filter_map(|h| self.inv.find(h.trim()))
                     .collect();
-                let why = format!("upload table (line {})", line + r);
-                self.payload(i, file.trim(), dir.trim(), hosts, line + r, &why);
+                let t = Target::new(
+                    hosts,
+                    EvidenceKind::TableRow,
+                    line + r,
+                    format!("upload table (line {})", line + r),
+                );
+                self.payload(i, file.trim(), dir.trim(), &t, line + r);
             }
         } else if host_col.is_some() && col(lexicon::TABLE_IP).is_some() {
             self.fates[i] = Fate::Inventory;
@@ -1372,11 +1523,15 @@ impl<'a> Walker<'a> {
                 .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
                 .collect(),
         };
-        let sure = !hosts.is_empty();
-        let why = if sure {
-            format!("operation table row (line {row_line})")
+        let t = if hosts.is_empty() {
+            Target::nowhere("no known host in the row")
         } else {
-            "no known host in the row".to_string()
+            Target::new(
+                hosts,
+                EvidenceKind::TableRow,
+                row_line,
+                format!("operation table row (line {row_line})"),
+            )
         };
         let desc = what.and_then(|w| row.get(w)).cloned().unwrap_or_default();
         // Words in the command cell (`service x stop，确认VIP漂移后执行 …`): a person's step.
@@ -1384,10 +1539,9 @@ impl<'a> Walker<'a> {
             let mut d = self.draft(
                 i,
                 StepKind::Manual,
-                hosts,
+                &t,
                 row_line,
                 cmd,
-                why,
                 Action::Manual {
                     instruction: if desc.is_empty() {
                         cmd.to_string()
@@ -1401,7 +1555,7 @@ impl<'a> Walker<'a> {
             return;
         }
         let lines = vec![(row_line, Line::Command(cmd.to_string()))];
-        self.commands(i, &lines, hosts, why, sure, phase, &desc);
+        self.commands(i, &lines, &t, phase, &desc);
     }
 
     // ---- blocks ----------------------------------------------------------------------------
@@ -1410,6 +1564,13 @@ impl<'a> Walker<'a> {
         let lead_text = self.lead_text(lead);
         let element_span = self.doc.elements[i].span.clone();
         let block_line = self.doc.elements[i].line;
+        // Where the block's own lines begin (its first non-blank line): content and SQL steps
+        // point there, not at the fence.
+        let content_line = first_line
+            + content
+                .lines()
+                .position(|l| !l.trim().is_empty())
+                .unwrap_or(0);
         if lexicon::contains_any(&lead_text, lexicon::EXAMPLE)
             && !lexicon::contains_any(&lead_text, lexicon::TROUBLESHOOTING)
         {
@@ -1421,18 +1582,27 @@ impl<'a> Walker<'a> {
             );
         }
         let undone = self.undone_rename_hosts(content);
-        let prompt: Vec<usize> = content
+        // The host each line's prompt names (`[root@web-2 ~]#`), for the lines that show one
+        // (`None`: a name rbc does not know).
+        let line_hosts: Vec<(usize, Option<usize>)> = content
             .lines()
-            .filter_map(classify::prompt_host)
-            .filter_map(|h| self.inv.find(&h))
-            .fold(Vec::new(), |mut v, h| {
-                if !v.contains(&h) {
-                    v.push(h);
+            .enumerate()
+            .filter_map(|(n, l)| {
+                let name = classify::prompt_host(l)?;
+                Some((first_line + n, self.inv.find(&name)))
+            })
+            .collect();
+        let mut prompt: Vec<usize> = Vec::new();
+        for (_, h) in &line_hosts {
+            if let Some(h) = h {
+                if !prompt.contains(h) {
+                    prompt.push(*h);
                 }
-                v
-            });
-        let (hosts, why, sure) =
-            self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
+            }
+        }
+        let unknown_prompt = line_hosts.iter().any(|(_, h)| h.is_none());
+        let base = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
+        let (t, rest) = self.prompt_rules(base, &prompt, block_line);
         let phase = self.phase();
         let lines: Vec<(usize, Line)> = content
             .lines()
@@ -1482,7 +1652,27 @@ impl<'a> Walker<'a> {
             self.annotation = None;
             return;
         }
-        if self.troubleshooting || lexicon::is_troubleshooting(&lead_text) {
+        // `内容大致如下：` after a look: what it prints, shown for people.
+        let runs_something = content.lines().any(|l| match classify::parse_line(l) {
+            Line::Command(c) => classify::looks_like_command(&c),
+            Line::Sql(_) => true,
+            _ => false,
+        });
+        if lexicon::contains_any(&lead_text, lexicon::OUTPUT_SHOWN)
+            && !lexicon::contains_any(&lead_text, lexicon::RUN_VERBS)
+            && edit_verb(&lead_text).is_none()
+            && !runs_something
+        {
+            self.note(
+                i,
+                block_line,
+                content.trim(),
+                "example output shown for people; not executed",
+            );
+            self.annotation = None;
+            return;
+        }
+        if self.troubleshooting || lexicon::is_troubleshooting(&lead_text) || self.in_faq() {
             self.troubleshooting = false; // the advice covered this block only
             self.note(
                 i,
@@ -1504,15 +1694,23 @@ impl<'a> Walker<'a> {
             let plain: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
             if shows_existing && edit_verb.as_deref() != Some("write") {
                 self.excerpt = Some(content.to_string());
-                self.note(
+                let shown = Target {
+                    hosts: Vec::new(),
+                    evidence: vec![Evidence::new(EvidenceKind::Excerpt, block_line)],
+                    why: format!(
+                        "existing content shown for reference on {}; not executed",
+                        host_names(self.inv, &t.hosts)
+                    ),
+                };
+                let d = self.draft(
                     i,
+                    StepKind::Note,
+                    &shown,
                     block_line,
                     content.trim(),
-                    format!(
-                        "existing content shown for reference on {}; not executed",
-                        host_names(self.inv, &hosts)
-                    ),
+                    Action::Note,
                 );
+                self.push(i, d);
                 self.annotation = None;
                 return;
             }
@@ -1521,9 +1719,7 @@ impl<'a> Walker<'a> {
                 .and_then(|a| a.file.clone())
                 .or_else(|| self.edit_target(&lead_text));
             if let (Some(verb), Some(path)) = (edit_verb.clone(), target.clone()) {
-                self.edit(
-                    i, &verb, &path, content, block_line, hosts, why, sure, &lead_text,
-                );
+                self.edit(i, &verb, &path, content, content_line, &t, &lead_text);
                 self.annotation = None;
                 return;
             }
@@ -1532,18 +1728,27 @@ impl<'a> Walker<'a> {
                 let statements = classify::sql_statements(
                     &plain.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 );
-                self.sql(
-                    i, block_line, None, statements, hosts, why, sure, &lead_text, content,
-                );
+                self.sql(i, content_line, None, statements, &t, &lead_text, content);
                 self.annotation = None;
                 return;
             }
             // A block of commands without prompts: every line starts a command, except the
             // lines of a here-document and lines continued with `\`.
+            // Content announced as an edit is never run as commands, even when rbc cannot name
+            // its file (`配置环境变量：` over `export …` lines).
             if let Some(as_commands) = promptless_commands(&lines, content, first_line) {
-                self.commands(i, &as_commands, hosts, why, sure, phase, &lead_text);
-                self.annotation = None;
-                return;
+                // Lines that only set variables (`export JAVA_HOME=…`) are content to keep in
+                // a file, not commands: with an edit announced and no file named, manual.
+                let sets_variables = as_commands
+                    .iter()
+                    .any(|(_, l)| matches!(l, Line::Command(c) if is_assignment(c)));
+                let announced = lexicon::contains_any(&lead_text, lexicon::EDIT_STRONG)
+                    || (edit_verb.is_some() && sets_variables);
+                if !announced {
+                    self.commands(i, &as_commands, &t, phase, &lead_text);
+                    self.annotation = None;
+                    return;
+                }
             }
             let reason = if edit_verb.is_some() {
                 "says to edit a file but rbc cannot tell which file"
@@ -1557,10 +1762,9 @@ impl<'a> Walker<'a> {
             let mut d = self.draft(
                 i,
                 StepKind::Manual,
-                hosts,
-                block_line,
+                &t,
+                content_line,
                 content.trim(),
-                why,
                 action,
             );
             d.source = format!("{lead_text}\n{content}");
@@ -1568,21 +1772,158 @@ impl<'a> Walker<'a> {
             self.annotation = None;
             return;
         }
-        self.missing_clauses(i, lead, &lead_text, &lines, &hosts, &why);
-        self.commands(i, &lines, hosts, why, sure, phase, &lead_text);
+        self.missing_clauses(i, lead, &lead_text, &lines, &t);
+        // Lines under prompts naming different hosts go to their own hosts, each run of lines
+        // under one prompt after the other.
+        let annotated = t
+            .evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Annotation);
+        if (prompt.len() > 1 || unknown_prompt) && !annotated {
+            let strong = is_strong(&t);
+            let mut start = 0;
+            while start < lines.len() {
+                // `Some(None)`: under a prompt naming a host rbc does not know.
+                let host_at = |k: usize| {
+                    line_hosts
+                        .iter()
+                        .rev()
+                        .find(|(l, _)| *l <= lines[k].0)
+                        .map(|(_, h)| *h)
+                };
+                let host = host_at(start);
+                let mut end = start + 1;
+                while end < lines.len() && host_at(end) == host {
+                    end += 1;
+                }
+                let run_target = match host {
+                    Some(Some(h)) => {
+                        let on = Target::new(
+                            vec![h],
+                            EvidenceKind::Prompt,
+                            lines[start].0,
+                            format!("the prompt shows {}", self.inv.hosts[h].name),
+                        );
+                        if strong && !t.hosts.contains(&h) {
+                            on.with(EvidenceKind::PromptDisagrees, lines[start].0, "")
+                        } else {
+                            on
+                        }
+                    }
+                    Some(None) => Target::nowhere("the prompt names a host rbc does not know"),
+                    None => t.clone(),
+                };
+                // Hosts the sentence names that no prompt of the block shows: a person's step.
+                let uncovered: Vec<usize> = t
+                    .hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| strong && !prompt.contains(h))
+                    .collect();
+                let rest = (!uncovered.is_empty() && host.is_some()).then(|| Target {
+                    hosts: uncovered,
+                    ..t.clone()
+                        .with(EvidenceKind::PromptShowsOther, lines[start].0, "")
+                });
+                self.commands_and_rest(i, &lines[start..end], &run_target, rest, phase, &lead_text);
+                start = end;
+            }
+        } else {
+            self.commands_and_rest(i, &lines, &t, rest, phase, &lead_text);
+        }
         self.annotation = None;
     }
 
+    /// The lines on `t`, then the same lines on `rest` (other hosts whose evidence is weaker,
+    /// so their steps are manual), each from the shell state the block started in.
+    fn commands_and_rest(
+        &mut self,
+        i: usize,
+        lines: &[(usize, Line)],
+        t: &Target,
+        rest: Option<Target>,
+        phase: Phase,
+        lead: &str,
+    ) {
+        let Some(rest) = rest else {
+            self.commands(i, lines, t, phase, lead);
+            return;
+        };
+        let before = self.shell_state();
+        self.commands(i, lines, t, phase, lead);
+        let after = self.shell_state();
+        self.set_shell_state(before);
+        self.commands(i, lines, &rest, phase, lead);
+        self.set_shell_state(after);
+    }
+
+    fn shell_state(&self) -> ShellState {
+        ShellState {
+            cwd: self.cwd.clone(),
+            pending_cd: self.pending_cd.clone(),
+            pending_edit: self.pending_edit.clone(),
+            sql_session: self.sql_session.clone(),
+            pending_upload: self.pending_upload.clone(),
+        }
+    }
+
+    fn set_shell_state(&mut self, s: ShellState) {
+        self.cwd = s.cwd;
+        self.pending_cd = s.pending_cd;
+        self.pending_edit = s.pending_edit;
+        self.sql_session = s.sql_session;
+        self.pending_upload = s.pending_upload;
+    }
+
+    /// A prompt that names the host is stronger than a section title or a carried-over guess;
+    /// a sentence (or annotation, table row, host list) is stronger than a prompt, but a prompt
+    /// naming a host the sentence does not is a doubt. Returns the target and, when the prompt
+    /// narrowed weaker evidence to its host, the other hosts that evidence gave (manual there).
+    fn prompt_rules(
+        &self,
+        base: Target,
+        prompt: &[usize],
+        line: usize,
+    ) -> (Target, Option<Target>) {
+        let [one] = prompt else {
+            return (base, None);
+        };
+        if is_strong(&base) {
+            if base.hosts.contains(one) {
+                return (base, None);
+            }
+            let why = format!("the prompt shows {}", self.inv.hosts[*one].name);
+            return (base.with(EvidenceKind::PromptDisagrees, line, &why), None);
+        }
+        if base.evidence.iter().any(|e| e.kind == EvidenceKind::Prompt) {
+            return (base, None);
+        }
+        let name = &self.inv.hosts[*one].name;
+        let on = Target::new(
+            vec![*one],
+            EvidenceKind::Prompt,
+            line,
+            format!("the prompt shows {name}"),
+        );
+        let others: Vec<usize> = base.hosts.iter().copied().filter(|h| h != one).collect();
+        let rest = (base.hosts.contains(one) && !others.is_empty()).then(|| {
+            let why = format!("; the prompt shows only {name}");
+            Target {
+                hosts: others,
+                ..base.with(EvidenceKind::PromptShowsOther, line, &why)
+            }
+        });
+        (on, rest)
+    }
+
     /// A lead-in clause whose verb no command of the block does: a warning and a manual step.
-    #[allow(clippy::too_many_arguments)]
     fn missing_clauses(
         &mut self,
         i: usize,
         lead: Option<usize>,
         lead_text: &str,
         lines: &[(usize, Line)],
-        hosts: &[usize],
-        why: &str,
+        t: &Target,
     ) {
         let Some(lead) = lead else { return };
         let commands: Vec<String> = lines
@@ -1616,18 +1957,17 @@ impl<'a> Walker<'a> {
                     "add the command to the block, or reword the sentence",
                 );
                 let line = self.doc.elements[lead].line;
-                let (hosts, why) = if why.starts_with(CARRIED) {
-                    (Vec::new(), "a person does it; no server named".to_string())
+                let t = if t.guess().is_some() {
+                    Target::nowhere("a person does it; no server named")
                 } else {
-                    (hosts.to_vec(), why.to_string())
+                    t.clone()
                 };
                 let d = self.draft(
                     lead,
                     StepKind::Manual,
-                    hosts,
+                    &t,
                     line,
                     clause,
-                    why,
                     Action::Manual {
                         instruction: clause.to_string(),
                     },
@@ -1659,9 +1999,7 @@ impl<'a> Walker<'a> {
         path: &str,
         content: &str,
         line: usize,
-        hosts: Vec<usize>,
-        why: String,
-        sure: bool,
+        t: &Target,
         lead: &str,
     ) {
         let span = self.doc.elements[i].span.clone();
@@ -1792,9 +2130,9 @@ impl<'a> Walker<'a> {
                 help,
             );
         }
-        let kind = if sure { kind } else { StepKind::Manual };
+        let kind = if t.known() { kind } else { StepKind::Manual };
         let text = format!("{} {path}", edit_word(verb));
-        let mut d = self.draft(i, kind, hosts, line, &text, why, action);
+        let mut d = self.draft(i, kind, t, line, &text, action);
         d.source = format!("{lead}\n{content}");
         self.push(i, d);
     }
@@ -1825,25 +2163,14 @@ impl<'a> Walker<'a> {
         line: usize,
         client: Option<String>,
         statements: Vec<String>,
-        hosts: Vec<usize>,
-        why: String,
-        sure: bool,
+        t: &Target,
         lead: &str,
         content: &str,
     ) {
         // Lines at a redis-cli / psql / mongo prompt with no client line: that client, not mysql.
         if client.is_none() && self.sql_session.is_none() {
             if let Some(cmd) = classify::prompt_client(content) {
-                self.client_session(
-                    i,
-                    line,
-                    cmd,
-                    &statements,
-                    hosts,
-                    why,
-                    sure,
-                    format!("{lead}\n{content}"),
-                );
+                self.client_session(i, line, cmd, &statements, t, format!("{lead}\n{content}"));
                 return;
             }
         }
@@ -1914,7 +2241,7 @@ impl<'a> Walker<'a> {
         } else {
             StepKind::Once
         };
-        let kind = if sure { kind } else { StepKind::Manual };
+        let kind = if t.known() { kind } else { StepKind::Manual };
         let summary_text = body
             .iter()
             .map(|s| s.replace('\n', " "))
@@ -1926,7 +2253,7 @@ impl<'a> Walker<'a> {
             statements: body,
             expect_zero,
         };
-        let mut d = self.draft(i, kind, hosts, line, &summary_text, why, action);
+        let mut d = self.draft(i, kind, t, line, &summary_text, action);
         d.source = format!("{lead}\n{content}");
         self.push(i, d);
     }
@@ -1936,13 +2263,11 @@ impl<'a> Walker<'a> {
         &mut self,
         i: usize,
         lines: &[(usize, Line)],
-        hosts: Vec<usize>,
-        why: String,
-        sure: bool,
+        t: &Target,
         phase: Phase,
         lead: &str,
     ) {
-        let _ = phase;
+        let sure = t.known();
         let content: String = self.doc.elements[i].text().to_string();
         let block_source = match &self.doc.elements[i].kind {
             ElementKind::Code { content, .. } => content.clone(),
@@ -1971,17 +2296,7 @@ impl<'a> Walker<'a> {
                     let (stmts, next) = self.collect_sql(i, lines, k);
                     k = next;
                     let statements = classify::sql_statements(&stmts);
-                    self.sql(
-                        i,
-                        start,
-                        None,
-                        statements,
-                        hosts.clone(),
-                        why.clone(),
-                        sure,
-                        lead,
-                        &block_source,
-                    );
+                    self.sql(i, start, None, statements, t, lead, &block_source);
                     continue;
                 }
                 Line::Command(raw) => {
@@ -2050,15 +2365,7 @@ impl<'a> Walker<'a> {
                         } else {
                             kind_of(&action)
                         };
-                        let mut d = self.draft(
-                            i,
-                            kind,
-                            hosts.clone(),
-                            line,
-                            written.trim_end(),
-                            why.clone(),
-                            action,
-                        );
+                        let mut d = self.draft(i, kind, t, line, written.trim_end(), action);
                         d.cwd = Some(self.cwd.clone());
                         d.source = block_source.clone();
                         self.push(i, d);
@@ -2130,17 +2437,7 @@ impl<'a> Walker<'a> {
                         if !body.is_empty() {
                             let verb = edit_verb(lead).unwrap_or_else(|| "add".to_string());
                             let content = body.join("\n");
-                            self.edit(
-                                i,
-                                &verb,
-                                &path,
-                                &content,
-                                line,
-                                hosts.clone(),
-                                why.clone(),
-                                sure,
-                                lead,
-                            );
+                            self.edit(i, &verb, &path, &content, line, t, lead);
                             self.pending_edit = None;
                             k = j;
                             continue;
@@ -2153,7 +2450,7 @@ impl<'a> Walker<'a> {
                                 format!("opens {path}; the edit is the next block"),
                             );
                         } else if let Some((value, from)) =
-                            self.value_from_other_host(i, &path, &hosts)
+                            self.value_from_other_host(i, &path, &t.hosts)
                         {
                             // `将rabbit1上获取的X文件内容覆盖到rabbit2上的该文件`: the content is a value the
                             // operator reads on another host and gives once; never the runbook's example.
@@ -2167,8 +2464,7 @@ impl<'a> Walker<'a> {
                             } else {
                                 StepKind::Manual
                             };
-                            let mut d =
-                                self.draft(i, kind, hosts.clone(), line, &cmd, why.clone(), action);
+                            let mut d = self.draft(i, kind, t, line, &cmd, action);
                             d.source =
                                 format!("{lead}\n{block_source}\n{}", self.following_prose(i));
                             self.push(i, d);
@@ -2186,10 +2482,9 @@ impl<'a> Walker<'a> {
                             let mut d = self.draft(
                                 i,
                                 StepKind::Manual,
-                                hosts.clone(),
+                                t,
                                 line,
                                 &cmd,
-                                why.clone(),
                                 Action::Manual { instruction },
                             );
                             d.source = format!("{lead}\n{block_source}\n{following}");
@@ -2204,16 +2499,7 @@ impl<'a> Walker<'a> {
                         && matches!(lines.get(k + 1).map(|l| &l.1), Some(Line::Sql(_)))
                     {
                         let (stmts, j) = self.collect_sql(i, lines, k + 1);
-                        self.client_session(
-                            i,
-                            line,
-                            &cmd,
-                            &stmts,
-                            hosts.clone(),
-                            why.clone(),
-                            sure,
-                            block_source.clone(),
-                        );
+                        self.client_session(i, line, &cmd, &stmts, t, block_source.clone());
                         k = j;
                         continue;
                     }
@@ -2227,17 +2513,7 @@ impl<'a> Walker<'a> {
                         let (client, db) = classify::mysql_client_and_db(&words);
                         self.sql_session = Some((client.clone(), db));
                         let statements = classify::sql_statements(&stmts);
-                        self.sql(
-                            i,
-                            line,
-                            Some(client),
-                            statements,
-                            hosts.clone(),
-                            why.clone(),
-                            sure,
-                            lead,
-                            &block_source,
-                        );
+                        self.sql(i, line, Some(client), statements, t, lead, &block_source);
                         k = j;
                         continue;
                     }
@@ -2256,8 +2532,7 @@ impl<'a> Walker<'a> {
                         } else {
                             StepKind::Manual
                         };
-                        let mut d =
-                            self.draft(i, kind, hosts.clone(), line, &text, why.clone(), action);
+                        let mut d = self.draft(i, kind, t, line, &text, action);
                         d.source = block_source.clone();
                         d.cwd = Some(self.cwd.clone());
                         self.push(i, d);
@@ -2274,18 +2549,13 @@ impl<'a> Walker<'a> {
                             if let Some((adir, file)) = archive.rsplit_once('/') {
                                 if adir == dir {
                                     let why_up = format!("upload sentence (line {up_line}) names no file; {file} is the one unpacked here");
-                                    self.payload(
-                                        i,
-                                        file,
-                                        &dir,
-                                        if up_hosts.is_empty() {
-                                            hosts.clone()
-                                        } else {
-                                            up_hosts
-                                        },
-                                        up_line,
-                                        &why_up,
-                                    );
+                                    let up = if up_hosts.hosts.is_empty() {
+                                        t.clone()
+                                    } else {
+                                        up_hosts
+                                    };
+                                    let up = Target { why: why_up, ..up };
+                                    self.payload(i, file, &dir, &up, up_line);
                                     self.pending_upload = None;
                                 }
                             }
@@ -2332,28 +2602,15 @@ impl<'a> Walker<'a> {
                         }
                         kind = StepKind::Manual;
                     }
-                    let mut d = self.draft(
-                        i,
-                        kind,
-                        if kind == StepKind::Note {
-                            Vec::new()
-                        } else {
-                            hosts.clone()
-                        },
-                        line,
-                        &cmd,
-                        why.clone(),
-                        action,
-                    );
+                    let nowhere = Target::nowhere(t.why.clone());
+                    let on = if kind == StepKind::Note { &nowhere } else { t };
+                    let mut d = self.draft(i, kind, on, line, &cmd, action);
                     d.cwd = Some(self.cwd.clone());
                     d.source = block_source.clone();
                     self.push(i, d);
                 }
             }
             k += 1;
-        }
-        if !sure && !hosts.is_empty() {
-            // unreachable: hosts are empty when unsure
         }
         if !sure {
             self.warn(
@@ -2409,9 +2666,7 @@ impl<'a> Walker<'a> {
         line: usize,
         cmd: &str,
         stmts: &[String],
-        hosts: Vec<usize>,
-        why: String,
-        sure: bool,
+        t: &Target,
         source: String,
     ) {
         let read_only = stmts.iter().all(|s| {
@@ -2426,7 +2681,7 @@ impl<'a> Walker<'a> {
                 || s.to_ascii_lowercase().starts_with("del ")
         });
         let command = format!("{cmd} <<'RBC_INPUT'\n{}\nRBC_INPUT", stmts.join("\n"));
-        let kind = if !sure || destructive {
+        let kind = if !t.known() || destructive {
             StepKind::Manual
         } else if read_only {
             StepKind::Check
@@ -2450,7 +2705,7 @@ impl<'a> Walker<'a> {
                 command: command.clone(),
             }
         };
-        let mut d = self.draft(i, kind, hosts, line, &command, why, action);
+        let mut d = self.draft(i, kind, t, line, &command, action);
         d.cwd = Some(self.cwd.clone());
         d.source = source;
         self.push(i, d);
@@ -2549,6 +2804,7 @@ impl<'a> Walker<'a> {
             model,
             upto,
             line,
+            exception,
         } in self.same_as.clone()
         {
             let names = host_names(self.inv, &copies);
@@ -2597,6 +2853,15 @@ impl<'a> Walker<'a> {
                             order.extend(copies.iter().copied());
                             d.serial = Some((line, order));
                         }
+                    }
+                    let kind = if exception {
+                        EvidenceKind::RepeatWithException
+                    } else {
+                        EvidenceKind::Repeat
+                    };
+                    let e = Evidence::new(kind, line);
+                    if !d.evidence.contains(&e) {
+                        d.evidence.push(e);
                     }
                     d.why = format!("{}; {names} the same as {model_names} (line {line})", d.why);
                 }
@@ -2751,6 +3016,40 @@ impl<'a> Walker<'a> {
             };
         }
     }
+}
+
+/// Evidence that names the hosts outright (an annotation, a sentence, a host list, a table row)
+/// and is no guess: stronger than a prompt.
+fn is_strong(t: &Target) -> bool {
+    t.guess().is_none()
+        && t.evidence.iter().any(|e| {
+            matches!(
+                e.kind,
+                EvidenceKind::Annotation
+                    | EvidenceKind::Sentence
+                    | EvidenceKind::HostList
+                    | EvidenceKind::TableRow
+            )
+        })
+}
+
+/// Where the walker is in the shell the runbook's lines run in (saved and restored when the
+/// same lines are read again for other hosts).
+struct ShellState {
+    cwd: String,
+    pending_cd: Option<String>,
+    pending_edit: Option<(String, usize)>,
+    sql_session: Option<(String, Option<String>)>,
+    pending_upload: Option<(String, Target, usize)>,
+}
+
+/// `export A=1`, `A=1`: a line that sets a variable, which only lasts when written to a file.
+fn is_assignment(line: &str) -> bool {
+    let l = line.trim();
+    let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+    l.split_once('=').is_some_and(|(k, _)| {
+        !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// Edited file path → the sections it was edited in.
@@ -3315,6 +3614,8 @@ fn finish(
             text: d.text,
             summary,
             why: d.why,
+            evidence: d.evidence,
+            finding: None,
             guard,
             cwd: d.cwd,
             action: d.action,

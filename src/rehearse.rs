@@ -16,7 +16,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use crate::plan::{Action, HostKind, Phase, Plan, Step, StepKind};
+use crate::plan::{Action, EvidenceKind, HostKind, Phase, Plan, Step, StepKind};
 use crate::quote::quote;
 
 /// Recording stubs for what a Debian machine lacks, put first on PATH inside the root.
@@ -716,6 +716,11 @@ fn command_inputs(command: &str, cwd: &str) -> Vec<String> {
 }
 
 /// Builds `host`'s starting state from the plan: see the module documentation.
+/// Two steps in the same chapter (an excerpt of a file and the edit that uses it).
+fn same_chapter(a: &Step, b: &Step) -> bool {
+    a.section.split('.').next() == b.section.split('.').next()
+}
+
 pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
     let run: Vec<&Step> = plan.steps_for(host, Phase::Run).collect();
     let rollback: Vec<&Step> = plan.steps_for(host, Phase::Rollback).collect();
@@ -756,12 +761,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
     let excerpts: Vec<&Step> = plan
         .steps
         .iter()
-        .filter(|s| {
-            s.why.starts_with("existing content shown for reference on")
-                && s.why
-                    .split([' ', ','])
-                    .any(|w| w.trim_end_matches(';') == host)
-        })
+        .filter(|s| s.evidence.iter().any(|e| e.kind == EvidenceKind::Excerpt))
         .collect();
 
     // A RHEL 6 login profile keeps PATH (this machine's may reset it and hide the stubs).
@@ -905,7 +905,11 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                 // excerpts lack as the runbook shows it (so there is one to replace).
                 let mut shown: Vec<String> = excerpts
                     .iter()
-                    .filter(|e| e.line < s.line && crate::confblocks::blocks(&e.text).is_ok())
+                    .filter(|e| {
+                        e.line < s.line
+                            && same_chapter(e, s)
+                            && crate::confblocks::blocks(&e.text).is_ok()
+                    })
                     .map(|e| e.text.trim_end().to_string())
                     .collect();
                 if *replace {
@@ -959,15 +963,15 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             }
             Action::ReplaceLine { path, old, .. } => {
                 let p = abs(cwd, path);
+                let shows_old = |e: &&&Step| {
+                    same_chapter(e, s) && e.text.lines().any(|l| l.trim() == old.trim())
+                };
                 let excerpt = excerpts
                     .iter()
                     .rev()
-                    .find(|e| e.line < s.line && e.text.lines().any(|l| l.trim() == old.trim()))
-                    .or_else(|| {
-                        excerpts
-                            .iter()
-                            .find(|e| e.text.lines().any(|l| l.trim() == old.trim()))
-                    });
+                    .filter(|e| e.line < s.line)
+                    .find(shows_old)
+                    .or_else(|| excerpts.iter().find(shows_old));
                 let (content, strength) = match excerpt {
                     Some(e) => (format!("{}\n", e.text.trim_end()), 2),
                     None => (format!("{}{}\n", stock(&p).unwrap_or(""), old.trim()), 1),
@@ -1822,13 +1826,7 @@ impl Prepared {
                 .steps_for(host, Phase::Run)
                 .chain(plan.steps_for(host, Phase::Rollback))
                 .filter(|s| s.kind == StepKind::Manual)
-                .map(|s| {
-                    let finding = s
-                        .why
-                        .rsplit_once("; manual because of ")
-                        .map(|(_, f)| f.to_string());
-                    (s.id.clone(), finding)
-                })
+                .map(|s| (s.id.clone(), s.finding.clone()))
                 .collect(),
             outputs: [("run1", o1), ("run2", o2), ("rollback", o3)]
                 .into_iter()

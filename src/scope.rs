@@ -53,6 +53,24 @@ fn only_connectors(text: &str) -> bool {
     t.is_empty()
 }
 
+/// The one server whose IPv4 address ends in the number `tok` (`31` for 192.168.8.31).
+pub fn by_last_octet(inv: &Inventory, tok: &str) -> Option<usize> {
+    if tok.is_empty() || tok.len() > 3 || !tok.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = tok.parse().ok()?;
+    if n == 0 || n > 254 {
+        return None;
+    }
+    let suffix = format!(".{n}");
+    let mut found = inv.servers().filter(|(_, h)| {
+        h.ip.as_deref()
+            .is_some_and(|ip| ip.ends_with(&suffix) && ip.matches('.').count() == 3)
+    });
+    let first = found.next()?.0;
+    found.next().is_none().then_some(first)
+}
+
 fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
     for m in TOKEN.find_iter(text) {
@@ -67,6 +85,11 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             if inv.hosts[i].kind == crate::plan::HostKind::Server {
                 hosts.push(i);
             }
+        } else if let Some(i) = by_last_octet(inv, tok) {
+            // `在 31 上`: the one server whose address ends in .31; counts only where a
+            // sentence says so (`在…上`), like a group word.
+            hosts.push(i);
+            group_word = true;
         } else if tok.chars().any(|c| c.is_ascii_alphabetic()) {
             let g = inv.group(tok);
             if !g.is_empty() {
@@ -125,7 +148,13 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     if !current_group.is_empty() && text.chars().any(lexicon::is_cjk) {
         for phrase in COUNTED_NOUNS.iter() {
             if let Some(pos) = text.find(phrase.as_str()) {
-                if !current_group.is_empty()
+                // `三台节点` means three: not a current group of another size.
+                let fits = match stated_count(phrase) {
+                    Some(Count::Exactly(n)) => n == current_group.len(),
+                    _ => true,
+                };
+                if fits
+                    && !current_group.is_empty()
                     && !out
                         .iter()
                         .any(|m| m.start < pos + phrase.len() && m.end > pos)
@@ -155,7 +184,9 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         let after_marker = !not_marker
             && (ends_with_any(gap_trim, lexicon::TARGET_MARKERS)
                 || ends_with_any(gap, lexicon::TARGET_MARKERS));
-        let joined = prev_marked && (only_connectors(gap) || prev_hosts == m.hosts);
+        // `登录 mongo-01 的 mongo shell`: a group word after `的` is what belongs to the host.
+        let possessive = m.group_word && gap.trim_end().ends_with('的');
+        let joined = prev_marked && !possessive && (only_connectors(gap) || prev_hosts == m.hosts);
         m.marked = after_marker || joined || (m.counted && gap.contains('在'));
         prev_end = m.end;
         prev_marked = m.marked;
@@ -172,6 +203,17 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 .is_some_and(|p| p < after.find(['，', ',', '。', '；']).unwrap_or(after.len()));
         if !source && lexicon::starts_with_any(after, lexicon::LOCATIVE_AFTER) {
             m.marked = true;
+        }
+    }
+    // `解析到 lb-01 的实际地址`: what belongs to a host is not where the work happens
+    // (`上传到web-1的/opt下` still is: a folder follows).
+    for m in out.iter_mut() {
+        if let Some(rest) = text[m.end..].trim_start().strip_prefix('的') {
+            if !rest.trim_start().starts_with('/')
+                && !lexicon::starts_with_any(rest, &["上", "服务器上", "机器上", "主机上"])
+            {
+                m.marked = false;
+            }
         }
     }
     // `bill-1、bill-2上执行`: the locative covers the whole list before it.
@@ -223,7 +265,9 @@ fn expand_ranges(text: &str, inv: &Inventory, out: &mut Vec<Mention>) {
             i += 1;
             continue;
         };
-        let rest = &text[out[i].end..];
+        let rest_all = &text[out[i].end..];
+        let rest = rest_all.trim_start();
+        let pad = rest_all.len() - rest.len();
         // `app-1~app-3` (two mentions) or `app-1~3` (a bare number after the range word).
         let mut range_end: Option<(u32, usize, bool)> = None;
         for w in RANGE {
@@ -231,7 +275,7 @@ fn expand_ranges(text: &str, inv: &Inventory, out: &mut Vec<Mention>) {
                 continue;
             };
             let after_trim = after.trim_start();
-            let skipped = rest.len() - after_trim.len();
+            let skipped = pad + rest.len() - after_trim.len();
             if let Some(next) = out.get(i + 1) {
                 if next.start == out[i].end + skipped {
                     if let Some(last) = single(next) {
@@ -316,7 +360,28 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
         return None;
     }
     let marked: Vec<&Mention> = ms.iter().filter(|m| m.marked).collect();
-    let chosen: Vec<&Mention> = if marked.is_empty() {
+    // `解析到 lb-01 的地址，然后两台都执行`: no host marked as the place and a count stated —
+    // the count says where (the caller reads it), not the host mentioned in passing.
+    if marked.is_empty() && stated_count(text).is_some() {
+        return None;
+    }
+    // `在 lb-01 上停止…，使 VIP 漂移到 lb-02`: the hosts inside `在…上` are where the work
+    // happens; another marked host of the sentence is where something goes.
+    static LOCUS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"在[^，。；：,;:]{1,60}?上").unwrap());
+    let locus: Vec<&Mention> = LOCUS
+        .find(text)
+        .map(|l| {
+            marked
+                .iter()
+                .copied()
+                .filter(|m| m.start >= l.start() && m.end <= l.end())
+                .collect()
+        })
+        .unwrap_or_default();
+    let chosen: Vec<&Mention> = if !locus.is_empty() {
+        locus
+    } else if marked.is_empty() {
         ms.iter().collect()
     } else {
         marked
@@ -389,17 +454,32 @@ pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> 
 
 /// Group words in a section title (`5.2 Schedule` → schedule-1, schedule-2).
 pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
-    for word in inventory::ascii_words(title) {
-        if inv
-            .find(word)
+    // Host names in the title (`5.1 web-1`, `修改 h2、h3 的配置`, `app-1~app-3`): all of them.
+    let names_host = inventory::ascii_words(title).into_iter().any(|w| {
+        inv.find(w)
             .is_some_and(|i| inv.hosts[i].kind == crate::plan::HostKind::Server)
+    });
+    if names_host {
+        let mut hosts: Vec<usize> = Vec::new();
+        for m in mentions(title, inv, &[])
+            .into_iter()
+            .filter(|m| !m.group_word)
         {
-            let i = inv.find(word)?;
+            for h in m.hosts {
+                if !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
+        }
+        if !hosts.is_empty() {
+            let names: Vec<&str> = hosts.iter().map(|h| inv.hosts[*h].name.as_str()).collect();
             return Some(Targets {
-                hosts: vec![i],
-                how: format!("section title names {word}"),
+                hosts,
+                how: format!("section title names {}", names.join(", ")),
             });
         }
+    }
+    for word in inventory::ascii_words(title) {
         let g = inv.group(word);
         if !g.is_empty() {
             return Some(Targets {
@@ -498,8 +578,13 @@ mod tests {
             4
         );
         assert_eq!(
-            names(&inv, targets("在三台节点上分别查看", &inv, &[0, 1])),
+            names(&inv, targets("在两台节点上分别查看", &inv, &[0, 1])),
             ["web-1", "web-2"]
+        );
+        // A count that does not fit the current group is not that group.
+        assert_eq!(
+            names(&inv, targets("在三台节点上分别查看", &inv, &[0, 1])),
+            Vec::<String>::new()
         );
     }
 
@@ -517,4 +602,98 @@ mod tests {
             Vec::<String>::new()
         );
     }
+}
+
+/// How many machines a sentence speaks of without naming them (`三台都要修改`, `所有节点执行`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    All,
+    Exactly(usize),
+}
+
+/// The count of machines a sentence states, if it states one.
+pub fn stated_count(text: &str) -> Option<Count> {
+    static N: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([两二三四五六七八九十]|[1-9][0-9]?)\s*(台|个节点|个服务器|个主机|节点)")
+            .unwrap()
+    });
+    if lexicon::contains_any(text, lexicon::ALL_MACHINES) {
+        return Some(Count::All);
+    }
+    // Not `五台的角色` (the object), not `三台物理机` (machines that run no steps).
+    let c = N.captures_iter(text).find(|c| {
+        let after = &text[c.get(0).map_or(0, |m| m.end())..];
+        !after.starts_with('的') && !lexicon::starts_with_any(after, lexicon::NOT_SERVERS)
+    })?;
+    let n = match &c[1] {
+        "两" | "二" => 2,
+        "三" => 3,
+        "四" => 4,
+        "五" => 5,
+        "六" => 6,
+        "七" => 7,
+        "八" => 8,
+        "九" => 9,
+        "十" => 10,
+        d => d.parse().ok()?,
+    };
+    Some(Count::Exactly(n))
+}
+
+/// The servers a count means, when only one choice fits: the current group when its size is
+/// the count, else the one group of that size, else every server when they are that many.
+pub fn counted_hosts(count: Count, inv: &Inventory, current_group: &[usize]) -> Option<Vec<usize>> {
+    let servers: Vec<usize> = inv.servers().map(|(i, _)| i).collect();
+    match count {
+        Count::All => {
+            let differs = !current_group.is_empty() && current_group.len() != servers.len();
+            (!differs && !servers.is_empty()).then_some(servers)
+        }
+        Count::Exactly(n) => {
+            if current_group.len() == n {
+                return Some(current_group.to_vec());
+            }
+            let mut groups: Vec<Vec<usize>> = Vec::new();
+            for h in &servers {
+                let g = inv.group(inventory::stem(&inv.hosts[*h].name));
+                if g.len() == n && !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+            match groups.as_slice() {
+                [one] => Some(one.clone()),
+                [] if servers.len() == n => Some(servers),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The `X` of a place phrase `在X上` (`在数据库服务器上确认`), when X could be a machine.
+pub fn place_phrase(text: &str) -> Option<&str> {
+    static PLACE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"在\s*([^，。；：,;:\s/]{1,24}?)\s*上").unwrap());
+    PLACE
+        .captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .find(|x| !lexicon::contains_any(x, lexicon::NOT_PLACES))
+}
+
+/// `134、135`, `131,132,133`: two or more bare numbers that could be the last parts of
+/// addresses (machines named the short way).
+pub fn octet_list(text: &str) -> Option<Vec<&str>> {
+    static LIST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[^\d.:/-])(\d{1,3}(?:\s*[、,，/]\s*\d{1,3})+)(?:$|[^\d.:/%-])").unwrap()
+    });
+    let c = LIST.captures(text)?;
+    let nums: Vec<&str> = c
+        .get(1)?
+        .as_str()
+        .split(['、', ',', '，', '/'])
+        .map(str::trim)
+        .collect();
+    nums.iter()
+        .all(|n| n.parse::<u32>().is_ok_and(|v| (1..=254).contains(&v)))
+        .then_some(nums)
 }

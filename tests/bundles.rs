@@ -38,6 +38,8 @@ export JAVA_HOME=/usr/java/jre1.8.0_202
 
 ### 2.3 防火墙
 
+在web-1和web-2上：
+
 ```
 $ sudo vi /etc/sysconfig/iptables
 ```
@@ -53,6 +55,8 @@ $ sudo service iptables restart
 ```
 
 ### 2.4 部署
+
+分别登录web-1和web-2：
 
 ```
 [root@web-1 ~]# mv /opt/order /opt/order_bak

@@ -1,0 +1,338 @@
+//! Host names the text uses where work happens (a prompt, `登录X`, `在X、Y上`) that no declaration
+//! gave: a writer's slip one or two edits from a known name (an error with `did you mean`), or a
+//! machine named without an IP (registered, so its steps have a host and its bundle checks the name).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::diagnostic::Diagnostic;
+use crate::document::{Document, ElementKind};
+use crate::inventory::Inventory;
+use crate::plan::HostKind;
+use crate::source::Source;
+
+const NAME: &str = r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]";
+
+/// Lists of names in the places a sentence says work happens.
+static PLACES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let list = format!(r"({NAME}(?:\s*(?:、|,|，|/|和|及|与|~|～|至)\s*{NAME})*)");
+    let octets = r"(\d{1,3}(?:\s*(?:、|,|，|/|和)\s*\d{1,3})*)";
+    [
+        format!(r"(?:登录|登陆|切换到|ssh\s+(?:[A-Za-z0-9_.-]+@)?)(?:到)?\s*{list}"),
+        // `在 130 上`, `130 上另外…`: machines by the last part of their address.
+        format!(r"在\s*{octets}\s*(?:节点|服务器|主机|机器)?\s*上"),
+        format!(r"(?:^|[，。；：\s]){octets}\s*(?:节点|服务器|主机|机器)?\s*上"),
+        format!(r"在\s*{list}\s*(?:节点|服务器|主机|机器)?\s*(?:上|本机|本地)"),
+        format!(r"{list}\s*(?:节点|服务器|主机|机器)?\s*上(?:执行|操作|运行|进行|做)"),
+    ]
+    .iter()
+    .map(|r| Regex::new(r).unwrap())
+    .collect()
+});
+
+static SEPARATORS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*(?:、|,|，|/|和|及|与)\s*").unwrap());
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z][A-Za-z0-9_-]*?)(\d+)\s*(?:~|～|至)\s*([A-Za-z][A-Za-z0-9_-]*?)?(\d+)$")
+        .unwrap()
+});
+
+/// The names a sentence puts in a place where work happens (`登录rabbt2`, `在 node1、node2 上`,
+/// `登录 web-01 ~ web-06`, every name of the range).
+pub fn place_names(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for re in PLACES.iter() {
+        for c in re.captures_iter(text) {
+            // `ssh root@10.0.0.1`: the user, not a machine.
+            if text[c.get(0).map_or(0, |m| m.end())..].starts_with('@') {
+                continue;
+            }
+            for n in SEPARATORS.split(&c[1]) {
+                for n in expand_range(n.trim()) {
+                    if !n.is_empty() && !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `web-01 ~ web-06` → web-01 … web-06 (the width of the numbers kept); anything else as it is.
+fn expand_range(item: &str) -> Vec<String> {
+    let Some(c) = RANGE.captures(item) else {
+        return vec![item.to_string()];
+    };
+    let stem = &c[1];
+    let same_stem = c.get(3).map_or(true, |m| m.as_str() == stem);
+    let (Ok(from), Ok(to)) = (c[2].parse::<u32>(), c[4].parse::<u32>()) else {
+        return vec![item.to_string()];
+    };
+    if !same_stem || to <= from || to - from > 64 {
+        return vec![item.to_string()];
+    }
+    let width = c[2].len();
+    (from..=to).map(|n| format!("{stem}{n:0width$}")).collect()
+}
+
+/// Machine-like names (`web-03`) the text puts where work happens (prompts, `在…上`) that the
+/// inventory does not have: while there are any, rbc cannot say it knows every server.
+pub fn unknown_machines(doc: &Document, inv: &Inventory) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |n: String| {
+        if host_like(&n) && inv.find(&n).is_none() && !out.contains(&n) {
+            out.push(n);
+        }
+    };
+    for element in &doc.elements {
+        match &element.kind {
+            ElementKind::Code { content, .. } => {
+                content
+                    .lines()
+                    .filter_map(crate::classify::prompt_host)
+                    .for_each(&mut add);
+            }
+            ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Heading { text, .. } => place_names(text).into_iter().for_each(&mut add),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `redis-c` beside a known `redis-a`, `kafka-04` beside `kafka-01`: a name of the same family
+/// (the same stem, and a last part of the same shape: a number of the same width, or one letter).
+pub fn sibling_of_known(inv: &Inventory, word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if inv.find(&lower).is_some() || lower.contains('.') {
+        return false;
+    }
+    let (stem, tail) = family_split(&lower);
+    if stem.len() < 2 || tail.is_empty() {
+        return false;
+    }
+    inv.servers().any(|(_, h)| {
+        let (kstem, ktail) = family_split(&h.name);
+        kstem == stem && same_shape(tail, ktail)
+    })
+}
+
+/// `redis-a` → (`redis-`, `a`); `kafka-04` → (`kafka-`, `04`); `node3` → (`node`, `3`).
+fn family_split(name: &str) -> (&str, &str) {
+    let (stem, number) = split_number(name);
+    if !number.is_empty() {
+        return (stem, number);
+    }
+    match name.rsplit_once(['-', '_']) {
+        Some((s, t)) if t.len() == 1 => (&name[..s.len() + 1], t),
+        _ => (name, ""),
+    }
+}
+
+fn same_shape(a: &str, b: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let letter = |s: &str| s.len() == 1 && s.chars().all(|c| c.is_ascii_alphabetic());
+    (digits(a) && digits(b) && a.len() == b.len()) || (letter(a) && letter(b))
+}
+
+/// A name that looks like a machine's: letters, then a number at the end (`node2`, `kafka-03`).
+pub fn host_like(name: &str) -> bool {
+    let (stem, number) = split_number(name);
+    !number.is_empty()
+        && stem.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `kafka-03` → (`kafka-`, `03`).
+fn split_number(name: &str) -> (&str, &str) {
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    (stem, &name[stem.len()..])
+}
+
+/// The known host `name` is a slip of: the same trailing number and a stem one or two edits
+/// away (`rabbt2` for `rabbit2`). A different number is another machine (`node4`, not `node1`).
+pub fn slip_of(inv: &Inventory, name: &str) -> Option<(usize, String)> {
+    let lower = name.to_ascii_lowercase();
+    let (stem, number) = split_number(&lower);
+    // Without a number (`redis-a`, `redis-b`) names in a family differ by a letter: no slip.
+    if stem.len() < 3 || number.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, usize, String)> = None;
+    for (i, h) in inv.hosts.iter().enumerate() {
+        for known in std::iter::once(&h.name).chain(h.aliases.iter()) {
+            let known = known.to_ascii_lowercase();
+            let (kstem, knumber) = split_number(&known);
+            if knumber != number || kstem == stem {
+                continue;
+            }
+            let d = strsim::levenshtein(stem, kstem);
+            let limit = if kstem.len() >= 6 { 2 } else { 1 };
+            if d <= limit && best.as_ref().map_or(true, |b| d < b.0) {
+                best = Some((d, i, known.clone()));
+            }
+        }
+    }
+    best.map(|(_, i, known)| (i, known))
+}
+
+/// `unknown host rabbt2 — did you mean rabbit2 (rabbit-mq-2)?`
+pub fn slip_error(inv: &Inventory, name: &str, host: usize, known: &str) -> Diagnostic {
+    let full = &inv.hosts[host].name;
+    let also = if full != known {
+        format!(" ({full})")
+    } else {
+        String::new()
+    };
+    Diagnostic::error(
+        "E030",
+        format!("unknown host `{name}` — did you mean `{known}`{also}?"),
+    )
+}
+
+/// Registers the machines that prompts and place sentences name but no declaration gave, and
+/// reports the names that are slips of known ones. A sentence's name counts when it is one of a
+/// family (another name with its stem is known or named too); a prompt's name always does.
+pub fn register(doc: &Document, inv: &mut Inventory, source: &Source, diags: &mut Vec<Diagnostic>) {
+    // (name, line, span, from a prompt)
+    let mut seen: Vec<(String, usize, std::ops::Range<usize>, bool)> = Vec::new();
+    for element in &doc.elements {
+        match &element.kind {
+            ElementKind::Code {
+                content,
+                first_line,
+                ..
+            } => {
+                for (n, l) in content.lines().enumerate() {
+                    if let Some(name) = crate::classify::prompt_host(l) {
+                        let line = first_line + n;
+                        let start = source.line_start(line);
+                        seen.push((name, line, start..start + l.len(), true));
+                    }
+                }
+            }
+            ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Heading { text, .. } => {
+                for name in place_names(text) {
+                    seen.push((name, element.line, element.span.clone(), false));
+                }
+            }
+            _ => {}
+        }
+    }
+    let stems: Vec<String> = seen
+        .iter()
+        .map(|(n, ..)| n.as_str())
+        .chain(inv.hosts.iter().map(|h| h.name.as_str()))
+        .filter(|n| host_like(n))
+        .map(|n| split_number(&n.to_ascii_lowercase()).0.to_string())
+        .collect();
+    // Siblings of the hosts known so far, named in sentences (`在所有节点执行（redis-a、redis-b、
+    // redis-c）` once redis-a and redis-b are known from prompts): machines of the same family.
+    let known_now: Vec<(String, usize, std::ops::Range<usize>)> = doc
+        .elements
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Heading { text, .. } => Some((text, e)),
+            _ => None,
+        })
+        .flat_map(|(text, e)| {
+            crate::inventory::ascii_words(text)
+                .into_iter()
+                .map(move |w| (w.to_string(), e.line, e.span.clone()))
+        })
+        .collect();
+    let mut reported: Vec<String> = Vec::new();
+    let prompts_first: Vec<_> = seen.iter().filter(|x| x.3).cloned().collect();
+    let rest: Vec<_> = seen.into_iter().filter(|x| !x.3).collect();
+    let mut seen = prompts_first;
+    seen.extend(rest);
+    seen.extend(
+        known_now
+            .into_iter()
+            .map(|(w, line, span)| (w, line, span, false)),
+    );
+    for (name, line, span, prompt) in seen {
+        let lower = name.to_ascii_lowercase();
+        if inv.find(&lower).is_some() || reported.contains(&lower) {
+            continue;
+        }
+        if lower.starts_with("localhost") || lower.contains('.') {
+            continue;
+        }
+        if let Some((host, known)) = slip_of(inv, &lower) {
+            reported.push(lower.clone());
+            diags.push(
+                slip_error(inv, &name, host, &known)
+                    .at(source, span)
+                    .help(format!("write the host's name as `rbc hosts` lists it (`{known}`); rbc does not guess which host is meant")),
+            );
+            continue;
+        }
+        let stem = split_number(&lower).0;
+        let family = (host_like(&lower) && stems.iter().filter(|s| *s == stem).count() > 1)
+            || sibling_of_known(inv, &lower);
+        if !(prompt || family) {
+            continue;
+        }
+        let i = inv.hosts.len();
+        inv.declare(
+            &lower,
+            None,
+            HostKind::Server,
+            line,
+            source,
+            span.clone(),
+            diags,
+        );
+        if inv.hosts.len() > i {
+            diags.push(
+                Diagnostic::note(
+                    "N002",
+                    format!("`{lower}` is named here without an IP: rbc takes it as a machine; its bundle checks the host name only"),
+                )
+                .at(source, span)
+                .help("give its address once, e.g. `node2 (10.0.0.12)`, or list it in a host table"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_names_in_sentences() {
+        assert_eq!(place_names("登录rabbt2服务器上, 先启动"), vec!["rabbt2"]);
+        assert_eq!(
+            place_names("在 node1、node2、node3 上执行"),
+            vec!["node1", "node2", "node3"]
+        );
+        assert_eq!(place_names("hadoop2上执行 start-yarn.sh"), vec!["hadoop2"]);
+        assert!(place_names("在/etc/hosts中增加").is_empty());
+        assert!(place_names("ssh root@10.12.0.1 后执行").is_empty());
+        assert_eq!(place_names("ssh root@node2 后执行"), vec!["node2"]);
+        assert_eq!(
+            place_names("登录 web-01 ~ web-03，确认端口"),
+            vec!["web-01", "web-02", "web-03"]
+        );
+    }
+
+    #[test]
+    fn host_like_names() {
+        assert!(host_like("node2"));
+        assert!(host_like("kafka-03"));
+        assert!(!host_like("jdk"));
+        assert!(!host_like("v2"));
+        assert!(!host_like("jdk1.8"));
+    }
+}
