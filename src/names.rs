@@ -138,6 +138,64 @@ fn same_shape(a: &str, b: &str) -> bool {
     (digits(a) && digits(b) && a.len() == b.len()) || (letter(a) && letter(b))
 }
 
+/// A runbook whose text names several machines (prompts, `在 a、b 上`, addresses in its prose)
+/// while no server was found: an error, never a dist with only a jump bundle.
+pub fn none_found(doc: &Document, inv: &Inventory, source: &Source) -> Option<Diagnostic> {
+    if inv.servers().next().is_some() {
+        return None;
+    }
+    let mut named: Vec<(String, usize)> = Vec::new();
+    for element in &doc.elements {
+        let (words, line): (Vec<String>, usize) = match &element.kind {
+            ElementKind::Code {
+                content,
+                first_line,
+                ..
+            } => (
+                content
+                    .lines()
+                    .filter_map(crate::classify::prompt_host)
+                    .collect(),
+                *first_line,
+            ),
+            ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Heading { text, .. } => {
+                let mut w: Vec<String> = place_names(text)
+                    .into_iter()
+                    .filter(|n| host_like(n))
+                    .collect();
+                w.extend(crate::inventory::ips_in(text));
+                (w, element.line)
+            }
+            _ => continue,
+        };
+        for w in words {
+            if !w.starts_with("localhost") && !named.iter().any(|(n, _)| *n == w) {
+                named.push((w, line));
+            }
+        }
+    }
+    if named.len() < 2 {
+        return None;
+    }
+    let list: Vec<&str> = named.iter().take(6).map(|(n, _)| n.as_str()).collect();
+    let line = named[0].1;
+    let start = source.line_start(line);
+    Some(
+        Diagnostic::error(
+            "E031",
+            format!(
+                "the runbook names machines ({}{}) but rbc found no server in it",
+                list.join(", "),
+                if named.len() > 6 { ", …" } else { "" }
+            ),
+        )
+        .at(source, start..start + source.line_text(line).len())
+        .help("declare the servers once: a table `主机名 | IP | 角色`, `name (IP)` in a sentence, or `- name：IP` items"),
+    )
+}
+
 /// A name that looks like a machine's: letters, then a number at the end (`node2`, `kafka-03`).
 pub fn host_like(name: &str) -> bool {
     let (stem, number) = split_number(name);

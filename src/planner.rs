@@ -135,6 +135,7 @@ pub fn compile(source: &Source) -> Compiled {
     let doc = document::read(source);
     let outline = outline::build(&doc, source, &mut diags);
     let inv = inventory::build(&doc, &outline, source, &mut diags);
+    diags.extend(crate::names::none_found(&doc, &inv, source));
     let mut w = Walker {
         source,
         doc: &doc,

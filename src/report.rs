@@ -76,6 +76,17 @@ fn step_lines(out: &mut String, n: usize, total: usize, s: &Step, host: Option<&
     );
     if s.kind != StepKind::Note {
         let _ = writeln!(out, "      why:   {}", s.why);
+        if !s.evidence.is_empty() {
+            let ev: Vec<String> = s
+                .evidence
+                .iter()
+                .map(|e| {
+                    let guess = if e.kind.is_guess() { ", a guess" } else { "" };
+                    format!("{} (line {}{guess})", evidence_word(e.kind), e.line)
+                })
+                .collect();
+            let _ = writeln!(out, "      evidence: {}", ev.join("; "));
+        }
         let _ = writeln!(out, "      guard: {}", s.guard);
     }
     if let Some(h) = host {
@@ -83,6 +94,14 @@ fn step_lines(out: &mut String, n: usize, total: usize, s: &Step, host: Option<&
             let _ = writeln!(out, "      gate:  wait for {}", g.summary);
         }
     }
+}
+
+/// The evidence kind as `plan --json` spells it.
+fn evidence_word(k: crate::evidence::EvidenceKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Per host, in order, every step; then the steps on no host.
