@@ -313,12 +313,17 @@ pub fn register(doc: &Document, inv: &mut Inventory, source: &Source, diags: &mu
     let rest: Vec<_> = seen.into_iter().filter(|x| !x.3).collect();
     let mut seen = prompts_first;
     seen.extend(rest);
+    let places = seen.len();
     seen.extend(
         known_now
             .into_iter()
             .map(|(w, line, span)| (w, line, span, false)),
     );
-    for (name, line, span, prompt) in seen {
+    for (k, (name, line, span, prompt)) in seen.into_iter().enumerate() {
+        // Any other word of a sentence counts only as a sibling of a known host.
+        if k >= places && !sibling_of_known(inv, &name) {
+            continue;
+        }
         let lower = name.to_ascii_lowercase();
         if inv.find(&lower).is_some() || reported.contains(&lower) {
             continue;
