@@ -473,13 +473,11 @@ impl<'a> Walker<'a> {
         Vec::new()
     }
 
+    /// The title's group, else the hosts the last sentence named.
     fn current_group(&self) -> Vec<usize> {
-        let mut s = self.section;
-        while let Some(x) = s {
-            if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
-                return t.hosts;
-            }
-            s = self.outline.sections[x].parent;
+        let titled = self.title_group_hosts();
+        if !titled.is_empty() {
+            return titled;
         }
         self.explicit
             .as_ref()
