@@ -4,6 +4,7 @@
 pub mod annotation;
 pub mod checklist;
 pub mod classify;
+pub mod codes;
 pub mod compile;
 pub mod confblocks;
 pub mod diagnostic;

@@ -755,7 +755,28 @@ fn consumed_files(step: &Step) -> Vec<(String, &'static str)> {
                 ))
             })
             .collect(),
-        _ => Vec::new(),
+        Action::Probe { .. }
+        | Action::PackageInstall { .. }
+        | Action::AppendBlock { .. }
+        | Action::PrependBlock { .. }
+        | Action::EnsureLines { .. }
+        | Action::FirewallRules { .. }
+        | Action::ReplaceLine { .. }
+        | Action::ConfBlocks { .. }
+        | Action::WriteFile { .. }
+        | Action::WriteValue { .. }
+        | Action::CronEntry { .. }
+        | Action::Rename { .. }
+        | Action::Mkdir { .. }
+        | Action::Chmod { .. }
+        | Action::StopProcesses { .. }
+        | Action::Service { .. }
+        | Action::ServiceRestart { .. }
+        | Action::TailLog { .. }
+        | Action::Dump { .. }
+        | Action::Payload { .. }
+        | Action::Manual { .. }
+        | Action::Note => Vec::new(),
     }
 }
 

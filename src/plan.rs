@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::classify;
+
 pub use crate::evidence::{Evidence, EvidenceKind};
 
 /// What kind of machine a host is.
@@ -235,7 +237,25 @@ impl Action {
             | Action::ConfBlocks { path, .. }
             | Action::WriteFile { path, .. }
             | Action::WriteValue { path, .. } => Some(path),
-            _ => None,
+            Action::Run { .. }
+            | Action::Probe { .. }
+            | Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::CronEntry { .. }
+            | Action::Extract { .. }
+            | Action::Rename { .. }
+            | Action::Mkdir { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::TailLog { .. }
+            | Action::Sql { .. }
+            | Action::Dump { .. }
+            | Action::Payload { .. }
+            | Action::Manual { .. }
+            | Action::Note => None,
         }
     }
 }
@@ -250,5 +270,250 @@ impl Plan {
         self.steps
             .iter()
             .filter(move |s| s.phase == phase && s.hosts.iter().any(|h| h == host))
+    }
+}
+
+impl Action {
+    /// The paths a typed action names (not a command's words).
+    pub fn paths(&self) -> Vec<String> {
+        let a = self;
+        if let Some(path) = a.edited_file() {
+            return vec![path.to_string()];
+        }
+        match a {
+            Action::CronEntry { path, .. }
+            | Action::Mkdir { path }
+            | Action::Chmod { path, .. }
+            | Action::TailLog { path } => vec![path.clone()],
+            Action::RpmInstall { file } => vec![file.clone()],
+            Action::Extract { archive, dir } => vec![archive.clone(), dir.clone()],
+            Action::Rename { from, to } => vec![from.clone(), to.clone()],
+            Action::Dump { output, .. } => vec![output.clone()],
+            Action::Payload { file, dir } => vec![format!("{}/{file}", dir.trim_end_matches('/'))],
+            Action::StartDetached { dir, .. } => dir.iter().cloned().collect(),
+            Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::Run { .. }
+            | Action::Probe { .. }
+            | Action::PackageInstall { .. }
+            | Action::StopProcesses { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::Sql { .. }
+            | Action::Manual { .. }
+            | Action::Note => Vec::new(),
+        }
+    }
+
+    /// The kind of step an action makes (what the runner does with it).
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Action::Run { .. } | Action::Dump { .. } => StepKind::Once,
+            Action::Probe { .. } | Action::TailLog { .. } => StepKind::Check,
+            Action::Manual { .. } => StepKind::Manual,
+            Action::Note => StepKind::Note,
+            Action::Sql { statements, .. } => {
+                if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                    StepKind::Check
+                } else {
+                    StepKind::Once
+                }
+            }
+            Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::CronEntry { .. }
+            | Action::Extract { .. }
+            | Action::Rename { .. }
+            | Action::Mkdir { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::Payload { .. } => StepKind::Converge,
+        }
+    }
+
+    /// What a step does in a few words, and its guard.
+    pub fn describe(&self) -> (String, String) {
+        let action = self;
+        let file = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        match action {
+            Action::Run { command } => (format!("run `{command}`"), "journaled: runs once".into()),
+            Action::Probe { command } => (format!("look: `{command}`"), "read-only".into()),
+            Action::RpmInstall { file: f } => (
+                format!("install {}", file(f)),
+                "skipped when the package is installed (rpm -q)".into(),
+            ),
+            Action::PackageInstall { packages } => (
+                format!("install {}", packages.join(" ")),
+                "skipped when installed (rpm -q)".into(),
+            ),
+            Action::ConfBlocks {
+                path,
+                blocks,
+                replace,
+                ..
+            } => (
+                format!(
+                    "{} {} in {path}",
+                    if *replace { "change" } else { "add" },
+                    blocks
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "the same blocks already there (nginx -t checks the result)".into(),
+            ),
+            Action::AppendBlock { path, .. } => (
+                format!("append block to {path}"),
+                "managed block marker present".into(),
+            ),
+            Action::PrependBlock { path, .. } => (
+                format!("add block near the top of {path}"),
+                "managed block marker present".into(),
+            ),
+            Action::EnsureLines { path, lines } => (
+                format!("{} line(s) in {path}", lines.len()),
+                "each line present".into(),
+            ),
+            Action::FirewallRules { rules, .. } => {
+                let ports: Vec<String> = rules
+                    .iter()
+                    .filter_map(|r| r.split("--dport").nth(1))
+                    .filter_map(|p| p.split_whitespace().next())
+                    .map(|p| format!("tcp/{p}"))
+                    .collect();
+                (
+                    format!(
+                        "open {}",
+                        if ports.is_empty() {
+                            "firewall rules".into()
+                        } else {
+                            ports.join(" ")
+                        }
+                    ),
+                    "each rule present in the INPUT chain".into(),
+                )
+            }
+            Action::ReplaceLine { path, .. } => (
+                format!("replace a line in {path}"),
+                "new line present, old line absent".into(),
+            ),
+            Action::WriteFile { path, .. } => (format!("write {path}"), "content identical".into()),
+            Action::Extract { archive, dir } => (
+                format!("unpack {} in {dir}", file(archive)),
+                "skipped when its top-level entries exist".into(),
+            ),
+            Action::Rename { from, to } => (
+                format!("move {from} → {to}"),
+                "done when the source is gone and the target exists; never nests".into(),
+            ),
+            Action::Mkdir { path } => (format!("create {path}"), "directory exists".into()),
+            Action::Chmod { mode, path } => {
+                (format!("chmod {mode} {path}"), "mode already set".into())
+            }
+            Action::StopProcesses { pattern, signal } => (
+                format!("stop processes matching `{pattern}` (signal {signal})"),
+                "none running".into(),
+            ),
+            Action::StartDetached { pattern, .. } => (
+                format!("start in background ({pattern})"),
+                format!("already running (pgrep -f `{pattern}`)"),
+            ),
+            Action::Service { name, action } => (
+                format!("service {name} {action}"),
+                format!(
+                    "service status says {}",
+                    if action == "start" {
+                        "running"
+                    } else {
+                        "stopped"
+                    }
+                ),
+            ),
+            Action::ServiceRestart {
+                name,
+                action,
+                watch,
+            } => (
+                format!("{action} {name}"),
+                if watch.is_empty() {
+                    "journaled: runs once".into()
+                } else {
+                    format!("only when changed: {}", watch.join(", "))
+                },
+            ),
+            Action::TailLog { path } => (
+                format!("look at the end of {path}"),
+                "read-only, bounded".into(),
+            ),
+            Action::Sql {
+                statements,
+                expect_zero,
+                ..
+            } => {
+                let s = if *expect_zero {
+                    format!("SQL check: {} count(s) must be 0", statements.len())
+                } else if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                    format!("SQL look: {} statement(s)", statements.len())
+                } else {
+                    format!("SQL: {} statement(s)", statements.len())
+                };
+                (
+                    s,
+                    if statements.iter().all(|s| classify::sql_is_read_only(s)) {
+                        "read-only".into()
+                    } else {
+                        "journaled: runs once".into()
+                    },
+                )
+            }
+            Action::Dump { output, .. } => (
+                format!("dump database to {output}"),
+                "refuses to overwrite an existing backup".into(),
+            ),
+            Action::CronEntry { path, value, .. } => (
+                format!("cron entry in {path} ({value} asked once)"),
+                "the line is in the file".into(),
+            ),
+            Action::WriteValue { path, value, from } => (
+                format!("write {path} with {value} from {from}"),
+                "content equals the value given once by the operator".into(),
+            ),
+            Action::Payload { file: f, dir } => (
+                format!("payload {f} in {dir}"),
+                "present with the right checksum".into(),
+            ),
+            Action::Manual { instruction } => {
+                let first: String = instruction
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
+                (
+                    format!("manual: {first}"),
+                    "confirmed by the operator, journaled".into(),
+                )
+            }
+            Action::Note => ("note".into(), "not executed".into()),
+        }
     }
 }

@@ -415,7 +415,25 @@ fn paths_of(s: &Step) -> Vec<(String, Use)> {
             }
             v
         }
-        _ => Vec::new(),
+        Action::Run { .. }
+        | Action::Probe { .. }
+        | Action::RpmInstall { .. }
+        | Action::PackageInstall { .. }
+        | Action::AppendBlock { .. }
+        | Action::PrependBlock { .. }
+        | Action::EnsureLines { .. }
+        | Action::FirewallRules { .. }
+        | Action::ReplaceLine { .. }
+        | Action::ConfBlocks { .. }
+        | Action::WriteFile { .. }
+        | Action::WriteValue { .. }
+        | Action::Extract { .. }
+        | Action::StopProcesses { .. }
+        | Action::Service { .. }
+        | Action::ServiceRestart { .. }
+        | Action::Sql { .. }
+        | Action::Manual { .. }
+        | Action::Note => Vec::new(),
     }
 }
 
@@ -510,7 +528,30 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
                     }
                 }
             }
-            _ => {}
+            Action::Run { .. }
+            | Action::Probe { .. }
+            | Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::CronEntry { .. }
+            | Action::Extract { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::TailLog { .. }
+            | Action::Sql { .. }
+            | Action::Dump { .. }
+            | Action::Manual { .. }
+            | Action::Note => {}
         }
     }
     if named.is_empty() {
@@ -1086,7 +1127,31 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                 st.chapter
                     .extend(crate::classify::files_written(command, cwd));
             }
-            _ => {}
+            Action::Probe { .. }
+            | Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::CronEntry { .. }
+            | Action::Extract { .. }
+            | Action::Mkdir { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::TailLog { .. }
+            | Action::Sql { .. }
+            | Action::Dump { .. }
+            | Action::Payload { .. }
+            | Action::Manual { .. }
+            | Action::Note => {}
         }
     }
     for s in &rollback {
@@ -1104,7 +1169,28 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             Action::WriteValue { value, .. } | Action::CronEntry { value, .. } => {
                 st.values.insert(value.clone());
             }
-            _ => {}
+            Action::Run { .. }
+            | Action::Probe { .. }
+            | Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::Extract { .. }
+            | Action::Rename { .. }
+            | Action::Mkdir { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::Sql { .. }
+            | Action::Manual { .. }
+            | Action::Note => {}
         }
     }
     for s in run.iter().chain(rollback.iter()) {

@@ -534,7 +534,29 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
                     }
                 }
             }
-            _ => {}
+            Action::RpmInstall { .. }
+            | Action::PackageInstall { .. }
+            | Action::AppendBlock { .. }
+            | Action::PrependBlock { .. }
+            | Action::EnsureLines { .. }
+            | Action::FirewallRules { .. }
+            | Action::ReplaceLine { .. }
+            | Action::ConfBlocks { .. }
+            | Action::WriteFile { .. }
+            | Action::WriteValue { .. }
+            | Action::CronEntry { .. }
+            | Action::Mkdir { .. }
+            | Action::Chmod { .. }
+            | Action::StopProcesses { .. }
+            | Action::StartDetached { .. }
+            | Action::Service { .. }
+            | Action::ServiceRestart { .. }
+            | Action::TailLog { .. }
+            | Action::Sql { .. }
+            | Action::Dump { .. }
+            | Action::Payload { .. }
+            | Action::Manual { .. }
+            | Action::Note => {}
         }
     }
     out.sort();

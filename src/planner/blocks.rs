@@ -1,0 +1,534 @@
+use super::edits::edit_verb;
+use super::hosts::{host_names, is_strong};
+use super::shell::is_assignment;
+use super::Walker;
+use crate::classify::{self, Line};
+use crate::evidence::{Evidence, EvidenceKind, Target};
+use crate::lexicon;
+use crate::plan::{Action, Phase, StepKind};
+
+impl<'a> Walker<'a> {
+    /// Reads one fenced block: works out what every rule needs (the lead-in, the hosts, the
+    /// lines and their prompts), then tries the rules of [`BLOCK_RULES`] in order until one
+    /// has read it. The block uses up the annotation before it.
+    pub(super) fn block(
+        &mut self,
+        i: usize,
+        content: &str,
+        first_line: usize,
+        lead: Option<usize>,
+    ) {
+        let lead_text = self.lead_text(lead);
+        // Where the block's own lines begin (its first non-blank line): content and SQL steps
+        // point there, not at the fence.
+        let content_line = first_line
+            + content
+                .lines()
+                .position(|l| !l.trim().is_empty())
+                .unwrap_or(0);
+        let undone = self.undone_rename_hosts(content);
+        // The host each line's prompt names (`[root@web-2 ~]#`), for the lines that show one
+        // (`None`: a name rbc does not know).
+        let line_hosts: Vec<(usize, Option<usize>)> = content
+            .lines()
+            .enumerate()
+            .filter_map(|(n, l)| {
+                let name = classify::prompt_host(l)?;
+                Some((first_line + n, self.inv.find(&name)))
+            })
+            .collect();
+        let mut prompt: Vec<usize> = Vec::new();
+        for (_, h) in &line_hosts {
+            if let Some(h) = h {
+                if !prompt.contains(h) {
+                    prompt.push(*h);
+                }
+            }
+        }
+        let block_line = self.doc.elements[i].line;
+        let base = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
+        let (t, rest) = self.prompt_rules(base, &prompt, block_line);
+        let lines: Vec<(usize, Line)> = content
+            .lines()
+            .enumerate()
+            .map(|(n, l)| (first_line + n, classify::parse_line(l)))
+            .collect();
+        let annotation = self.annotation.clone();
+        // Under an announced edit (`在/etc/x末尾追加：`), `# text` lines are the file's comments
+        // unless one of them is a real command.
+        let announced_edit = !lexicon::contains_any(&lead_text, lexicon::SHOWS_EXISTING)
+            && (annotation.as_ref().is_some_and(|a| a.edit.is_some())
+                || edit_verb(&lead_text).is_some())
+            && self.edit_target(&lead_text).is_some();
+        let has_commands = lines.iter().any(|(_, l)| match l {
+            Line::Sql(_) => true,
+            Line::Command(c) => !announced_edit || classify::looks_like_command(c),
+            _ => false,
+        });
+        let lines: Vec<(usize, Line)> = if has_commands {
+            lines
+        } else {
+            content
+                .lines()
+                .enumerate()
+                .map(|(n, l)| {
+                    let l = if l.trim().is_empty() {
+                        Line::Blank
+                    } else {
+                        Line::Plain(l.to_string())
+                    };
+                    (first_line + n, l)
+                })
+                .collect()
+        };
+        let mut b = Block {
+            i,
+            content,
+            first_line,
+            lead,
+            block_line,
+            content_line,
+            phase: self.phase(),
+            edit_verb: annotation
+                .as_ref()
+                .and_then(|a| a.edit.clone())
+                .or_else(|| edit_verb(&lead_text)),
+            edit_file: annotation.as_ref().and_then(|a| a.file.clone()),
+            lead_text,
+            t,
+            rest,
+            lines,
+            has_commands,
+            unknown_prompt: line_hosts.iter().any(|(_, h)| h.is_none()),
+            line_hosts,
+            prompt,
+        };
+        for (_, rule) in BLOCK_RULES {
+            if rule(self, &mut b) {
+                break;
+            }
+        }
+        self.annotation = None;
+    }
+
+    /// The lines on `t`, then the same lines on `rest` (other hosts whose evidence is weaker,
+    /// so their steps are manual), each from the shell state the block started in.
+    pub(super) fn commands_and_rest(
+        &mut self,
+        i: usize,
+        lines: &[(usize, Line)],
+        t: &Target,
+        rest: Option<Target>,
+        phase: Phase,
+        lead: &str,
+    ) {
+        let Some(rest) = rest else {
+            self.commands(i, lines, t, phase, lead);
+            return;
+        };
+        let before = self.shell_state();
+        self.commands(i, lines, t, phase, lead);
+        let after = self.shell_state();
+        self.set_shell_state(before);
+        self.commands(i, lines, &rest, phase, lead);
+        self.set_shell_state(after);
+    }
+
+    /// A lead-in clause whose verb no command of the block does: a warning and a manual step.
+    pub(super) fn missing_clauses(
+        &mut self,
+        i: usize,
+        lead: Option<usize>,
+        lead_text: &str,
+        lines: &[(usize, Line)],
+        t: &Target,
+    ) {
+        let Some(lead) = lead else { return };
+        let commands: Vec<String> = lines
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Line::Command(c) | Line::Sql(c) => Some(c.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect();
+        for clause in lead_text.split(['，', ',', '；', ';', '：', ':', '。']) {
+            let clause = clause.trim();
+            if clause.contains("即可") {
+                break; // what follows `即可` is the result, not more work
+            }
+            if clause.is_empty()
+                || lexicon::contains_any(clause, lexicon::CLAUSE_SKIP)
+                || lexicon::contains_any(clause, lexicon::UPLOAD)
+            {
+                continue;
+            }
+            let missing = lexicon::VERB_FAMILIES.iter().any(|(verbs, cmds)| {
+                verbs.iter().any(|v| lexicon::has_verb(clause, v))
+                    && !commands.iter().any(|c| cmds.iter().any(|w| c.contains(w)))
+            });
+            if missing {
+                let span = self.doc.elements[lead].span.clone();
+                self.warn(
+                    "W027",
+                    span,
+                    format!("the sentence says `{clause}` but the block after it does not do that; rbc makes it a manual step"),
+                    "add the command to the block, or reword the sentence",
+                );
+                let line = self.doc.elements[lead].line;
+                let t = if t.guess().is_some() {
+                    Target::nowhere("a person does it; no server named")
+                } else {
+                    t.clone()
+                };
+                let d = self.draft(
+                    lead,
+                    StepKind::Manual,
+                    &t,
+                    line,
+                    clause,
+                    Action::Manual {
+                        instruction: clause.to_string(),
+                    },
+                );
+                self.push(lead, d);
+                let _ = i;
+            }
+        }
+    }
+}
+
+/// The lines of a prompt-less block as commands, when every line that starts one looks like a
+/// command; here-document bodies and continued lines stay as they are (commands reads them).
+pub(super) fn promptless_commands(
+    lines: &[(usize, Line)],
+    content: &str,
+    first_line: usize,
+) -> Option<Vec<(usize, Line)>> {
+    let raw: Vec<&str> = content.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut k = 0;
+    let mut any = false;
+    while k < lines.len() {
+        let (n, line) = &lines[k];
+        let text = raw.get(n - first_line).copied().unwrap_or("").trim();
+        match line {
+            Line::Blank => out.push((*n, Line::Blank)),
+            Line::Comment(_) | Line::Sql(_) => out.push((*n, line.clone())),
+            Line::Plain(_) | Line::Command(_) => {
+                if !classify::looks_like_command(text) {
+                    return None;
+                }
+                any = true;
+                out.push((*n, Line::Command(text.to_string())));
+                let mut cmd = text.to_string();
+                while cmd.ends_with('\\') && k + 1 < lines.len() {
+                    k += 1;
+                    cmd = raw
+                        .get(lines[k].0 - first_line)
+                        .copied()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    out.push((lines[k].0, Line::Plain(cmd.clone())));
+                }
+                if let Some(delim) = classify::heredoc_delimiter(text) {
+                    while k + 1 < lines.len() {
+                        k += 1;
+                        let body = raw.get(lines[k].0 - first_line).copied().unwrap_or("");
+                        out.push((lines[k].0, Line::Plain(body.to_string())));
+                        if body.trim() == delim {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        k += 1;
+    }
+    any.then_some(out)
+}
+
+/// One fenced block being read, with what the rules need to know about it.
+pub(super) struct Block<'c> {
+    i: usize,
+    content: &'c str,
+    first_line: usize,
+    /// The sentence that leads in to the block, and its text.
+    lead: Option<usize>,
+    lead_text: String,
+    /// The fence's line, and the block's first non-blank line.
+    block_line: usize,
+    content_line: usize,
+    /// The block's hosts, and the hosts its prompt leaves to a person.
+    t: Target,
+    rest: Option<Target>,
+    phase: Phase,
+    /// Each line read as a command, SQL, comment or text (all text when nothing runs).
+    lines: Vec<(usize, Line)>,
+    has_commands: bool,
+    /// Lines whose prompt names a host (`None`: a name rbc does not know), the hosts named.
+    line_hosts: Vec<(usize, Option<usize>)>,
+    prompt: Vec<usize>,
+    unknown_prompt: bool,
+    /// The edit the lead-in or an annotation announces, and the file an annotation names.
+    edit_verb: Option<String>,
+    edit_file: Option<String>,
+}
+
+/// A rule returns true when it has read the block.
+type BlockRule = for<'a, 'c> fn(&mut Walker<'a>, &mut Block<'c>) -> bool;
+
+/// The rules for a fenced block, in the order they are tried. To add a reading rule: write one
+/// function `fn(&mut Walker, &mut Block) -> bool` below and put it in this list where it
+/// belongs (earlier rules win; the last one reads what is left).
+pub(super) const BLOCK_RULES: &[(&str, BlockRule)] = &[
+    ("given as an example (W032)", example_rule),
+    ("an alternative way, for people", alternative_rule),
+    ("output shown for people", output_shown_rule),
+    ("advice for when something fails", troubleshooting_rule),
+    ("existing content shown for reference", excerpt_rule),
+    ("the content of an announced edit", edit_rule),
+    ("SQL without a prompt", promptless_sql_rule),
+    ("commands without prompts", promptless_commands_rule),
+    ("content rbc cannot place (W020)", unplaced_content_rule),
+    ("commands under prompts", prompted_commands_rule),
+];
+
+/// `如：` before a block: rbc runs what it shows, nothing more (a warning; reading goes on).
+fn example_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if lexicon::contains_any(&b.lead_text, lexicon::EXAMPLE)
+        && !lexicon::contains_any(&b.lead_text, lexicon::TROUBLESHOOTING)
+    {
+        w.warn(
+            "W032",
+            w.doc.elements[b.i].span.clone(),
+            "this block is given as an example (`如：`); rbc runs exactly what it shows, nothing more".into(),
+            "list every case in the runbook, or mark the block `<!-- rbc: kind=manual -->`",
+        );
+    }
+    false
+}
+
+/// `注：也可以…`: another way to do it, shown for people.
+fn alternative_rule(w: &mut Walker, b: &mut Block) -> bool {
+    let alternative = lexicon::starts_with_any(&b.lead_text, lexicon::NOTE_PREFIX)
+        && lexicon::contains_any(&b.lead_text, lexicon::ALTERNATIVE);
+    if alternative {
+        let why = "an alternative way, shown for people; not executed";
+        w.note(b.i, b.block_line, b.content.trim(), why);
+    }
+    alternative
+}
+
+/// `内容大致如下：` after a look: what it prints, shown for people.
+fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
+    let runs_something = b.content.lines().any(|l| match classify::parse_line(l) {
+        Line::Command(c) => classify::looks_like_command(&c),
+        Line::Sql(_) => true,
+        _ => false,
+    });
+    let shown = lexicon::contains_any(&b.lead_text, lexicon::OUTPUT_SHOWN)
+        && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)
+        && edit_verb(&b.lead_text).is_none()
+        && !runs_something;
+    if shown {
+        let why = "example output shown for people; not executed";
+        w.note(b.i, b.block_line, b.content.trim(), why);
+    }
+    shown
+}
+
+fn troubleshooting_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if !(w.troubleshooting || lexicon::is_troubleshooting(&b.lead_text) || w.in_faq()) {
+        return false;
+    }
+    w.troubleshooting = false; // the advice covered this block only
+    let why = "troubleshooting advice; not executed";
+    w.note(b.i, b.block_line, b.content.trim(), why);
+    true
+}
+
+/// `原配置如下：`: what a file holds now, kept to check later edits against; never run.
+fn excerpt_rule(w: &mut Walker, b: &mut Block) -> bool {
+    let shows_existing = lexicon::contains_any(&b.lead_text, lexicon::SHOWS_EXISTING);
+    if b.has_commands || !shows_existing || b.edit_verb.as_deref() == Some("write") {
+        return false;
+    }
+    w.excerpt = Some(b.content.to_string());
+    let shown = Target {
+        hosts: Vec::new(),
+        evidence: vec![Evidence::new(EvidenceKind::Excerpt, b.block_line)],
+        why: format!(
+            "existing content shown for reference on {}; not executed",
+            host_names(w.inv, &b.t.hosts)
+        ),
+    };
+    let d = w.draft(
+        b.i,
+        StepKind::Note,
+        &shown,
+        b.block_line,
+        b.content.trim(),
+        Action::Note,
+    );
+    w.push(b.i, d);
+    true
+}
+
+/// Content for an edit: announced by prose (or an annotation), for a file rbc can name.
+fn edit_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands {
+        return false;
+    }
+    let path = b.edit_file.clone().or_else(|| w.edit_target(&b.lead_text));
+    let (Some(verb), Some(path)) = (b.edit_verb.clone(), path) else {
+        return false;
+    };
+    let (i, content, line) = (b.i, b.content, b.content_line);
+    w.edit(i, &verb, &path, content, line, &b.t, &b.lead_text);
+    true
+}
+
+/// A prompt-less SQL block: its first line starts with a SQL keyword.
+fn promptless_sql_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands {
+        return false;
+    }
+    let plain: Vec<String> = b
+        .content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    if !plain.first().is_some_and(|l| classify::looks_like_sql(l)) {
+        return false;
+    }
+    let statements = classify::sql_statements(&plain);
+    let (i, line, content) = (b.i, b.content_line, b.content);
+    w.sql(i, line, None, statements, &b.t, &b.lead_text, content);
+    true
+}
+
+/// A block of commands without prompts: every line starts a command, except the lines of a
+/// here-document and lines continued with `\`. Content announced as an edit is never run as
+/// commands, even when rbc cannot name its file (`配置环境变量：` over `export …` lines).
+fn promptless_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands {
+        return false;
+    }
+    let Some(as_commands) = promptless_commands(&b.lines, b.content, b.first_line) else {
+        return false;
+    };
+    // Lines that only set variables (`export JAVA_HOME=…`) are content to keep in a file,
+    // not commands: with an edit announced and no file named, manual.
+    let sets_variables = as_commands
+        .iter()
+        .any(|(_, l)| matches!(l, Line::Command(c) if is_assignment(c)));
+    let announced = lexicon::contains_any(&b.lead_text, lexicon::EDIT_STRONG)
+        || (b.edit_verb.is_some() && sets_variables);
+    if announced {
+        return false;
+    }
+    w.commands(b.i, &as_commands, &b.t, b.phase, &b.lead_text);
+    true
+}
+
+/// Text rbc cannot place (no prompt, no edit it can name): a person's step, with W020.
+fn unplaced_content_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands {
+        return false;
+    }
+    let reason = if b.edit_verb.is_some() {
+        "says to edit a file but rbc cannot tell which file"
+    } else {
+        "rbc cannot tell what this block is (no command prompt, no edit announced)"
+    };
+    w.warn("W020", w.doc.elements[b.i].span.clone(), format!("block {reason}; it becomes a manual step"), "announce the file (`在/etc/x.conf末尾补充如下内容：`) or add `<!-- rbc: edit=append file=/path -->`");
+    let (lead_text, content) = (&b.lead_text, b.content);
+    let action = Action::Manual {
+        instruction: format!("{lead_text}\n{content}").trim().to_string(),
+    };
+    let mut d = w.draft(
+        b.i,
+        StepKind::Manual,
+        &b.t,
+        b.content_line,
+        content.trim(),
+        action,
+    );
+    d.source = format!("{lead_text}\n{content}");
+    w.push(b.i, d);
+    true
+}
+
+/// Commands (and SQL) under prompts. Lines under prompts naming different hosts go to their
+/// own hosts, each run of lines under one prompt after the other.
+fn prompted_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
+    let (i, t, lines, phase) = (b.i, &b.t, &b.lines, b.phase);
+    w.missing_clauses(i, b.lead, &b.lead_text, lines, t);
+    let annotated = t
+        .evidence
+        .iter()
+        .any(|e| e.kind == EvidenceKind::Annotation);
+    if !((b.prompt.len() > 1 || b.unknown_prompt) && !annotated) {
+        let rest = b.rest.take();
+        w.commands_and_rest(i, lines, t, rest, phase, &b.lead_text);
+        return true;
+    }
+    let strong = is_strong(t);
+    let mut start = 0;
+    while start < lines.len() {
+        // `Some(None)`: under a prompt naming a host rbc does not know.
+        let host_at = |k: usize| {
+            b.line_hosts
+                .iter()
+                .rev()
+                .find(|(l, _)| *l <= lines[k].0)
+                .map(|(_, h)| *h)
+        };
+        let host = host_at(start);
+        let mut end = start + 1;
+        while end < lines.len() && host_at(end) == host {
+            end += 1;
+        }
+        let run_target = match host {
+            Some(Some(h)) => {
+                let on = Target::new(
+                    vec![h],
+                    EvidenceKind::Prompt,
+                    lines[start].0,
+                    format!("the prompt shows {}", w.inv.hosts[h].name),
+                );
+                if strong && !t.hosts.contains(&h) {
+                    on.with(EvidenceKind::PromptDisagrees, lines[start].0, "")
+                } else {
+                    on
+                }
+            }
+            Some(None) => Target::nowhere("the prompt names a host rbc does not know"),
+            None => t.clone(),
+        };
+        // Hosts the sentence names that no prompt of the block shows: a person's step.
+        let uncovered: Vec<usize> = t
+            .hosts
+            .iter()
+            .copied()
+            .filter(|h| strong && !b.prompt.contains(h))
+            .collect();
+        let rest = (!uncovered.is_empty() && host.is_some()).then(|| Target {
+            hosts: uncovered,
+            ..t.clone()
+                .with(EvidenceKind::PromptShowsOther, lines[start].0, "")
+        });
+        w.commands_and_rest(
+            i,
+            &lines[start..end],
+            &run_target,
+            rest,
+            phase,
+            &b.lead_text,
+        );
+        start = end;
+    }
+    true
+}

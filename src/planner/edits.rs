@@ -1,0 +1,247 @@
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Walker;
+use crate::classify::{self};
+use crate::evidence::Target;
+use crate::lexicon;
+use crate::plan::{Action, StepKind};
+
+impl<'a> Walker<'a> {
+    /// The file an edit is for: a pending `vim FILE`, or a path in the lead-in.
+    pub(super) fn edit_target(&self, lead: &str) -> Option<String> {
+        let in_lead = classify::paths_in(lead)
+            .into_iter()
+            .find(|p| !p.ends_with('/'));
+        match (&self.pending_edit, in_lead) {
+            (_, Some(p)) if p.contains('.') || p.starts_with("/etc/") => Some(p),
+            (Some((p, _)), _) => Some(p.clone()),
+            (None, Some(p)) => Some(p),
+            (None, None) => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn edit(
+        &mut self,
+        i: usize,
+        verb: &str,
+        path: &str,
+        content: &str,
+        line: usize,
+        t: &Target,
+        lead: &str,
+    ) {
+        let span = self.doc.elements[i].span.clone();
+        if let Some(found) = lexicon::literal_credential(content) {
+            self.warn(
+                "W037",
+                span.clone(),
+                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600, but the runbook and the bundles hold it in clear"),
+                "keep runbooks free of passwords; use a value the operator gives on the host",
+            );
+        }
+        let lines: Vec<String> = content
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let nested = content.contains('{') && content.contains('}')
+            || self
+                .excerpt
+                .as_deref()
+                .is_some_and(|e| e.contains('{') && e.contains('}'));
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let mut doubt: Option<String> = None;
+        // Whole nginx blocks: put by name (replace), or in `http` when they belong there (add).
+        let blocks = (verb != "write" && path.contains("nginx")).then(|| {
+            crate::confblocks::blocks(content).and_then(|bs| {
+                match bs
+                    .iter()
+                    .find(|b| verb != "replace" && !crate::confblocks::goes_in_http(b))
+                {
+                    Some(b) => Err(format!("`{}` has no certain place in the file", b.name)),
+                    None => Ok(bs),
+                }
+            })
+        });
+        let mut typed = match &blocks {
+            Some(Ok(bs)) => Some(Action::ConfBlocks {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_matches('\n')),
+                blocks: bs.iter().map(|b| b.name.clone()).collect(),
+                replace: verb == "replace",
+            }),
+            _ => None,
+        };
+        let action = match verb {
+            "write" => Action::WriteFile {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_start_matches('\n')),
+            },
+            _ if path.contains("iptables")
+                && lines.iter().all(|l| {
+                    l.trim_start().starts_with("-A ") || l.trim_start().starts_with("-I ")
+                }) =>
+            {
+                Action::FirewallRules {
+                    path: path.to_string(),
+                    rules: lines.iter().map(|l| l.trim().to_string()).collect(),
+                }
+            }
+            _ if typed.is_some() => typed.take().unwrap_or(Action::Note),
+            _ if nested && verb != "write" => {
+                doubt = Some(match &blocks {
+                    Some(Err(why)) => format!(
+                        "where inside the nested configuration of {name} this goes is not certain: {why}"
+                    ),
+                    _ => format!(
+                        "where inside the nested configuration of {name} this goes is not certain"
+                    ),
+                });
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
+            "replace" => match self.replaced_line(&lines) {
+                Some((old, new)) => Action::ReplaceLine {
+                    path: path.to_string(),
+                    old,
+                    new,
+                },
+                None => {
+                    doubt = Some(format!(
+                        "rbc cannot tell which line of {name} this replaces"
+                    ));
+                    Action::Manual {
+                        instruction: format!("{lead}\n{}", content.trim()),
+                    }
+                }
+            },
+            _ if path == "/etc/hosts" => Action::EnsureLines {
+                path: path.to_string(),
+                lines,
+            },
+            // `在 backend order_back 段中增加`, `在[mysqld]下添加`: inside a part of the file,
+            // not at its end; where that part ends rbc does not know.
+            _ if in_a_part(lead) => {
+                doubt = Some(format!(
+                    "the runbook puts this inside a part of {name} (`{}`), not at its end",
+                    lead.trim()
+                ));
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
+            "add" if name.ends_with(".sh") => Action::PrependBlock {
+                path: path.to_string(),
+                content: ensure_newline(content.trim()),
+            },
+            _ => Action::AppendBlock {
+                path: path.to_string(),
+                content: ensure_newline(content.trim_matches('\n')),
+            },
+        };
+        let kind = if matches!(action, Action::Manual { .. }) {
+            StepKind::Manual
+        } else {
+            StepKind::Converge
+        };
+        if let Some(d) = &doubt {
+            let help = if blocks.is_some() {
+                "show whole blocks: an `upstream NAME {…}` or a `server {…}` with its server_name to add, or the block as it must be after the change; or mark the block `<!-- rbc: kind=manual -->`"
+            } else {
+                "make the edit precise (whole lines to add, or `修改A为B` with one line each), or mark the block `<!-- rbc: kind=manual -->`"
+            };
+            self.warn(
+                "W021",
+                span,
+                format!("edit of {path}: {d}; it becomes a manual step"),
+                help,
+            );
+        }
+        let kind = if t.known() { kind } else { StepKind::Manual };
+        let text = format!("{} {path}", edit_word(verb));
+        let mut d = self.draft(i, kind, t, line, &text, action);
+        d.source = format!("{lead}\n{content}");
+        self.push(i, d);
+    }
+
+    /// For a one-line replacement: the line of the shown excerpt with the same key.
+    pub(super) fn replaced_line(&self, new_lines: &[String]) -> Option<(String, String)> {
+        if new_lines.len() != 1 {
+            return None;
+        }
+        let new = new_lines[0].trim().to_string();
+        let excerpt = self.excerpt.as_ref()?;
+        let key = line_key(&new)?;
+        let candidates: Vec<&str> = excerpt
+            .lines()
+            .map(str::trim)
+            .filter(|l| line_key(l).as_deref() == Some(key.as_str()) && *l != new)
+            .collect();
+        match candidates.as_slice() {
+            [one] => Some((one.to_string(), new)),
+            _ => None,
+        }
+    }
+}
+
+/// A lead-in that places content inside a named part of a file: `backend x 段中`, `server部分`,
+/// `[mysqld]下`, `section`.
+pub(super) fn in_a_part(lead: &str) -> bool {
+    static BRACKET: LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[[A-Za-z0-9_.:-]+\]\s*(?:下|中|里|段|部分|节)").unwrap()
+    });
+    lexicon::contains_any(lead, lexicon::FILE_PARTS) || BRACKET.is_match(lead)
+}
+
+pub(super) fn edit_verb(lead: &str) -> Option<String> {
+    if lexicon::contains_any(lead, lexicon::EDIT_WRITE) {
+        Some("write".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_APPEND) {
+        Some("append".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_REPLACE) {
+        Some("replace".into())
+    } else if lexicon::contains_any(lead, lexicon::EDIT_ADD) {
+        Some("add".into())
+    } else {
+        None
+    }
+}
+
+pub(super) fn edit_word(verb: &str) -> &'static str {
+    match verb {
+        "write" => "write",
+        "append" => "append to",
+        "replace" => "replace a line in",
+        _ => "add to",
+    }
+}
+
+pub(super) fn ensure_newline(s: &str) -> String {
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}
+
+/// What identifies a config line: an XML tag (`<Context`), `KEY=`, or `key value`'s key.
+pub(super) fn line_key(line: &str) -> Option<String> {
+    let l = line.trim();
+    if let Some(rest) = l.strip_prefix('<') {
+        let tag: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '_')
+            .collect();
+        return (!tag.is_empty()).then(|| format!("<{tag}"));
+    }
+    if let Some((k, _)) = l.split_once('=') {
+        if !k.contains(' ') {
+            return Some(format!("{k}="));
+        }
+    }
+    l.split_whitespace().next().map(str::to_string)
+}

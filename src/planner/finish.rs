@@ -1,0 +1,273 @@
+use std::collections::BTreeMap;
+
+use super::Draft;
+use crate::inventory::{self, Inventory};
+use crate::outline::Outline;
+use crate::plan::{
+    Action, Artifact, Gate, GateRef, HostKind, Phase, Plan, PlanHost, Step, StepKind,
+};
+use crate::source::Source;
+
+/// Ids, host names, gates; the plan.
+pub(super) fn finish(
+    source: &Source,
+    outline: &Outline,
+    inv: &Inventory,
+    drafts: Vec<Draft>,
+    mut artifacts: Vec<Artifact>,
+) -> (Plan, Vec<usize>) {
+    let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+    let mut steps = Vec::with_capacity(drafts.len());
+    let mut step_of_draft = Vec::with_capacity(drafts.len());
+    let mut no_gate = Vec::with_capacity(drafts.len());
+    let mut elements = Vec::with_capacity(drafts.len());
+    let mut serial: Vec<Option<(usize, Vec<String>)>> = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let (section, title) = match d.section {
+            Some(s) => (
+                outline.sections[s].id.clone(),
+                outline.sections[s].title.clone(),
+            ),
+            None => ("0".to_string(), String::new()),
+        };
+        let n = counters.entry(section.clone()).or_insert(0);
+        *n += 1;
+        let (mut summary, mut guard) = d.action.describe();
+        if d.kind == StepKind::Note {
+            let first: String = d
+                .text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(50)
+                .collect();
+            summary = format!("note: {first}");
+        }
+        if d.kind == StepKind::Manual && !matches!(d.action, Action::Manual { .. }) {
+            guard = "runs only after the operator confirms; journaled".into();
+        }
+        let mut hosts: Vec<usize> = Vec::new();
+        for h in d.hosts {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        hosts.sort();
+        elements.push(d.unit);
+        serial.push(d.serial.as_ref().map(|(g, order)| {
+            (
+                *g,
+                order.iter().map(|h| inv.hosts[*h].name.clone()).collect(),
+            )
+        }));
+        steps.push(Step {
+            id: format!("{section}-{n}"),
+            section,
+            section_title: title,
+            kind: d.kind,
+            phase: d.phase,
+            hosts: hosts.iter().map(|h| inv.hosts[*h].name.clone()).collect(),
+            line: d.line,
+            text: d.text,
+            summary,
+            why: d.why,
+            evidence: d.evidence,
+            finding: None,
+            guard,
+            cwd: d.cwd,
+            action: d.action,
+            source: d.source.trim().to_string(),
+            gates: Vec::new(),
+        });
+        no_gate.push(d.no_gate);
+        step_of_draft.push(steps.len() - 1);
+    }
+    for phase in [Phase::Run, Phase::Rollback] {
+        compute_gates(&mut steps, &no_gate, &elements, phase);
+        rolling_gates(&mut steps, &serial, phase);
+    }
+    for a in &mut artifacts {
+        a.hosts.sort();
+    }
+    let hosts = inv
+        .hosts
+        .iter()
+        .map(|h| PlanHost {
+            name: h.name.clone(),
+            ip: h.ip.clone(),
+            aliases: h.aliases.clone(),
+            kind: h.kind,
+            group: h.group.clone().or_else(|| {
+                (h.kind == HostKind::Server).then(|| inventory::stem(&h.name).to_string())
+            }),
+            physical: h.physical.clone(),
+            specs: h.specs.clone(),
+            line: h.line,
+        })
+        .collect();
+    let title = outline.title.clone().unwrap_or_else(|| {
+        source
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&source.path)
+            .to_string()
+    });
+    (
+        Plan {
+            runbook: source.path.clone(),
+            title,
+            hosts,
+            steps,
+            artifacts,
+        },
+        step_of_draft,
+    )
+}
+
+/// Before a step on host H: every step on other hosts (or done by a person) between H's previous
+/// step and this one, in runbook order, must be finished.
+/// Payloads come with the bundle and gate nothing; steps from one element (a table) are parallel.
+/// One host at a time: in a serial group, a host's first step of the group waits until the host
+/// before it in the group's order has done its last step of the group.
+pub(super) fn rolling_gates(
+    steps: &mut [Step],
+    serial: &[Option<(usize, Vec<String>)>],
+    phase: Phase,
+) {
+    let mut groups: BTreeMap<usize, (Vec<String>, Vec<usize>)> = BTreeMap::new();
+    for (i, s) in serial.iter().enumerate() {
+        if let Some((g, order)) = s {
+            if steps[i].phase == phase && steps[i].kind != StepKind::Note {
+                let e = groups
+                    .entry(*g)
+                    .or_insert_with(|| (order.clone(), Vec::new()));
+                e.1.push(i);
+            }
+        }
+    }
+    for (order, members) in groups.values() {
+        for k in 1..order.len() {
+            let (prev, host) = (&order[k - 1], &order[k]);
+            let last_prev = members
+                .iter()
+                .rev()
+                .find(|&&i| steps[i].hosts.contains(prev));
+            let first = members.iter().find(|&&i| steps[i].hosts.contains(host));
+            let (Some(&last_prev), Some(&first)) = (last_prev, first) else {
+                continue;
+            };
+            let after = GateRef {
+                step: steps[last_prev].id.clone(),
+                section: steps[last_prev].section.clone(),
+                host: prev.clone(),
+            };
+            let summary = format!(
+                "{} on {prev} (one host at a time)",
+                steps[last_prev].section
+            );
+            let gates = &mut steps[first].gates;
+            match gates.iter_mut().find(|g| &g.host == host) {
+                Some(g) => {
+                    if !g.after.contains(&after) {
+                        g.after.push(after);
+                        g.summary = format!("{}; {summary}", g.summary);
+                    }
+                }
+                None => gates.push(Gate {
+                    host: host.clone(),
+                    after: vec![after],
+                    summary,
+                }),
+            }
+        }
+    }
+}
+
+pub(super) fn compute_gates(
+    steps: &mut [Step],
+    no_gate: &[bool],
+    elements: &[usize],
+    phase: Phase,
+) {
+    let idx: Vec<usize> = (0..steps.len())
+        .filter(|i| {
+            steps[*i].phase == phase
+                && steps[*i].kind != StepKind::Note
+                && !matches!(steps[*i].action, Action::Payload { .. })
+        })
+        .collect();
+    let mut last_on: BTreeMap<String, usize> = BTreeMap::new(); // host → position in idx
+    for (pos, &i) in idx.iter().enumerate() {
+        let hosts = steps[i].hosts.clone();
+        let mut gates = Vec::new();
+        for h in &hosts {
+            let from = last_on.get(h).map(|p| p + 1).unwrap_or(0);
+            let mut after: Vec<GateRef> = Vec::new();
+            let mut latest: BTreeMap<String, usize> = BTreeMap::new();
+            for &j in &idx[from..pos] {
+                let s = &steps[j];
+                if s.hosts.contains(h) || elements[j] == elements[i] {
+                    continue;
+                }
+                if s.hosts.is_empty() {
+                    latest.insert(String::new(), j);
+                }
+                for o in &s.hosts {
+                    latest.insert(o.clone(), j);
+                }
+            }
+            if latest.is_empty() || no_gate[i] {
+                continue;
+            }
+            let first_section = idx[from..pos]
+                .iter()
+                .filter(|&&j| elements[j] != elements[i])
+                .map(|&j| &steps[j])
+                .find(|s| !s.hosts.contains(h))
+                .map(|s| s.section.clone())
+                .unwrap_or_default();
+            let mut order: Vec<(usize, String)> =
+                latest.iter().map(|(host, j)| (*j, host.clone())).collect();
+            order.sort();
+            let last_section = order
+                .last()
+                .map(|(j, _)| steps[*j].section.clone())
+                .unwrap_or_default();
+            for (j, host) in &order {
+                after.push(GateRef {
+                    step: steps[*j].id.clone(),
+                    section: steps[*j].section.clone(),
+                    host: host.clone(),
+                });
+            }
+            let mut names: Vec<String> = Vec::new();
+            for (_, host) in &order {
+                let n = if host.is_empty() {
+                    "operator".to_string()
+                } else {
+                    host.clone()
+                };
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            let range = if first_section == last_section {
+                first_section
+            } else {
+                format!("{first_section}–{last_section}")
+            };
+            gates.push(Gate {
+                host: h.clone(),
+                after,
+                summary: format!("{range} on {}", names.join(", ")),
+            });
+        }
+        steps[i].gates = gates;
+        for h in hosts {
+            last_on.insert(h, pos);
+        }
+    }
+}

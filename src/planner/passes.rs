@@ -1,0 +1,233 @@
+use std::collections::BTreeMap;
+
+use super::hosts::host_names;
+use super::{SameAs, Walker};
+use crate::evidence::{Evidence, EvidenceKind};
+use crate::lexicon;
+use crate::plan::{Action, Phase, StepKind};
+
+impl<'a> Walker<'a> {
+    /// `X与Y相同`: every earlier step of the section (and below) that runs on Y also runs on X.
+    pub(super) fn apply_same_as(&mut self) {
+        for SameAs {
+            section,
+            copies,
+            model,
+            upto,
+            line,
+            exception,
+        } in self.same_as.clone()
+        {
+            let names = host_names(self.inv, &copies);
+            let model_names = host_names(self.inv, &model);
+            let within = |ds: Option<usize>, s: Option<usize>| match (ds, s) {
+                (Some(ds), Some(s)) => self.outline.lineage(ds).contains(&s),
+                (_, None) => true,
+                _ => false,
+            };
+            // The model's steps in the sentence's section, else in the nearest enclosing one with them.
+            let mut section = section;
+            while !self.drafts[..upto]
+                .iter()
+                .any(|d| d.hosts.iter().any(|h| model.contains(h)) && within(d.section, section))
+            {
+                match section {
+                    Some(s) => section = self.outline.sections[s].parent,
+                    None => break,
+                }
+            }
+            for d in self.drafts[..upto].iter_mut() {
+                let in_section = within(d.section, section);
+                if in_section && d.hosts.iter().any(|h| model.contains(h)) {
+                    for c in &copies {
+                        if !d.hosts.contains(c) {
+                            d.hosts.push(*c);
+                        }
+                    }
+                    // The copies take their turn after the model (and after earlier copies), in
+                    // the order the runbook names them.
+                    match &mut d.serial {
+                        Some((_, order)) => {
+                            for c in &copies {
+                                if !order.contains(c) {
+                                    order.push(*c);
+                                }
+                            }
+                        }
+                        None => {
+                            let mut order: Vec<usize> = d
+                                .hosts
+                                .iter()
+                                .copied()
+                                .filter(|h| model.contains(h))
+                                .collect();
+                            order.extend(copies.iter().copied());
+                            d.serial = Some((line, order));
+                        }
+                    }
+                    let kind = if exception {
+                        EvidenceKind::RepeatWithException
+                    } else {
+                        EvidenceKind::Repeat
+                    };
+                    let e = Evidence::new(kind, line);
+                    if !d.evidence.contains(&e) {
+                        d.evidence.push(e);
+                    }
+                    d.why = format!("{}; {names} the same as {model_names} (line {line})", d.why);
+                }
+            }
+        }
+    }
+
+    /// Steps under a sentence that says one host at a time (`依次`, `逐台`), or in a section whose
+    /// title does, on the same hosts: each host takes its turn after the one before finished.
+    pub(super) fn serialize(&mut self) {
+        for d in self.drafts.iter_mut() {
+            if d.hosts.len() < 2 || d.serial.is_some() || d.kind == StepKind::Note {
+                continue;
+            }
+            let mut same: Vec<usize> = d.hosts.clone();
+            same.sort();
+            let scope = self
+                .serial_scopes
+                .iter()
+                .rev()
+                .find(|(section, line, hosts)| {
+                    let mut h = hosts.clone();
+                    h.sort();
+                    *line <= d.line
+                        && h == same
+                        && match (section, d.section) {
+                            (Some(s), Some(ds)) => self.outline.lineage(ds).contains(s),
+                            (None, _) => true,
+                            _ => false,
+                        }
+                });
+            if let Some((_, line, hosts)) = scope {
+                d.serial = Some((*line, hosts.clone()));
+                continue;
+            }
+            let titled = d.section.and_then(|s| {
+                self.outline.lineage(s).into_iter().find(|x| {
+                    lexicon::contains_any(&self.outline.sections[*x].title, lexicon::ONE_AT_A_TIME)
+                })
+            });
+            if let Some(x) = titled {
+                d.serial = Some((self.outline.sections[x].line, d.hosts.clone()));
+            }
+        }
+    }
+
+    /// SQL with no `use DB`: the only database the runbook's forward SQL names, with a warning;
+    /// with none or several, a warning that the client's default database is used.
+    pub(super) fn default_database(&mut self) {
+        let mut named: Vec<String> = Vec::new();
+        for d in &self.drafts {
+            if let (
+                Phase::Run,
+                Action::Sql {
+                    database: Some(db), ..
+                },
+            ) = (d.phase, &d.action)
+            {
+                if !named.contains(db) {
+                    named.push(db.clone());
+                }
+            }
+        }
+        for idx in 0..self.drafts.len() {
+            let d = &self.drafts[idx];
+            let Action::Sql {
+                database: None,
+                statements,
+                ..
+            } = &d.action
+            else {
+                continue;
+            };
+            let needs_db = !statements.iter().all(|s| {
+                let l = s.to_ascii_lowercase();
+                l.starts_with("source")
+                    || l.starts_with("show databases")
+                    || l.starts_with("create database")
+                    || l.starts_with("drop database")
+            });
+            if !needs_db {
+                continue;
+            }
+            let span = self.doc.elements[d.element].span.clone();
+            if let [only] = named.as_slice() {
+                let only = only.clone();
+                self.warn(
+                    "W022",
+                    span,
+                    format!("SQL without a database: rbc uses `{only}`, the only database the runbook's SQL names"),
+                    "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
+                );
+                if let Action::Sql { database, .. } = &mut self.drafts[idx].action {
+                    *database = Some(only);
+                }
+            } else {
+                self.warn(
+                    "W022",
+                    span,
+                    "SQL without a database: rbc runs it with the client's default database".into(),
+                    "add `use DB` to the block or `<!-- rbc: db=NAME -->` before it",
+                );
+            }
+        }
+    }
+
+    /// `service X restart` watches the files edited earlier on its hosts (same section, or named
+    /// after the service): it restarts only when one of them changed.
+    pub(super) fn watch_restarts(&mut self) {
+        // host → edited path → sections it was edited in (one pass; restarts look up their hosts).
+        let mut edited: BTreeMap<(Phase, usize), EditedPaths> = BTreeMap::new();
+        for idx in 0..self.drafts.len() {
+            let d = &self.drafts[idx];
+            if let Some(path) = d.action.edited_file() {
+                for h in &d.hosts {
+                    edited
+                        .entry((d.phase, *h))
+                        .or_default()
+                        .entry(path.to_string())
+                        .or_default()
+                        .push(d.section);
+                }
+                continue;
+            }
+            let Action::ServiceRestart { name, action, .. } = &d.action else {
+                continue;
+            };
+            let (name, action) = (name.clone(), action.clone());
+            let mut watch: Vec<String> = Vec::new();
+            for h in &d.hosts {
+                for (path, sections) in edited.get(&(d.phase, *h)).into_iter().flatten() {
+                    if (sections.contains(&d.section) || path.contains(&name))
+                        && !watch.contains(path)
+                    {
+                        watch.push(path.clone());
+                    }
+                }
+            }
+            // Files named after the service (`/etc/sysconfig/iptables` for iptables) are its
+            // configuration; only when none is, the section's other edits are watched.
+            if watch.iter().any(|p| p.contains(&name)) {
+                watch.retain(|p| p.contains(&name));
+            }
+            let d = &mut self.drafts[idx];
+            if watch.is_empty() && d.kind == StepKind::Converge {
+                d.kind = StepKind::Once;
+            }
+            d.action = Action::ServiceRestart {
+                name,
+                action,
+                watch,
+            };
+        }
+    }
+}
+
+/// Edited file path → the sections it was edited in.
+pub(super) type EditedPaths = BTreeMap<String, Vec<Option<usize>>>;

@@ -1,0 +1,648 @@
+use super::edits::edit_verb;
+use super::hosts::host_names;
+use super::{Explicit, Fate, SameAs, Walker};
+use crate::classify::{self, Line};
+use crate::document::ElementKind;
+use crate::evidence::{EvidenceKind, Target};
+use crate::inventory::{self};
+use crate::lexicon;
+use crate::plan::{Action, Artifact, StepKind};
+use crate::scope;
+
+impl<'a> Walker<'a> {
+    /// Reads one sentence or list item: the rules of [`SENTENCE_RULES`] in order, until one
+    /// has read it. The dispatcher owns the shared bookkeeping: an annotation is for the next
+    /// element only, so it is cleared once a rule has read the sentence (a lead-in keeps it for
+    /// the block after it).
+    pub(super) fn sentence(&mut self, i: usize, text: &str, lead_of_block: bool) {
+        let mut s = Sentence {
+            i,
+            text,
+            line: self.doc.elements[i].line,
+            // Where work happens is said in prose: names and addresses inside inline code
+            // (`curl 10.0.0.2:80`) are what a command talks to.
+            prose: self.without_inline_code(i, text),
+            lead_of_block,
+            repeats: false,
+            uploaded: false,
+        };
+        for (_, rule) in SENTENCE_RULES {
+            match rule(self, &mut s) {
+                Read::Next => {}
+                Read::Done => {
+                    self.annotation = None;
+                    return;
+                }
+                Read::LeadIn => return,
+            }
+        }
+    }
+
+    /// `在/etc/profile末尾追加一行 `export A=1``: an edit whose content is the sentence's inline code.
+    pub(super) fn try_inline_code_edit(&mut self, i: usize, text: &str) -> Option<()> {
+        let codes = self.doc.elements[i].codes.clone();
+        if codes.is_empty() {
+            return None;
+        }
+        let verb = edit_verb(text).filter(|v| v != "replace")?;
+        let path = classify::paths_in(text)
+            .into_iter()
+            .find(|p| !codes.iter().any(|c| c.contains(p.as_str())))?;
+        let content: Vec<&str> = codes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| *c != path)
+            .collect();
+        if content.is_empty() {
+            return None;
+        }
+        let t = self.hosts_for(i, text);
+        let line = self.doc.elements[i].line;
+        self.edit(i, &verb, &path, &content.join("\n"), line, &t, text);
+        Some(())
+    }
+
+    /// `获取证书…放到/etc/x，然后编辑配置文件：` — the clause before `然后` is its own manual step.
+    pub(super) fn first_clause_step(&mut self, i: usize, text: &str) -> bool {
+        let Some(pos) = lexicon::THEN.iter().filter_map(|w| text.find(w)).min() else {
+            return false;
+        };
+        let first = &text[..pos];
+        if first.trim().is_empty()
+            || !lexicon::contains_any(first, lexicon::ACTION_VERBS)
+            || lexicon::contains_any(first, lexicon::UPLOAD)
+            || lexicon::contains_any(first, lexicon::LOGIN)
+        {
+            return false;
+        }
+        let t = self.hosts_for_carry(i, text, false);
+        let line = self.doc.elements[i].line;
+        let d = self.draft(
+            i,
+            StepKind::Manual,
+            &t,
+            line,
+            first.trim(),
+            Action::Manual {
+                instruction: first.trim().to_string(),
+            },
+        );
+        self.push(i, d);
+        true
+    }
+
+    pub(super) fn previous_paragraph_is(&self, i: usize, words: &[&str]) -> bool {
+        self.doc.elements[..i]
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    ElementKind::Paragraph { .. }
+                        | ElementKind::Heading { .. }
+                        | ElementKind::Code { .. }
+                )
+            })
+            .is_some_and(|e| lexicon::contains_any(e.text(), words))
+    }
+
+    /// `将FILE和FILE上传到HOST的/DIR下`: payload steps and artifacts. Returns true when it was one.
+    pub(super) fn upload(&mut self, i: usize, text: &str) -> bool {
+        if !lexicon::contains_any(text, lexicon::UPLOAD)
+            || lexicon::contains_any(text, lexicon::JUMP)
+        {
+            return false;
+        }
+        // `将A上传到web-1的/opt下；将B上传到db-1的/tmp下。`: each clause its own upload.
+        let clauses: Vec<&str> = text
+            .split(['；', ';', '。', '\n'])
+            .filter(|c| lexicon::contains_any(c, lexicon::UPLOAD))
+            .collect();
+        if clauses.len() > 1 {
+            let mut any = false;
+            for clause in clauses {
+                let files = self.file_names(i, clause);
+                if files.is_empty() {
+                    continue;
+                }
+                let dir = classify::paths_in(clause)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| self.cwd.clone());
+                let t = self.hosts_for(i, clause);
+                let offset = text
+                    .find(clause)
+                    .map_or(0, |p| text[..p].matches('\n').count());
+                let line = self.doc.elements[i].line + offset;
+                for f in files {
+                    self.payload(i, &f, &dir, &t, line);
+                }
+                any = true;
+            }
+            if any {
+                return true;
+            }
+        }
+        let files = self.file_names(i, text);
+        let dir = classify::paths_in(text).into_iter().next();
+        let t = self.hosts_for(i, text);
+        if files.is_empty() {
+            // `将Tomcat安装包上传到/home下`: the next block says which file.
+            self.pending_upload = Some((
+                dir.unwrap_or_else(|| self.cwd.clone()),
+                t,
+                self.doc.elements[i].line,
+            ));
+            return false;
+        }
+        let dir = dir.unwrap_or_else(|| self.cwd.clone());
+        let line = self.doc.elements[i].line;
+        for f in files {
+            self.payload(i, &f, &dir, &t, line);
+        }
+        true
+    }
+
+    pub(super) fn payload(&mut self, i: usize, file: &str, dir: &str, t: &Target, line: usize) {
+        let names: Vec<String> = t
+            .hosts
+            .iter()
+            .map(|h| self.inv.hosts[*h].name.clone())
+            .collect();
+        match self
+            .artifacts
+            .iter_mut()
+            .find(|a| a.file == file && a.dir == dir)
+        {
+            Some(a) => {
+                for n in &names {
+                    if !a.hosts.contains(n) {
+                        a.hosts.push(n.clone());
+                    }
+                }
+            }
+            None => self.artifacts.push(Artifact {
+                file: file.to_string(),
+                hosts: names,
+                dir: dir.to_string(),
+                line,
+            }),
+        }
+        let action = Action::Payload {
+            file: file.to_string(),
+            dir: dir.to_string(),
+        };
+        let text = format!("{file} → {dir}");
+        let d = self.draft(i, StepKind::Converge, t, line, &text, action);
+        self.push(i, d);
+    }
+
+    /// File names in an upload sentence (`jdk-7u80-linux-x64.rpm`), not hosts or addresses.
+    pub(super) fn file_names(&mut self, i: usize, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))) {
+            let w = word.trim_matches(['.', '-']);
+            let Some((_, ext)) = w.rsplit_once('.') else {
+                continue;
+            };
+            if ext.is_empty()
+                || ext.len() > 6
+                || !ext.chars().all(|c| c.is_ascii_alphanumeric())
+                || ext.chars().all(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            if !inventory::ips_in(w).is_empty() || self.inv.find(w).is_some() || w.contains("..") {
+                continue;
+            }
+            // `处理SQLupdate.sql`: an upper-case word glued to the file name by Chinese prose.
+            let upper = w.chars().take_while(|c| c.is_ascii_uppercase()).count();
+            let name = if upper >= 2 && w[upper..].starts_with(|c: char| c.is_ascii_lowercase()) {
+                let fixed = &w[upper..];
+                self.warn(
+                    "W040",
+                    self.doc.elements[i].span.clone(),
+                    format!("read the file name `{w}` as `{fixed}`: `{}` looks like part of the sentence", &w[..upper]),
+                    "put a space between the prose and the file name",
+                );
+                fixed.to_string()
+            } else {
+                w.to_string()
+            };
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    // ---- tables ----------------------------------------------------------------------------
+}
+
+/// `写入[a,b].`: content after a write verb, when it is not prose.
+pub(super) fn inline_content(text: &str) -> Option<String> {
+    for verb in ["写入", "内容为", "输入"] {
+        if let Some(rest) = text.trim().strip_prefix(verb) {
+            let rest = rest.trim_start_matches(['：', ':']).trim();
+            if !rest.is_empty() && !lexicon::has_cjk(rest) {
+                return Some(rest.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// One sentence or list item being read, and what earlier rules found in it.
+pub(super) struct Sentence<'t> {
+    i: usize,
+    text: &'t str,
+    line: usize,
+    /// The text without its inline code.
+    prose: String,
+    /// A code block follows: the sentence is its lead-in.
+    lead_of_block: bool,
+    /// It says other hosts repeat earlier steps (`X与Y相同`, `同上`).
+    repeats: bool,
+    /// It names an upload (a payload step was made).
+    uploaded: bool,
+}
+
+/// What a rule did with the sentence.
+pub(super) enum Read {
+    /// Not this rule's: try the next one.
+    Next,
+    /// Read: stop here (the annotation, if any, is used up).
+    Done,
+    /// Read as the lead-in of the block after it (the annotation stays for that block).
+    LeadIn,
+}
+
+type SentenceRule = for<'a, 't> fn(&mut Walker<'a>, &mut Sentence<'t>) -> Read;
+
+/// The rules for a sentence or list item, in the order they are tried. To add a reading rule:
+/// write one function `fn(&mut Walker, &mut Sentence) -> Read` below and put it in this list
+/// where it belongs (earlier rules win).
+pub(super) const SENTENCE_RULES: &[(&str, SentenceRule)] = &[
+    ("where work happens: repeats and host names", scope_rule),
+    ("advice for when something fails", advice_rule),
+    ("an upload names the payload", upload_rule),
+    ("the lead-in of the block after it", lead_in_rule),
+    ("inside troubleshooting advice", troubleshooting_rule),
+    (
+        "content given inline for a pending edit",
+        inline_content_rule,
+    ),
+    ("an upload sentence is read", uploaded_rule),
+    ("a repeat of earlier steps", repeat_rule),
+    ("a recipe with no command (time sync)", cron_recipe_rule),
+    (
+        "an edit whose content is inline code",
+        inline_code_edit_rule,
+    ),
+    ("commands given inline", inline_commands_rule),
+    ("a person's step, or a note", manual_or_note_rule),
+];
+
+/// Scope: `X与Y相同` copies Y's steps; other host mentions set the scope that follows; a list
+/// item that only names hosts is read here.
+fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let (i, text, line) = (s.i, s.text, s.line);
+    let element = &w.doc.elements[i];
+    let prose = s.prose.as_str();
+    // What a repeat says before its exception (`…相同，但…`): the hosts; after it: a doubt.
+    let exception_at = lexicon::EXCEPTION
+        .iter()
+        .filter_map(|x| prose.find(x))
+        .min();
+    let (core, exception) = match exception_at {
+        Some(p) => (&prose[..p], !prose[p..].trim().is_empty()),
+        None => (prose, false),
+    };
+    if let Some((copies, model)) = scope::same_as(core, w.inv) {
+        w.same_as.push(SameAs {
+            section: w.section,
+            copies,
+            model,
+            upto: w.drafts.len(),
+            line,
+            exception,
+        });
+        s.repeats = true;
+    } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !w.troubleshooting {
+        // `mq-3上的操作同理`: the named hosts repeat what the section did so far on the last hosts.
+        let group = w.current_group();
+        // The hosts named, else those of the section's title (`### 5.2 web-2` + `同上。`).
+        let named = scope::targets(prose, w.inv, &group).or_else(|| {
+            w.section
+                .and_then(|x| scope::title_group(&w.outline.sections[x].title, w.inv))
+        });
+        if let Some(t) = named {
+            // The model: the last hosts with steps in this section, else in the one before
+            // it under the same parent (`5.1 web-1` … `5.2 web-2: 同上`).
+            let parent = w.section.and_then(|x| w.outline.sections[x].parent);
+            let model: Vec<usize> = w
+                .drafts
+                .iter()
+                .rev()
+                .filter(|d| d.kind != StepKind::Note && !d.hosts.is_empty())
+                .find(|d| {
+                    d.section == w.section
+                        || d.section.is_some_and(|x| {
+                            parent.is_some() && w.outline.sections[x].parent == parent
+                        })
+                })
+                .map(|d| d.hosts.clone())
+                .unwrap_or_default();
+            let copies: Vec<usize> = t
+                .hosts
+                .iter()
+                .copied()
+                .filter(|h| !model.contains(h))
+                .collect();
+            if !model.is_empty() && !copies.is_empty() {
+                w.warn(
+                    "W035",
+                    element.span.clone(),
+                    format!(
+                        "`{}`: rbc repeats the steps done on {} for {}, one host after the other",
+                        lexicon::SAME_AGAIN
+                            .iter()
+                            .find(|x| text.contains(**x))
+                            .unwrap_or(&"同理"),
+                        host_names(w.inv, &model),
+                        host_names(w.inv, &copies)
+                    ),
+                    "check the plan (`rbc plan --host ...`); write the steps out if they differ",
+                );
+                w.same_as.push(SameAs {
+                    section: w.section,
+                    copies,
+                    model,
+                    upto: w.drafts.len(),
+                    line,
+                    exception,
+                });
+                s.repeats = true;
+            }
+        }
+    } else if !w.troubleshooting {
+        let group = w.current_group();
+        // `loan-api01 上的结果应为：` describes output, it does not say where to work.
+        let found = scope::targets(prose, w.inv, &group)
+            .filter(|_| !lexicon::contains_any(prose, lexicon::OUTPUT_SHOWN));
+        if found.is_none() {
+            w.count_scope(prose, line);
+        }
+        if let Some(t) = found {
+            if t.hosts.len() > 1 && lexicon::contains_any(text, lexicon::ONE_AT_A_TIME) {
+                w.serial_scopes.push((w.section, line, t.hosts.clone()));
+            }
+            // `操作服务器：` then `- web-1` / `- web-2`: a list of hosts, item by item.
+            let host_item = matches!(element.kind, ElementKind::ListItem { .. })
+                && scope::only_hosts(text, w.inv);
+            let continues = host_item && w.last_host_item.is_some_and(|p| p + 1 == i);
+            match (&mut w.explicit, continues) {
+                (Some(e), true) => {
+                    for h in t.hosts {
+                        if !e.hosts.contains(&h) {
+                            e.hosts.push(h);
+                        }
+                    }
+                    e.why = format!("listed: {}", host_names(w.inv, &e.hosts));
+                    e.kind = EvidenceKind::HostList;
+                }
+                _ => {
+                    w.explicit_stale = false;
+                    w.explicit = Some(Explicit {
+                        hosts: t.hosts,
+                        kind: if host_item {
+                            EvidenceKind::HostList
+                        } else {
+                            EvidenceKind::Sentence
+                        },
+                        why: t.how,
+                        line,
+                        section: w.section,
+                    });
+                }
+            }
+            if host_item {
+                w.last_host_item = Some(i);
+                w.note(i, line, text, "names a host for the steps that follow");
+                return Read::Done;
+            }
+        }
+    }
+    Read::Next
+}
+
+/// Advice for when something fails (`注：如果遇到…，可以执行：`): it and the block it
+/// introduces never run; the steps after it do.
+fn advice_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let text = s.text;
+    let advice = lexicon::is_advice_note(text)
+        || (lexicon::is_troubleshooting(text)
+            && lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]));
+    if !advice {
+        return Read::Next;
+    }
+    if s.lead_of_block {
+        w.troubleshooting = true;
+        w.fates[s.i] = Fate::LeadIn;
+    } else {
+        w.note(s.i, s.line, text, "troubleshooting advice; not executed");
+    }
+    Read::Done
+}
+
+/// `上传 X 到 /opt`: a payload step (the sentence may still lead in a block).
+fn upload_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    s.uploaded = w.upload(s.i, s.text);
+    Read::Next
+}
+
+/// A sentence before a block is its lead-in (its first clause may be a step of its own).
+fn lead_in_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    if !s.lead_of_block {
+        return Read::Next;
+    }
+    if !s.uploaded && !w.first_clause_step(s.i, s.text) {
+        w.fates[s.i] = Fate::LeadIn;
+    }
+    Read::LeadIn
+}
+
+fn troubleshooting_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    if !w.troubleshooting {
+        return Read::Next;
+    }
+    w.note(s.i, s.line, s.text, "troubleshooting advice; not executed");
+    Read::Done
+}
+
+/// Content given inline: `写入[rabbitmq_management,rabbitmq_tracing].`
+fn inline_content_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let Some((path, _)) = w.pending_edit.clone() else {
+        return Read::Next;
+    };
+    let Some(content) = inline_content(s.text) else {
+        return Read::Next;
+    };
+    let t = w.hosts_for(s.i, s.text);
+    let action = Action::WriteFile {
+        path,
+        content: format!("{content}\n"),
+    };
+    let mut d = w.draft(s.i, StepKind::Converge, &t, s.line, s.text, action);
+    d.source = s.text.to_string();
+    w.push(s.i, d);
+    w.pending_edit = None;
+    Read::Done
+}
+
+fn uploaded_rule(_: &mut Walker, s: &mut Sentence) -> Read {
+    if s.uploaded {
+        Read::Done
+    } else {
+        Read::Next
+    }
+}
+
+fn repeat_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    if !s.repeats {
+        return Read::Next;
+    }
+    w.note(
+        s.i,
+        s.line,
+        s.text,
+        "repeats earlier steps on more hosts (see their `why`)",
+    );
+    Read::Done
+}
+
+/// A task the runbook names without a command (`每 5 分钟同步一次时间`): rbc's recipe, said.
+fn cron_recipe_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let (i, text) = (s.i, s.text);
+    let Some((_, path, line_tpl, value)) = lexicon::CRON_RECIPES
+        .iter()
+        .find(|r| r.0.iter().all(|x| text.contains(x)))
+    else {
+        return Read::Next;
+    };
+    let t = w.hosts_for_carry(i, text, false);
+    if !t.known() || t.hosts.is_empty() {
+        return Read::Next;
+    }
+    w.warn(
+        "W036",
+        w.doc.elements[i].span.clone(),
+        format!("the runbook gives no command; rbc adds `{line_tpl}` to {path}, with {value} asked once on each host"),
+        "write the crontab line in the runbook to use your own",
+    );
+    let action = Action::CronEntry {
+        path: path.to_string(),
+        line: line_tpl.to_string(),
+        value: value.to_string(),
+    };
+    let d = w.draft(i, StepKind::Converge, &t, s.line, text, action);
+    w.push(i, d);
+    Read::Done
+}
+
+fn inline_code_edit_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    if w.try_inline_code_edit(s.i, s.text).is_some() {
+        Read::Done
+    } else {
+        Read::Next
+    }
+}
+
+/// `执行 `systemctl restart nginx``: commands given inline in a sentence.
+fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let (i, text) = (s.i, s.text);
+    let codes = w.doc.elements[i].codes.clone();
+    let command_like = |c: &str| {
+        classify::looks_like_command(c)
+            || (!lexicon::has_cjk(c)
+                && c.split_whitespace().next().is_some_and(|x| {
+                    x.chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch))
+                }))
+    };
+    let inline = lexicon::contains_any(text, lexicon::RUN_VERBS)
+        && codes
+            .first()
+            .is_some_and(|c| classify::looks_like_command(c.trim()))
+        && codes.iter().all(|c| command_like(c.trim()));
+    if !inline {
+        return Read::Next;
+    }
+    let t = w.hosts_for(i, text);
+    let lines: Vec<(usize, Line)> = codes
+        .iter()
+        .map(|c| (s.line, Line::Command(c.trim().to_string())))
+        .collect();
+    let phase = w.phase();
+    w.commands(i, &lines, &t, phase, text);
+    Read::Done
+}
+
+/// What is left: a step a person does (in a browser, a reboot, an action with no command), a
+/// sentence that only says where the steps run, or context for people.
+fn manual_or_note_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let (i, text, line) = (s.i, s.text, s.line);
+    let section_title = w
+        .section
+        .map(|x| w.outline.sections[x].title.clone())
+        .unwrap_or_default();
+    let is_item = matches!(w.doc.elements[i].kind, ElementKind::ListItem { .. });
+    let prev_gui = is_item && w.previous_paragraph_is(i, lexicon::GUI);
+    let note_like = lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+        || lexicon::contains_any(text, lexicon::INFORMATIONAL)
+        || lexicon::contains_any(text, lexicon::SAME_AGAIN);
+    let acts = lexicon::contains_any(text, lexicon::ACTION_VERBS)
+        || (is_item
+            && (w.previous_paragraph_is(i, lexicon::ACTION_VERBS)
+                || lexicon::contains_any(&section_title, lexicon::ACTION_VERBS)));
+    let names_hosts = scope::targets(text, w.inv, &w.current_group()).is_some();
+    let scope_only = names_hosts
+        && (lexicon::contains_any(text, lexicon::SCOPE_ONLY)
+            || lexicon::contains_any(text, lexicon::LOGIN)
+                && !lexicon::contains_any(text, &["点击", "执行", "使用", "检查"]));
+    let manual = || Action::Manual {
+        instruction: text.to_string(),
+    };
+    let (kind, action, target) = if lexicon::contains_any(text, lexicon::GUI) || prev_gui {
+        (
+            StepKind::Manual,
+            manual(),
+            Target::nowhere("done by a person in a browser, on no server"),
+        )
+    } else if lexicon::contains_any(text, lexicon::REBOOT) {
+        (StepKind::Manual, manual(), w.hosts_for(i, text))
+    } else if scope_only {
+        (
+            StepKind::Note,
+            Action::Note,
+            Target::nowhere("says which hosts the following steps run on"),
+        )
+    } else if acts && !note_like {
+        let t = w.hosts_for_carry(i, text, false);
+        let t = if t.known() {
+            t
+        } else {
+            Target::nowhere("a person does it; no server named")
+        };
+        (StepKind::Manual, manual(), t)
+    } else {
+        (
+            StepKind::Note,
+            Action::Note,
+            Target::nowhere("context for people; not executed"),
+        )
+    };
+    let d = w.draft(i, kind, &target, line, text, action);
+    w.push(i, d);
+    Read::Done
+}
