@@ -526,7 +526,7 @@ fn rollback(plan: &Plan) -> Vec<RollbackGroup> {
 /// `v1.1.0 → v1.4.0` and the sentence it came from, from the runbook's first two chapters.
 fn versions(plan: &Plan) -> (String, String) {
     // No `\b`: in `由v1.1.0升级` the CJK letters are word characters too.
-    let re = Regex::new(r"(?:^|[^A-Za-z0-9_.])([vV]\d+(?:\.\d+){1,3})(?:[^0-9.]|\.?$)")
+    let re = Regex::new(r"(?:^|[^A-Za-z0-9_.])([vV][0-9]+(?:\.[0-9]+){1,3})(?:[^0-9.]|\.?$)")
         .expect("version pattern");
     let mut chapters: Vec<&str> = Vec::new();
     let mut found: Vec<String> = Vec::new();

@@ -87,8 +87,9 @@ pub fn mysql_client_and_db<S: AsRef<str>>(words: &[S]) -> (String, Option<String
 /// The client whose prompt a block's lines show, when it is not mysql: `127.0.0.1:6379>` and
 /// `redis>` are redis-cli, `dbname=#` / `dbname=>` psql, `mongo>` / `>` mongo.
 pub fn prompt_client(content: &str) -> Option<&'static str> {
-    static REDIS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\s*(?:(?:\d{1,3}\.){3}\d{1,3}:\d+>|redis[^ >]*>)").unwrap());
+    static REDIS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]+>|redis[^ >]*>)").unwrap()
+    });
     static PSQL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^\s*[A-Za-z_][A-Za-z0-9_]*=[#>]").unwrap());
     content.lines().find_map(|l| {
@@ -115,7 +116,7 @@ pub fn parse_line(raw: &str) -> Line {
     let t = line.trim_start();
     // Other interactive clients: `postgres=# …`, `member=> …`, `127.0.0.1:6379> …`.
     static SESSION_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[#>]|(?:\d{1,3}\.){3}\d{1,3}:\d+>|redis[^ >]*>|mongo>)\s?(.*)$").unwrap()
+        Regex::new(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[#>]|(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]+>|redis[^ >]*>|mongo>)\s?(.*)$").unwrap()
     });
     if let Some(c) = SESSION_PROMPT.captures(line) {
         return Line::Sql(c[1].trim().to_string());

@@ -35,15 +35,18 @@ pub struct Inventory {
     role_phrases: std::sync::OnceLock<Vec<(Vec<String>, Vec<usize>)>>,
 }
 
-static IP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}(?:\.\d{1,3}){3}").unwrap());
+static IP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
 /// `name (IP)` and `name（IP）`.
 static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:\d{1,3}\.){3}\d{1,3})\s*[)）]")
-        .unwrap()
+    Regex::new(
+        r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*[)）]",
+    )
+    .unwrap()
 });
 /// A list item `cache-1：10.3.0.11` / `cache-1 10.3.0.11` / `cache-1: IP 10.3.0.11`.
 static ITEM_NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*[:：]?\s*(?:IP\s*[:：]?\s*)?((?:\d{1,3}\.){3}\d{1,3})\s*(?:[（(,，;；]|$)").unwrap()
+    Regex::new(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*[:：]?\s*(?:IP\s*[:：]?\s*)?((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[（(,，;；]|$)").unwrap()
 });
 /// A list item that declares a host by name and address (`cache-1：10.3.0.11`).
 pub fn is_host_item(text: &str) -> bool {
@@ -54,12 +57,12 @@ pub fn is_host_item(text: &str) -> bool {
 
 /// `两台Nginx（10.0.0.18、10.0.0.28）`.
 static IP_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[两二三四五六七八九十\d]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?[^（(\n]{0,6}[（(]\s*((?:\d{1,3}\.){3}\d{1,3}(?:\s*[、,，;；]\s*(?:\d{1,3}\.){3}\d{1,3})+)\s*[)）]").unwrap()
+    Regex::new(r"(?:[两二三四五六七八九十0-9]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?[^（(\n]{0,6}[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3}(?:\s*[、,，;；]\s*(?:[0-9]{1,3}\.){3}[0-9]{1,3})+)\s*[)）]").unwrap()
 });
 static HOSTLIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]$").unwrap());
 static ALIAS_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*((?:\d{1,3}\.){3}\d{1,3})\s+([A-Za-z][A-Za-z0-9_.-]*)((?:\s+[A-Za-z][A-Za-z0-9_.-]*)*)\s*$").unwrap()
+    Regex::new(r"^\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s+([A-Za-z][A-Za-z0-9_.-]*)((?:\s+[A-Za-z][A-Za-z0-9_.-]*)*)\s*$").unwrap()
 });
 static ASCII_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]|[A-Za-z]").unwrap());

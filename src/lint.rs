@@ -552,7 +552,8 @@ impl Linter<'_> {
         if s.phase == Phase::Rollback || s.text.contains(right.as_str()) {
             return true;
         }
-        static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[._]\d+)+").unwrap());
+        static VERSION: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"[0-9]+(?:[._][0-9]+)+").unwrap());
         let prose = || {
             self.doc
                 .elements

@@ -17,7 +17,7 @@ const NAME: &str = r"[A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9]";
 /// Lists of names in the places a sentence says work happens.
 static PLACES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let list = format!(r"({NAME}(?:\s*(?:、|,|，|/|和|及|与|~|～|至)\s*{NAME})*)");
-    let octets = r"(\d{1,3}(?:\s*(?:、|,|，|/|和)\s*\d{1,3})*)";
+    let octets = r"([0-9]{1,3}(?:\s*(?:、|,|，|/|和)\s*[0-9]{1,3})*)";
     [
         format!(r"(?:登录|登陆|切换到|ssh\s+(?:[A-Za-z0-9_.-]+@)?)(?:到)?\s*{list}"),
         // `在 130 上`, `130 上另外…`: machines by the last part of their address.
@@ -34,8 +34,10 @@ static PLACES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static SEPARATORS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*(?:、|,|，|/|和|及|与)\s*").unwrap());
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z][A-Za-z0-9_-]*?)(\d+)\s*(?:~|～|至)\s*([A-Za-z][A-Za-z0-9_-]*?)?(\d+)$")
-        .unwrap()
+    Regex::new(
+        r"^([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至)\s*([A-Za-z][A-Za-z0-9_-]*?)?([0-9]+)$",
+    )
+    .unwrap()
 });
 
 /// The names a sentence puts in a place where work happens (`登录rabbt2`, `在 node1、node2 上`,

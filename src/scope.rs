@@ -684,7 +684,8 @@ pub fn place_phrase(text: &str) -> Option<&str> {
 /// addresses (machines named the short way).
 pub fn octet_list(text: &str) -> Option<Vec<&str>> {
     static LIST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[^\d.:/-])(\d{1,3}(?:\s*[、,，/]\s*\d{1,3})+)(?:$|[^\d.:/%-])").unwrap()
+        Regex::new(r"(?:^|[^0-9.:/-])([0-9]{1,3}(?:\s*[、,，/]\s*[0-9]{1,3})+)(?:$|[^0-9.:/%-])")
+            .unwrap()
     });
     let c = LIST.captures(text)?;
     let nums: Vec<&str> = c
