@@ -1271,8 +1271,9 @@ fn mentions(lower_text: &str, name: &str) -> usize {
 
 /// Findings that mean a command, run as written, fails or acts on the wrong thing: an archive that
 /// was never uploaded, a path one version away from the one unpacked, a backup restored under
-/// another name, a path relative to wherever the shell happens to be.
-const DEMOTING: &[&str] = &["L001", "L002", "L003", "L006"];
+/// another name, a path relative to wherever the shell happens to be, a file named with its
+/// extension twice (`source /root/x.sql.sql`: the client finds no such file).
+const DEMOTING: &[&str] = &["L001", "L002", "L003", "L005", "L006"];
 
 /// Turns every step a [`DEMOTING`] finding puts in doubt into a manual step: the bundle shows the
 /// finding and the runbook's block and waits for the operator, who does what the runbook means;
@@ -1292,6 +1293,9 @@ pub fn demote(plan: &mut Plan, source: &Source, findings: &mut [Diagnostic]) {
         let doubted = |s: &Step| {
             s.kind != StepKind::Note
                 && !writes_content(&s.action)
+                // a doubled name in an upload list: the payload is gathered under the name given;
+                // the command that uses it is the one in doubt
+                && !(d.code == "L005" && matches!(s.action, Action::Payload { .. }))
                 && (s.text.contains(token) || s.source.contains(token))
         };
         let at_line = plan
