@@ -40,6 +40,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "zero | any",
         "counting SQL checks: every count must be 0, or just show the counts",
     ),
+    (
+        "allow",
+        "CODE,CODE",
+        "acknowledge these findings (warnings, lints, notes) here: reviewed, no longer reported",
+    ),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,12 +57,18 @@ pub struct Annotation {
     pub file: Option<String>,
     pub db: Option<String>,
     pub expect_zero: Option<bool>,
+    /// Codes acknowledged here (`allow=W030,L003`): reviewed findings, counted but not shown.
+    pub allow: Vec<String>,
     pub line: usize,
 }
 
 /// Finds the `rbc:` part of an HTML comment or an info string; `None` when there is none.
 pub fn find(text: &str) -> Option<&str> {
     let t = text.trim();
+    if t.starts_with("<!--") && !t.contains("-->") {
+        // Never closed: the comment runs to the end of the file (E080), not an annotation.
+        return None;
+    }
     let inner = t
         .strip_prefix("<!--")
         .map(|s| s.trim_end().trim_end_matches("-->"))
@@ -141,6 +152,27 @@ pub fn parse(
                 };
                 a.expect_zero.is_some()
             }
+            "allow" => {
+                let codes: Vec<String> = value
+                    .split(',')
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                let ok = !codes.is_empty() && codes.iter().all(|c| acknowledgeable(c));
+                if codes.iter().any(|c| c.starts_with('E')) {
+                    diags.push(
+                        Diagnostic::error(
+                            "E021",
+                            format!("annotation `allow` cannot be `{value}`: an error cannot be acknowledged"),
+                        )
+                        .at(source, span.clone())
+                        .help("fix the error; `allow` takes warnings (W…), lints (L…) and notes (N…)"),
+                    );
+                    continue;
+                }
+                a.allow.extend(codes);
+                ok
+            }
             _ => {
                 let known: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
                 diags.push(
@@ -161,6 +193,12 @@ pub fn parse(
         }
     }
     a
+}
+
+/// A warning, lint or note code: `W030`, `L003`, `N002`.
+pub fn acknowledgeable(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 4 && matches!(b[0], b'W' | b'L' | b'N') && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 fn bad(source: &Source, span: &std::ops::Range<usize>, message: String) -> Diagnostic {

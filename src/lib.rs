@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod doubt;
 pub mod evidence;
+pub mod findings;
 pub mod inventory;
 pub mod lexicon;
 pub mod lint;

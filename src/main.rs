@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rbc::diagnostic::{self, Diagnostic, Severity};
+use rbc::findings;
 use rbc::planner::{self, Compiled};
 use rbc::source::Source;
 
@@ -43,9 +44,13 @@ enum Command {
     Check {
         #[arg(default_value = "runbook.md")]
         runbook: PathBuf,
-        /// Exit 1 when there are warnings.
+        /// Exit 1 when there are warnings (acknowledged ones do not count).
         #[arg(long)]
         deny_warnings: bool,
+        /// `human`: each finding with its source line, then a summary (stderr); `short`: one line
+        /// per finding, `file:line:col: code: message`, then the totals (stdout).
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// The host inventory: name, IP, aliases, group, physical machine, where declared.
     Hosts {
@@ -92,6 +97,12 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Short,
+}
+
 fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
@@ -116,36 +127,40 @@ fn load(path: &Path) -> Result<(Source, Compiled), ExitCode> {
 /// are left to `rbc check`.
 fn load_without_errors(path: &Path) -> Result<(Source, Compiled), ExitCode> {
     let (source, c) = load(path)?;
-    if report(&source, &c.diagnostics, false) {
+    if report(&source, &c, false) {
         return Err(ExitCode::from(2));
     }
     Ok((source, c))
 }
 
-/// Prints diagnostics; returns true when there are errors.
-fn report(source: &Source, diags: &[Diagnostic], show_warnings: bool) -> bool {
-    let shown: Vec<Diagnostic> = diags
-        .iter()
+/// Prints diagnostics (errors first; acknowledged findings left out); returns true when there
+/// are errors.
+fn report(source: &Source, c: &Compiled, show_warnings: bool) -> bool {
+    let (shown, _) = findings::acknowledge(source, &c.document, &c.diagnostics);
+    let shown: Vec<Diagnostic> = findings::ordered(&shown)
+        .into_iter()
         .filter(|d| show_warnings || d.severity == Severity::Error)
-        .cloned()
         .collect();
     if !shown.is_empty() {
         eprint!("{}", diagnostic::render(source, &shown, color()));
     }
-    diagnostic::counts(diags).0 > 0
+    diagnostic::counts(&c.diagnostics).0 > 0
 }
 
-/// `--host` names (aliases allowed) as the inventory's names; an unknown one is an error.
+/// `--host` names (aliases allowed) as the inventory's names; an unknown one is an error that
+/// names the nearest known ones.
 fn resolve_hosts(source: &Source, c: &Compiled, hosts: &[String]) -> Result<Vec<String>, ExitCode> {
     let mut out = Vec::new();
     for h in hosts {
         match c.inventory.find(h).or_else(|| c.inventory.by_ip(h)) {
             Some(i) => out.push(c.inventory.hosts[i].name.clone()),
             None => {
-                eprintln!(
-                    "error: unknown host `{h}`\n  = help: `rbc hosts {}` lists the hosts",
-                    source.path
-                );
+                let near = rbc::names::nearest(&c.inventory, h);
+                eprintln!("error: unknown host `{h}`");
+                if !near.is_empty() {
+                    eprintln!("  = help: did you mean {}?", near.join(", "));
+                }
+                eprintln!("  = help: `rbc hosts {}` lists the hosts", source.path);
                 return Err(ExitCode::from(2));
             }
         }
@@ -167,14 +182,15 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            if report(&source, &c.diagnostics, true) {
-                eprintln!("error: {} has errors; nothing written", source.path);
-                return ExitCode::from(2);
-            }
+            // The names asked for first: a slip there is the thing to fix, before any finding.
             let hosts = match resolve_hosts(&source, &c, &hosts) {
                 Ok(h) => h,
                 Err(code) => return code,
             };
+            if report(&source, &c, true) {
+                eprintln!("error: {} has errors; nothing written", source.path);
+                return ExitCode::from(2);
+            }
             let opts = rbc::compile::Options {
                 out: out.clone(),
                 artifacts,
@@ -201,20 +217,35 @@ fn main() -> ExitCode {
         Command::Check {
             runbook,
             deny_warnings,
+            format,
         } => {
             let (source, c) = match load(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            let errors = report(&source, &c.diagnostics, true);
-            let (e, w) = diagnostic::counts(&c.diagnostics);
-            eprintln!(
-                "{}: {e} error(s), {w} warning(s); {} steps on {} hosts",
-                source.path,
+            let (shown, acknowledged) = findings::acknowledge(&source, &c.document, &c.diagnostics);
+            let shown = findings::ordered(&shown);
+            let summary = findings::summary(
+                &source,
+                &shown,
+                acknowledged.len(),
                 c.plan.steps.len(),
-                c.plan.hosts.len()
+                c.plan.hosts.len(),
             );
-            if errors {
+            if format == Format::Short {
+                // The totals line only: editors and CI logs read one line per finding.
+                let total = summary.lines().last().unwrap_or_default();
+                let text = format!("{}{total}\n", findings::short(&source, &shown));
+                // A closed pipe (`| head`) is not an error of the runbook.
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            } else {
+                if !shown.is_empty() {
+                    eprint!("{}", diagnostic::render(&source, &shown, color()));
+                }
+                eprint!("{summary}");
+            }
+            let (e, w) = diagnostic::counts(&shown);
+            if e > 0 {
                 ExitCode::from(2)
             } else if deny_warnings && w > 0 {
                 ExitCode::from(1)
@@ -309,7 +340,7 @@ fn rehearse(
         Ok(x) => x,
         Err(code) => return code,
     };
-    if report(&source, &c.diagnostics, false) {
+    if report(&source, &c, false) {
         eprintln!("error: {} has errors; nothing rehearsed", source.path);
         return ExitCode::from(2);
     }

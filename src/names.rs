@@ -371,6 +371,50 @@ pub fn register(doc: &Document, inv: &mut Inventory, source: &Source, diags: &mu
     }
 }
 
+/// The known names (names and aliases) nearest to `word`, nearest first, at most three: for a
+/// name given on the command line (`--host api1` → `api-1`). Case, `-`, `_` and `.` are ignored;
+/// a name that contains the other counts as one edit away.
+pub fn nearest(inv: &Inventory, word: &str) -> Vec<String> {
+    let norm = |s: &str| -> String {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .collect()
+    };
+    let w = norm(word);
+    if w.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, String)> = Vec::new();
+    for h in &inv.hosts {
+        for known in std::iter::once(&h.name).chain(h.aliases.iter()) {
+            let k = norm(known);
+            let d = if k == w {
+                0
+            } else if (k.contains(&w) || w.contains(&k)) && k.len().min(w.len()) >= 3 {
+                1
+            } else {
+                strsim::levenshtein(&w, &k)
+            };
+            let limit = (k.chars().count().max(w.chars().count()) / 3).max(1);
+            let name = if known == &h.name {
+                h.name.clone()
+            } else {
+                format!("{} ({})", known, h.name)
+            };
+            if d <= limit && !scored.iter().any(|s| s.1 == name) {
+                scored.push((d, name));
+            }
+        }
+    }
+    scored.sort();
+    // The same name but for case or separators: that one only.
+    if scored.first().is_some_and(|s| s.0 == 0) {
+        scored.retain(|s| s.0 == 0);
+    }
+    scored.into_iter().take(3).map(|s| s.1).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,6 +154,7 @@ const PASSES: &[(&str, Pass)] = &[
 pub fn compile(source: &Source) -> Compiled {
     let mut diags = source.notes.clone();
     let doc = document::read(source);
+    diags.extend(crate::findings::unclosed(source, &doc));
     let outline = outline::build(&doc, source, &mut diags);
     let inv = inventory::build(&doc, &outline, source, &mut diags);
     diags.extend(crate::names::none_found(&doc, &inv, source));
