@@ -14,6 +14,10 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # the rehearsal checks the nginx.conf blocks a bundle edits with the real `nginx -t`
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+# tests/fleet.rs runs dist/ansible/site.yml with the real ansible-playbook over ssh against
+# throwaway hosts (an sshd each on a loopback address)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing test tools: ${need[*]}"
@@ -21,6 +25,16 @@ if [ "${#need[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
     echo "missing test tools (${need[*]}): install them, or run as root on Debian" >&2
+  fi
+fi
+# ansible-core alone (the Debian package, without the collections it recommends)
+if ! command -v ansible-playbook >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing test tools: ansible-core"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible-core >/dev/null
+  else
+    echo "missing test tool ansible-core: install it (apt-get or pip), or run as root on Debian" >&2
   fi
 fi
 

@@ -291,6 +291,10 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     {
         sums.insert(format!("hosts/{h}.tar.gz"), sha.clone());
     }
+    let servers: Vec<String> = bundles.iter().map(|(h, _)| h.clone()).collect();
+    for (path, sha) in crate::ansible::write_fleet(&dist, plan, &servers, &jump)? {
+        sums.insert(path, sha);
+    }
     let plan_json = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
     let mut bundle_sums: Vec<(String, String)> = bundles.clone();
     bundle_sums.push((jump.clone(), jump_sha.clone()));

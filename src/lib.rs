@@ -2,6 +2,7 @@
 //! Pipeline: source → document → outline → inventory → scope/classify → plan → render → package.
 
 pub mod annotation;
+pub mod ansible;
 pub mod checklist;
 pub mod classify;
 pub mod codes;
@@ -12,6 +13,7 @@ pub mod document;
 pub mod doubt;
 pub mod evidence;
 pub mod findings;
+pub mod fleet;
 pub mod inventory;
 pub mod lexicon;
 pub mod lint;
@@ -25,5 +27,7 @@ pub mod rehearse;
 pub mod render;
 pub mod report;
 pub mod scope;
+pub mod sfx;
 pub mod source;
+pub mod status;
 pub mod synthetic;

@@ -88,6 +88,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where every host stands: the journals gathered in DIST/runs/ by dist/ansible/*.yml, or one
+    /// host's state directory (/var/lib/rbc/HOST).
+    Status {
+        #[arg(default_value = "dist")]
+        dir: PathBuf,
+    },
     /// The files operators must gather (payloads) and where each goes.
     Artifacts {
         #[arg(default_value = "runbook.md")]
@@ -322,6 +328,16 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Status { dir } => match rbc::status::status(&dir) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 

@@ -257,6 +257,7 @@ impl Renderer {
                 ips => quote::quote(host.ip.as_deref().unwrap_or("")),
                 run => table(&tables[0], &host.name),
                 rb => table(&tables[1], &host.name),
+                stretch => quote::quote_array(&crate::fleet::host_steps(plan, &host.name).iter().map(|s| s.stretch.to_string()).collect::<Vec<_>>()),
                 chapter_paths => quote::quote(&chapter_paths(&tables[1]).join("\n")),
             },
         )?;

@@ -27,6 +27,8 @@ RBC__FORCE_HOST=0
 RBC__ONLY=
 RBC__FROM=
 RBC__UNTIL=
+RBC__STRETCH=  # --stretch N: only this stretch's steps (the control machine keeps the order)
+RBC__CONFIRM=' ' # --confirm ID...: manual steps confirmed on the control machine
 RBC__TTY=0
 RBC__LOCKED=0
 RBC__STATE=
@@ -675,6 +677,11 @@ rbc__gate() { # gate-ns id gate-summary
 		rbc__journal "$gns" "$id" confirmed "--yes"
 		return 0
 	fi
+	if [ -n "$RBC__STRETCH" ]; then
+		rbc__out "  gate: $gate — finished: stretch $RBC__STRETCH starts after the earlier ones on every host"
+		rbc__journal "$gns" "$id" confirmed "--stretch $RBC__STRETCH"
+		return 0
+	fi
 	rbc__out "等待: $gate; then run $again again"
 	rbc__out "Waiting for: $gate to be finished first; then run $again again (or $again --yes once it is)."
 	if rbc__ask "Is it finished? 是否已完成?"; then
@@ -825,6 +832,11 @@ rbc__step() { # TABLE index
 			rbc__result manual "taken as done: RBC_MANUAL_DONE=1"
 			return 0
 		fi
+		if [ "${RBC__CONFIRM#* "$id" }" != "$RBC__CONFIRM" ]; then
+			rbc__journal "$ns" "$id" confirmed "--confirm${RBC_CONFIRMED_BY:+ by $RBC_CONFIRMED_BY}"
+			rbc__result manual "confirmed on the control machine"
+			return 0
+		fi
 		if rbc__ask "Done? 已完成?"; then
 			rbc__journal "$ns" "$id" confirmed "terminal $(tty 2>/dev/null || printf '?')"
 			rbc__result manual "confirmed"
@@ -876,6 +888,11 @@ rbc__run_table() { # TABLE
 	fi
 	for ((i = start; i < n; i++)); do
 		if [ "$only" != ' ' ] && [ "${only#* "$i" }" = "$only" ]; then continue; fi
+		if [ "$t" = STEP ] && [ -n "$RBC__STRETCH" ]; then
+			rbc__in_stretch "$i"
+			rc=$?
+			case $rc in 0) ;; 1) continue ;; 2) return 0 ;; *) return "$RBC_EXIT_FAILED" ;; esac
+		fi
 		ref="RBC_${t}_SECTION[$i]"
 		if [ "$t" = STEP ] && [ -n "$RBC__UNTIL" ] && rbc__sec_after "${!ref}" "$RBC__UNTIL"; then
 			RBC__STOP="until:$i"
@@ -886,6 +903,32 @@ rbc__run_table() { # TABLE
 		[ $rc -eq 0 ] || return $rc
 	done
 	return 0
+}
+
+# --stretch N: 0 the step belongs to stretch N, 1 an earlier stretch's step that is done (not
+# shown), 2 a later stretch (stop here), 3 an earlier stretch's step that is not done.
+rbc__in_stretch() { # index
+	local i=$1 ref s id kind
+	ref="RBC_STEP_STRETCH[$i]" && s=${!ref-}
+	case $s in '' | *[!0-9]*)
+		rbc__err "--stretch: this bundle has no stretch numbers (compiled by an older rbc)"
+		return 3
+		;;
+	esac
+	[ "$s" -eq "$RBC__STRETCH" ] && return 0
+	if [ "$s" -gt "$RBC__STRETCH" ]; then
+		RBC__STOP="stretch:$i"
+		return 2
+	fi
+	ref="RBC_STEP_ID[$i]" && id=${!ref}
+	ref="RBC_STEP_KIND[$i]" && kind=${!ref}
+	rbc__last run "$id"
+	case $kind:$RBC__EV in
+	converge:ok | converge:changed | once:ok | once:changed | check:ok | manual:confirmed) return 1 ;;
+	esac
+	rbc__err "step $((i + 1)) ($id) of stretch $s is not done here: stretch $RBC__STRETCH comes after it; run the earlier stretches first (the whole playbook, or ./run.sh --stretch $s)"
+	RBC__N_FAILED=$((RBC__N_FAILED + 1))
+	return 3
 }
 
 rbc__recap() {
@@ -927,7 +970,8 @@ rbc__list_table() { # TABLE
 		ref="RBC_${t}_GATE[$i]" && gate=${!ref-}
 		printf '  [%d/%d] %-12s %-8s %s%s%s\n' "$((i + 1))" "$n" "$id" "$kind" "${section:+$section }" "$title" "${summary:+: $summary}"
 		if [ "$t" = STEP ]; then
-			printf '        %s\n' "$(rbc__status run "$id")"
+			ref="RBC_STEP_STRETCH[$i]"
+			printf '        %s%s\n' "$(rbc__status run "$id")" "${!ref:+ · stretch ${!ref}}"
 		else
 			printf '        %s\n' "$(rbc__status rb "$id")"
 		fi
@@ -1010,6 +1054,9 @@ rbc__run_main() {
 		case $RBC__STOP in
 		until:*)
 			rbc_say "Stopped before step $((${RBC__STOP#until:} + 1))/$n: it comes after section $RBC__UNTIL (--until). 已按 --until 停止。"
+			;;
+		stretch:*)
+			rbc_say "Stretch $RBC__STRETCH done on $RBC_HOST; step $((${RBC__STOP#stretch:} + 1))/$n belongs to a later stretch. 本段已完成。"
 			;;
 		*)
 			if [ "$RBC__DRY" = 1 ]; then
@@ -1144,6 +1191,9 @@ Runs this host's steps of the runbook, in order; safe to run again (it resumes).
   --only STEP     run only this step (id like 2.2.1-3, #N for [N/M], or a section)
   --from STEP     start at this step, skipping earlier ones without looking at them
   --until SECTION stop before the first step after this section
+  --stretch N     run only stretch N (--list shows each step's): its gates count as finished,
+                  because the earlier stretches are done on every host (dist/ansible/site.yml)
+  --confirm STEP  record manual step STEP as confirmed when reached (repeatable)
   --yes           take gates as finished, and re-run a done step named by --only
   --force-host    run even though this machine is not the bundle's host
   -h, --help      this text
@@ -1163,6 +1213,7 @@ runbook's rollback chapter for this host. Safe to run again.
   --dry-run       say what would be undone; change nothing
   --list          what would be undone, and the rollback chapter's steps
   --yes           take gates as finished; don't ask before starting
+  --confirm STEP  record manual step STEP of the rollback chapter as confirmed (repeatable)
   --force-host    run even though this machine is not the bundle's host
   -h, --help      this text
 
@@ -1179,11 +1230,11 @@ rbc__parse() {
 		opt=$1
 		val=
 		case $opt in
-		--only=* | --from=* | --until=*)
+		--only=* | --from=* | --until=* | --stretch=* | --confirm=*)
 			val=${opt#*=}
 			opt=${opt%%=*}
 			;;
-		--only | --from | --until)
+		--only | --from | --until | --stretch | --confirm)
 			if [ $# -lt 2 ] || [ -z "$2" ]; then
 				rbc__err "$opt needs a value (see --help)"
 				return "$RBC_EXIT_USAGE"
@@ -1201,12 +1252,21 @@ rbc__parse() {
 		--only) RBC__ONLY=$val ;;
 		--from) RBC__FROM=$val ;;
 		--until) RBC__UNTIL=$val ;;
+		--stretch)
+			case $val in '' | *[!0-9]*)
+				rbc__err "--stretch needs a number (see --list)"
+				return "$RBC_EXIT_USAGE"
+				;;
+			esac
+			RBC__STRETCH=$val
+			;;
+		--confirm) RBC__CONFIRM="$RBC__CONFIRM$val " ;;
 		*)
 			rbc__err "unknown option: $opt (see --help)"
 			return "$RBC_EXIT_USAGE"
 			;;
 		esac
-		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL" ]; then
+		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL$RBC__STRETCH" ]; then
 			rbc__err "rollback.sh takes no $opt (see --help)"
 			return "$RBC_EXIT_USAGE"
 		fi
@@ -1214,6 +1274,10 @@ rbc__parse() {
 	done
 	if [ -n "$RBC__ONLY" ] && [ -n "$RBC__FROM$RBC__UNTIL" ]; then
 		rbc__err "--only cannot be combined with --from or --until"
+		return "$RBC_EXIT_USAGE"
+	fi
+	if [ -n "$RBC__STRETCH" ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL" ]; then
+		rbc__err "--stretch cannot be combined with --only, --from or --until"
 		return "$RBC_EXIT_USAGE"
 	fi
 }

@@ -1,0 +1,526 @@
+//! Fleets (SPEC §7): `hosts/<host>.run`, `run.sh --stretch`, `dist/ansible/`, `rbc status`, and
+//! the real `ansible-playbook` over ssh against throwaway hosts on this machine
+//! (tests/fleet/host.sh: an overlay root each, its own hostname, sshd on a loopback address).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rbc_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rbc")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn have(prog: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {prog}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The runbook of these tests: web-1 and web-2 prepare side by side (each sleeps 3 s), db-1 waits
+/// for them and has a manual step, then web-1 and web-2 start (they wait for db-1).
+fn runbook(a: &str, b: &str, c: &str) -> String {
+    format!(
+        "# 扩容演练\n\n## 1 主机\n\n- web-1 ({a})\n- web-2 ({b})\n- db-1 ({c})\n\n## 2 准备\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app\n# sleep 3\n# test ! -e /srv/fleet/fail\n```\n\n在 /srv/fleet/app.conf 文件末尾补充：\n\n```\nlisten=8080\n```\n\n## 3 数据库\n\n登录db-1，执行：\n\n```\n# mkdir -p /srv/fleet/db\n```\n\n确认数据库备份已完成，人工检查备份文件。\n\n## 4 启动\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app/run\n```\n"
+    )
+}
+
+fn compile(dir: &Path, md: &str) -> PathBuf {
+    std::fs::write(dir.join("runbook.md"), md).unwrap();
+    let out = Command::new(rbc_bin())
+        .args(["compile", "runbook.md", "-o", "dist"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    dir.join("dist")
+}
+
+fn status(dist: &Path) -> String {
+    let out = Command::new(rbc_bin())
+        .arg("status")
+        .arg(dist)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn host_line<'a>(status: &'a str, host: &str) -> &'a str {
+    status
+        .lines()
+        .find(|l| l.starts_with(&format!("{host} ")))
+        .unwrap_or_else(|| panic!("no line for {host} in\n{status}"))
+}
+
+#[test]
+fn self_extracting_bundles_check_themselves_and_unpack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = compile(tmp.path(), &runbook("10.9.0.1", "10.9.0.2", "10.9.0.3"));
+    let run = dist.join("hosts/web-1.run");
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    assert!(sums.contains("  hosts/web-1.run\n"), "{sums}");
+    assert!(sums.contains("  ansible/site.yml\n"), "{sums}");
+    let ok = Command::new("bash")
+        .arg(&run)
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", text(&ok));
+
+    // The header is covered: one changed byte in it, or in the tar.gz, and nothing is unpacked.
+    let bytes = std::fs::read(&run).unwrap();
+    let at_header = bytes
+        .windows(7)
+        .position(|w| w == b"Exit 2:".as_slice())
+        .expect("the header says what exit 2 means");
+    for (what, at) in [("header", at_header), ("body", bytes.len() - 200)] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x20;
+        let p = tmp.path().join(format!("bad-{what}.run"));
+        std::fs::write(&p, &bad).unwrap();
+        let target = tmp.path().join(format!("t-{what}"));
+        let o = Command::new("bash")
+            .arg(&p)
+            .arg("--target")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", text(&o));
+        assert!(text(&o).contains("damaged"), "{}", text(&o));
+        assert!(!target.join("web-1").exists(), "{what}: unpacked anyway");
+    }
+    // Cut short: the same.
+    let p = tmp.path().join("short.run");
+    std::fs::write(&p, &bytes[..bytes.len() - 100]).unwrap();
+    let o = Command::new("bash")
+        .arg(&p)
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // Unpacks the same files as the tar.gz, twice (the second replaces the first).
+    let target = tmp.path().join("t");
+    for _ in 0..2 {
+        let o = Command::new("bash")
+            .arg(&run)
+            .arg("--target")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let v = Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(target.join("web-1"))
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", text(&v));
+    let from_tar = tmp.path().join("x");
+    std::fs::create_dir_all(&from_tar).unwrap();
+    let t = Command::new("tar")
+        .arg("xzf")
+        .arg(dist.join("hosts/web-1.tar.gz"))
+        .arg("-C")
+        .arg(&from_tar)
+        .output()
+        .unwrap();
+    assert!(t.status.success());
+    let d = Command::new("diff")
+        .args(["-r"])
+        .arg(from_tar.join("web-1"))
+        .arg(target.join("web-1"))
+        .output()
+        .unwrap();
+    assert!(d.status.success(), "{}", text(&d));
+
+    // The header is plain bash 4.1: shellcheck finds nothing in it.
+    if have("shellcheck") {
+        let end = String::from_utf8_lossy(&bytes[..8000.min(bytes.len())])
+            .find("\nexit 0\n")
+            .map(|i| i + 8)
+            .expect("the header ends with exit 0");
+        let h = tmp.path().join("header.sh");
+        std::fs::write(&h, &bytes[..end]).unwrap();
+        let o = Command::new("shellcheck")
+            .args(["-s", "bash"])
+            .arg(&h)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+}
+
+#[test]
+fn run_sh_stretch_runs_one_stretch_and_refuses_to_skip_ahead() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = compile(tmp.path(), &runbook("10.9.0.1", "10.9.0.2", "10.9.0.3"));
+    let x = Command::new("tar")
+        .arg("xzf")
+        .arg(dist.join("hosts/web-1.tar.gz"))
+        .arg("-C")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(x.status.success());
+    let state = tmp.path().join("state");
+    let root = tmp.path().join("root");
+    let run = |args: &[&str]| {
+        // The bundle's paths are absolute (/srv/fleet): run it with the steps' folders inside
+        // a private copy by pointing them nowhere harmful: only --list and the refusal run here.
+        Command::new("bash")
+            .arg(tmp.path().join("web-1/run.sh"))
+            .args(args)
+            .arg("--force-host")
+            .env("RBC_STATE_DIR", &state)
+            .env("HOME", &root)
+            .output()
+            .unwrap()
+    };
+    let list = run(&["--list"]);
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(text(&list).contains("stretch 1"), "{}", text(&list));
+    assert!(text(&list).contains("stretch 4"), "{}", text(&list));
+    // Stretch 4 before stretch 1 is done here: refused, nothing run.
+    let ahead = run(&["--stretch", "4"]);
+    assert_eq!(ahead.status.code(), Some(1), "{}", text(&ahead));
+    assert!(
+        text(&ahead).contains("of stretch 1 is not done here"),
+        "{}",
+        text(&ahead)
+    );
+    let journal = std::fs::read_to_string(state.join("journal")).unwrap_or_default();
+    assert!(!journal.contains("\tapply\t"), "{journal}");
+    let bad = run(&["--stretch", "x"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    let mixed = run(&["--stretch", "1", "--until", "2"]);
+    assert_eq!(mixed.status.code(), Some(2), "{}", text(&mixed));
+}
+
+#[test]
+fn the_generated_projects_pass_ansible_syntax_check() {
+    if !have("ansible-playbook") {
+        if is_root() {
+            panic!("ansible-playbook is not installed: ./scripts/test.sh installs ansible-core");
+        }
+        eprintln!(
+            "SKIPPED: ansible-playbook is not installed (./scripts/test.sh installs it as root)"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/runbook.md")).unwrap();
+    for (name, md) in [
+        ("small", runbook("10.9.0.1", "10.9.0.2", "10.9.0.3")),
+        ("shipped", shipped),
+    ] {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dist = compile(&dir, &md);
+        for book in ["site.yml", "rollback.yml"] {
+            let o = Command::new("ansible-playbook")
+                .args(["--syntax-check", book])
+                .current_dir(dist.join("ansible"))
+                .env("ANSIBLE_NOCOLOR", "1")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{name} {book}: {}", text(&o));
+        }
+        let inv = Command::new("ansible-inventory")
+            .args(["--list"])
+            .current_dir(dist.join("ansible"))
+            .output()
+            .unwrap();
+        assert!(inv.status.success(), "{}", text(&inv));
+        let json: serde_json::Value = serde_json::from_slice(&inv.stdout).unwrap();
+        let servers = json["servers"]["hosts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(servers.len() >= 3, "{json}");
+        if name == "shipped" {
+            assert_eq!(servers.len(), 19, "{json}");
+            let vars = &json["_meta"]["hostvars"]["api-1"];
+            assert!(vars["ansible_host"].is_string(), "{json}");
+        }
+    }
+}
+
+/// Throwaway hosts, ended when dropped.
+struct Hosts {
+    pids: Vec<u32>,
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        for pid in &self.pids {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    }
+}
+
+fn playbook(ansible: &Path, book: &str, key: &Path, extra: &[&str]) -> (bool, String) {
+    let o = Command::new("ansible-playbook")
+        .arg(book)
+        .args(["-e", "ansible_port=2222"])
+        .arg("-e")
+        .arg(format!("ansible_ssh_private_key_file={}", key.display()))
+        .args([
+            "-e",
+            "ansible_ssh_extra_args='-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'",
+        ])
+        .args(extra)
+        .current_dir(ansible)
+        .env("ANSIBLE_HOST_KEY_CHECKING", "False")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_LOCAL_TEMP", ansible.join(".tmp"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (o.status.success(), text(&o))
+}
+
+/// Journal lines of a host: (time, ns, id, event).
+fn journal(root: &Path, host: &str) -> Vec<(String, String, String, String)> {
+    let p = root.join(format!("var/lib/rbc/{host}/journal"));
+    std::fs::read_to_string(&p)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() >= 5).then(|| {
+                (
+                    f[0][..19].to_string(),
+                    f[2].to_string(),
+                    f[3].to_string(),
+                    f[4].to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+fn time_of(j: &[(String, String, String, String)], id: &str, event: &str) -> String {
+    j.iter()
+        .rev()
+        .find(|(_, ns, i, e)| ns == "run" && i == id && e == event)
+        .map(|(t, ..)| t.clone())
+        .unwrap_or_else(|| panic!("no {event} of {id} in {j:?}"))
+}
+
+#[test]
+fn ansible_playbook_runs_the_change_over_ssh_in_order() {
+    if !is_root() {
+        eprintln!("SKIPPED: the fleet test starts throwaway hosts (mount namespaces, overlays, sshd): it needs root");
+        return;
+    }
+    for prog in ["ansible-playbook", "sshd", "ssh-keygen", "unshare"] {
+        assert!(
+            have(prog) || Path::new(&format!("/usr/sbin/{prog}")).exists(),
+            "{prog} is not installed: ./scripts/test.sh installs ansible-core and openssh-server"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Loopback addresses of our own (other test runs on this machine use others).
+    let net = 100 + std::process::id() % 150;
+    let addr = |n: u32| format!("127.77.{net}.{n}");
+    let names = ["web-1", "web-2", "db-1"];
+    let dist = compile(tmp.path(), &runbook(&addr(21), &addr(22), &addr(23)));
+    let key = tmp.path().join("key");
+    let k = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", ""])
+        .arg("-f")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(k.status.success(), "{}", text(&k));
+    let original = b"# app\nport=80\n".to_vec();
+    let mut hosts = Hosts { pids: Vec::new() };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fleet/host.sh");
+    for (i, name) in names.iter().enumerate() {
+        let d = tmp.path().join("hosts").join(name);
+        std::fs::create_dir_all(d.join("u/srv/fleet")).unwrap();
+        std::fs::write(d.join("u/srv/fleet/app.conf"), &original).unwrap();
+        if *name == "web-2" {
+            std::fs::write(d.join("u/srv/fleet/fail"), "").unwrap();
+        }
+        let o = Command::new("bash")
+            .arg(script)
+            .arg(&d)
+            .arg(name)
+            .arg(addr(21 + i as u32))
+            .arg("2222")
+            .arg(key.with_extension("pub"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        hosts
+            .pids
+            .push(String::from_utf8_lossy(&o.stdout).trim().parse().unwrap());
+    }
+    // sshd is up when it answers.
+    for i in 0..3 {
+        let mut up = false;
+        for _ in 0..50 {
+            let o = Command::new("ssh")
+                .arg("-i")
+                .arg(&key)
+                .args([
+                    "-p",
+                    "2222",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "LogLevel=ERROR",
+                    "-o",
+                    "BatchMode=yes",
+                ])
+                .arg(format!("root@{}", addr(21 + i)))
+                .arg("hostname")
+                .output()
+                .unwrap();
+            if o.status.success() {
+                assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), names[i as usize]);
+                up = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        assert!(
+            up,
+            "the throwaway host {} did not come up",
+            names[i as usize]
+        );
+    }
+    // Each host's / as it sees it (the overlay, through its sshd's root).
+    let roots: Vec<PathBuf> = hosts
+        .pids
+        .iter()
+        .map(|pid| {
+            let child = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .ok()
+                .and_then(|c| c.split_whitespace().next().map(str::to_string));
+            PathBuf::from(format!("/proc/{}/root", child.unwrap_or(pid.to_string())))
+        })
+        .collect();
+    let ansible = dist.join("ansible");
+    let root_of = |h: &str| roots[names.iter().position(|n| *n == h).unwrap()].clone();
+
+    // 1. web-2 fails in the first stretch: the change stops there, db-1 never starts.
+    let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("NO MORE HOSTS LEFT") || out.contains("fatal: [web-2]"),
+        "{out}"
+    );
+    assert!(journal(&root_of("db-1"), "db-1").is_empty());
+    let s = status(&dist);
+    assert!(host_line(&s, "web-2").contains("FAILED at 2-3"), "{s}");
+    assert!(host_line(&s, "db-1").contains("not started"), "{s}");
+    assert!(s.contains("change: in stretch 1/"), "{s}");
+    assert!(s.contains("failed on web-2"), "{s}");
+
+    // 2. Fixed; the run resumes and stops at the manual step: no terminal, no answer, no pass.
+    std::fs::remove_file(root_of("web-2").join("srv/fleet/fail")).unwrap();
+    let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("manual step 3-2 was not confirmed"), "{out}");
+    let s = status(&dist);
+    assert!(
+        host_line(&s, "db-1").contains("waiting: manual step 3-2"),
+        "{s}"
+    );
+    assert!(host_line(&s, "web-1").contains("4/5"), "{s}");
+    assert!(s.contains("waiting for manual step 3-2"), "{s}");
+    assert!(!root_of("web-1").join("srv/fleet/app/run").exists());
+
+    // 3. Confirmed (the unattended way): the change finishes.
+    let (ok, out) = playbook(&ansible, "site.yml", &key, &["-e", "rbc_confirm=3-2"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("RECAP web-1:"), "{out}");
+    let s = status(&dist);
+    for h in names {
+        assert!(host_line(&s, h).ends_with("· done"), "{s}");
+    }
+    assert!(s.contains("change: done"), "{s}");
+    // Order: db-1 started after web-1 and web-2 finished stretch 1; web-1/web-2 started
+    // stretch 4 after db-1's manual step was confirmed. Parallel: the sleeps overlap.
+    let (w1, w2, db) = (
+        journal(&root_of("web-1"), "web-1"),
+        journal(&root_of("web-2"), "web-2"),
+        journal(&root_of("db-1"), "db-1"),
+    );
+    let db_start = time_of(&db, "3-1", "changed");
+    for w in [&w1, &w2] {
+        assert!(time_of(w, "2-4", "changed") <= db_start, "{w:?} {db:?}");
+        assert!(time_of(w, "4-1", "changed") >= time_of(&db, "3-2", "confirmed"));
+    }
+    let (a1, c1) = (time_of(&w1, "2-2", "apply"), time_of(&w1, "2-2", "changed"));
+    let (a2, c2) = (time_of(&w2, "2-2", "apply"), time_of(&w2, "2-2", "changed"));
+    assert!(
+        a1 < c2 && a2 < c1,
+        "the 3 s sleeps did not overlap: {a1}..{c1} vs {a2}..{c2}"
+    );
+    assert!(db
+        .iter()
+        .any(|(_, ns, id, e)| ns == "gate" && id == "3-1" && e == "confirmed"));
+    let runs = dist.join("runs");
+    assert!(std::fs::read_dir(&runs).unwrap().count() >= 3);
+
+    // 4. Again: nothing changes, nothing is asked.
+    let before: Vec<usize> = names
+        .iter()
+        .map(|h| journal(&root_of(h), h).len())
+        .collect();
+    let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    assert!(ok, "{out}");
+    for line in out.lines().filter(|l| l.contains(" : ok=")) {
+        assert!(line.contains("changed=0"), "{out}");
+    }
+    for (h, n) in names.iter().zip(before) {
+        let j = journal(&root_of(h), h);
+        assert!(
+            j[n..].iter().all(|(_, _, _, e)| e == "ok"),
+            "{h}: {:?}",
+            &j[n..]
+        );
+    }
+
+    // 5. Rollback: every host back byte for byte.
+    let (ok, out) = playbook(&ansible, "rollback.yml", &key, &[]);
+    assert!(ok, "{out}");
+    for h in names {
+        let r = root_of(h);
+        assert_eq!(
+            std::fs::read(r.join("srv/fleet/app.conf")).unwrap(),
+            original,
+            "{h}"
+        );
+        assert!(!r.join("srv/fleet/app").exists(), "{h}");
+        assert!(!r.join("srv/fleet/db").exists(), "{h}");
+    }
+    let s = status(&dist);
+    for h in names {
+        assert!(host_line(&s, h).contains("rolled back"), "{s}");
+    }
+}
