@@ -116,7 +116,7 @@ pub fn parse_line(raw: &str) -> Line {
     let t = line.trim_start();
     // Other interactive clients: `postgres=# …`, `member=> …`, `127.0.0.1:6379> …`.
     static SESSION_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[#>]|(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]+>|redis[^ >]*>|mongo>)\s?(.*)$").unwrap()
+        Regex::new(r"^\s*(?:[A-Za-z_][A-Za-z0-9_]*=[#>]|(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]+>|redis[^ >]*>|mongo>|[A-Za-z0-9_-]+:(?:PRIMARY|SECONDARY|ARBITER|OTHER|RECOVERING|STARTUP2?)>)\s?(.*)$").unwrap()
     });
     if let Some(c) = SESSION_PROMPT.captures(line) {
         return Line::Sql(c[1].trim().to_string());
@@ -359,7 +359,125 @@ fn interactive(prog: &str, args: &[&str], operands: &[&str]) -> Option<&'static 
         }
         // With a file and no terminal, more and less just print it.
         "less" | "more" if operands.is_empty() => Some("waits for a person at the terminal"),
+        "watch" => Some("runs until a person stops it"),
+        // A client given nothing to do opens its own prompt and waits for a person.
+        _ if client_without_input(prog, args) => {
+            Some("opens the client's prompt and waits for a person; type what the runbook shows there by hand")
+        }
         _ => None,
+    }
+}
+
+/// A database or cluster client started with no statement, script or input: `redis-cli`,
+/// `mysql -uroot -p`, `psql`, `mongo`, `zkCli.sh -server h:2181`, `hbase shell`.
+fn client_without_input(prog: &str, args: &[&str]) -> bool {
+    // Options of each client that take a value (`-h HOST`), and those that give it work.
+    let (valued, work): (&[&str], &[&str]) = match prog {
+        "redis-cli" => (
+            &["-h", "-p", "-a", "-n", "-s", "-u", "--user", "--pass"],
+            &[
+                "--eval",
+                "-r",
+                "--rdb",
+                "--bigkeys",
+                "--stat",
+                "--scan",
+                "--latency",
+            ],
+        ),
+        "mysql" | "mariadb" => (
+            &[
+                "-u",
+                "-h",
+                "-P",
+                "-S",
+                "-D",
+                "--user",
+                "--host",
+                "--port",
+                "--socket",
+                "--database",
+            ],
+            &["-e", "--execute", "-V", "--version", "--help"],
+        ),
+        "psql" => (
+            &[
+                "-U",
+                "-h",
+                "-p",
+                "-d",
+                "--username",
+                "--host",
+                "--port",
+                "--dbname",
+            ],
+            &[
+                "-c",
+                "--command",
+                "-f",
+                "--file",
+                "-l",
+                "--list",
+                "-V",
+                "--version",
+            ],
+        ),
+        "mongo" | "mongosh" => (
+            &[
+                "--host",
+                "--port",
+                "-u",
+                "-p",
+                "--username",
+                "--password",
+                "--authenticationDatabase",
+            ],
+            &["--eval", "--version"],
+        ),
+        "zkCli.sh" | "zkcli.sh" => (&["-server", "-timeout"], &[]),
+        "sqlplus" => (&[], &[]),
+        "hbase" | "beeline" | "spark-shell" | "spark-sql" | "hive" => {
+            (&["-u", "-n", "-p"], &["-e", "-f", "--version"])
+        }
+        _ => return false,
+    };
+    if args
+        .iter()
+        .any(|a| matches!(*a, "<" | "|" | "<<" | "<<<") || a.starts_with('<'))
+    {
+        return false;
+    }
+    if args.iter().any(|a| {
+        work.iter()
+            .any(|w| a == w || (a.starts_with(w) && w.len() == 2 && !valued.contains(w)))
+    }) {
+        return false;
+    }
+    // What is left once options and their values are taken away: a command, a script, a file.
+    let mut rest = Vec::new();
+    let mut k = 0;
+    while k < args.len() {
+        let a = args[k];
+        if valued.contains(&a) {
+            k += 2;
+            continue;
+        }
+        if !a.starts_with('-') {
+            rest.push(a);
+        }
+        k += 1;
+    }
+    match prog {
+        // `mysql dbname` only chooses the database; `sqlplus user/pass` only logs in.
+        "mysql" | "mariadb" => rest.len() <= 1,
+        "sqlplus" => !rest.iter().any(|r| r.starts_with('@')),
+        "hbase" => rest == ["shell"],
+        "psql" | "mongo" | "mongosh" => {
+            rest.iter()
+                .all(|r| !r.ends_with(".sql") && !r.ends_with(".js"))
+                && rest.len() <= 1
+        }
+        _ => rest.is_empty(),
     }
 }
 
@@ -1043,11 +1161,16 @@ pub fn looks_like_command(line: &str) -> bool {
 
 /// SQL keywords a prompt-less SQL block starts with.
 pub fn looks_like_sql(line: &str) -> bool {
-    let first = line
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("").to_ascii_lowercase();
+    // `source env.sh` is the shell's; only `source x.sql` is the client's.
+    if first == "source" {
+        return words.next().is_some_and(|f| {
+            f.trim_end_matches(';')
+                .to_ascii_lowercase()
+                .ends_with(".sql")
+        });
+    }
     matches!(
         first.as_str(),
         "select"
@@ -1056,7 +1179,6 @@ pub fn looks_like_sql(line: &str) -> bool {
             | "delete"
             | "show"
             | "use"
-            | "source"
             | "create"
             | "drop"
             | "alter"
@@ -1066,6 +1188,34 @@ pub fn looks_like_sql(line: &str) -> bool {
             | "grant"
             | "truncate"
     )
+}
+
+/// A line only a shell reads: a loop or condition keyword, a command substitution, a chain.
+/// A block holding one is shell, never SQL.
+pub fn is_shell_only(line: &str) -> bool {
+    let l = line.trim();
+    let first = l.split_whitespace().next().unwrap_or("");
+    matches!(
+        first,
+        "for"
+            | "while"
+            | "until"
+            | "if"
+            | "then"
+            | "else"
+            | "elif"
+            | "fi"
+            | "do"
+            | "done"
+            | "case"
+            | "esac"
+            | "echo"
+            | "export"
+            | "cd"
+    ) || l.contains("$(")
+        || l.contains(" && ")
+        || l.contains("; do")
+        || l.contains("; then")
 }
 
 /// Splits typed SQL into statements (`;` outside quotes); `use db` and `source f` end at the line.

@@ -772,6 +772,19 @@ pub fn starts_with_any(text: &str, words: &[&str]) -> bool {
 }
 
 /// Lead-ins that show what a look prints (`内容大致如下：`, `输出如下：`): example output.
+/// A lead-in that is only one of these words labels the block as output shown for people.
+pub const OUTPUT_LABELS: &[&str] = &[
+    "输出",
+    "输出结果",
+    "返回",
+    "返回结果",
+    "结果",
+    "执行结果",
+    "显示",
+    "回显",
+    "示例输出",
+];
+
 pub const OUTPUT_SHOWN: &[&str] = &[
     "即正常",
     "即为正常",

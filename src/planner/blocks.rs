@@ -287,7 +287,12 @@ pub(super) const BLOCK_RULES: &[(&str, BlockRule)] = &[
     ("output shown for people", output_shown_rule),
     ("advice for when something fails", troubleshooting_rule),
     ("existing content shown for reference", excerpt_rule),
+    ("an editor, then the file's content", editor_content_rule),
     ("the content of an announced edit", edit_rule),
+    (
+        "a snippet in a programming language, for people",
+        snippet_rule,
+    ),
     ("SQL without a prompt", promptless_sql_rule),
     ("commands without prompts", promptless_commands_rule),
     ("content rbc cannot place (W020)", unplaced_content_rule),
@@ -327,10 +332,19 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
         Line::Sql(_) => true,
         _ => false,
     });
-    let shown = lexicon::contains_any(&b.lead_text, lexicon::OUTPUT_SHOWN)
-        && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)
-        && edit_verb(&b.lead_text).is_none()
-        && !runs_something;
+    // A lead-in that is only a label (`输出：`, `返回结果：`): whatever the block holds, it is
+    // what the command before printed.
+    let label = b
+        .lead_text
+        .trim()
+        .trim_end_matches([':', '：', '。'])
+        .trim();
+    let only_label = lexicon::OUTPUT_LABELS.contains(&label);
+    let shown = only_label
+        || (lexicon::contains_any(&b.lead_text, lexicon::OUTPUT_SHOWN)
+            && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)
+            && edit_verb(&b.lead_text).is_none()
+            && !runs_something);
     if shown {
         let why = "example output shown for people; not executed";
         w.note(b.i, b.block_line, b.content.trim(), why);
@@ -375,6 +389,35 @@ fn excerpt_rule(w: &mut Walker, b: &mut Block) -> bool {
     true
 }
 
+/// A prompt-less block whose first line opens a file in an editor (`vim /opt/zk/conf/zoo.cfg`)
+/// and whose other lines are text: those lines are that file's content, read as a prompted
+/// block would be (the editor rule of the command lines).
+fn editor_content_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands {
+        return false;
+    }
+    let mut rows = b.lines.iter().filter(|(_, l)| !matches!(l, Line::Blank));
+    let Some((first, Line::Plain(opener))) = rows.next() else {
+        return false;
+    };
+    let words: Vec<&str> = opener.split_whitespace().collect();
+    let editor =
+        matches!(words.as_slice(), ["vim" | "vi" | "nano", file] if !file.starts_with('-'));
+    if !editor || rows.next().is_none() {
+        return false;
+    }
+    let lines: Vec<(usize, Line)> = b
+        .lines
+        .iter()
+        .map(|(n, l)| match l {
+            Line::Plain(p) if n == first => (*n, Line::Command(p.trim().to_string())),
+            other => (*n, other.clone()),
+        })
+        .collect();
+    w.commands(b.i, &lines, &b.t, b.phase, &b.lead_text);
+    true
+}
+
 /// Content for an edit: announced by prose (or an annotation), for a file rbc can name.
 fn edit_rule(w: &mut Walker, b: &mut Block) -> bool {
     if b.has_commands {
@@ -389,6 +432,48 @@ fn edit_rule(w: &mut Walker, b: &mut Block) -> bool {
     true
 }
 
+/// A fence marked as a programming language (```python, ```java) that no edit announces:
+/// code shown to explain, not commands for the host.
+fn snippet_rule(w: &mut Walker, b: &mut Block) -> bool {
+    const LANGUAGES: &[&str] = &[
+        "python",
+        "py",
+        "java",
+        "go",
+        "golang",
+        "javascript",
+        "js",
+        "typescript",
+        "ts",
+        "c",
+        "cpp",
+        "c++",
+        "rust",
+        "rs",
+        "ruby",
+        "php",
+        "csharp",
+        "cs",
+        "kotlin",
+        "scala",
+        "lua",
+    ];
+    let crate::document::ElementKind::Code { info, .. } = &w.doc.elements[b.i].kind else {
+        return false;
+    };
+    let lang = info
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if b.has_commands || !LANGUAGES.contains(&lang.as_str()) {
+        return false;
+    }
+    let why = format!("a {lang} snippet shown for people; not executed");
+    w.note(b.i, b.block_line, b.content.trim(), why);
+    true
+}
+
 /// A prompt-less SQL block: its first line starts with a SQL keyword.
 fn promptless_sql_rule(w: &mut Walker, b: &mut Block) -> bool {
     if b.has_commands {
@@ -400,7 +485,9 @@ fn promptless_sql_rule(w: &mut Walker, b: &mut Block) -> bool {
         .filter(|l| !l.trim().is_empty())
         .map(str::to_string)
         .collect();
-    if !plain.first().is_some_and(|l| classify::looks_like_sql(l)) {
+    if !plain.first().is_some_and(|l| classify::looks_like_sql(l))
+        || plain.iter().any(|l| classify::is_shell_only(l))
+    {
         return false;
     }
     let statements = classify::sql_statements(&plain);

@@ -393,12 +393,31 @@ fn editor_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
 /// Another client (`psql`, `redis-cli`) followed by its prompt's lines: the client runs once
 /// with those lines as its input, never left waiting at a prompt.
 fn client_session_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
-    if matches!(c.prog(), "mysql" | "mariadb")
-        || !matches!(c.lines.get(c.k + 1).map(|l| &l.1), Some(Line::Sql(_)))
-    {
+    if matches!(c.prog(), "mysql" | "mariadb") {
         return None;
     }
-    let (stmts, j) = w.collect_sql(c.i, c.lines, c.k + 1);
+    // The mongo shell's own prompts: `> ` before a statement and `... ` before its next lines
+    // (read as the client's input only right after a mongo client line).
+    let mongo = matches!(c.prog(), "mongo" | "mongosh");
+    let lines: Vec<(usize, Line)> = c
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(n, (at, l))| match l {
+            Line::Plain(p) if mongo && n > c.k => {
+                let t = p.trim_start();
+                match t.strip_prefix("> ").or_else(|| t.strip_prefix("...")) {
+                    Some(rest) => (*at, Line::Sql(rest.trim().to_string())),
+                    None => (*at, l.clone()),
+                }
+            }
+            _ => (*at, l.clone()),
+        })
+        .collect();
+    if !matches!(lines.get(c.k + 1).map(|l| &l.1), Some(Line::Sql(_))) {
+        return None;
+    }
+    let (stmts, j) = w.collect_sql(c.i, &lines, c.k + 1);
     let source = c.block_source.to_string();
     w.client_session(c.i, c.line, &c.cmd, &stmts, c.t, source);
     Some(j)
@@ -411,6 +430,11 @@ fn mysql_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
         return None;
     }
     let (stmts, j) = w.collect_sql(c.i, c.lines, c.k + 1);
+    // `mysql -uroot -p` with nothing typed after it, here or in the next block: a client left
+    // at its prompt (the next rule makes it a person's step).
+    if stmts.is_empty() && !w.next_block_is_sql(c.i) {
+        return None;
+    }
     // The database named on the client line is given once, by rbc_sql.
     let words: Vec<&str> = c.words.iter().map(String::as_str).collect();
     let (client, db) = classify::mysql_client_and_db(&words);

@@ -300,6 +300,7 @@ pub(super) const SENTENCE_RULES: &[(&str, SentenceRule)] = &[
         inline_code_edit_rule,
     ),
     ("commands given inline", inline_commands_rule),
+    ("a command written in the prose", prose_command_rule),
     ("a person's step, or a note", manual_or_note_rule),
 ];
 
@@ -586,6 +587,41 @@ fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
     let phase = w.phase();
     w.commands(i, &lines, &t, phase, text);
     Read::Done
+}
+
+/// `然后在 app2 上执行 systemctl stop app。`: a command written as the tail of the sentence,
+/// without code marks. Only when nothing but punctuation (or `即可`) follows it and the
+/// sentence states no condition; otherwise the sentence stays a person's step.
+fn prose_command_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    let (i, text) = (s.i, s.text);
+    if !w.doc.elements[i].codes.is_empty() || lexicon::contains_any(text, lexicon::CONDITIONS) {
+        return Read::Next;
+    }
+    let Some(cmd) = prose_command(text) else {
+        return Read::Next;
+    };
+    let t = w.hosts_for(i, text);
+    let lines = [(s.line, Line::Command(cmd))];
+    let phase = w.phase();
+    w.commands(i, &lines, &t, phase, text);
+    Read::Done
+}
+
+/// The command after the sentence's last run verb, when it is the sentence's tail.
+fn prose_command(text: &str) -> Option<String> {
+    let (at, verb) = lexicon::RUN_VERBS
+        .iter()
+        .filter_map(|v| text.rfind(v).map(|p| (p, *v)))
+        .max_by_key(|(p, _)| *p)?;
+    let tail = text[at + verb.len()..].trim_start_matches([' ', '：', ':', '\u{3000}']);
+    let ends = ['。', '；', '！', ';', '.', '，', ','];
+    let tail = tail.trim_end().trim_end_matches(ends).trim_end();
+    let tail = tail.strip_suffix("即可").unwrap_or(tail).trim_end();
+    let tail = tail.trim_end_matches(ends).trim_end();
+    if tail.is_empty() || !tail.is_ascii() || tail.contains('`') {
+        return None;
+    }
+    classify::looks_like_command(tail).then(|| tail.to_string())
 }
 
 /// What is left: a step a person does (in a browser, a reboot, an action with no command), a

@@ -257,6 +257,21 @@ impl<'a> Walker<'a> {
         false
     }
 
+    /// The next block of the section shows lines typed at a SQL prompt (`mysql> …`).
+    pub(super) fn next_block_is_sql(&self, i: usize) -> bool {
+        (i + 1..self.doc.elements.len())
+            .take_while(|j| !self.outline.is_heading[*j])
+            .find_map(|j| match &self.doc.elements[j].kind {
+                ElementKind::Code { content, .. } => Some(
+                    content
+                        .lines()
+                        .any(|l| matches!(classify::parse_line(l), Line::Sql(_))),
+                ),
+                _ => None,
+            })
+            .unwrap_or(false)
+    }
+
     pub(super) fn following_prose(&self, i: usize) -> String {
         match self.doc.elements.get(i + 1) {
             Some(e)
