@@ -272,7 +272,10 @@ struct Hosts {
 impl Drop for Hosts {
     fn drop(&mut self) {
         for pid in &self.pids {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
+            // unshare ignores SIGTERM while it waits; --kill-child takes the host down with it
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
     }
 }
