@@ -66,13 +66,16 @@ enum Open {
 /// Reads the Markdown of a source into elements.
 pub fn read(source: &Source) -> Document {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let parser = Parser::new_ext(&source.text, options).into_offset_iter();
+    let (text, shifts) = dedent_admonitions(&source.text);
+    let parser = Parser::new_ext(&text, options).into_offset_iter();
     let mut elements = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut list_depth = 0usize;
     let mut codes: Vec<String> = Vec::new();
 
     for (event, range) in parser {
+        // Offsets in the dedented text back to offsets in the source.
+        let range = shifts.original(range.start)..shifts.original(range.end);
         match event {
             Event::Start(tag) => match tag {
                 Tag::Heading { level, .. } => {
@@ -262,6 +265,109 @@ fn push_text(stack: &mut [Open], text: &str) {
     }
 }
 
+/// Where the dedented text's lines start, and how many bytes were removed up to and including
+/// each line: maps an offset in the text the parser read back to the source.
+struct Shifts {
+    new_starts: Vec<usize>,
+    removed_through: Vec<usize>,
+}
+
+impl Shifts {
+    fn original(&self, offset: usize) -> usize {
+        if self.removed_through.last().copied().unwrap_or(0) == 0 {
+            return offset;
+        }
+        let line = match self.new_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        offset + self.removed_through.get(line).copied().unwrap_or(0)
+    }
+}
+
+/// `!!! tip "标题"` / `??? note` / `???+ warning` (documentation-site admonitions).
+fn is_admonition(line: &str) -> bool {
+    let t = line.trim_start();
+    let rest = if let Some(r) = t.strip_prefix("!!!") {
+        r
+    } else if let Some(r) = t.strip_prefix("???") {
+        r.strip_prefix('+').unwrap_or(r)
+    } else {
+        return false;
+    };
+    rest.starts_with([' ', '\t'])
+        && rest
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// The content of an admonition is indented by four spaces (or a tab) under its title line;
+/// read as Markdown it would be one indented code block. It is read as if it were not indented
+/// (nested admonitions too); the title line stays a paragraph of its own words.
+fn dedent_admonitions(text: &str) -> (std::borrow::Cow<'_, str>, Shifts) {
+    let mut out = String::with_capacity(text.len());
+    let mut new_starts = Vec::new();
+    let mut removed_through = Vec::new();
+    let mut total = 0usize;
+    // Indentation (in columns) of the bodies of the open admonitions.
+    let mut open: Vec<usize> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        new_starts.push(out.len());
+        let body = line.trim_end_matches(['\n', '\r']);
+        let blank = body.trim().is_empty();
+        let mut cols = 0usize;
+        let mut bytes = 0usize;
+        for c in body.chars() {
+            match c {
+                ' ' => cols += 1,
+                '\t' => cols += 4 - cols % 4,
+                _ => break,
+            }
+            bytes += 1;
+        }
+        if !blank {
+            while open.last().is_some_and(|&need| cols < need) {
+                open.pop();
+            }
+        }
+        // Remove the indentation of the open admonitions (at most what the line has).
+        let want = 4 * open.len();
+        let mut cut = 0usize;
+        let mut seen = 0usize;
+        for c in body.chars().take(bytes) {
+            if seen >= want {
+                break;
+            }
+            seen += if c == '\t' { 4 - seen % 4 } else { 1 };
+            cut += 1;
+        }
+        total += cut;
+        removed_through.push(total);
+        out.push_str(&line[cut..]);
+        if !blank && is_admonition(body) {
+            open.push(cols + 4);
+        }
+    }
+    if total == 0 {
+        return (
+            std::borrow::Cow::Borrowed(text),
+            Shifts {
+                new_starts: Vec::new(),
+                removed_through: Vec::new(),
+            },
+        );
+    }
+    (
+        std::borrow::Cow::Owned(out),
+        Shifts {
+            new_starts,
+            removed_through,
+        },
+    )
+}
+
 fn push_item(
     elements: &mut Vec<Element>,
     source: &Source,
@@ -400,6 +506,57 @@ mod tests {
             vec![ElementKind::Paragraph {
                 text: "将ip_hash去掉".into()
             }]
+        );
+    }
+
+    #[test]
+    fn admonition_content_is_read_as_if_not_indented() {
+        let md = "!!! tip \"只在 web-1 上执行\"\n\n    | 主机 | IP |\n    |---|---|\n    | web-1 | 10.0.0.1 |\n\n    1. 安装：\n\n        ```bash\n        yum install -y nginx\n        ```\n\n??? note\n\tsee the log\n\n普通段落\n\n    indented code\n";
+        let src = Source::from_text("t.md", md);
+        let doc = read(&src);
+        let got: Vec<(&ElementKind, usize)> =
+            doc.elements.iter().map(|e| (&e.kind, e.line)).collect();
+        assert!(
+            matches!(got[0], (ElementKind::Paragraph { text }, 1) if text.contains("web-1")),
+            "{got:?}"
+        );
+        assert!(
+            matches!(got[1], (ElementKind::Table { rows }, 3) if rows[1][0] == "web-1"),
+            "{got:?}"
+        );
+        assert!(
+            matches!(got[2], (ElementKind::ListItem { text, .. }, 7) if text == "安装："),
+            "{got:?}"
+        );
+        match got[3] {
+            (
+                ElementKind::Code {
+                    content,
+                    first_line,
+                    ..
+                },
+                9,
+            ) => {
+                assert_eq!(content, "yum install -y nginx\n");
+                assert_eq!(*first_line, 10);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The span points at the source's own text (indentation and all).
+        let code = &doc.elements[3];
+        assert!(src.text[code.span.clone()].contains("yum install"));
+        assert!(
+            matches!(got[4], (ElementKind::Paragraph { text }, 13) if text.contains("see the log")),
+            "{got:?}"
+        );
+        assert!(
+            matches!(got[5], (ElementKind::Paragraph { .. }, 16)),
+            "{got:?}"
+        );
+        // Outside an admonition, four spaces still make a code block.
+        assert!(
+            matches!(got[6], (ElementKind::Code { content, .. }, 18) if content == "indented code\n"),
+            "{got:?}"
         );
     }
 }

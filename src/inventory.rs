@@ -23,6 +23,9 @@ pub struct Host {
     pub group_keys: Vec<String>,
     pub physical: Option<String>,
     pub specs: Vec<(String, String)>,
+    /// Every role the text gives the host (a role column, a role matrix, `（角色）` after an
+    /// address), in order; `group` is the first.
+    pub roles: Vec<String>,
     pub line: usize,
     /// Declared only by an IP so far (named later, or given a generated name).
     anonymous: bool,
@@ -35,15 +38,50 @@ pub struct Inventory {
     role_phrases: std::sync::OnceLock<Vec<(Vec<String>, Vec<usize>)>>,
 }
 
-static IP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
-/// `name (IP)` and `name（IP）`.
+static IP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
+/// `name (IP)` and `name（IP）`; a role or remark may follow the address inside the parentheses
+/// (`lb-01（10.1.3.11，主）`, `lb-02 (10.1.3.12 备)`).
 static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*[)）]",
-    )
-    .unwrap()
+    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[，,、;；/\s]\s*([^()（）\n]{1,24}?)\s*)?[)）]")
+        .unwrap()
 });
+/// `name (IP)` declarations of a text, with the remark after the address; not the first name of
+/// a range (`web-01 ~ web-06（10.20.1.21 ~ 26）` is read by [`name_ip_ranges`]).
+fn name_ips(text: &str) -> Vec<(&str, &str, Option<&str>)> {
+    NAME_IP
+        .captures_iter(text)
+        .filter(|c| {
+            !c.get(3).is_some_and(|r| {
+                r.as_str()
+                    .trim_start()
+                    .starts_with(['~', '～', '至', '-', '—'])
+            })
+        })
+        .map(|c| {
+            (
+                c.get(1).map_or("", |m| m.as_str()),
+                c.get(2).map_or("", |m| m.as_str()),
+                c.get(3).map(|m| m.as_str()),
+            )
+        })
+        .collect()
+}
+
+/// `web-01 ~ web-06（10.20.1.21 ~ 26）`: a range of names and, in order, a range of addresses
+/// (the second written in full or as its last part).
+static NAME_IP_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至|-{1,2})\s*(?:([A-Za-z][A-Za-z0-9_-]*?))?([0-9]+)\s*[（(]\s*((?:[0-9]{1,3}\.){3})([0-9]{1,3})\s*(?:~|～|至|-{1,2})\s*((?:[0-9]{1,3}\.){3})?([0-9]{1,3})\s*(?:[，,、;；\s][^()（）\n]{0,24})?[)）]")
+        .unwrap()
+});
+/// A network written as `172.20.5.0/24` or `192.168.10.x`: the prefix that last octets complete.
+static NETWORK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^[0-9].])((?:[0-9]{1,3}\.){2}[0-9]{1,3})\.(?:0\s*/\s*24|[xX*](?:[^A-Za-z0-9]|$))")
+        .unwrap()
+});
+/// Marks of a role matrix cell: the host has the role.
+const MARKS: &[&str] = &["y", "Y", "*", "✓", "✔", "√", "●", "是", "yes", "Yes", "YES"];
+/// Headers of a column of last octets (the network prefix is stated elsewhere).
+const LAST_OCTET: &[&str] = &["末位", "尾号", "末段", "最后一段", "最后一位", "主机位"];
 /// A list item `cache-1：10.3.0.11` / `cache-1 10.3.0.11` / `cache-1: IP 10.3.0.11`.
 static ITEM_NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*[:：]?\s*(?:IP\s*[:：]?\s*)?((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[（(,，;；]|$)").unwrap()
@@ -231,29 +269,50 @@ impl Inventory {
             group_keys,
             physical: None,
             specs: Vec::new(),
+            roles: Vec::new(),
             line,
             anonymous: false,
         });
         self.hosts.len() - 1
     }
 
-    /// Servers whose role (a table's role column, `（角色）` after an address) is written in
-    /// Chinese, by role: `业务节点` → web-1, web-2.
+    /// Servers whose role (a table's role column, a role matrix, `（角色）` after an address) is
+    /// written in Chinese, by role: `业务节点` → web-1, web-2.
     pub fn cjk_roles(&self) -> Vec<(String, Vec<usize>)> {
         let mut out: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, h) in self.servers() {
-            let Some(g) = h.group.as_deref() else {
-                continue;
-            };
-            if !g.chars().any(lexicon::is_cjk) {
-                continue;
-            }
-            match out.iter_mut().find(|(r, _)| r == g) {
-                Some((_, hs)) => hs.push(i),
-                None => out.push((g.to_string(), vec![i])),
+            for g in &h.roles {
+                if !g.chars().any(lexicon::is_cjk) {
+                    continue;
+                }
+                match out.iter_mut().find(|(r, _)| r == g) {
+                    Some((_, hs)) => hs.push(i),
+                    None => out.push((g.clone(), vec![i])),
+                }
             }
         }
         out
+    }
+
+    /// A role from a role matrix or a remark: recorded as a role; its letters become a group key
+    /// only when the role is written without Chinese (`DataNode`, not `NFS 客户端`, whose `nfs`
+    /// would also name the server).
+    fn add_role(&mut self, i: usize, role: &str) {
+        let role = role.trim();
+        if role.is_empty() {
+            return;
+        }
+        if lexicon::has_cjk(role) {
+            let host = &mut self.hosts[i];
+            if host.group.is_none() {
+                host.group = Some(role.to_string());
+            }
+            if !host.roles.iter().any(|r| r == role) {
+                host.roles.push(role.to_string());
+            }
+        } else {
+            self.set_group(i, role);
+        }
     }
 
     /// For each Chinese role, the phrases that name it in a sentence (the role, and its stem with
@@ -289,6 +348,9 @@ impl Inventory {
         if host.group.is_none() {
             host.group = Some(group.to_string());
         }
+        if !host.roles.iter().any(|r| r == group) {
+            host.roles.push(group.to_string());
+        }
         let key = norm(group);
         if !key.is_empty() && !host.group_keys.contains(&key) {
             host.group_keys.push(key);
@@ -305,16 +367,88 @@ pub fn build(
 ) -> Inventory {
     let mut inv = Inventory::default();
     declared_by_sections(doc, outline, source, &mut inv, diags);
+    let prefix = network_prefix(doc);
     for element in &doc.elements {
         match &element.kind {
-            ElementKind::Table { rows } => host_table(
-                rows,
-                element.line,
-                source,
-                element.span.clone(),
-                &mut inv,
-                diags,
-            ),
+            ElementKind::Table { rows } => {
+                // `| 监控主机 | mon-01（10.20.0.10） |`: machines written in cells.
+                for cell in rows.iter().flatten() {
+                    for (name, ip, remark) in name_ips(cell) {
+                        let i = inv.declare(
+                            name,
+                            Some(ip),
+                            HostKind::Server,
+                            element.line,
+                            source,
+                            element.span.clone(),
+                            diags,
+                        );
+                        for role in remark.map(split_roles).unwrap_or_default() {
+                            inv.add_role(i, role);
+                        }
+                    }
+                    name_ip_ranges(
+                        cell,
+                        element.line,
+                        source,
+                        element.span.clone(),
+                        &mut inv,
+                        diags,
+                    );
+                }
+                host_table(
+                    rows,
+                    element.line,
+                    source,
+                    element.span.clone(),
+                    &mut inv,
+                    diags,
+                    prefix.as_deref(),
+                );
+                role_matrix_by_columns(
+                    rows,
+                    element.line,
+                    source,
+                    element.span.clone(),
+                    &mut inv,
+                    diags,
+                );
+            }
+            ElementKind::Code {
+                content,
+                first_line,
+                ..
+            } => {
+                listing(
+                    content,
+                    *first_line,
+                    1,
+                    source,
+                    element.span.clone(),
+                    &mut inv,
+                    diags,
+                );
+                // A table drawn in ASCII art inside a fence (a role matrix, a host table).
+                if let Some(rows) = ascii_table(content) {
+                    host_table(
+                        &rows,
+                        *first_line,
+                        source,
+                        element.span.clone(),
+                        &mut inv,
+                        diags,
+                        prefix.as_deref(),
+                    );
+                    role_matrix_by_columns(
+                        &rows,
+                        *first_line,
+                        source,
+                        element.span.clone(),
+                        &mut inv,
+                        diags,
+                    );
+                }
+            }
             ElementKind::Paragraph { text }
             | ElementKind::ListItem { text, .. }
             | ElementKind::Heading { text, .. } => {
@@ -332,6 +466,7 @@ pub fn build(
                                 group_keys: Vec::new(),
                                 physical: None,
                                 specs: Vec::new(),
+                                roles: Vec::new(),
                                 line: element.line,
                                 anonymous: true,
                             });
@@ -367,19 +502,42 @@ pub fn build(
                         }
                     }
                 }
-                for cap in NAME_IP.captures_iter(text) {
+                for (name, ip, remark) in name_ips(text) {
                     let i = inv.declare(
-                        &cap[1],
-                        Some(&cap[2]),
+                        name,
+                        Some(ip),
                         HostKind::Server,
                         element.line,
                         source,
                         element.span.clone(),
                         diags,
                     );
-                    let _ = i;
+                    for role in remark.map(split_roles).unwrap_or_default() {
+                        inv.add_role(i, role);
+                    }
                 }
-                if lexicon::contains_any(text, lexicon::JUMP) {
+                name_ip_ranges(
+                    text,
+                    element.line,
+                    source,
+                    element.span.clone(),
+                    &mut inv,
+                    diags,
+                );
+                if matches!(element.kind, ElementKind::Paragraph { .. }) {
+                    listing(
+                        text,
+                        element.line,
+                        0,
+                        source,
+                        element.span.clone(),
+                        &mut inv,
+                        diags,
+                    );
+                }
+                if lexicon::contains_any(text, lexicon::JUMP)
+                    || lexicon::contains_any(text, lexicon::JUMP_ROLE)
+                {
                     jump_host(
                         text,
                         element.line,
@@ -393,23 +551,72 @@ pub fn build(
             _ => {}
         }
     }
-    // Aliases from /etc/hosts-style lines in code blocks: `10.0.0.52 mq1`.
+    // /etc/hosts-style lines in code blocks (`10.0.0.52 mq1`): aliases of known addresses; in a
+    // listing (a block made of such lines), the machines themselves.
     for element in &doc.elements {
-        if let ElementKind::Code { content, .. } = &element.kind {
-            for line in content.lines() {
-                if let Some(cap) = ALIAS_LINE.captures(line) {
-                    if let Some(i) = inv.by_ip(&cap[1]) {
-                        let mut names = vec![cap[2].to_string()];
-                        names.extend(cap[3].split_whitespace().map(str::to_string));
-                        for n in names {
-                            let lower = n.to_ascii_lowercase();
-                            if lower != inv.hosts[i].name
-                                && !inv.hosts[i].aliases.contains(&lower)
-                                && inv.find(&lower).is_none()
-                            {
-                                inv.hosts[i].aliases.push(lower);
-                            }
+        if let ElementKind::Code {
+            content,
+            first_line,
+            ..
+        } = &element.kind
+        {
+            let is_listing = hosts_listing(content);
+            for (n, line) in content.lines().enumerate() {
+                let line = line.split('#').next().unwrap_or("");
+                let Some(cap) = ALIAS_LINE.captures(line) else {
+                    continue;
+                };
+                let ip = &cap[1];
+                let mut names = vec![cap[2].to_string()];
+                names.extend(cap[3].split_whitespace().map(str::to_string));
+                if let Some(i) = inv.by_ip(ip) {
+                    for n in names {
+                        let lower = n.to_ascii_lowercase();
+                        if lower != inv.hosts[i].name
+                            && !inv.hosts[i].aliases.contains(&lower)
+                            && inv.find(&lower).is_none()
+                        {
+                            inv.hosts[i].aliases.push(lower);
                         }
+                    }
+                    continue;
+                }
+                if !is_listing || !routable(ip) {
+                    continue;
+                }
+                let names: Vec<String> = names
+                    .into_iter()
+                    .filter(|n| HOSTLIKE.is_match(n) && !n.starts_with("localhost"))
+                    .map(|n| n.to_ascii_lowercase())
+                    .collect();
+                // The name: one already known (declared without an address), else the short one.
+                let Some(name) = names
+                    .iter()
+                    .find(|n| inv.find(n).is_some())
+                    .or_else(|| names.iter().find(|n| !n.contains('.')))
+                    .or(names.first())
+                    .cloned()
+                else {
+                    continue;
+                };
+                let line_no = first_line + n;
+                let start = source.line_start(line_no);
+                let span = start..start + source.line_text(line_no).len();
+                let h = inv.declare(
+                    &name,
+                    Some(ip),
+                    HostKind::Server,
+                    line_no,
+                    source,
+                    span,
+                    diags,
+                );
+                for n in names {
+                    if n != inv.hosts[h].name
+                        && !inv.hosts[h].aliases.contains(&n)
+                        && inv.find(&n).is_none()
+                    {
+                        inv.hosts[h].aliases.push(n);
                     }
                 }
             }
@@ -446,6 +653,243 @@ pub fn build(
         }
     }
     inv
+}
+
+/// `a.b.c` when the document states one network for its machines (`172.20.5.0/24`,
+/// `192.168.10.x`) in its prose: last octets (`IP 末位 121`) complete it. Two networks: none.
+fn network_prefix(doc: &Document) -> Option<String> {
+    let mut found: Vec<String> = Vec::new();
+    for e in &doc.elements {
+        let text = match &e.kind {
+            ElementKind::Paragraph { text }
+            | ElementKind::ListItem { text, .. }
+            | ElementKind::Heading { text, .. } => text.as_str(),
+            _ => continue,
+        };
+        for c in NETWORK.captures_iter(text) {
+            if !found.contains(&c[1].to_string()) {
+                found.push(c[1].to_string());
+            }
+        }
+    }
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+/// A table drawn in a fence: rows `| a | b |`, borders `+----+----+` / `|---|`
+/// skipped. Three or more rows of the same number of cells, and nothing else in the block.
+fn ascii_table(content: &str) -> Option<Vec<Vec<String>>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for line in content.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars()
+            .all(|c| matches!(c, '+' | '-' | '=' | '|' | ':' | ' '))
+        {
+            continue;
+        }
+        if !t.starts_with('|') {
+            return None;
+        }
+        let inner = t.trim_start_matches('|').trim_end_matches('|');
+        rows.push(inner.split('|').map(|c| c.trim().to_string()).collect());
+    }
+    let width = rows.first()?.len();
+    (rows.len() >= 3 && width >= 2 && rows.iter().all(|r| r.len() == width)).then_some(rows)
+}
+
+/// An address a machine can have (not loopback, not `0.0.0.0`, no part above 255).
+fn routable(ip: &str) -> bool {
+    let parts: Vec<u32> = ip.split('.').filter_map(|p| p.parse().ok()).collect();
+    parts.len() == 4
+        && parts.iter().all(|p| *p <= 255)
+        && parts[0] != 127
+        && parts[0] != 0
+        && parts[0] < 224
+}
+
+/// A code block that lists machines as `/etc/hosts` does (`10.0.0.1  web-1  # 主`): two or more
+/// such lines, and they are most of the block (a `cat >> /etc/hosts <<EOF` wrapper, comments and
+/// the `EOF` line aside).
+fn hosts_listing(content: &str) -> bool {
+    let mut listed = 0usize;
+    let mut other = 0usize;
+    for line in content.lines() {
+        let body = line.split('#').next().unwrap_or("").trim();
+        if body.is_empty() {
+            continue;
+        }
+        if ALIAS_LINE.captures(body).is_some_and(|c| routable(&c[1])) {
+            listed += 1;
+        } else if !(body.contains("/etc/hosts") || body.chars().all(|c| c.is_ascii_uppercase())) {
+            other += 1;
+        }
+    }
+    listed >= 2 && listed > other
+}
+
+/// `master：192.168.50.10（主，JobManager）` lines: two or more, most of the text's lines (in a
+/// paragraph or a code block), each declares a machine and the roles in its parentheses.
+fn listing(
+    text: &str,
+    first_line: usize,
+    line_step: usize,
+    source: &Source,
+    span: std::ops::Range<usize>,
+    inv: &mut Inventory,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let lines: Vec<&str> = text.lines().collect();
+    let matched: Vec<(usize, regex::Captures)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(n, l)| ITEM_NAME_IP.captures(l.trim()).map(|c| (n, c)))
+        .filter(|(_, c)| {
+            !lexicon::KEY_IP.contains(&c[1].to_ascii_lowercase().as_str()) && routable(&c[2])
+        })
+        .collect();
+    let non_blank = lines.iter().filter(|l| !l.trim().is_empty()).count();
+    if matched.len() < 2 || matched.len() * 2 < non_blank {
+        return;
+    }
+    for (n, cap) in matched {
+        let line_no = first_line + n * line_step;
+        let span = if line_step == 1 {
+            let start = source.line_start(line_no);
+            start..start + source.line_text(line_no).len()
+        } else {
+            span.clone()
+        };
+        let h = inv.declare(
+            &cap[1],
+            Some(&cap[2]),
+            HostKind::Server,
+            line_no,
+            source,
+            span,
+            diags,
+        );
+        let l = lines[n].trim();
+        let rest = l[cap.get(2).map_or(0, |m| m.end())..].trim_start();
+        if let Some(roles) = rest
+            .strip_prefix(['（', '('])
+            .and_then(|r| r.split([')', '）']).next())
+        {
+            for role in split_roles(roles) {
+                inv.add_role(h, role);
+            }
+        }
+    }
+}
+
+/// `主，JobManager` → `主`, `JobManager`.
+fn split_roles(text: &str) -> Vec<&str> {
+    text.split(['，', ',', '、', '/', ';', '；'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && r.chars().count() <= 16)
+        .collect()
+}
+
+/// `web-01 ~ web-06（10.20.1.21 ~ 26，依次对应）`: each name of the range gets the address of the
+/// same rank; ranges of different lengths declare nothing.
+fn name_ip_ranges(
+    text: &str,
+    line: usize,
+    source: &Source,
+    span: std::ops::Range<usize>,
+    inv: &mut Inventory,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for c in NAME_IP_RANGE.captures_iter(text) {
+        let stem = &c[1];
+        if c.get(3).is_some_and(|m| m.as_str() != stem) {
+            continue;
+        }
+        if c.get(7).is_some_and(|m| m.as_str() != &c[5]) {
+            continue;
+        }
+        let (Ok(from), Ok(to), Ok(ip_from), Ok(ip_to)) = (
+            c[2].parse::<u32>(),
+            c[4].parse::<u32>(),
+            c[6].parse::<u32>(),
+            c[8].parse::<u32>(),
+        ) else {
+            continue;
+        };
+        if to <= from
+            || to - from > 64
+            || ip_to < ip_from
+            || ip_to - ip_from != to - from
+            || ip_to > 255
+        {
+            continue;
+        }
+        let width = c[2].len();
+        for k in 0..=(to - from) {
+            let name = format!("{stem}{:0width$}", from + k);
+            let ip = format!("{}{}", &c[5], ip_from + k);
+            inv.declare(
+                &name,
+                Some(&ip),
+                HostKind::Server,
+                line,
+                source,
+                span.clone(),
+                diags,
+            );
+        }
+    }
+}
+
+/// A role matrix with the hosts as columns (`服务 | hadoop1 | hadoop2`, rows of roles marked
+/// `✓`): the hosts are declared (their addresses come from elsewhere) and each gets the roles
+/// of the rows marked in its column.
+fn role_matrix_by_columns(
+    rows: &[Vec<String>],
+    line: usize,
+    source: &Source,
+    span: std::ops::Range<usize>,
+    inv: &mut Inventory,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(header) = rows.first() else { return };
+    if header.len() < 3 || rows.len() < 2 {
+        return;
+    }
+    let hosts: Vec<&str> = header[1..].iter().map(|h| h.trim()).collect();
+    let hostlike =
+        |h: &str| HOSTLIKE.is_match(h) && (crate::names::host_like(h) || inv.find(h).is_some());
+    if !hosts.iter().all(|h| hostlike(h)) {
+        return;
+    }
+    let body = &rows[1..];
+    let all_marks = body.iter().all(|r| {
+        r.iter()
+            .skip(1)
+            .all(|c| c.trim().is_empty() || MARKS.contains(&c.trim()))
+    });
+    if !all_marks
+        || !body
+            .iter()
+            .any(|r| r.iter().skip(1).any(|c| !c.trim().is_empty()))
+    {
+        return;
+    }
+    let ids: Vec<usize> = hosts
+        .iter()
+        .map(|h| inv.declare(h, None, HostKind::Server, line, source, span.clone(), diags))
+        .collect();
+    for r in body {
+        let role = r.first().map(|c| c.trim()).unwrap_or("");
+        for (k, cell) in r.iter().skip(1).enumerate() {
+            if MARKS.contains(&cell.trim()) {
+                if let Some(&h) = ids.get(k) {
+                    inv.add_role(h, role);
+                }
+            }
+        }
+    }
 }
 
 /// `1.1.1 API-1` followed by `- IP: …`, `- 物理机: …`; group specs from the parent's `公共…` list.
@@ -548,8 +992,12 @@ fn group_specs(doc: &Document, outline: &Outline, section: usize) -> Vec<(String
 
 fn column(header: &[String], words: &[&str]) -> Option<usize> {
     header.iter().position(|h| {
-        let h = h.trim().to_ascii_lowercase();
-        words.iter().any(|w| h == *w)
+        let h: String = h
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        words.iter().any(|w| h == w.replace(' ', ""))
     })
 }
 
@@ -561,18 +1009,42 @@ fn host_table(
     span: std::ops::Range<usize>,
     inv: &mut Inventory,
     diags: &mut Vec<Diagnostic>,
+    prefix: Option<&str>,
 ) {
     let Some(header) = rows.first() else { return };
     let host_col = column(header, lexicon::TABLE_HOST);
     let ip_col = column(header, lexicon::TABLE_IP);
     let role_col = column(header, lexicon::TABLE_ROLE);
     let file_col = column(header, lexicon::TABLE_FILE);
+    // `IP 末位 | 121`: the last part of the address, the network stated elsewhere.
+    let octet_col = header
+        .iter()
+        .position(|h| LAST_OCTET.iter().any(|w| h.contains(w)));
+    // Columns of marks (`✓`, `Y`): a role matrix; the header is the role.
+    let mark_cols: Vec<usize> = (0..header.len())
+        .filter(|c| Some(*c) != host_col && Some(*c) != ip_col && Some(*c) != role_col)
+        .filter(|c| {
+            let cells: Vec<&str> = rows[1..]
+                .iter()
+                .map(|r| r.get(*c).map_or("", |v| v.trim()))
+                .collect();
+            cells.iter().any(|v| MARKS.contains(v))
+                && cells.iter().all(|v| v.is_empty() || MARKS.contains(v))
+        })
+        .collect();
     for (r, row) in rows.iter().enumerate().skip(1) {
         let row_line = line + r;
         let ip = ip_col
             .and_then(|c| row.get(c))
             .map(|v| ips_in(v))
-            .and_then(|v| v.into_iter().next());
+            .and_then(|v| v.into_iter().next())
+            .or_else(|| {
+                let octet: u32 = octet_col.and_then(|c| row.get(c))?.trim().parse().ok()?;
+                let prefix = prefix?;
+                (1..=254)
+                    .contains(&octet)
+                    .then(|| format!("{prefix}.{octet}"))
+            });
         let Some(hc) = host_col else { continue };
         let Some(cell) = row.get(hc) else { continue };
         for name in cell
@@ -610,6 +1082,11 @@ fn host_table(
             {
                 inv.set_group(h, role.trim());
             }
+            for &c in &mark_cols {
+                if row.get(c).is_some_and(|v| MARKS.contains(&v.trim())) {
+                    inv.add_role(h, &header[c]);
+                }
+            }
         }
     }
 }
@@ -623,7 +1100,7 @@ fn jump_host(
     inv: &mut Inventory,
     diags: &mut Vec<Diagnostic>,
 ) {
-    for word in lexicon::JUMP {
+    for word in lexicon::JUMP.iter().chain(lexicon::JUMP_ROLE) {
         if let Some(pos) = text.find(word) {
             let rest = &text[pos + word.len()..];
             let rest = rest.trim_start_matches([' ', '（', '(', '：', ':']);
@@ -705,5 +1182,114 @@ mod tests {
         let (inv, _) = inv("登录job-1 (1.1.1.1)、job-2 (1.1.1.2)、job-worker-1 (1.1.1.3)\n");
         assert_eq!(inv.group("Job").len(), 2);
         assert_eq!(inv.group("Job-Worker").len(), 1);
+    }
+
+    fn ip_of(inv: &Inventory, name: &str) -> Option<String> {
+        inv.find(name).and_then(|i| inv.hosts[i].ip.clone())
+    }
+
+    #[test]
+    fn etc_hosts_listings_in_code_blocks_declare_machines() {
+        // A heredoc into /etc/hosts with FQDNs and comments, then a bare listing.
+        let (v, d) = inv("编辑 hosts：\n\n```bash\ncat >> /etc/hosts <<EOF\n127.0.0.1 localhost\n10.4.0.11 gw-a.corp.local gw-a   # 主\n10.4.0.12 gw-b.corp.local gw-b\nEOF\n```\n\n机器：\n\n```\n10.4.0.21  store1\n10.4.0.22  store2\n```\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(ip_of(&v, "gw-a").as_deref(), Some("10.4.0.11"));
+        assert_eq!(v.find("gw-a.corp.local"), v.find("gw-a"));
+        assert_eq!(ip_of(&v, "store2").as_deref(), Some("10.4.0.22"));
+        assert!(v.find("localhost").is_none());
+        // One address line inside a config is not a listing of machines.
+        let (v, _) = inv("```\nbind 0.0.0.0\nport 6379\n10.9.9.9 replica\ndir /data\n```\n");
+        assert!(v.servers().next().is_none());
+        // Names declared first without an address (a role matrix) get theirs from the listing.
+        let (v, _) = inv("| 服务 | h1 | h2 |\n|---|---|---|\n| NameNode | ✓ | |\n| DataNode | ✓ | ✓ |\n\n```\n192.168.3.1 h1\n192.168.3.2 h2\n```\n");
+        assert_eq!(ip_of(&v, "h2").as_deref(), Some("192.168.3.2"));
+        assert_eq!(v.servers().count(), 2);
+    }
+
+    #[test]
+    fn name_colon_ip_lines_with_roles() {
+        // In a shell block, and as the lines of one paragraph, with `:` or `：`.
+        let (v, _) = inv("```shell\nmongo-a:10.12.7.41（PRIMARY，初始化节点）\nmongo-b:10.12.7.42（SECONDARY）\n```\n");
+        assert_eq!(ip_of(&v, "mongo-b").as_deref(), Some("10.12.7.42"));
+        assert_eq!(v.group("SECONDARY").len(), 1);
+        let (v, _) = inv("机器清单：\n\nleader：192.168.5.10（主，JobManager）\nslave1：192.168.5.11（TaskManager）\nslave2：192.168.5.12（TaskManager）\n");
+        assert_eq!(v.group("TaskManager").len(), 2);
+        let roles: Vec<String> = v.cjk_roles().into_iter().map(|(r, _)| r).collect();
+        assert_eq!(roles, vec!["主".to_string()]);
+        // A single `key: IP` line in prose is not a machine.
+        let (v, _) = inv("VIP：10.40.2.100\n\n说明文字。\n");
+        assert!(v.servers().next().is_none());
+    }
+
+    #[test]
+    fn role_matrices_rows_and_columns() {
+        let (v, _) = inv("| 角色 | hd1 | hd2 | hd3 |\n|---|:-:|:-:|:-:|\n| NameNode | * | | |\n| DataNode | Y | Y | Y |\n| 备份节点 | | √ | |\n");
+        assert_eq!(v.group("DataNode").len(), 3);
+        assert_eq!(v.group("NameNode").len(), 1);
+        assert!(v
+            .cjk_roles()
+            .iter()
+            .any(|(r, h)| r == "备份节点" && h.len() == 1));
+        let (v, _) = inv("| 主机名 | IP 地址 | NFS 服务端 | NFS 客户端 |\n|---|---|:-:|:-:|\n| share-a | 172.1.1.5 | ✓ | |\n| app-a | 172.1.1.6 | | ✓ |\n| app-b | 172.1.1.7 | | ✓ |\n");
+        assert_eq!(ip_of(&v, "app-b").as_deref(), Some("172.1.1.7"));
+        // Roles with Chinese words are roles, not a group `nfs` naming every machine.
+        assert!(v.group("NFS").is_empty());
+        assert!(v
+            .cjk_roles()
+            .iter()
+            .any(|(r, h)| r == "NFS 客户端" && h.len() == 2));
+    }
+
+    #[test]
+    fn last_octets_ranges_and_remarks() {
+        let (v, _) = inv("机器都在 192.168.10.0/24 网段。\n\n| 末位 | 主机名 |\n|---|---|\n| 130 | ntp-a |\n| 131 | app-a |\n");
+        assert_eq!(ip_of(&v, "app-a").as_deref(), Some("192.168.10.131"));
+        let (v, _) =
+            inv("网段 10.1.1.x 和 10.1.2.0/24。\n\n| 尾号 | 主机 |\n|---|---|\n| 5 | app-a |\n");
+        assert_eq!(
+            ip_of(&v, "app-a"),
+            None,
+            "two networks: the octet is not completed"
+        );
+        let (v, _) = inv("- 被监控：web-01 ~ web-04（10.20.1.21 ~ 24，依次对应）\n- 另一组 job-1至job-3 (10.2.0.7-10.2.0.9)\n");
+        assert_eq!(ip_of(&v, "web-03").as_deref(), Some("10.20.1.23"));
+        assert_eq!(ip_of(&v, "job-3").as_deref(), Some("10.2.0.9"));
+        let (v, d) = inv("- 范围不对：db-1 ~ db-3（10.3.0.1 ~ 5）\n");
+        assert!(v.find("db-2").is_none() && d.is_empty());
+        let (v, _) = inv("负载均衡：lb-01（10.1.3.11，主）、lb-02 (10.1.3.12 备)\n");
+        assert_eq!(ip_of(&v, "lb-02").as_deref(), Some("10.1.3.12"));
+        assert!(v.cjk_roles().iter().any(|(r, _)| r == "备"));
+    }
+
+    #[test]
+    fn jump_host_by_role_word_and_conflicts() {
+        for word in ["堡垒机", "跳板机", "中转机"] {
+            let (v, _) = inv(&format!(
+                "统一通过{word} hop-1（10.30.0.8）登录。\n\n登录 app-1 (10.30.2.1)\n"
+            ));
+            assert_eq!(
+                v.hosts[v.find("hop-1").unwrap()].kind,
+                HostKind::Jump,
+                "{word}"
+            );
+        }
+        // One name, two addresses across listings: an error naming both.
+        let (_, d) = inv("```\n10.0.0.1 app-1\n10.0.0.2 app-2\n```\n\n```\n10.0.0.1 app-1\n10.0.0.9 app-2\n```\n");
+        assert!(
+            d.iter()
+                .any(|d| d.code == "E010" && d.message.contains("10.0.0.9")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_role_matrix_drawn_in_a_fence() {
+        let (v, _) = inv("```\n+---------+--------------+--------+--------+\n| 主机名  | IP           | Master | Worker |\n+---------+--------------+--------+--------+\n| sp-01   | 10.7.0.11    |   *    |        |\n| sp-02   | 10.7.0.12    |        |   *    |\n| sp-03   | 10.7.0.13    |        |   *    |\n+---------+--------------+--------+--------+\n```\n");
+        assert_eq!(ip_of(&v, "sp-03").as_deref(), Some("10.7.0.13"));
+        assert_eq!(v.group("Worker").len(), 2);
+        assert_eq!(v.group("Master").len(), 1);
+        // A shell pipeline with `|` is not a table.
+        let (v, _) = inv("```\nps -ef | grep java\nls | wc -l\ncat a | sort\n```\n");
+        assert!(v.servers().next().is_none());
     }
 }

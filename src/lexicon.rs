@@ -58,6 +58,18 @@ pub const LOCATIVE_AFTER: &[&str] = &[
     "节点中",
 ];
 
+/// After `X 上`, these say the work does not happen on X (`master 上不跑`, `db-1 上无需执行`).
+pub const NEGATED_PLACE: &[&str] = &[
+    "不",
+    "默认不",
+    "无需",
+    "不用",
+    "不需要",
+    "没有",
+    "并不",
+    "也不",
+];
+
 /// Right before a host, these make it the source, not the target (`将rabbit1上的…`).
 pub const SOURCE_MARKERS: &[&str] = &["将", "把", "从", "由"];
 
@@ -293,6 +305,24 @@ pub const TROUBLESHOOTING: &[&str] = &[
 
 /// Prefixes of notes (`注：`, `注意：`, `说明：`).
 pub const NOTE_PREFIX: &[&str] = &[
+    // Documentation-site admonitions of advice (their content follows the title line).
+    "!!! note",
+    "!!! tip",
+    "!!! info",
+    "!!! hint",
+    "!!! warning",
+    "!!! caution",
+    "!!! danger",
+    "!!! attention",
+    "!!! important",
+    "!!! question",
+    "??? note",
+    "??? tip",
+    "??? info",
+    "??? question",
+    "???+ note",
+    "???+ tip",
+    "???+ info",
     "注：",
     "注:",
     "注意：",
@@ -547,6 +577,8 @@ pub const FILE_PARTS: &[&str] = &[
 pub const UPLOAD: &[&str] = &["上传", "传到", "拷贝到", "复制到", "scp"];
 /// The jump host: `先上传到X上，然后scp到…`.
 pub const JUMP: &[&str] = &["先上传到", "先传到", "先拷贝到", "跳板机"];
+/// The jump host by its role word (`通过堡垒机 bastion-01（10.30.0.8）登录`).
+pub const JUMP_ROLE: &[&str] = &["跳板机", "堡垒机", "中转机", "跳转机"];
 
 /// Sentences with these verbs ask a person to do something (manual step), unless informational.
 pub const ACTION_VERBS: &[&str] = &[

@@ -21,6 +21,8 @@ struct Mention {
     /// Named by a group word (`Nginx`), not a host name: counts only when marked or counted.
     group_word: bool,
     counted: bool,
+    /// `X 上不跑…`: named as where the work does not happen.
+    negated: bool,
 }
 
 /// The hosts a sentence targets, and how it said so.
@@ -111,6 +113,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             marked: false,
             group_word,
             counted,
+            negated: false,
         });
     }
     // Roles written in Chinese (`业务节点`, `应用服务器`, from a role column or `（角色）`): a group
@@ -135,6 +138,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 group_word: true,
                 counted: ends_with_any(before, lexicon::COUNTED)
                     || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w)),
+                negated: false,
             });
         }
     }
@@ -166,6 +170,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                         marked: false,
                         group_word: false,
                         counted: true,
+                        negated: false,
                     });
                 }
             }
@@ -186,7 +191,11 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 || ends_with_any(gap, lexicon::TARGET_MARKERS));
         // `登录 mongo-01 的 mongo shell`: a group word after `的` is what belongs to the host.
         let possessive = m.group_word && gap.trim_end().ends_with('的');
-        let joined = prev_marked && !possessive && (only_connectors(gap) || prev_hosts == m.hosts);
+        // `web-1 (10.0.0.1)`: the same host again; not across `的` (`lb-01 的实际地址 10.1.3.11`
+        // is what belongs to the host).
+        let joined = prev_marked
+            && !possessive
+            && (only_connectors(gap) || (prev_hosts == m.hosts && !gap.contains('的')));
         m.marked = after_marker || joined || (m.counted && gap.contains('在'));
         prev_end = m.end;
         prev_marked = m.marked;
@@ -203,6 +212,29 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 .is_some_and(|p| p < after.find(['，', ',', '。', '；']).unwrap_or(after.len()));
         if !source && lexicon::starts_with_any(after, lexicon::LOCATIVE_AFTER) {
             m.marked = true;
+            // `master 上不跑 TaskManager`, `db-1 上无需执行`: where the work does not happen.
+            let rest = lexicon::LOCATIVE_AFTER
+                .iter()
+                .filter_map(|w| after.trim_start().strip_prefix(w))
+                .min_by_key(|r| r.len())
+                .unwrap_or(after);
+            if lexicon::starts_with_any(rest.trim_start(), lexicon::NEGATED_PLACE) {
+                m.marked = false;
+                m.negated = true;
+            }
+        }
+    }
+    // `数据库 134、135 单独处理`: a list of last octets, each the one server with that address,
+    // says which machines (a list of two or more is not a number in passing).
+    if let Some(nums) = octet_list(text) {
+        let all = nums.iter().all(|n| by_last_octet(inv, n).is_some())
+            && inv.servers().all(|(_, h)| h.ip.is_some());
+        if all {
+            for m in out.iter_mut() {
+                if nums.contains(&&text[m.start..m.end]) {
+                    m.marked = true;
+                }
+            }
         }
     }
     // `解析到 lb-01 的实际地址`: what belongs to a host is not where the work happens
@@ -225,7 +257,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             }
         }
     }
-    out.retain(|m| !m.group_word || m.marked || m.counted);
+    out.retain(|m| !m.negated && (!m.group_word || m.marked || m.counted));
     out
 }
 
@@ -495,7 +527,7 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
         if let Some(g) = h
             .group
             .as_deref()
-            .filter(|g| lexicon::has_cjk(g) && title.contains(*g))
+            .filter(|g| lexicon::has_cjk(g) && g.chars().count() >= 2 && title.contains(*g))
         {
             if role_word.is_empty() || role_word == g {
                 role_word = g.to_string();
@@ -601,6 +633,54 @@ mod tests {
             names(&inv, title_group("安装JDK", &inv)),
             Vec::<String>::new()
         );
+    }
+
+    fn inv_of(md: &str) -> Inventory {
+        let src = Source::from_text("t.md", md);
+        let doc = document::read(&src);
+        let mut d = Vec::new();
+        let o = outline::build(&doc, &src, &mut d);
+        inventory::build(&doc, &o, &src, &mut d)
+    }
+
+    #[test]
+    fn a_host_named_where_work_does_not_happen_is_not_a_target() {
+        let inv = inv_of("登录 m-1 (10.0.0.1)、w-1 (10.0.0.2)、w-2 (10.0.0.3)\n");
+        for t in [
+            "m-1 上不跑 worker，不需要建：",
+            "m-1上无需执行：",
+            "m-1 上默认不启动这个服务：",
+        ] {
+            assert!(names(&inv, targets(t, &inv, &[])).is_empty(), "{t}");
+        }
+        assert_eq!(names(&inv, targets("m-1 上执行：", &inv, &[])), vec!["m-1"]);
+        // What belongs to a host (its address) is not where the work happens.
+        assert!(names(
+            &inv,
+            targets(
+                "域名改回解析到 m-1 的实际地址 10.0.0.1，然后两台都执行：",
+                &inv,
+                &[]
+            )
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_list_of_last_octets_names_the_machines() {
+        let inv = inv_of("登录 a-1 (192.168.1.131)、db-1 (192.168.1.134)、db-2 (192.168.1.135)\n");
+        assert_eq!(
+            names(&inv, targets("4) 数据库 134、135 单独处理：", &inv, &[])),
+            vec!["db-1", "db-2"]
+        );
+        // A list with a number no machine ends in says nothing.
+        assert!(names(&inv, targets("重试 134、200 次", &inv, &[])).is_empty());
+    }
+
+    #[test]
+    fn a_one_letter_role_is_not_a_title_group() {
+        let inv = inv_of("leader：10.0.0.1（主）\nfollower：10.0.0.2（从）\n");
+        assert!(title_group("1. 主机名解析", &inv).is_none());
     }
 }
 
