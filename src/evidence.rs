@@ -24,6 +24,9 @@ pub enum EvidenceKind {
     UndoneRename,
     /// `X与Y相同`, `同理`, `同上`: another host's steps, repeated.
     Repeat,
+    /// The document-wide default (`如无特别说明，以下操作均在所有节点执行`) for a section that
+    /// names no host.
+    DocumentDefault,
     /// Hosts named in an earlier section, carried over to a section that names none.
     CarriedOver,
     /// The runbook has one server: every step runs there.
@@ -61,7 +64,7 @@ impl EvidenceKind {
         use EvidenceKind::*;
         let (code, what, help) = match self {
             Annotation | Prompt | Sentence | HostList | TableRow | SectionTitle | UndoneRename
-            | Repeat | OnlyServer | Excerpt => return None,
+            | Repeat | OnlyServer | Excerpt | DocumentDefault => return None,
             CarriedOver => (
                 "W030",
                 "no host is named in this section; the hosts are carried over from",

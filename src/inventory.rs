@@ -50,11 +50,13 @@ static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
 fn name_ips(text: &str) -> Vec<(&str, &str, Option<&str>)> {
     NAME_IP
         .captures_iter(text)
+        // Not a range's first name, not an IP list (`两台Nginx（10.0.0.18、10.0.0.28）`).
         .filter(|c| {
             !c.get(3).is_some_and(|r| {
                 r.as_str()
                     .trim_start()
                     .starts_with(['~', '～', '至', '-', '—'])
+                    || !ips_in(r.as_str()).is_empty()
             })
         })
         .map(|c| {
@@ -562,7 +564,7 @@ pub fn build(
         {
             let is_listing = hosts_listing(content);
             for (n, line) in content.lines().enumerate() {
-                let line = line.split('#').next().unwrap_or("");
+                let line = without_comment(line);
                 let Some(cap) = ALIAS_LINE.captures(line) else {
                     continue;
                 };
@@ -699,6 +701,18 @@ fn ascii_table(content: &str) -> Option<Vec<Vec<String>>> {
     (rows.len() >= 3 && width >= 2 && rows.iter().all(|r| r.len() == width)).then_some(rows)
 }
 
+/// A line without its `# comment` (a `#` at the start or after a space).
+fn without_comment(line: &str) -> &str {
+    let t = line.trim_start();
+    if t.starts_with('#') {
+        return "";
+    }
+    match line.find(" #").or_else(|| line.find("\t#")) {
+        Some(p) => &line[..p],
+        None => line,
+    }
+}
+
 /// An address a machine can have (not loopback, not `0.0.0.0`, no part above 255).
 fn routable(ip: &str) -> bool {
     let parts: Vec<u32> = ip.split('.').filter_map(|p| p.parse().ok()).collect();
@@ -716,14 +730,18 @@ fn hosts_listing(content: &str) -> bool {
     let mut listed = 0usize;
     let mut other = 0usize;
     for line in content.lines() {
-        let body = line.split('#').next().unwrap_or("").trim();
-        if body.is_empty() {
+        if line.contains("/etc/hosts") {
+            // `cat >> /etc/hosts <<EOF`, `[root@h1 ~]# cat /etc/hosts`: what shows the listing.
             continue;
         }
-        if ALIAS_LINE.captures(body).is_some_and(|c| routable(&c[1])) {
-            listed += 1;
-        } else if !(body.contains("/etc/hosts") || body.chars().all(|c| c.is_ascii_uppercase())) {
-            other += 1;
+        let body = without_comment(line).trim();
+        if body.is_empty() || body.chars().all(|c| c.is_ascii_uppercase()) {
+            continue;
+        }
+        match ALIAS_LINE.captures(body) {
+            Some(c) if routable(&c[1]) => listed += 1,
+            Some(_) => {} // `127.0.0.1 localhost`
+            None => other += 1,
         }
     }
     listed >= 2 && listed > other
@@ -1291,5 +1309,12 @@ mod tests {
         // A shell pipeline with `|` is not a table.
         let (v, _) = inv("```\nps -ef | grep java\nls | wc -l\ncat a | sort\n```\n");
         assert!(v.servers().next().is_none());
+    }
+
+    #[test]
+    fn an_ip_list_in_parentheses_is_not_a_remark() {
+        let (v, _) = inv("配置需要在两台Nginx（10.0.0.18、10.0.0.28）上进行。\n\n分别登录nginx-1 (10.0.0.18) 和nginx-2 (10.0.0.28)\n");
+        assert!(v.find("nginx").is_none());
+        assert_eq!(ip_of(&v, "nginx-1").as_deref(), Some("10.0.0.18"));
     }
 }

@@ -577,6 +577,21 @@ pub const FILE_PARTS: &[&str] = &[
 pub const UPLOAD: &[&str] = &["上传", "传到", "拷贝到", "复制到", "scp"];
 /// The jump host: `先上传到X上，然后scp到…`.
 pub const JUMP: &[&str] = &["先上传到", "先传到", "先拷贝到", "跳板机"];
+/// A document-wide default for where the steps run, until a section says otherwise.
+pub const DOCUMENT_DEFAULT: &[&str] = &[
+    "如无特别说明",
+    "如无特殊说明",
+    "若无特别说明",
+    "若无特殊说明",
+    "除非特别说明",
+    "没有特别说明的",
+    "以下操作均在",
+    "以下操作都在",
+    "以下命令均在",
+    "以下命令在每台",
+    "以下步骤均在",
+];
+
 /// The jump host by its role word (`通过堡垒机 bastion-01（10.30.0.8）登录`).
 pub const JUMP_ROLE: &[&str] = &["跳板机", "堡垒机", "中转机", "跳转机"];
 

@@ -65,6 +65,25 @@ impl<'a> Walker<'a> {
             .unwrap_or_default()
     }
 
+    /// The last document-wide default before element `i` (`如无特别说明，以下操作均在所有节点执行`,
+    /// `以下命令在每台机器上执行`): its hosts and line.
+    pub(super) fn document_default(&self, i: usize) -> Option<(Vec<usize>, usize)> {
+        self.doc.elements[..i].iter().rev().find_map(|e| {
+            let text = match &e.kind {
+                ElementKind::Paragraph { text } | ElementKind::ListItem { text, .. } => text,
+                _ => return None,
+            };
+            if !lexicon::contains_any(text, lexicon::DOCUMENT_DEFAULT) {
+                return None;
+            }
+            let hosts = match scope::targets(text, self.inv, &[]) {
+                Some(t) => t.hosts,
+                None => scope::counted_hosts(scope::stated_count(text)?, self.inv, &[])?,
+            };
+            (!hosts.is_empty()).then_some((hosts, e.line))
+        })
+    }
+
     /// Hosts for something at element `i` whose own text (sentence or lead-in) is `text`.
     pub(super) fn hosts_for(&mut self, i: usize, text: &str) -> Target {
         self.hosts_for_carry(i, text, true)
@@ -221,6 +240,19 @@ impl<'a> Walker<'a> {
         }
         if let Some(t) = before_carry {
             return t;
+        }
+        // `如无特别说明，以下操作均在所有节点执行`: the document's default, until a section says
+        // otherwise (a one-off `只需要在 X 上执行` held for its own section, above).
+        if allow_carry {
+            if let Some((hosts, at)) = self.document_default(i) {
+                let names = host_names(self.inv, &hosts);
+                return Target::new(
+                    hosts,
+                    EvidenceKind::DocumentDefault,
+                    at,
+                    format!("the document's default: {names} (line {at})"),
+                );
+            }
         }
         // A runbook with one server and no other machine named: nothing else to choose from.
         if let (Some(only), true) = (self.only_server, allow_carry) {
