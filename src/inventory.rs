@@ -38,7 +38,8 @@ pub struct Inventory {
     role_phrases: std::sync::OnceLock<Vec<(Vec<String>, Vec<usize>)>>,
 }
 
-static IP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
+static IP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
 /// `name (IP)` and `name（IP）`; a role or remark may follow the address inside the parentheses
 /// (`lb-01（10.1.3.11，主）`, `lb-02 (10.1.3.12 备)`).
 static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
@@ -77,8 +78,10 @@ static NAME_IP_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A network written as `172.20.5.0/24` or `192.168.10.x`: the prefix that last octets complete.
 static NETWORK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^[0-9].])((?:[0-9]{1,3}\.){2}[0-9]{1,3})\.(?:0\s*/\s*24|[xX*](?:[^A-Za-z0-9]|$))")
-        .unwrap()
+    Regex::new(
+        r"(?:^|[^0-9.])((?:[0-9]{1,3}\.){2}[0-9]{1,3})\.(?:0\s*/\s*24|[xX*](?:[^A-Za-z0-9]|$))",
+    )
+    .unwrap()
 });
 /// Marks of a role matrix cell: the host has the role.
 const MARKS: &[&str] = &["y", "Y", "*", "✓", "✔", "√", "●", "是", "yes", "Yes", "YES"];
