@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::checklist;
 use crate::package::{self, Entry, EntrySource};
-use crate::plan::{HostKind, Phase, Plan};
+use crate::plan::{Action, HostKind, Phase, Plan};
 use crate::render::{BundleFile, Content, PayloadInfo, Payloads, Renderer};
 
 pub struct Options {
@@ -201,11 +201,30 @@ impl SumCache {
     }
 }
 
+/// Says what a payload step checks in this compilation: with `--artifacts` the bundle carries the
+/// file with its size and sha256; without, the step can only see that a file of that name is there.
+fn payload_checks(plan: &Plan, payloads: Option<&Payloads>) -> Plan {
+    let mut plan = plan.clone();
+    for step in &mut plan.steps {
+        if let Action::Payload { file, .. } = &step.action {
+            step.guard = match payloads.and_then(|p| p.get(file)) {
+                Some(info) => format!(
+                    "present with the size ({} bytes) and sha256 of the copy in the bundle",
+                    info.size
+                ),
+                None => "present only: compiled without --artifacts, so neither its size nor its checksum is known".into(),
+            };
+        }
+    }
+    plan
+}
+
 pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     let payloads = match &opts.artifacts {
         Some(dir) => Some(gather_payloads(plan, dir, &opts.hosts)?),
         None => None,
     };
+    let plan = &payload_checks(plan, payloads.as_ref());
     let parent = match opts.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -1320,11 +1320,19 @@ pub fn demote(plan: &mut Plan, source: &Source, findings: &mut [Diagnostic]) {
             format!(" on {}", step.hosts.join(", "))
         };
         if step.kind != StepKind::Manual || !matches!(step.action, Action::Manual { .. }) {
-            let help = d.help.clone().unwrap_or_default();
+            let help = on_the_host(d.help.as_deref().unwrap_or_default());
+            // Only the lines in doubt: the rest of the block is not the operator's question.
+            let doubted_lines: Vec<&str> =
+                step.text.lines().filter(|l| l.contains(token)).collect();
+            let shown = if doubted_lines.is_empty() {
+                step.text.clone()
+            } else {
+                doubted_lines.join("\n")
+            };
             step.action = Action::Manual {
                 instruction: format!(
-                    "rbc will not run this as written ({}, line {}): {}.\n{}; do by hand what the runbook means, then confirm.\n\n{}",
-                    d.code, d.line, d.message, capitalised(&help), step.text
+                    "rbc will not run this as written ({}, line {}): {}.\nOn this host: {}; do by hand what the runbook means, then confirm.\n\n{}",
+                    d.code, d.line, d.message, help, shown
                 ),
             };
             step.summary = format!("manual ({}): {}", d.code, step.summary);
@@ -1350,11 +1358,25 @@ fn writes_content(action: &Action) -> bool {
     action.edited_file().is_some() || matches!(action, Action::CronEntry { .. })
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// A finding's help says how to fix the runbook (`write X`); at the host the operator does not
+/// edit the runbook but does the work: the same advice, in the words of doing it.
+fn on_the_host(help: &str) -> String {
+    let said = help
+        .replace("write `", "use `")
+        .replace(
+            "name the database that was dumped: ",
+            "use the database that was dumped: ",
+        )
+        .replace(", or upload `", ", or copy `")
+        .replace("` with the other files", "` to this host first")
+        .replace(
+            "unless the file is really named so",
+            "unless the file on this host is really named so",
+        );
+    if said.is_empty() {
+        "see the finding".into()
+    } else {
+        said
     }
 }
 

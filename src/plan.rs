@@ -498,7 +498,8 @@ impl Action {
             ),
             Action::Payload { file: f, dir } => (
                 format!("payload {f} in {dir}"),
-                "present with the right checksum".into(),
+                "present (its size and sha256 are checked only when compiled with --artifacts)"
+                    .into(),
             ),
             Action::Manual { instruction } => {
                 let first: String = instruction

@@ -37,6 +37,95 @@ pub struct PayloadInfo {
 /// Payload file name → where it is and its sum.
 pub type Payloads = BTreeMap<String, PayloadInfo>;
 
+/// What a gate waits for, in words an operator can check: each step by id, host and what it
+/// does (a step with no host is the operator's own, done by a person off the servers); a long
+/// list becomes "every step before this one on the N other hosts", with the last one named.
+fn gate_text(plan: &Plan, gate: &crate::plan::Gate) -> String {
+    let describe = |r: &crate::plan::GateRef| {
+        let what = plan
+            .steps
+            .iter()
+            .find(|s| s.id == r.step)
+            .map(|s| s.summary.clone())
+            .unwrap_or_default();
+        if r.host.is_empty() {
+            format!(
+                "{} (the operator's own step, done by a person): {what}",
+                r.step
+            )
+        } else {
+            format!("{} on {}: {what}", r.step, r.host)
+        }
+    };
+    if gate.after.len() <= 4 {
+        return gate
+            .after
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    let mut hosts: Vec<&str> = Vec::new();
+    for r in &gate.after {
+        if !r.host.is_empty() && !hosts.contains(&r.host.as_str()) {
+            hosts.push(&r.host);
+        }
+    }
+    let operator = gate.after.iter().any(|r| r.host.is_empty());
+    let range = gate
+        .summary
+        .split_once(" on ")
+        .map_or(gate.summary.as_str(), |(r, _)| r);
+    let order = |r: &&crate::plan::GateRef| plan.steps.iter().position(|s| s.id == r.step);
+    let last = gate.after.iter().max_by_key(order);
+    format!(
+        "every step of sections {range} on the {} other hosts{}; the last of them: {}",
+        hosts.len(),
+        if operator {
+            " and the operator's own steps"
+        } else {
+            ""
+        },
+        last.map(describe).unwrap_or_default()
+    )
+}
+
+/// The states a converge step's check looks at, as words that two steps share when both change
+/// the same thing (the mode of a file, a service, a folder's name).
+fn state_keys(action: &Action) -> Vec<String> {
+    match action {
+        Action::Chmod { path, .. } => vec![format!("mode {path}")],
+        Action::Service { name, .. } | Action::ServiceRestart { name, .. } => {
+            vec![format!("service {name}")]
+        }
+        Action::StopProcesses { pattern, .. } | Action::StartDetached { pattern, .. } => {
+            vec![format!("processes {pattern}")]
+        }
+        Action::Rename { from, to } => vec![format!("path {from}"), format!("path {to}")],
+        Action::Mkdir { path } => vec![format!("path {path}")],
+        Action::Run { .. }
+        | Action::Probe { .. }
+        | Action::RpmInstall { .. }
+        | Action::PackageInstall { .. }
+        | Action::AppendBlock { .. }
+        | Action::PrependBlock { .. }
+        | Action::EnsureLines { .. }
+        | Action::FirewallRules { .. }
+        | Action::ReplaceLine { .. }
+        | Action::ConfBlocks { .. }
+        | Action::WriteFile { .. }
+        | Action::WriteValue { .. }
+        | Action::CronEntry { .. }
+        | Action::Extract { .. }
+        | Action::TailLog { .. }
+        | Action::Sql { .. }
+        | Action::Dump { .. }
+        | Action::Payload { .. }
+        | Action::Manual { .. }
+        | Action::Note => Vec::new(),
+    }
+}
+
 /// The static runtime shipped in every bundle (see docs/bundle.md).
 pub const RUNTIME: &[(&str, &str, u32)] = &[
     ("run.sh", include_str!("../templates/runtime/run.sh"), 0o755),
@@ -231,12 +320,28 @@ impl Renderer {
                     s.gates
                         .iter()
                         .find(|g| g.host == host)
-                        .map(|g| g.summary.clone())
+                        .map(|g| gate_text(plan, g))
+                        .unwrap_or_default()
+                })
+                .collect();
+            // A converge step whose state a later step of this host changes on purpose (`chmod +w`
+            // then `chmod -w`): the runner says so instead of offering to apply it again.
+            let later: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mine = state_keys(&s.action);
+                    steps[i + 1..]
+                        .iter()
+                        .rev()
+                        .find(|t| state_keys(&t.action).iter().any(|k| mine.contains(k)))
+                        .map(|t| format!("{}\t{}", t.id, comment(t.summary.clone())))
                         .unwrap_or_default()
                 })
                 .collect();
             context! {
                 count => steps.len(),
+                later => quote::quote_array(&later),
                 id => quote::quote_array(&steps.iter().map(|s| s.id.clone()).collect::<Vec<_>>()),
                 kind => quote::quote_array(&steps.iter().map(|s| kind_word(effective_kind(s)).to_string()).collect::<Vec<_>>()),
                 section => quote::quote_array(&steps.iter().map(|s| s.section.clone()).collect::<Vec<_>>()),

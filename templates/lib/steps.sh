@@ -4,8 +4,12 @@
 # Sourced by every step script; bash 4.1 / coreutils 8.4.
 
 # Run one runbook command as an operator's login shell would: /etc/profile loaded, from DIR.
+# RBC__CMD names the command for the runner's failure line (`rbc: failed (exit 1): COMMAND`).
+# shellcheck disable=SC2034  # read by the runner's ERR trap (lib/rbc.sh, rbc__on_err)
 rbc_sh() { # DIR COMMAND
+	RBC__CMD=$2
 	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; cd "$1" || exit 1; eval "$2"' rbc-step "$1" "$2"
+	RBC__CMD=
 }
 
 # As rbc_sh, for a look whose last stage is grep: no matching line (exit 1) is an answer.
@@ -105,21 +109,42 @@ rbc_sql() { # CLIENT DB FILE [EXTRA-OPTION...]
 		rest=${rest// -p / }
 		rest="--defaults-extra-file=$(printf '%q' "$RBC_MYSQL_CNF") $rest"
 	fi
+	RBC__CMD="$client${db:+ $db} < the statements of this step"
 	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; eval "$1"' rbc-step \
 		"$prog $rest $* ${db:+$(printf '%q' "$db")} <$(printf '%q' "$file")"
+	RBC__CMD=
 }
 
-# Counting queries: every count printed must be 0.
+# The label of each statement of FILE, one a line: `TABLE` of its first `from TABLE`, else the
+# statement's first 60 characters. Statements end with `;`.
+rbc_sql_labels() { # FILE
+	tr '\n' ' ' <"$1" | tr ';' '\n' | awk '
+		{ gsub(/[ \t\r]+/, " "); sub(/^ /, ""); sub(/ $/, ""); if ($0 == "") next
+		  l = tolower($0); i = index(l, " from ")
+		  if (i > 0) { t = substr($0, i + 6); sub(/[ (].*/, "", t); print t } else print substr($0, 1, 60) }'
+}
+
+# Counting queries: every count printed must be 0. Each count is shown with its table, and a
+# count that is not 0 is named.
 rbc_sql_zero() { # CLIENT DB FILE
-	local out line bad=0
+	local out line label bad='' n=0
+	local -a labels=()
 	out=$(rbc_sql "$1" "$2" "$3" -N -B) || return 1
-	printf '%s\n' "$out"
-	while read -r line; do
+	while IFS= read -r label; do labels+=("$label"); done <<<"$(rbc_sql_labels "$3")"
+	while IFS= read -r line; do
 		[ -z "$line" ] && continue
-		[ "$line" = 0 ] || bad=1
+		label=${labels[$n]:-query $((n + 1))}
+		n=$((n + 1))
+		line=$(printf '%s' "$line" | tr -s ' \t' ' ')
+		if [ "$line" = 0 ]; then
+			rbc_say "$(printf '%-6s %s' 0 "$label")"
+		else
+			rbc_say "$(printf '%-6s %s   <- not 0' "$line" "$label")"
+			bad="$bad, $label ($line)"
+		fi
 	done <<<"$out"
-	if [ "$bad" = 1 ]; then
-		rbc_say "a count is not 0: the platform is not idle; wait and run again"
+	if [ -n "$bad" ]; then
+		rbc_say "not idle: ${bad#, }; wait until every count is 0 and run again"
 		return 1
 	fi
 }
@@ -137,6 +162,18 @@ rbc_payload_ok() { # TARGET SHA SIZE
 	mkdir -p "${memo%/*}" && printf '%s\n' "$stamp" >"$memo"
 }
 
+# Before any step runs: the bundle carries the payload, or it is already at TARGET.
+rbc_payload_ready() { # FILE TARGET SHA SIZE
+	[ -f "$RBC_BUNDLE_DIR/payloads/$1" ] && return 0
+	rbc_payload_ok "$2" "$3" "$4" && return 0
+	if [ -f "$2" ]; then
+		rbc_say "payload differs: $2 is not the file the bundle expects (size or sha256); copy $1 to ${2%/*}/ again"
+	else
+		rbc_say "payload missing: $2 (copy $1 from the jump host to ${2%/*}/ on this host)"
+	fi
+	return 1
+}
+
 # Put the bundle's copy of a payload at TARGET; without one, say what the operator must do.
 rbc_payload_put() { # FILE TARGET
 	local src="$RBC_BUNDLE_DIR/payloads/$1" target=$2
@@ -151,19 +188,42 @@ rbc_payload_put() { # FILE TARGET
 	mv -f "$target.rbc-tmp" "$target"
 }
 
-# A value the operator gives once (a cluster cookie read on another host): from
-# $RBC_STATE_DIR/values/NAME, else RBC_VALUE_NAME, else asked on the terminal; kept mode 0600.
-rbc_value() { # NAME FROM-HOST
-	local name=$1 from=$2 file="${RBC_STATE_DIR:-/tmp}/values/$1" var="RBC_VALUE_$1" v=
-	if [ -s "$file" ]; then
-		cat "$file"
-		return 0
-	fi
+# A value the operator gives (a cluster cookie read on another host, an NTP server): from
+# RBC_VALUE_NAME when set (a corrected value wins), else the one kept in
+# $RBC_STATE_DIR/values/NAME (mode 0600), else asked on the terminal: the question on its own
+# line; a secret is not echoed and is typed twice. `./run.sh --forget NAME` drops the kept one.
+rbc_value() { # NAME FROM-HOST [secret]
+	local name=$1 from=$2 secret=${3:-} file="${RBC_STATE_DIR:-/tmp}/values/$1" var="RBC_VALUE_$1" v='' again='' tries=0
 	if [ -n "${!var:-}" ]; then
 		v=${!var}
+	elif [ -s "$file" ]; then
+		cat "$file"
+		return 0
 	elif [ -t 0 ]; then
-		printf '%s (read it on %s): ' "$name" "$from" >/dev/tty
-		IFS= read -r v </dev/tty
+		while :; do
+			printf '\n  %s is needed (read it on %s)%s:\n  > ' "$name" "$from" \
+				"${secret:+; it is not shown as you type}" >/dev/tty
+			if [ -n "$secret" ]; then
+				IFS= read -rs v </dev/tty
+				printf '\n  type it again:\n  > ' >/dev/tty
+				IFS= read -rs again </dev/tty
+				printf '\n' >/dev/tty
+			else
+				IFS= read -r v </dev/tty
+				again=$v
+			fi
+			if [ -n "$v" ] && [ "$v" = "$again" ]; then break; fi
+			tries=$((tries + 1))
+			if [ "$tries" -ge 3 ]; then
+				rbc_say "no value for $name after 3 tries; run again, or set $var=... and run again" >&2
+				return 1
+			fi
+			if [ -z "$v" ]; then
+				printf '  empty; type it again\n' >/dev/tty
+			else
+				printf '  the two differ; type it again\n' >/dev/tty
+			fi
+		done
 	else
 		rbc_say "needs $name, the value read on $from: run on a terminal, or set $var=... and run again" >&2
 		return 1
@@ -173,15 +233,20 @@ rbc_value() { # NAME FROM-HOST
 	printf '%s' "$v"
 }
 
-# PATH holds exactly the value NAME (known once it was given).
+# PATH holds exactly the value NAME: RBC_VALUE_NAME when set, else the one kept.
 rbc_value_written() { # PATH NAME
-	local file="${RBC_STATE_DIR:-/tmp}/values/$2"
-	[ -s "$file" ] && [ -f "$1" ] && cmp -s "$file" "$1"
+	local file="${RBC_STATE_DIR:-/tmp}/values/$2" var="RBC_VALUE_$2"
+	[ -f "$1" ] || return 1
+	if [ -n "${!var:-}" ]; then
+		[ "$(cat "$1")" = "${!var}" ]
+		return
+	fi
+	[ -s "$file" ] && cmp -s "$file" "$1"
 }
 
 rbc_write_value() { # PATH NAME FROM-HOST
 	local v tmp
-	v=$(rbc_value "$2" "$3") || return 1
+	v=$(rbc_value "$2" "$3" secret) || return 1
 	tmp="$1.rbc-tmp"
 	(umask 077 && printf '%s' "$v" >"$tmp")
 	chmod --reference="$1" "$tmp" 2>/dev/null || chmod 0400 "$tmp"
@@ -191,8 +256,9 @@ rbc_write_value() { # PATH NAME FROM-HOST
 
 # A cron file holding exactly LINE with {VALUE} replaced by the operator's value NAME.
 rbc_cron_line() { # LINE NAME
-	local v
-	v=$(cat "${RBC_STATE_DIR:-/tmp}/values/$2" 2>/dev/null) || return 1
+	local v var="RBC_VALUE_$2"
+	v=${!var:-}
+	[ -n "$v" ] || v=$(cat "${RBC_STATE_DIR:-/tmp}/values/$2" 2>/dev/null) || return 1
 	printf '%s\n' "${1//\{VALUE\}/$v}"
 }
 
@@ -202,14 +268,27 @@ rbc_cron_present() { # PATH LINE NAME
 	[ -f "$1" ] && [ "$(cat "$1")" = "$want" ]
 }
 
-rbc_cron_put() { # PATH LINE NAME
-	rbc_value "$3" "this network (ask the network team)" >/dev/null || return 1
-	local cmd=${2#* * * * * * }
+# Nothing to look at yet (no log file): the check step is reported `skipped`, not `ok`, and is
+# looked at again on the next run.
+rbc_nothing_to_check() { # REASON
+	rbc_say "($1)"
+	if [ -n "${RBC__TMP:-}" ]; then printf '%s\n' "$1" >"$RBC__TMP/nothing"; fi
+	return 0
+}
+
+# The program a cron line runs (`*/10 * * * * root /usr/sbin/ntpdate ...`) is installed.
+rbc_cron_program() { # LINE
+	local cmd=${1#* * * * * * }
 	cmd=${cmd%% *}
 	if [ -n "$cmd" ] && [ "${cmd#/}" != "$cmd" ] && [ ! -x "$cmd" ]; then
-		rbc_say "$cmd is not installed on this host; install it first (the cron line would fail)"
+		rbc_say "program missing: $cmd is not installed on this host; install it first (the cron line would fail)"
 		return 1
 	fi
+}
+
+rbc_cron_put() { # PATH LINE NAME
+	rbc_cron_program "$2" || return 1
+	rbc_value "$3" "this network (ask the network team)" >/dev/null || return 1
 	mkdir -p "${1%/*}"
 	(umask 022 && rbc_cron_line "$2" "$3" >"$1.rbc-tmp") && chmod 0644 "$1.rbc-tmp" && mv -f "$1.rbc-tmp" "$1"
 }

@@ -29,6 +29,14 @@ RBC__FROM=
 RBC__UNTIL=
 RBC__STRETCH=  # --stretch N: only this stretch's steps (the control machine keeps the order)
 RBC__CONFIRM=' ' # --confirm ID...: manual steps confirmed on the control machine
+RBC__FORGET=
+RBC__VERBOSE=0
+RBC__COLOR=0
+RBC__FOLD=0
+RBC__FOLD_FIRST=
+RBC__FOLD_LAST=
+RBC__FOLD_N=0
+RBC__DECLINED=
 RBC__TTY=0
 RBC__LOCKED=0
 RBC__STATE=
@@ -323,6 +331,15 @@ rbc__host_check() {
 		rbc_warn "this machine ($(printf '%s' "$names" | tr '\n' ' ')) is not $RBC_HOST; going on because of --force-host"
 		return 0
 	fi
+	# --list and --dry-run change nothing: they work anywhere, and say what they look at.
+	if [ "$RBC__LIST" = 1 ]; then
+		rbc_say "note: this machine ($(printf '%s' "$names" | tr '\n' ' ')) is not $RBC_HOST; --list shows the journal found here"
+		return 0
+	fi
+	if [ "$RBC__DRY" = 1 ]; then
+		rbc_say "note: this machine ($(printf '%s' "$names" | tr '\n' ' ')) is not $RBC_HOST; the dry run looks at this machine, not at $RBC_HOST"
+		return 0
+	fi
 	rbc__err "wrong host: this bundle is for $RBC_HOST ($RBC_HOST_NAMES${RBC_HOST_IPS:+ / $RBC_HOST_IPS}),"
 	rbc__err "  but this machine is $(printf '%s' "$names" | tr '\n' ' ')(addresses: $(rbc__my_ips | tr '\n' ' '))."
 	rbc__err "主机不符：此安装包属于 $RBC_HOST。确认无误时可加 --force-host。"
@@ -412,27 +429,81 @@ rbc__logline() {
 # A progress line is printed in two halves: "[7/31] 2.2.2 安装Tomcat: open tcp/8080 ..." before
 # the step, its result after. When the step prints something in between, the whole line is
 # printed again with the result, so every step ends on one complete line.
+# A step done on an earlier run is folded (RBC__FOLD=1: its line is held back); a run of them
+# prints as one line, `steps 1–14: done earlier`, unless --verbose. A folded step that turns out
+# to need attention (it prints, or its result is not plain done) gets its full line after all.
 rbc__hdr_begin() {
 	RBC__HDR=$1
 	rm -f "$RBC__TMP/seen"
+	[ "$RBC__FOLD" = 1 ] && return 0
+	rbc__fold_flush
+	printf '%s ...' "$RBC__HDR"
+}
+
+# The line for the steps folded so far, if any.
+rbc__fold_flush() {
+	[ "$RBC__FOLD_N" -gt 0 ] || return 0
+	if [ "$RBC__FOLD_N" = 1 ]; then
+		printf 'step %s: done earlier\n' "$RBC__FOLD_FIRST"
+	else
+		printf 'steps %s–%s: done earlier (%s steps; ./run.sh --list or --verbose shows each)\n' \
+			"$RBC__FOLD_FIRST" "$RBC__FOLD_LAST" "$RBC__FOLD_N"
+	fi
+	RBC__FOLD_N=0
+}
+
+# A folded step's line after all: what was held back, printed now.
+rbc__unfold() {
+	[ "$RBC__FOLD" = 1 ] || return 0
+	RBC__FOLD=0
+	rbc__fold_flush
 	printf '%s ...' "$RBC__HDR"
 }
 
 # Before printing anything else while a progress line is open.
 rbc__hdr_break() {
+	rbc__unfold
 	if [ -n "$RBC__HDR" ] && [ ! -e "$RBC__TMP/seen" ]; then
 		printf '\n'
 		: >"$RBC__TMP/seen"
 	fi
 }
 
-rbc__hdr_end() {
-	if [ -e "$RBC__TMP/seen" ]; then
-		printf '%s ... %s\n' "$RBC__HDR" "$1"
-	else
-		printf ' %s\n' "$1"
+# The result word coloured on a terminal (failed red, changed yellow, waiting and manual bold).
+rbc__paint() { # result
+	if [ "$RBC__COLOR" != 1 ]; then
+		printf '%s' "$1"
+		return 0
 	fi
+	case $1 in
+	failed*) printf '\033[31m%s\033[0m' "$1" ;;
+	changed* | 'would change'*) printf '\033[33m%s\033[0m' "$1" ;;
+	waiting* | manual*) printf '\033[1m%s\033[0m' "$1" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+rbc__hdr_end() {
 	rbc__logline "result: $1"
+	if [ "$RBC__FOLD" = 1 ]; then
+		case $1 in
+		*'no longer holds'* | *'not done again'*) ;;
+		ok | 'ok (done '* | 'skipped (done '*)
+			RBC__FOLD=0
+			RBC__HDR=
+			[ "$RBC__FOLD_N" -gt 0 ] || RBC__FOLD_FIRST=${RBC__FOLD_NUM:-?}
+			RBC__FOLD_LAST=${RBC__FOLD_NUM:-?}
+			RBC__FOLD_N=$((RBC__FOLD_N + 1))
+			return 0
+			;;
+		esac
+		rbc__unfold
+	fi
+	if [ -e "$RBC__TMP/seen" ]; then
+		printf '%s ... %s\n' "$RBC__HDR" "$(rbc__paint "$1")"
+	else
+		printf ' %s\n' "$(rbc__paint "$1")"
+	fi
 	RBC__HDR=
 }
 
@@ -564,7 +635,16 @@ rbc__exec() { # function script show
 	return $rc
 }
 
+# The line that says what failed. A helper that returns non-zero has said why already (the ERR
+# trap would only show `return 1`); a runbook command run by rbc_sh is named as the runbook wrote
+# it (RBC__CMD), not as the bash line that runs it.
 rbc__on_err() { # status command
+	case $2 in return | 'return '*) return 0 ;; esac
+	if [ -n "${RBC__CMD:-}" ]; then
+		printf 'rbc: failed (exit %s): %s\n' "$1" "$RBC__CMD" >&2
+		RBC__CMD=
+		return 0
+	fi
 	printf 'rbc: command failed (exit %s): %s\n' "$1" "$2" >&2
 }
 
@@ -684,6 +764,7 @@ rbc__gate() { # gate-ns id gate-summary
 	fi
 	rbc__out "等待: $gate; then run $again again"
 	rbc__out "Waiting for: $gate to be finished first; then run $again again (or $again --yes once it is)."
+	rbc__out "To check: on each host named, ./run.sh --list shows those steps done (changed/ok/confirmed); the operator's own steps are the person's work off the servers (the checklist). 确认方法：在上述主机上运行 ./run.sh --list。"
 	if rbc__ask "Is it finished? 是否已完成?"; then
 		rbc__journal "$gns" "$id" confirmed "terminal $(tty 2>/dev/null || printf '?')"
 		return 0
@@ -695,7 +776,7 @@ rbc__gate() { # gate-ns id gate-summary
 
 # The per-kind logic of one step: check, act, check again; journal every outcome.
 rbc__step() { # TABLE index
-	local t=$1 i=$2 n id kind section title summary gate script label ns gns ref done=0 forced=0 rc
+	local t=$1 i=$2 n id kind section title summary gate script label ns gns ref done=0 forced=0 rc when later
 	n=$(rbc__count "$t")
 	ref="RBC_${t}_ID[$i]" && id=${!ref}
 	ref="RBC_${t}_KIND[$i]" && kind=${!ref}
@@ -708,12 +789,16 @@ rbc__step() { # TABLE index
 	[ -n "$RBC__ONLY" ] && forced=1
 	label="[$((i + 1))/$n] ${section:+$section }$title${summary:+: $summary}"
 	rbc__logline "=== [$((i + 1))/$n] $id ($kind) ${section:+$section }$title${summary:+: $summary}"
-	rbc__hdr_begin "$label"
-
 	rbc__last "$ns" "$id"
 	case $kind:$RBC__EV in
 	converge:ok | converge:changed | once:ok | once:changed | check:ok | manual:confirmed) done=1 ;;
 	esac
+	RBC__FOLD=0
+	if [ "$done" = 1 ] && [ "$forced" = 0 ] && [ "$RBC__VERBOSE" = 0 ] && [ "$RBC__DRY" = 0 ]; then
+		RBC__FOLD=1
+		RBC__FOLD_NUM=$((i + 1))
+	fi
+	rbc__hdr_begin "$label"
 	if [ "$done" = 1 ] && [ "$forced" = 0 ]; then
 		if [ "$kind" != converge ]; then
 			rbc__result skipped "done $RBC__EV_TIME"
@@ -725,15 +810,24 @@ rbc__step() { # TABLE index
 		rc=$?
 		if [ $rc -eq 0 ]; then
 			rbc__result ok
+			return 0
+		fi
+		when=$RBC__EV_TIME
+		# A later step of this host that changes the same thing, done: on purpose, as written.
+		ref="RBC_${t}_LATER[$i]" && later=${!ref-}
+		if [ -n "$later" ] && rbc__last "$ns" "${later%%$'\t'*}" &&
+			{ [ "$RBC__EV" = ok ] || [ "$RBC__EV" = changed ]; }; then
+			rbc__result ok "done $when; step ${later%%$'\t'*} (${later#*$'\t'}) changed it later, as the runbook says"
 		else
-			rbc__result skipped "done $RBC__EV_TIME; no longer holds, changed by a later step? --only $id applies it again"
+			rbc__result skipped "done $when; no longer holds, changed by a later step? --only $id applies it again"
 		fi
 		return 0
 	fi
 	if [ "$done" = 1 ] && [ "$kind" != converge ] && [ "$kind" != check ]; then
 		rbc__out "  the journal says this step was done at $RBC__EV_TIME by $RBC__EV_USER"
 		if [ "$RBC__YES" != 1 ] && [ "$RBC__DRY" != 1 ] && ! rbc__ask "Do it again? 再执行一次?"; then
-			rbc__result skipped "done $RBC__EV_TIME; --yes to do it again"
+			rbc__result skipped "done $RBC__EV_TIME; not done again"
+			RBC__DECLINED="$RBC__DECLINED $id"
 			return 0
 		fi
 	fi
@@ -805,8 +899,14 @@ rbc__step() { # TABLE index
 			rbc__result "would check"
 			return 0
 		fi
+		rm -f "$RBC__TMP/nothing"
 		rbc__exec rbc_check "$script" 1
 		rc=$?
+		if [ $rc -eq 0 ] && [ -s "$RBC__TMP/nothing" ]; then
+			# nothing was there to look at: not a pass; the next run looks again
+			rbc__result skipped "nothing to look at yet: $(head -n 1 "$RBC__TMP/nothing")"
+			return 0
+		fi
 		if [ $rc -eq 0 ]; then
 			rbc__journal "$ns" "$id" ok
 			rbc__result ok
@@ -933,6 +1033,7 @@ rbc__in_stretch() { # index
 
 rbc__recap() {
 	local head="RECAP $RBC_HOST:"
+	rbc__fold_flush
 	[ "$RBC__DRY" = 1 ] && head="RECAP $RBC_HOST (dry run, nothing was changed):"
 	if [ "$RBC__MODE" = rollback ]; then
 		head="$head undone=$RBC__N_UNDONE kept=$RBC__N_KEPT"
@@ -1043,9 +1144,49 @@ rbc__undo_step() { # id k count
 	return "$RBC_EXIT_FAILED"
 }
 
+# Before any step: every payload and program the steps still to run need, all listed at once
+# (a step script's rbc_preflight says what is missing). Steps done earlier are not looked at.
+rbc__preflight() {
+	local n i id kind ref script sel=' ' start=0 out missing='' count=0
+	n=$(rbc__count STEP)
+	if [ -n "$RBC__ONLY" ]; then sel=" $(rbc__select STEP "$RBC__ONLY" | tr '\n' ' ') "; fi
+	if [ -n "$RBC__FROM" ]; then start=$(rbc__select STEP "$RBC__FROM" | head -n 1); fi
+	for ((i = start; i < n; i++)); do
+		if [ "$sel" != ' ' ] && [ "${sel#* "$i" }" = "$sel" ]; then continue; fi
+		ref="RBC_STEP_SECTION[$i]"
+		if [ -n "$RBC__UNTIL" ] && rbc__sec_after "${!ref}" "$RBC__UNTIL"; then break; fi
+		ref="RBC_STEP_ID[$i]" && id=${!ref}
+		ref="RBC_STEP_KIND[$i]" && kind=${!ref}
+		rbc__last run "$id"
+		case $kind:$RBC__EV in converge:ok | converge:changed | once:ok | once:changed) continue ;; esac
+		script=$(rbc__script STEP "$i")
+		grep -q '^rbc_preflight()' "$script" 2>/dev/null || continue
+		if ! out=$(
+			exec 2>&1
+			set +e +u
+			cd / || exit 1
+			# shellcheck source=/dev/null
+			. "$script" && rbc_preflight
+		); then
+			missing="$missing  - ${out//$'\n'/ } (step $id)"$'\n'
+			count=$((count + 1))
+		fi
+	done
+	[ "$count" = 0 ] && return 0
+	rbc__logline "preflight: $count missing"
+	rbc__err "Before any step runs, $count thing(s) this host needs are missing:"
+	printf '%s' "$missing" >&2
+	rbc__logline "$missing"
+	rbc__err "Nothing was done. Copy or install them, then run ./run.sh again. 缺少上述文件或程序，未做任何操作；补齐后重新运行。"
+	return "$RBC_EXIT_FAILED"
+}
+
 rbc__run_main() {
 	local rc n
 	n=$(rbc__count STEP)
+	if [ "$RBC__DRY" != 1 ]; then
+		rbc__preflight || return $?
+	fi
 	rbc__run_table STEP
 	rc=$?
 	rbc__recap
@@ -1061,6 +1202,9 @@ rbc__run_main() {
 		*)
 			if [ "$RBC__DRY" = 1 ]; then
 				rbc_say "Dry run: nothing was changed."
+			elif [ -n "$RBC__ONLY" ] && [ -n "$RBC__DECLINED" ] &&
+				[ "$((RBC__N_OK + RBC__N_CHANGED + RBC__N_MANUAL))" = 0 ]; then
+				rbc_say "Nothing was done: step(s)$RBC__DECLINED were done before and you chose not to do them again (answer y, or add --yes, to do them again). 未执行。"
 			elif [ -n "$RBC__ONLY" ]; then
 				rbc_say "Done: --only $RBC__ONLY."
 			elif [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
@@ -1195,6 +1339,8 @@ Runs this host's steps of the runbook, in order; safe to run again (it resumes).
                   because the earlier stretches are done on every host (dist/ansible/site.yml)
   --confirm STEP  record manual step STEP as confirmed when reached (repeatable)
   --yes           take gates as finished, and re-run a done step named by --only
+  --forget NAME   drop the value NAME given earlier (RBC_VALUE_NAME=... gives a new one)
+  --verbose       a full line for every step (by default steps done earlier are one line)
   --force-host    run even though this machine is not the bundle's host
   -h, --help      this text
 
@@ -1234,7 +1380,11 @@ rbc__parse() {
 			val=${opt#*=}
 			opt=${opt%%=*}
 			;;
-		--only | --from | --until | --stretch | --confirm)
+		--forget=*)
+			val=${opt#*=}
+			opt=--forget
+			;;
+		--only | --from | --until | --stretch | --confirm | --forget)
 			if [ $# -lt 2 ] || [ -z "$2" ]; then
 				rbc__err "$opt needs a value (see --help)"
 				return "$RBC_EXIT_USAGE"
@@ -1247,6 +1397,7 @@ rbc__parse() {
 		--dry-run | -n) RBC__DRY=1 ;;
 		--list | -l) RBC__LIST=1 ;;
 		--yes | -y) RBC__YES=1 ;;
+		--verbose | -v) RBC__VERBOSE=1 ;;
 		--force-host) RBC__FORCE_HOST=1 ;;
 		-h | --help) RBC__HELP=1 ;;
 		--only) RBC__ONLY=$val ;;
@@ -1261,12 +1412,13 @@ rbc__parse() {
 			RBC__STRETCH=$val
 			;;
 		--confirm) RBC__CONFIRM="$RBC__CONFIRM$val " ;;
+		--forget) RBC__FORGET=$val ;;
 		*)
 			rbc__err "unknown option: $opt (see --help)"
 			return "$RBC_EXIT_USAGE"
 			;;
 		esac
-		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL$RBC__STRETCH" ]; then
+		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL$RBC__STRETCH$RBC__FORGET" ]; then
 			rbc__err "rollback.sh takes no $opt (see --help)"
 			return "$RBC_EXIT_USAGE"
 		fi
@@ -1282,6 +1434,51 @@ rbc__parse() {
 	fi
 }
 
+# --only, --from and --forget name something in this bundle: checked as soon as the bundle is
+# loaded, before the host check, the lock and the log, so a typo changes nothing.
+rbc__check_options() {
+	local opt ref
+	for opt in only from; do
+		ref="RBC__${opt^^}"
+		[ -n "${!ref}" ] || continue
+		if ! rbc__select STEP "${!ref}" >/dev/null; then
+			rbc__err "--$opt ${!ref}: no such step or section in this bundle; ./run.sh --list shows the ids (2.2.1-3), #N is the N of [N/$(rbc__count STEP)]"
+			return 1
+		fi
+	done
+	if [ -n "$RBC__FORGET" ] && [ -z "$(rbc__value_steps "$RBC__FORGET")" ]; then
+		rbc__err "--forget $RBC__FORGET: no step of this bundle uses a value of that name (the names are the X of RBC_VALUE_X in the steps' text)"
+		return 1
+	fi
+}
+
+# The ids of the steps that use the operator's value NAME (a step script names it quoted).
+rbc__value_steps() { # NAME
+	local n i found=''
+	case $1 in '' | *[!A-Za-z0-9_]*) return 0 ;; esac
+	n=$(rbc__count STEP)
+	for ((i = 0; i < n; i++)); do
+		if grep -qE "^[[:space:]]*rbc_(value_written|cron_present) .* '?$1'?\$" "$(rbc__script STEP "$i")" 2>/dev/null; then
+			found="$found ${RBC_STEP_ID[$i]}"
+		fi
+	done
+	printf '%s' "${found# }"
+}
+
+# --forget NAME: drop the value the operator gave (a mistyped cookie); the next run asks again.
+rbc__forget() { # NAME
+	local file="$RBC__STATE/values/$1" steps
+	steps=$(rbc__value_steps "$1")
+	if [ -e "$file" ]; then
+		rm -f "$file" || return "$RBC_EXIT_FAILED"
+		rbc_say "Forgot $1 (it was kept in $file)."
+	else
+		rbc_say "No value $1 is kept on this host ($file does not exist)."
+	fi
+	rbc_say "To write a new value: RBC_VALUE_$1=... ./run.sh --only STEP, or run it on a terminal and type it (step(s) using it: $steps)."
+	return 0
+}
+
 # The whole of run.sh and rollback.sh.
 rbc__main() { # run|rollback args...
 	local rc started
@@ -1293,10 +1490,13 @@ rbc__main() { # run|rollback args...
 		return "$RBC_EXIT_DONE"
 	fi
 	if [ -t 0 ]; then RBC__TTY=1; else exec </dev/null; fi
+	# Colour only on a terminal, and never with NO_COLOR (https://no-color.org) or TERM=dumb.
+	if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then RBC__COLOR=1; fi
 	umask 022
 	RBC__USER=$(rbc__whoami)
 	rbc__verify || return "$RBC_EXIT_USAGE"
 	rbc__load_bundle || return "$RBC_EXIT_USAGE"
+	rbc__check_options || return "$RBC_EXIT_USAGE"
 	rbc__host_check || return "$RBC_EXIT_WRONG_HOST"
 	RBC__STATE=$(rbc__abs "${RBC_STATE_DIR:-/var/lib/rbc/$RBC_HOST}")
 	RBC_STATE_DIR=$RBC__STATE
@@ -1310,6 +1510,11 @@ rbc__main() { # run|rollback args...
 		rbc__journal_load
 		rbc__list_main
 		return 0
+	fi
+	if [ -n "$RBC__FORGET" ] && [ "$RBC__DRY" != 1 ]; then
+		rbc__lock || return "$RBC_EXIT_LOCKED"
+		rbc__forget "$RBC__FORGET"
+		return $?
 	fi
 	if [ "$RBC__DRY" = 1 ]; then
 		RBC_DRY_RUN=1
