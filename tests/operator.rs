@@ -456,8 +456,8 @@ fn counts_say_which_table_and_a_missing_log_is_not_a_pass() {
     let line = out
         .stdout
         .lines()
-        .filter(|l| l.contains("app.log"))
-        .last()
+        .rev()
+        .find(|l| l.contains("app.log"))
         .unwrap_or("");
     assert!(
         line.contains("skipped") && line.contains("nothing to look at yet"),

@@ -7,15 +7,18 @@
 # RBC__CMD names the command for the runner's failure line (`rbc: failed (exit 1): COMMAND`).
 # shellcheck disable=SC2034  # read by the runner's ERR trap (lib/rbc.sh, rbc__on_err)
 rbc_sh() { # DIR COMMAND
+	local rc=0
 	RBC__CMD=$2
-	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; cd "$1" || exit 1; eval "$2"' rbc-step "$1" "$2"
-	RBC__CMD=
+	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; cd "$1" || exit 1; eval "$2"' rbc-step "$1" "$2" || rc=$?
+	[ "$rc" != 0 ] || RBC__CMD=
+	return "$rc"
 }
 
 # As rbc_sh, for a look whose last stage is grep: no matching line (exit 1) is an answer.
 rbc_sh_grep() { # DIR COMMAND
 	local rc=0
 	rbc_sh "$1" "$2" || rc=$?
+	[ "$rc" != 1 ] || RBC__CMD=
 	if [ "$rc" = 1 ]; then
 		rbc_say "(no matching line)"
 		return 0
@@ -109,10 +112,12 @@ rbc_sql() { # CLIENT DB FILE [EXTRA-OPTION...]
 		rest=${rest// -p / }
 		rest="--defaults-extra-file=$(printf '%q' "$RBC_MYSQL_CNF") $rest"
 	fi
+	local rc=0
 	RBC__CMD="$client${db:+ $db} < the statements of this step"
 	bash -c 'set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; eval "$1"' rbc-step \
-		"$prog $rest $* ${db:+$(printf '%q' "$db")} <$(printf '%q' "$file")"
-	RBC__CMD=
+		"$prog $rest $* ${db:+$(printf '%q' "$db")} <$(printf '%q' "$file")" || rc=$?
+	[ "$rc" != 0 ] || RBC__CMD=
+	return "$rc"
 }
 
 # The label of each statement of FILE, one a line: `TABLE` of its first `from TABLE`, else the
@@ -144,7 +149,7 @@ rbc_sql_zero() { # CLIENT DB FILE
 		fi
 	done <<<"$out"
 	if [ -n "$bad" ]; then
-		rbc_say "not idle: ${bad#, }; wait until every count is 0 and run again"
+		rbc_say "a count is not 0, the platform is not idle: ${bad#, }; wait until every count is 0 and run again"
 		return 1
 	fi
 }

@@ -639,12 +639,12 @@ rbc__exec() { # function script show
 # trap would only show `return 1`); a runbook command run by rbc_sh is named as the runbook wrote
 # it (RBC__CMD), not as the bash line that runs it.
 rbc__on_err() { # status command
-	case $2 in return | 'return '*) return 0 ;; esac
 	if [ -n "${RBC__CMD:-}" ]; then
 		printf 'rbc: failed (exit %s): %s\n' "$1" "$RBC__CMD" >&2
 		RBC__CMD=
 		return 0
 	fi
+	case $2 in return | 'return '*) return 0 ;; esac
 	printf 'rbc: command failed (exit %s): %s\n' "$1" "$2" >&2
 }
 
@@ -826,7 +826,7 @@ rbc__step() { # TABLE index
 	if [ "$done" = 1 ] && [ "$kind" != converge ] && [ "$kind" != check ]; then
 		rbc__out "  the journal says this step was done at $RBC__EV_TIME by $RBC__EV_USER"
 		if [ "$RBC__YES" != 1 ] && [ "$RBC__DRY" != 1 ] && ! rbc__ask "Do it again? 再执行一次?"; then
-			rbc__result skipped "done $RBC__EV_TIME; not done again"
+			rbc__result skipped "done $RBC__EV_TIME; not done again; --yes to do it again"
 			RBC__DECLINED="$RBC__DECLINED $id"
 			return 0
 		fi
