@@ -404,3 +404,23 @@ fn done_names_the_runbooks_own_verification_chapter() {
         "{md}"
     );
 }
+
+/// A gate that waits for every host not taking part in its step says so in words; a gate that
+/// waits for some of them names them.
+#[test]
+fn a_gate_waiting_for_every_other_host_says_so_in_words() {
+    let md =
+        "1 主机\n\n登录web-1 (10.0.0.1)、web-2 (10.0.0.2)、web-3 (10.0.0.3)、db-1 (10.0.0.4)\n\n\
+              2 停止\n\n登录web-1、web-2、web-3执行：\n\n```\n# service app stop\n```\n\n\
+              3 备份\n\n登录db-1执行：\n\n```\n# mysqldump shop > /root/shop.sql\n```\n\n\
+              4 启动\n\n登录web-1、web-2执行：\n\n```\n# service app start\n```\n";
+    let c = rbc::planner::compile(&rbc::source::Source::from_text("a.md", md));
+    let summaries = |text: &str| -> Vec<String> {
+        let s = c.plan.steps.iter().find(|s| s.text.contains(text)).unwrap();
+        s.gates.iter().map(|g| g.summary.clone()).collect()
+    };
+    // db-1 waits for web-1, web-2 and web-3: every host but itself.
+    assert_eq!(summaries("mysqldump"), ["2 on every other host"]);
+    // web-1 and web-2 wait for db-1 only (web-3 has nothing between): named.
+    assert_eq!(summaries("app start"), ["3 on db-1", "3 on db-1"]);
+}

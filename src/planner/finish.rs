@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Draft;
 use crate::inventory::{self, Inventory};
@@ -200,6 +200,11 @@ pub(super) fn compute_gates(
         })
         .collect();
     let mut last_on: BTreeMap<String, usize> = BTreeMap::new(); // host → position in idx
+    let everyone: BTreeSet<&str> = idx
+        .iter()
+        .flat_map(|&i| steps[i].hosts.iter().map(String::as_str))
+        .collect();
+    let everyone: Vec<String> = everyone.into_iter().map(str::to_string).collect();
     for (pos, &i) in idx.iter().enumerate() {
         let hosts = steps[i].hosts.clone();
         let mut gates = Vec::new();
@@ -259,15 +264,30 @@ pub(super) fn compute_gates(
             } else {
                 format!("{first_section}–{last_section}")
             };
+            let who = who_else(&names, &everyone, &hosts);
             gates.push(Gate {
                 host: h.clone(),
                 after,
-                summary: format!("{range} on {}", names.join(", ")),
+                summary: format!("{range} on {who}"),
             });
         }
         steps[i].gates = gates;
         for h in hosts {
             last_on.insert(h, pos);
         }
+    }
+}
+
+/// The hosts a gate waits for, in words: `every other host` when they are all the hosts of the
+/// phase that do not take part in the waiting step (17 names say less than those three words),
+/// else their names.
+fn who_else(names: &[String], everyone: &[String], waiting: &[String]) -> String {
+    let others: Vec<&String> = everyone.iter().filter(|h| !waiting.contains(h)).collect();
+    let operator = names.iter().any(|n| n == "operator");
+    let all = others.len() >= 3 && others.iter().all(|h| names.contains(h));
+    match (all, operator) {
+        (true, true) => "every other host and the operator".to_string(),
+        (true, false) => "every other host".to_string(),
+        (false, _) => names.join(", "),
     }
 }
