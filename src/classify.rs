@@ -158,14 +158,45 @@ pub fn prompt_host(raw: &str) -> Option<String> {
 
 /// The delimiter of a here-document in a command (`cat > f <<EOF`, `<<'EOF'`, `<<-EOF`).
 pub fn heredoc_delimiter(cmd: &str) -> Option<String> {
-    static HEREDOC: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).unwrap());
+    static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?:^|[^<])<<-?\s*\\?['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).unwrap()
+    });
     HEREDOC.captures(cmd).map(|c| c[1].to_string())
+}
+
+/// The here-document's delimiter is unquoted (`<<EOF`, not `<<'EOF'`, `<<"EOF"`, `<<\EOF`):
+/// bash expands `$…`, `` `…` `` and `\` in its text.
+pub fn heredoc_expands(cmd: &str) -> bool {
+    static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"<<-?\s*['"\\]"#).unwrap());
+    heredoc_delimiter(cmd).is_some() && !QUOTED.is_match(cmd)
+}
+
+/// Text that bash changes in an unquoted here-document: a parameter, a command substitution,
+/// arithmetic, or a backslash escape.
+pub fn expands_in_heredoc(body: &str) -> bool {
+    static EXPANSION: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"\$[A-Za-z_{(0-9@*#?$!-]|`|\\[$`\\\n]"#).unwrap());
+    EXPANSION.is_match(body) || body.lines().any(|l| l.ends_with('\\'))
+}
+
+/// A here-document delimiter that no line of `body` can end early: `base`, or `base_N` for the
+/// first N no line equals (bash ends a here-document at the first line equal to its delimiter,
+/// after leading tabs for `<<-`; lines are compared trimmed, which covers both).
+pub fn unique_delimiter(base: &str, body: &str) -> String {
+    let lines: std::collections::HashSet<&str> = body.lines().map(str::trim).collect();
+    let mut delim = base.to_string();
+    let mut n = 0u32;
+    while lines.contains(delim.as_str()) {
+        n += 1;
+        delim = format!("{base}_{n}");
+    }
+    delim
 }
 
 /// `cat > FILE <<EOF` writes FILE; `cat >> FILE <<EOF` appends (true); `tee [-a] FILE <<EOF` too.
 pub fn heredoc_target(cmd: &str) -> Option<(String, bool)> {
-    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let words = words(cmd);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words.first().copied() {
         Some("cat") => {
             let i = words.iter().position(|w| w.starts_with('>'))?;
@@ -256,11 +287,47 @@ pub fn placeholder(cmd: &str) -> Option<String> {
 }
 
 /// Absolute paths mentioned in a text.
+/// A quoted path (`"/opt/My App/app.conf"`, `“…”`, `「…」`, `'…'`, `` `…` ``) is one path,
+/// spaces and all.
 pub fn paths_in(text: &str) -> Vec<String> {
-    PATH.captures_iter(text)
-        .map(|c| c[1].trim_end_matches(['.', '。']).to_string())
-        .filter(|p| p.len() > 1)
-        .collect()
+    static QUOTED_PATH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#""(/[^"\n]*)"|'(/[^'\n]*)'|“(/[^”\n]*)”|「(/[^」\n]*)」|`(/[^`\n]*)`"#)
+            .unwrap()
+    });
+    // Quoted text with a space: never cut at the space. It is a path when what follows the
+    // space goes on as one (`/opt/My App/app.conf`, `/opt/My App.conf`); a quoted command
+    // (`"/opt/app/bin/start.sh restart"`) or a bare `"/opt/My App"` gives no path.
+    let quoted: Vec<(std::ops::Range<usize>, Option<String>)> = QUOTED_PATH
+        .captures_iter(text)
+        .filter_map(|c| {
+            let p = c.iter().skip(1).flatten().next()?.as_str();
+            let (first, rest) = p.split_once(' ')?;
+            let first_has_ext = first.rsplit('/').next().is_some_and(|b| b.contains('.'));
+            let path = (rest.contains('/') || (rest.contains('.') && !first_has_ext))
+                && !rest.split(' ').any(|w| w.starts_with('-'));
+            Some((c.get(0).unwrap().range(), path.then(|| p.to_string())))
+        })
+        .collect();
+    let mut out: Vec<(usize, String)> = quoted
+        .iter()
+        .filter_map(|(r, p)| Some((r.start, p.clone()?)))
+        .collect();
+    out.extend(
+        PATH.captures_iter(text)
+            .filter(|c| {
+                let at = c.get(1).unwrap().start();
+                !quoted.iter().any(|(r, _)| r.contains(&at))
+            })
+            .map(|c| {
+                (
+                    c.get(1).unwrap().start(),
+                    c[1].trim_end_matches(['.', '。']).to_string(),
+                )
+            })
+            .filter(|(_, p)| p.len() > 1),
+    );
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Resolves `arg` against the working directory.
@@ -327,8 +394,8 @@ fn redirect_target(stage: &str) -> Option<String> {
     if before.ends_with('>') || before.ends_with('2') || before.ends_with('&') {
         return None;
     }
-    let target = after.split_whitespace().next()?;
-    (!target.is_empty() && !target.starts_with('&')).then(|| target.to_string())
+    let target = words(after).into_iter().next()?;
+    (!target.is_empty() && !target.starts_with('&')).then_some(target)
 }
 
 /// Programs that wait for a person at a terminal: a bundle must not run them.
@@ -481,11 +548,64 @@ fn client_without_input(prog: &str, args: &[&str]) -> bool {
     }
 }
 
-/// Reads one shell command (prompt already removed) run from `cwd`.
+
+/// The words of a command as bash splits them (quotes, backslashes): `vim "/opt/My App/a.conf"`
+/// is two words, `vim /tmp/notes\ x` too. Unbalanced quotes: split on whitespace.
+pub fn words(cmd: &str) -> Vec<String> {
+    shlex::split(cmd).unwrap_or_else(|| cmd.split_whitespace().map(str::to_string).collect())
+}
+
+/// A word whose value only bash knows: a parameter or a command substitution (`$(date +%F)`).
+pub fn has_expansion(word: &str) -> bool {
+    word.contains(['$', '`'])
+}
+
+/// The paths an action acts on.
+fn action_paths(a: &Action) -> Vec<&str> {
+    match a {
+        Action::RpmInstall { file } => vec![file],
+        Action::AppendBlock { path, .. }
+        | Action::PrependBlock { path, .. }
+        | Action::EnsureLines { path, .. }
+        | Action::FirewallRules { path, .. }
+        | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
+        | Action::WriteFile { path, .. }
+        | Action::WriteValue { path, .. }
+        | Action::CronEntry { path, .. }
+        | Action::Mkdir { path }
+        | Action::Chmod { path, .. }
+        | Action::TailLog { path } => vec![path],
+        Action::Extract { archive, dir } => vec![archive, dir],
+        Action::Rename { from, to } => vec![from, to],
+        Action::Dump { output, .. } => vec![output],
+        Action::Payload { file, dir } => vec![file, dir],
+        _ => Vec::new(),
+    }
+}
+
+/// Reads one shell command (prompt already removed) run from `cwd`. A path rbc would act on that
+/// holds an expansion (`> /opt/shop_$(date +%F).sql`) is never taken literally: the command runs
+/// as written, where bash evaluates it, with a doubt.
 pub fn command(cmd: &str, cwd: &str) -> Classified {
+    let c = command_as_written(cmd, cwd);
+    if action_paths(&c.action).iter().any(|p| has_expansion(p)) {
+        return Classified {
+            action: Action::Run {
+                command: cmd.trim().to_string(),
+            },
+            doubt: Some(
+                "a path in it holds an expansion (`$…`) only bash evaluates: rbc runs the command as written, once".into(),
+            ),
+            destructive: c.destructive,
+        };
+    }
+    c
+}
+
+fn command_as_written(cmd: &str, cwd: &str) -> Classified {
     let cmd = cmd.trim();
-    let words =
-        shlex::split(cmd).unwrap_or_else(|| cmd.split_whitespace().map(str::to_string).collect());
+    let words = words(cmd);
     let Some(first) = words.first() else {
         return Classified::sure(Action::Note);
     };

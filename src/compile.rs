@@ -314,18 +314,18 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     for (path, sha) in crate::ansible::write_fleet(&dist, plan, &servers, &jump)? {
         sums.insert(path, sha);
     }
-    let plan_json = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
+    let plan_json = crate::secrets::plan_json(plan)? + "\n";
     let mut bundle_sums: Vec<(String, String)> = bundles.clone();
     bundle_sums.push((jump.clone(), jump_sha.clone()));
     let texts = [
         ("plan.json", plan_json),
         (
             "checklist.md",
-            checklist::markdown(plan, &bundle_sums, &opts.checklist)?,
+            crate::secrets::redact(&checklist::markdown(plan, &bundle_sums, &opts.checklist)?),
         ),
         (
             "checklist.html",
-            checklist::html(plan, &bundle_sums, &opts.checklist)?,
+            crate::secrets::redact(&checklist::html(plan, &bundle_sums, &opts.checklist)?),
         ),
     ];
     for (name, text) in &texts {

@@ -70,7 +70,9 @@ impl Diagnostic {
 
 /// Renders diagnostics compiler-style. Colour only when `color` is set (caller honours NO_COLOR/tty).
 pub fn render(source: &Source, diagnostics: &[Diagnostic], color: bool) -> String {
-    let file = SimpleFile::new(source.path.as_str(), source.text.as_str());
+    // The source lines shown never show a credential (SPEC §5.1): masked, offsets kept.
+    let shown = crate::secrets::mask(&source.text);
+    let file = SimpleFile::new(source.path.as_str(), &*shown);
     let config = term::Config::default();
     let mut buffer = if color {
         termcolor::Buffer::ansi()
@@ -85,7 +87,7 @@ pub fn render(source: &Source, diagnostics: &[Diagnostic], color: bool) -> Strin
         };
         let mut cs = CsDiagnostic::new(severity)
             .with_code(d.code)
-            .with_message(&d.message);
+            .with_message(crate::secrets::redact(&d.message));
         if let Some(span) = &d.span {
             let end = span.end.min(source.text.len()).max(span.start);
             cs = cs.with_labels(vec![Label::primary((), span.start..end)]);

@@ -27,6 +27,7 @@ pub mod rehearse;
 pub mod render;
 pub mod report;
 pub mod scope;
+pub mod secrets;
 pub mod sfx;
 pub mod source;
 pub mod status;

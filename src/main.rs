@@ -294,12 +294,12 @@ fn main() -> ExitCode {
                     plan.steps
                         .retain(|s| s.hosts.iter().any(|h| hosts.contains(h)));
                 }
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&plan).unwrap_or_default()
-                );
+                println!("{}", rbc::secrets::plan_json(&plan).unwrap_or_default());
             } else {
-                print!("{}", rbc::report::plan(&c.plan, &hosts));
+                print!(
+                    "{}",
+                    rbc::secrets::redact(&rbc::report::plan(&c.plan, &hosts))
+                );
             }
             ExitCode::SUCCESS
         }

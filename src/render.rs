@@ -224,6 +224,16 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     ("distribute", include_str!("../templates/distribute.sh.j2")),
 ];
 
+/// An edit (append, lines, a replaced line, blocks) whose text holds a credential, or of a key
+/// or cookie file: the file ends mode 0600.
+pub fn is_secret_edit(path: &str, text: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    crate::secrets::key(text).is_some()
+        || name.ends_with(".key")
+        || name.ends_with(".pem")
+        || name.contains("cookie")
+}
+
 /// Files holding secrets are installed mode 0600 (the planner warns about the literal: W037).
 pub fn is_secret(path: &str, content: &str) -> bool {
     crate::lexicon::is_secret_file(path, content)
@@ -437,21 +447,33 @@ impl Renderer {
             ctx.insert("file", Value::from(f));
             "manual"
         } else {
+            // An edit that puts a credential in a file: the file is 0600 whatever the edit, and
+            // so is the bundle's copy of the content (SPEC §5.1).
+            let secret = match &step.action {
+                Action::AppendBlock { path, content }
+                | Action::PrependBlock { path, content }
+                | Action::ConfBlocks { path, content, .. } => is_secret_edit(path, content),
+                Action::EnsureLines { path, lines } => is_secret_edit(path, &lines.join("\n")),
+                Action::ReplaceLine { path, new, .. } => is_secret_edit(path, new),
+                _ => false,
+            };
+            ctx.insert("secret", Value::from(secret));
+            let data_mode = if secret { 0o600 } else { 0o644 };
             match &step.action {
                 Action::AppendBlock { content, .. } | Action::PrependBlock { content, .. } => {
-                    let f = put("block", content.clone(), 0o644);
+                    let f = put("block", content.clone(), data_mode);
                     ctx.insert("file", Value::from(f));
                 }
                 Action::ConfBlocks {
                     content, replace, ..
                 } => {
-                    let f = put("conf", content.clone(), 0o644);
+                    let f = put("conf", content.clone(), data_mode);
                     ctx.insert("file", Value::from(f));
                     let mode = if *replace { "replace" } else { "add" };
                     ctx.insert("mode", Value::from(mode));
                 }
                 Action::EnsureLines { lines, .. } => {
-                    let f = put("lines", lines.join("\n") + "\n", 0o644);
+                    let f = put("lines", lines.join("\n") + "\n", data_mode);
                     ctx.insert("file", Value::from(f));
                 }
                 Action::FirewallRules { rules, .. } => {

@@ -70,7 +70,8 @@ impl<'a> Walker<'a> {
                         lead,
                         block_source: &block_source,
                         sure,
-                        words: cmd.split_whitespace().map(str::to_string).collect(),
+                        // Split the way bash does: `vim "/opt/My App/a.conf"` names one file.
+                        words: classify::words(&cmd),
                         cmd,
                     };
                     k = COMMAND_RULES
@@ -269,7 +270,23 @@ fn heredoc_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
             command: format!("{cmd}\n{content}{delim}"),
         },
     };
-    let kind = if !closed || !c.sure {
+    // `<<EOF` with `$(…)` in its text: bash would expand it; rbc does not guess what it gives,
+    // the operator runs it.
+    let expands = match &action {
+        Action::WriteFile { content, .. } | Action::AppendBlock { content, .. } => {
+            classify::heredoc_expands(cmd) && classify::expands_in_heredoc(content)
+        }
+        _ => false,
+    };
+    if expands {
+        w.warn(
+            "W051",
+            w.line_span(c.line),
+            format!("`{cmd}`: bash expands `$`, `` ` `` and `\\` in this here-document's text"),
+            "quote the delimiter (`<<'EOF'`) if the text is meant literally; until then the step is manual",
+        );
+    }
+    let kind = if !closed || !c.sure || expands {
         StepKind::Manual
     } else {
         action.kind()
@@ -336,7 +353,10 @@ fn cd_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
 
 /// `vim FILE`: the content that follows (here or in the next block) is the edit.
 fn editor_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
-    if !matches!(c.prog(), "vim" | "vi" | "nano" | "emacs") || c.words.len() < 2 {
+    if !matches!(c.prog(), "vim" | "vi" | "nano" | "emacs")
+        || c.words.len() < 2
+        || classify::has_expansion(&c.words[c.words.len() - 1])
+    {
         return None;
     }
     let (i, line, t, lead, cmd) = (c.i, c.line, c.t, c.lead, &c.cmd);

@@ -38,7 +38,7 @@ impl<'a> Walker<'a> {
             self.warn(
                 "W037",
                 span.clone(),
-                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600, but the runbook and the bundles hold it in clear"),
+                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600 whatever the edit, the bundle's copy is 0600; plan.json, the checklist, logs and the terminal show `{found}` with `***`"),
                 "keep runbooks free of passwords; use a value the operator gives on the host",
             );
         }

@@ -203,6 +203,7 @@ pub(super) fn chained_cd(cmd: &str) -> Option<String> {
     if cmd.trim() == last || cmd.contains('|') {
         return None;
     }
-    let mut words = last.split_whitespace();
-    (words.next() == Some("cd")).then(|| words.next().unwrap_or("~").to_string())
+    let words = classify::words(last);
+    (words.first().map(String::as_str) == Some("cd"))
+        .then(|| words.get(1).cloned().unwrap_or_else(|| "~".to_string()))
 }

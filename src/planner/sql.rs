@@ -131,7 +131,10 @@ impl<'a> Walker<'a> {
                 || lexicon::contains_any(&s.to_ascii_lowercase(), lexicon::DESTRUCTIVE)
                 || s.to_ascii_lowercase().starts_with("del ")
         });
-        let command = format!("{cmd} <<'RBC_INPUT'\n{}\nRBC_INPUT", stmts.join("\n"));
+        // The lines typed at the prompt reach the client only: no line can equal the delimiter.
+        let input = stmts.join("\n");
+        let delim = classify::unique_delimiter("RBC_INPUT", &input);
+        let command = format!("{cmd} <<'{delim}'\n{input}\n{delim}");
         let kind = if !t.known() || destructive {
             StepKind::Manual
         } else if read_only {

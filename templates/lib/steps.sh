@@ -14,6 +14,16 @@ rbc_sh() { # DIR COMMAND
 	return "$rc"
 }
 
+# A file that is to hold a credential is 0600 before the credential goes in: an existing one is
+# made 0600 (its backup keeps the old mode), a missing one is created empty with mode 0600.
+rbc_secret_file() { # PATH
+	if [ -e "$1" ]; then
+		chmod 0600 "$1"
+	elif [ -d "$(dirname "$1")" ]; then
+		(umask 077 && : >>"$1")
+	fi
+}
+
 # As rbc_sh, for a look whose last stage is grep: no matching line (exit 1) is an answer.
 rbc_sh_grep() { # DIR COMMAND
 	local rc=0

@@ -1954,6 +1954,11 @@ rbc_lines_add() { # PATH LINES_FILE
 		printf '%s\n' "$missing"
 	} >"$tmp"
 	rbc__commit "$tmp" "$p" || return 1
+	if [ -n "${RBC_SECRET:-}" ]; then
+		# The lines hold a credential: never on the terminal or in the log (SPEC §5.1).
+		rbc_say "added $(printf '%s\n' "$missing" | wc -l) line(s) to $p (a credential: not shown)"
+		return 0
+	fi
 	rbc_say "added to $p:"
 	printf '%s\n' "$missing" | sed 's/^/  /'
 }
@@ -2109,7 +2114,11 @@ rbc_replace_line() { # PATH OLD NEW
 		trim($0) == o { match($0, /^[ \t]*/); print substr($0, 1, RLENGTH) n; next }
 		{ print }' "$p" >"$tmp"
 	rbc__commit "$tmp" "$p" || return 1
-	rbc_say "replaced in $p: $2 -> $3"
+	if [ -n "${RBC_SECRET:-}" ]; then
+		rbc_say "replaced a line in $p (a credential: not shown)"
+	else
+		rbc_say "replaced in $p: $2 -> $3"
+	fi
 }
 
 # --- Blocks of a brace-structured configuration (nginx) --------------------------------------------

@@ -1,0 +1,334 @@
+//! Credentials written in a runbook (SPEC §5.1): found wherever they are (a config line, a client
+//! option, an SQL grant, a command's shown output), warned about once (W037), and never shown: what
+//! people read (plan.json, the checklist, a manual step's text, logs, the terminal) has the key and
+//! `***`. Only what runs keeps the value: a step's action, and the bundle's files (content files
+//! holding one are mode 0600).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::diagnostic::Diagnostic;
+use crate::plan::{Action, Plan};
+use crate::source::Source;
+
+/// A credential in a text: what names it, and where its value is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub key: String,
+    pub value: Range<usize>,
+}
+
+/// `password=…`, `db.password: …`, `{default_pass, <<"…">>}`, `token = "…"`, `--password=…`.
+static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b([a-z_]*(?:pass(?:word|wd)?|secret|token)[a-z_]*)\b["']?\s*[:=,]\s*(?:<<)?["']?([^\s"'<>{}(),;]{4,})"#).unwrap()
+});
+/// A MySQL-family client on the line: its `-pSECRET` is a password.
+static MYSQL_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[\s/;|&(`'"])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump)(?:\s|$)"#).unwrap()
+});
+static GLUED_P: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?:^|\s)-p(?:'([^']+)'|"([^"]+)"|([^\s'"-][^\s]*))"#).unwrap());
+/// `redis-cli -a SECRET`, `--pass SECRET`.
+static REDIS_AUTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bredis-cli\b.*?\s(?:-a|--pass)\s+(?:'([^']+)'|"([^"]+)"|([^\s'"]+))"#).unwrap()
+});
+/// `identified by 'SECRET'`, `IDENTIFIED WITH mysql_native_password BY "…"`, `by password '…'`.
+static IDENTIFIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)\bidentified\s+(?:with\s+\S+\s+)?by\s+(?:password\s+)?(?:'([^']*)'|"([^"]*)")"#,
+    )
+    .unwrap()
+});
+/// A command that shows a secret file (`more /root/.erlang.cookie`): the lines after it, up to
+/// the next prompt or blank line, are its content.
+static SHOWS_SECRET_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:cat|more|less|head|tail)\s+(?:-\S+\s+)*(\S*(?:cookie|\.key|\.pem|passw\S*|secret\S*|token\S*))\s*$").unwrap()
+});
+static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----\n(.*?)\n?-----END [A-Z ]*PRIVATE KEY-----")
+        .unwrap()
+});
+
+fn first_group(c: &regex::Captures) -> Option<Range<usize>> {
+    c.iter().skip(1).flatten().next().map(|m| m.range())
+}
+
+/// Every credential in `text`, in order.
+pub fn find(text: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    for c in KEY_VALUE.captures_iter(text) {
+        let v = c.get(2).unwrap();
+        if !v.as_str().starts_with('$') && !v.as_str().starts_with("***") {
+            out.push(Found {
+                key: c[1].to_string(),
+                value: v.range(),
+            });
+        }
+    }
+    for c in IDENTIFIED.captures_iter(text) {
+        if let Some(v) = first_group(&c).filter(|r| !r.is_empty()) {
+            out.push(Found {
+                key: "identified by".into(),
+                value: v,
+            });
+        }
+    }
+    for c in PRIVATE_KEY.captures_iter(text) {
+        out.push(Found {
+            key: "private key".into(),
+            value: c.get(1).unwrap().range(),
+        });
+    }
+    let mut at = 0;
+    let mut shown: Option<String> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim();
+        if let Some(name) = &shown {
+            let prompt = trimmed.is_empty()
+                || trimmed.starts_with(['#', '$', '['])
+                || trimmed.contains("]#")
+                || trimmed.contains("]$");
+            if prompt {
+                shown = None;
+            } else {
+                let lead = body.len() - body.trim_start().len();
+                out.push(Found {
+                    key: name.clone(),
+                    value: at + lead..at + lead + trimmed.len(),
+                });
+            }
+        }
+        if shown.is_none() {
+            if let Some(c) = SHOWS_SECRET_FILE.captures(body) {
+                shown = Some(c[1].rsplit('/').next().unwrap_or(&c[1]).to_string());
+            }
+        }
+        if MYSQL_CLIENT.is_match(body) {
+            for c in GLUED_P.captures_iter(body) {
+                if let Some(v) = first_group(&c) {
+                    if !body[v.clone()].starts_with("***") {
+                        out.push(Found {
+                            key: "-p".into(),
+                            value: at + v.start..at + v.end,
+                        });
+                    }
+                }
+            }
+        }
+        for c in REDIS_AUTH.captures_iter(body) {
+            if let Some(v) = first_group(&c) {
+                if !body[v.clone()].starts_with("***") && !body[v.clone()].starts_with('$') {
+                    out.push(Found {
+                        key: "-a".into(),
+                        value: at + v.start..at + v.end,
+                    });
+                }
+            }
+        }
+        at += line.len();
+    }
+    out.sort_by_key(|f| f.value.start);
+    out
+}
+
+/// The key of the first credential in `text`, if any (never its value).
+pub fn key(text: &str) -> Option<String> {
+    find(text).into_iter().next().map(|f| f.key)
+}
+
+/// `text` with every credential's value replaced by `***`.
+pub fn redact(text: &str) -> String {
+    let found = find(text);
+    if found.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in found {
+        if f.value.start < at {
+            continue; // overlapping finds: the first one covers it
+        }
+        out.push_str(&text[at..f.value.start]);
+        out.push_str("***");
+        at = f.value.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// `text` with every credential's value replaced by as many `*` as it has bytes: for showing
+/// source lines where byte offsets must not move.
+pub fn mask(text: &str) -> std::borrow::Cow<'_, str> {
+    let found = find(text);
+    if found.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for f in found {
+        out.replace_range(f.value.clone(), &"*".repeat(f.value.len()));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Every string in a JSON value, redacted.
+pub fn redact_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if !find(s).is_empty() {
+                *s = redact(s);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(redact_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// A plan as pretty JSON, with every credential shown as `***`.
+pub fn plan_json<T: serde::Serialize>(plan: &T) -> Result<String, String> {
+    let mut v = serde_json::to_value(plan).map_err(|e| e.to_string())?;
+    redact_json(&mut v);
+    serde_json::to_string_pretty(&v).map_err(|e| e.to_string())
+}
+
+/// What an action runs or installs, where a credential would be.
+fn action_text(a: &Action) -> Option<String> {
+    Some(match a {
+        Action::Run { command } | Action::Probe { command } | Action::Dump { command, .. } => {
+            command.clone()
+        }
+        Action::StartDetached { command, .. } => command.clone(),
+        Action::AppendBlock { content, .. }
+        | Action::PrependBlock { content, .. }
+        | Action::WriteFile { content, .. }
+        | Action::ConfBlocks { content, .. } => content.clone(),
+        Action::EnsureLines { lines, .. } => lines.join("\n"),
+        Action::ReplaceLine { new, .. } => new.clone(),
+        Action::Sql { statements, .. } => statements.join("\n"),
+        _ => return None,
+    })
+}
+
+/// After planning: a W037 for each step whose action holds a credential (unless the edit already
+/// said so at that place), and every text people read made free of credentials.
+pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnostic>) {
+    let warned: Vec<usize> = diagnostics
+        .iter()
+        .filter(|d| d.code == "W037")
+        .map(|d| d.line)
+        .collect();
+    let mut said: Vec<usize> = Vec::new();
+    // Every credential value the runbook holds: a line of shown output (a cookie) can become a
+    // step of its own, away from what made it a credential.
+    let mut values: Vec<String> = find(&source.text)
+        .into_iter()
+        .map(|f| source.text[f.value].to_string())
+        .filter(|v| v.chars().count() >= 4)
+        .collect();
+    values.sort();
+    values.dedup();
+    let hide = |text: &str| -> String {
+        let mut out = redact(text);
+        for v in &values {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), "***");
+            }
+        }
+        out
+    };
+    for step in &mut plan.steps {
+        let in_action = action_text(&step.action).and_then(|t| key(&t));
+        let shown = key(&step.source).or_else(|| key(&step.text));
+        if let Some(k) = in_action.clone().or(shown) {
+            // An edit's own W037 points at its block, a line or so before the step's line.
+            let near =
+                warned.iter().any(|l| step.line.abs_diff(*l) <= 1) || said.contains(&step.line);
+            if !near {
+                let what = match (&step.action, in_action.is_some()) {
+                    (a, true) if a.edited_file().is_some() => format!(
+                        "{} is installed mode 0600 and the bundle's copy of the content is 0600; plan.json, the checklist, logs and the terminal show `{k}` with `***`",
+                        a.edited_file().unwrap_or("")
+                    ),
+                    (_, true) => format!(
+                        "the step runs it as written (the bundle's step script holds it); plan.json, the checklist, logs and the terminal show `{k}` with `***`"
+                    ),
+                    (_, false) => format!(
+                        "the runbook shows it; plan.json, the checklist, logs and the terminal show `{k}` with `***`"
+                    ),
+                };
+                let start = source.line_start(step.line);
+                let end = start + source.line_text(step.line).len();
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "W037",
+                        format!("a credential is written in the runbook (`{k}`): {what}"),
+                    )
+                    .at(source, start..end)
+                    .help("keep runbooks free of passwords; use a value the operator gives on the host (an option file, `RBC_VALUE_…`)"),
+                );
+                said.push(step.line);
+            }
+        }
+        step.text = hide(&step.text);
+        step.summary = hide(&step.summary);
+        step.source = hide(&step.source);
+        step.guard = hide(&step.guard);
+        if let Action::Manual { instruction } = &mut step.action {
+            *instruction = hide(instruction);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_hides_credentials() {
+        for (text, want) in [
+            ("db.password=S3cret!x", "db.password=***"),
+            (
+                "{default_pass, <<\"E4yun.cn789\">>},",
+                "{default_pass, <<\"***\">>},",
+            ),
+            ("mysql -uroot -pS3cretPw shop", "mysql -uroot -p*** shop"),
+            (
+                "mysqldump -uroot -p'a b c' shop > /b.sql",
+                "mysqldump -uroot -p'***' shop > /b.sql",
+            ),
+            (
+                "grant all on x.* to 'u'@'%' identified by 'Pw0rd!';",
+                "grant all on x.* to 'u'@'%' identified by '***';",
+            ),
+            (
+                "echo 'app.password=hunter22' >> /etc/app.conf",
+                "echo 'app.password=***' >> /etc/app.conf",
+            ),
+            (
+                "redis-cli -h 10.0.0.1 -a S3cret ping",
+                "redis-cli -h 10.0.0.1 -a *** ping",
+            ),
+            (
+                "# more /root/.erlang.cookie\nGHFTDTXKOBDFRLLZGXFK\n",
+                "# more /root/.erlang.cookie\n***\n",
+            ),
+        ] {
+            assert_eq!(redact(text), want, "{text}");
+            assert!(key(text).is_some(), "{text}");
+        }
+        for text in [
+            "mkdir -p /opt/app",
+            "cp -pr a b",
+            "mysql -uroot -p shop",
+            "password=$DB_PASS",
+            "ssh -p22 host",
+            "# cat /etc/hosts\n10.0.0.1 web-1\n",
+        ] {
+            assert_eq!(redact(text), text);
+            assert!(key(text).is_none(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The adversarial review of issue #12 as tests (SPEC §5.1): a runbook's text, a path or a
+//! neighbour on the host must never make a bundle do more than the runbook shows. Runtime cases
+//! run the compiled bundle for real (real bash, throwaway root: tests/common/sandbox.rs).
+
+mod common;
+use common::rbc;
+use common::sandbox::{self, Sandbox};
+
+const HOSTS: &str = "# 安全 上线\n\n## 1. 主机\n\n| 主机名 | IP |\n|---|---|\n| web-1 | 10.8.0.11 |\n\n## 2. 操作\n\n";
+
+/// A runbook: the host table, then `body` as chapter 2's text.
+fn runbook(body: &str) -> String {
+    format!("{HOSTS}{body}")
+}
+
+struct Compiled {
+    dir: tempfile::TempDir,
+    out: common::Run,
+}
+
+impl Compiled {
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+    /// Every step script of web-1's bundle, concatenated.
+    fn steps(&self) -> String {
+        let dir = self.dir.path().join("x");
+        std::fs::create_dir_all(&dir).unwrap();
+        let st = std::process::Command::new("tar")
+            .arg("xzf")
+            .arg(self.dir.path().join("dist/hosts/web-1.tar.gz"))
+            .arg("-C")
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let mut out = String::new();
+        let mut names: Vec<_> = std::fs::read_dir(dir.join("web-1/steps"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        for p in names {
+            out.push_str(&std::fs::read_to_string(p).unwrap());
+        }
+        out
+    }
+}
+
+fn compile(md: &str) -> Compiled {
+    let r = rbc().file("runbook.md", md).args(&["compile"]);
+    let out = r.run();
+    Compiled { dir: r.dir, out }
+}
+
+fn compiled(md: &str) -> Compiled {
+    let c = compile(md);
+    assert_eq!(c.out.code, 0, "compile failed:\n{}", c.out.stderr);
+    c
+}
+
+/// web-1's bundle unpacked in /root of a fresh sandbox.
+fn sandbox(c: &Compiled) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write(
+        "/root/web-1.tar.gz",
+        std::fs::read(c.dir.path().join("dist/hosts/web-1.tar.gz")).unwrap(),
+    );
+    sb.write("/etc/profile", "# /etc/profile\n");
+    sb
+}
+
+const RUN: &str = "cd /root && tar xzf web-1.tar.gz && cd web-1 && ./run.sh --force-host --yes";
+
+// ---------------------------------------------------------------------------------------------
+// 1. Client input never reaches bash
+
+#[test]
+fn a_line_typed_at_a_client_prompt_cannot_end_the_here_document() {
+    let opens = regex::Regex::new(r"<<'\\''([A-Za-z0-9_]+)'\\''").unwrap();
+    for (client, prompt) in [
+        ("redis-cli", "127.0.0.1:6379>"),
+        ("mongo", "mongo>"),
+        ("psql -U postgres", "postgres=#"),
+    ] {
+        let md = runbook(&format!(
+            "### 2.1 设置\n\n在web-1上：\n\n```\n[root@web-1 ~]# {client}\n{prompt} SET release v2\n{prompt} RBC_INPUT\n{prompt} touch /tmp/pwned\n```\n"
+        ));
+        let c = compiled(&md);
+        let steps = c.steps();
+        // Every here-document's delimiter appears exactly twice: where it opens, where it ends.
+        let mut seen = 0;
+        for d in opens.captures_iter(&steps) {
+            seen += 1;
+            let ends = steps
+                .lines()
+                .filter(|l| l.trim().trim_end_matches('\'') == &d[1])
+                .count();
+            assert_eq!(
+                ends, 1,
+                "{client}: delimiter {} ends early:\n{steps}",
+                &d[1]
+            );
+        }
+        assert!(seen > 0, "{client}: no here-document:\n{steps}");
+        if !sandbox::available() {
+            continue;
+        }
+        let sb = sandbox(&c);
+        let out = sb.run(&format!("{RUN}; ls /tmp/pwned 2>&1"));
+        assert!(
+            out.stdout.contains("No such file"),
+            "{client}: input reached the shell:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. An unquoted here-document whose text bash would expand
+
+#[test]
+fn an_unquoted_here_document_with_an_expansion_is_manual_and_warned() {
+    let md = runbook(
+        "### 2.1 写配置\n\n在web-1上：\n\n```\n[root@web-1 ~]# cat > /etc/app.conf <<EOF\nbuilt=$(date +%F)\nhome=$HOME\nEOF\n```\n",
+    );
+    let c = compiled(&md);
+    assert!(c.out.stderr.contains("W051"), "{}", c.out.stderr);
+    let plan = c.read("dist/plan.json");
+    assert!(plan.contains("\"kind\": \"manual\""), "{plan}");
+    // Quoted, the text is literal: written as it stands, no warning.
+    let md = md.replace("<<EOF", "<<'EOF'");
+    let c = compiled(&md);
+    assert!(!c.out.stderr.contains("W051"), "{}", c.out.stderr);
+    assert!(!c.read("dist/plan.json").contains("\"kind\": \"manual\""));
+    // Unquoted but nothing to expand: no warning either.
+    let md = runbook(
+        "### 2.1 写配置\n\n在web-1上：\n\n```\n[root@web-1 ~]# cat > /etc/app.conf <<EOF\nport=8080\nEOF\n```\n",
+    );
+    let c = compiled(&md);
+    assert!(!c.out.stderr.contains("W051"), "{}", c.out.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2, 7. Paths split the way bash splits them; a path with an expansion is bash's to evaluate
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/security")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn paths_with_quotes_and_backslashes_name_the_file_bash_would_open() {
+    let c = compiled(&fixture("paths.md"));
+    let plan: serde_json::Value = serde_json::from_str(&c.read("dist/plan.json")).unwrap();
+    let paths: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["action"]["path"].as_str().map(str::to_string))
+        .collect();
+    for want in [
+        "/tmp/notes /etc/cron.d/x",
+        "/opt/My App/app.conf",
+        "/opt/My App/h.conf",
+        "/opt/My App/g.conf",
+        "/opt/My App/p.conf",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want} not in {paths:?}");
+    }
+    assert!(
+        !paths.iter().any(|p| p == "/etc/cron.d/x" || p == "/opt/My"),
+        "{paths:?}"
+    );
+    // The dump's file name is bash's: run as written, once, with a warning.
+    assert!(c.out.stderr.contains("W024"), "{}", c.out.stderr);
+    assert!(!c
+        .read("dist/plan.json")
+        .contains("\"output\": \"/opt/shop_$(date"));
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    let out = sb.run(&format!(
+        "mkdir -p '/tmp/notes /etc/cron.d'; {RUN} >/dev/null; test -e /etc/cron.d/x && echo CRON-WRITTEN; cat '/tmp/notes /etc/cron.d/x' '/opt/My App/app.conf' '/opt/My App/h.conf' '/opt/My App/g.conf' '/opt/My App/p.conf'; ls /opt/shop_$(date +%F).sql"
+    ));
+    assert!(
+        !out.stdout.contains("CRON-WRITTEN"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    for want in [
+        "touch /tmp/pwned",
+        "port=8080",
+        "a=1",
+        "g=1",
+        "p=1",
+        "/opt/shop_",
+    ] {
+        assert!(
+            out.stdout.contains(want),
+            "{want}:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Secrets: 0600 whatever edit installs them, never shown
+
+const SECRETS: [&str; 5] = [
+    "S3cretPw1",
+    "EchoPw55",
+    "TopSecret9",
+    "GrantPw77",
+    "ManualPw3",
+];
+
+#[test]
+fn credentials_are_warned_hidden_and_installed_0600() {
+    let c = compiled(&fixture("secrets.md"));
+    let warned = c.out.stderr.matches("W037").count();
+    assert!(warned >= 4, "{}", c.out.stderr);
+    for shown in ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"] {
+        let text = c.read(shown);
+        for s in SECRETS {
+            assert!(!text.contains(s), "{s} in {shown}");
+        }
+        assert!(text.contains("***"), "{shown}");
+    }
+    for s in SECRETS {
+        assert!(!c.out.stderr.contains(s), "{s} in the diagnostics");
+    }
+    let plan = rbc()
+        .file("runbook.md", fixture("secrets.md"))
+        .args(&["plan", "runbook.md"])
+        .run();
+    for s in SECRETS {
+        assert!(!plan.stdout.contains(s), "{s} in `rbc plan`");
+    }
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    let out = sb.run(&format!(
+        "{RUN}; echo; stat -c '%a %n' /etc/app.conf /etc/app2.conf; cat /var/lib/rbc/web-1/logs/*"
+    ));
+    assert!(
+        out.stdout.contains("600 /etc/app.conf"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.contains("600 /etc/app2.conf"), "{}", out.stdout);
+    for s in SECRETS {
+        assert!(
+            !out.stdout.contains(s) && !out.stderr.contains(s),
+            "{s} shown on the terminal or in the log:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    // The second run changes nothing, the mode stays.
+    let again = sb.run("cd /root/web-1 && ./run.sh --force-host --yes; stat -c '%a' /etc/app.conf");
+    assert!(again.stdout.contains("changed=0"), "{}", again.stdout);
+}
+
+#[test]
+fn the_shipped_runbook_shows_no_credential() {
+    let c = compiled(&common::shipped_runbook());
+    for shown in ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"] {
+        let text = c.read(shown);
+        // The RabbitMQ password and the example Erlang cookie.
+        for s in ["E4yun.cn789", "GHFTDTXKOBDFRLLZGXFK"] {
+            assert!(!text.contains(s), "{s} in {shown}");
+        }
+    }
+}
