@@ -176,11 +176,7 @@ pub fn mask(text: &str) -> std::borrow::Cow<'_, str> {
 /// Every string in a JSON value, redacted.
 pub fn redact_json(v: &mut serde_json::Value) {
     match v {
-        serde_json::Value::String(s) => {
-            if !find(s).is_empty() {
-                *s = redact(s);
-            }
-        }
+        serde_json::Value::String(s) if !find(s).is_empty() => *s = redact(s),
         serde_json::Value::Array(a) => a.iter_mut().for_each(redact_json),
         serde_json::Value::Object(o) => o.values_mut().for_each(redact_json),
         _ => {}
