@@ -62,6 +62,10 @@ pub const CODES: &[Code] = &[
     c("W082", "an HTML comment never closed"),
     c("E080", "an annotation comment never closed"),
     c("W050", "a table rbc does not understand"),
+    c(
+        "W051",
+        "an unquoted here-document whose text bash would expand (manual)",
+    ),
     c("L001", "a path one slip away from one that exists"),
     c("L002", "a file used that was never uploaded"),
     c("L003", "a backup restored under another name"),
