@@ -328,14 +328,17 @@ fn prompt(p: &Person, kind: &str) -> String {
     } else {
         p.hosts.join(", ")
     };
-    format!(
+    let text = format!(
         "\n==== {kind} {} · {} {} · on {on} ====\n{}\n\n---- runbook ----\n{}\n----\n手工步骤：完成后输入 yes。Do it, then type yes (anything else stops the change)",
         p.id,
         p.section,
         p.title,
         p.instruction,
         src.join("\n")
-    )
+    );
+    // The plan's texts are already free of credentials (secrets::enforce); this keeps a prompt so
+    // whatever builds it.
+    crate::secrets::redact(&text)
 }
 
 fn stretch_name(x: &Stretch, total: usize) -> String {

@@ -548,7 +548,6 @@ fn client_without_input(prog: &str, args: &[&str]) -> bool {
     }
 }
 
-
 /// The words of a command as bash splits them (quotes, backslashes): `vim "/opt/My App/a.conf"`
 /// is two words, `vim /tmp/notes\ x` too. Unbalanced quotes: split on whitespace.
 pub fn words(cmd: &str) -> Vec<String> {

@@ -140,7 +140,7 @@ pub fn short(source: &Source, diags: &[Diagnostic]) -> String {
             Some(span) => (source.line_of(span.start), source.col_of(span.start)),
             None => (d.line.max(1), 1),
         };
-        let message = d.message.replace('\n', " ");
+        let message = crate::secrets::redact(&d.message).replace('\n', " ");
         let _ = writeln!(out, "{}:{line}:{col}: {}: {message}", source.path, d.code);
     }
     out

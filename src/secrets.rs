@@ -272,6 +272,11 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         step.summary = hide(&step.summary);
         step.source = hide(&step.source);
         step.guard = hide(&step.guard);
+        step.section_title = hide(&step.section_title);
+        step.why = hide(&step.why);
+        if let Some(f) = &mut step.finding {
+            *f = hide(f);
+        }
         if let Action::Manual { instruction } = &mut step.action {
             *instruction = hide(instruction);
         }

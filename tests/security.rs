@@ -238,6 +238,38 @@ fn credentials_are_warned_hidden_and_installed_0600() {
     for s in SECRETS {
         assert!(!c.out.stderr.contains(s), "{s} in the diagnostics");
     }
+    // The Ansible layout: a manual step's pause shows its instruction and block (2.3 holds one).
+    let ansible = c.dir.path().join("dist/ansible");
+    let mut files = vec![ansible.clone()];
+    let mut seen = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        seen += 1;
+        for s in SECRETS {
+            assert!(!text.contains(s), "{s} in {}", p.display());
+        }
+    }
+    assert!(seen >= 3, "no dist/ansible files");
+    let site = c.read("dist/ansible/site.yml");
+    assert!(
+        site.contains("-p***"),
+        "the manual pause shows the step, key kept:\n{site}"
+    );
+    let short = rbc()
+        .file("runbook.md", fixture("secrets.md"))
+        .args(&["check", "--format", "short", "runbook.md"])
+        .run();
+    assert!(short.stdout.contains("W037"), "{}", short.stdout);
+    for s in SECRETS {
+        assert!(
+            !short.stdout.contains(s) && !short.stderr.contains(s),
+            "{s} in `rbc check --format short`"
+        );
+    }
     let plan = rbc()
         .file("runbook.md", fixture("secrets.md"))
         .args(&["plan", "runbook.md"])
@@ -275,7 +307,14 @@ fn credentials_are_warned_hidden_and_installed_0600() {
 #[test]
 fn the_shipped_runbook_shows_no_credential() {
     let c = compiled(&common::shipped_runbook());
-    for shown in ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"] {
+    for shown in [
+        "dist/plan.json",
+        "dist/checklist.md",
+        "dist/checklist.html",
+        "dist/ansible/site.yml",
+        "dist/ansible/rollback.yml",
+        "dist/ansible/README.md",
+    ] {
         let text = c.read(shown);
         // The RabbitMQ password and the example Erlang cookie.
         for s in ["E4yun.cn789", "GHFTDTXKOBDFRLLZGXFK"] {
