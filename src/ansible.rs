@@ -672,30 +672,23 @@ pub fn files(plan: &Plan, bundles: &[Bundle]) -> Result<Vec<(String, String)>, S
     ])
 }
 
-/// Writes `hosts/<host>.run` for every bundle in `dist/hosts/` (servers and the jump host) and
-/// `ansible/` for the servers; returns every file written (path in dist, sha256).
+/// Writes `ansible/` for the servers; `runs` are the `hosts/<host>.run` files already written
+/// with the bundles (servers and the jump host). Returns every file to list in `SHA256SUMS`
+/// (path in dist, sha256): the `.run` files and `ansible/`.
 pub fn write_fleet(
     dist: &std::path::Path,
     plan: &Plan,
     servers: &[String],
-    jump: &str,
+    runs: &[(String, crate::package::SfxSums)],
 ) -> Result<Vec<(String, String)>, String> {
     let mut written = Vec::new();
     let mut bundles = Vec::new();
-    for host in servers
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once(jump))
-    {
-        let gz = dist.join("hosts").join(format!("{host}.tar.gz"));
-        let run = dist.join("hosts").join(format!("{host}.run"));
-        let (sha, inner) = crate::sfx::write_run(&gz, &run, host)
-            .map_err(|e| format!("cannot write {}: {e}", run.display()))?;
-        written.push((format!("hosts/{host}.run"), sha));
-        if servers.iter().any(|s| s == host) && !bundles.iter().any(|b: &Bundle| b.host == host) {
+    for (host, sums) in runs {
+        written.push((format!("hosts/{host}.run"), sums.sha256.clone()));
+        if servers.iter().any(|s| s == host) && !bundles.iter().any(|b: &Bundle| &b.host == host) {
             bundles.push(Bundle {
-                host: host.to_string(),
-                sfx_sha256: inner,
+                host: host.clone(),
+                sfx_sha256: sums.inner.clone(),
             });
         }
     }

@@ -273,13 +273,13 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     // The lint (bash -n, shellcheck) runs beside the packaging; dist/ moves into place only if
     // both succeed.
     let hosts: Vec<String> = rendered.iter().map(|(h, _)| h.clone()).collect();
-    let jobs: Vec<(PathBuf, Vec<Entry>)> = rendered
+    let jobs: Vec<package::Bundle> = rendered
         .into_iter()
         .map(|(host, files)| bundle_entries(&dist, &host, files))
         .collect();
     let (shellcheck, shas) = std::thread::scope(|scope| {
         let lint = scope.spawn(|| check_scripts(&scripts, opts.shellcheck));
-        let shas = package::write_bundles(jobs.into_iter().map(Ok))
+        let shas = package::write_all(jobs.into_iter().map(Ok))
             .map_err(|e| format!("cannot write a bundle: {e}"));
         let lint = lint
             .join()
@@ -287,7 +287,11 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         (lint, shas)
     });
     let shellcheck = shellcheck?;
-    let mut bundles: Vec<(String, String)> = hosts.into_iter().zip(shas?).collect();
+    let written: Vec<(String, package::Written)> = hosts.into_iter().zip(shas?).collect();
+    let mut bundles: Vec<(String, String)> = written
+        .iter()
+        .map(|(h, w)| (h.clone(), w.sha256.clone()))
+        .collect();
     let targets: Vec<(String, String, String)> = bundles
         .iter()
         .map(|(h, sha)| {
@@ -299,9 +303,11 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         })
         .collect();
     let jump_files = renderer.jump_bundle(plan, &jump, &targets)?;
-    let (out, entries) = bundle_entries(&dist, &jump, jump_files);
-    let jump_sha = package::write_tar_gz(&out, entries)
+    let jump_bundle = bundle_entries(&dist, &jump, jump_files);
+    let out = jump_bundle.out.clone();
+    let jump_written = package::write_bundle(jump_bundle)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let jump_sha = jump_written.sha256.clone();
 
     let mut sums: BTreeMap<String, String> = BTreeMap::new();
     for (h, sha) in bundles
@@ -311,7 +317,19 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         sums.insert(format!("hosts/{h}.tar.gz"), sha.clone());
     }
     let servers: Vec<String> = bundles.iter().map(|(h, _)| h.clone()).collect();
-    for (path, sha) in crate::ansible::write_fleet(&dist, plan, &servers, &jump)? {
+    let mut runs: Vec<(String, package::SfxSums)> = written
+        .into_iter()
+        .chain(std::iter::once((jump.clone(), jump_written)))
+        .filter_map(|(h, w)| w.sfx.map(|sfx| (h, sfx)))
+        .collect();
+    runs.dedup_by(|later, earlier| {
+        // A name written twice (the jump host also a server) holds what was written last.
+        later.0 == earlier.0 && {
+            std::mem::swap(later, earlier);
+            true
+        }
+    });
+    for (path, sha) in crate::ansible::write_fleet(&dist, plan, &servers, &runs)? {
         sums.insert(path, sha);
     }
     let plan_json = crate::secrets::plan_json(plan)? + "\n";
@@ -364,7 +382,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
 }
 
 /// The entries of one bundle `<host>/…` with its SHA256SUMS, and where it goes.
-fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> (PathBuf, Vec<Entry>) {
+/// A host's bundle: `hosts/<host>.tar.gz` and, in the same pass, `hosts/<host>.run`.
+fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> package::Bundle {
     let mut entries = Vec::new();
     let mut sums = Vec::new();
     for f in files {
@@ -393,7 +412,14 @@ fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> (PathBuf, 
         mode: 0o644,
         source: EntrySource::Bytes(text.into_bytes()),
     });
-    (dist.join("hosts").join(format!("{host}.tar.gz")), entries)
+    package::Bundle {
+        out: dist.join("hosts").join(format!("{host}.tar.gz")),
+        sfx: Some(package::SelfExtracting {
+            out: dist.join("hosts").join(format!("{host}.run")),
+            host: host.to_string(),
+        }),
+        entries,
+    }
 }
 
 /// Writes every distinct generated script once into `stage`, for the lint.

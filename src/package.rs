@@ -12,8 +12,10 @@ mod output;
 
 pub use digest::{hash_files, sha256_file, PayloadDigests};
 
+use digest::hex;
 use gzip::{GzipWriter, MAX_STORED};
 use output::HashedOutput;
+use sha2::{Digest, Sha256};
 use std::collections::btree_map::{BTreeMap, Entry as Slot};
 use std::fs::{File, Permissions};
 use std::io::{self, Read, Write};
@@ -55,7 +57,51 @@ const WINDOW: u64 = 16 * MAX_STORED as u64;
 /// Bytes sampled at the start of each window to judge it.
 const SAMPLE: usize = 4096;
 
+/// A bundle to write: the `.tar.gz`, and optionally the same bundle as a self-extracting file.
+pub struct Bundle {
+    /// The `.tar.gz` to write.
+    pub out: PathBuf,
+    /// Also write the bundle as `dist/hosts/<host>.run` ([`crate::sfx`]), in the same pass.
+    pub sfx: Option<SelfExtracting>,
+    pub entries: Vec<Entry>,
+}
+
+/// Where the self-extracting form goes, and the host it unpacks (its one top folder).
+pub struct SelfExtracting {
+    pub out: PathBuf,
+    pub host: String,
+}
+
+/// What [`write_bundle`] wrote: lowercase hex sha256s.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Of the `.tar.gz`.
+    pub sha256: String,
+    pub sfx: Option<SfxSums>,
+}
+
+/// The sums of a self-extracting file.
+#[derive(Debug, Clone)]
+pub struct SfxSums {
+    /// Of the whole file (for `dist/SHA256SUMS`).
+    pub sha256: String,
+    /// Of everything before its last line: the sum the header checks, written in that line.
+    pub inner: String,
+}
+
 /// Writes a gzip'd GNU tar of `entries` to `out` and returns the lowercase hex sha256 of the file.
+/// See [`write_bundle`].
+pub fn write_tar_gz(out: &Path, entries: Vec<Entry>) -> io::Result<String> {
+    write_bundle(Bundle {
+        out: out.to_path_buf(),
+        sfx: None,
+        entries,
+    })
+    .map(|w| w.sha256)
+}
+
+/// Writes a gzip'd GNU tar of the bundle's entries to its `out` (and, when asked, the same gzip
+/// stream after a header as its self-extracting file) and returns their sha256s.
 ///
 /// Entries are sorted by path component, each parent directory is emitted (mode 0755), owners are
 /// `root:root` (0/0), every mtime is [`ENTRY_MTIME`], and the gzip header carries no name and no
@@ -63,11 +109,76 @@ const SAMPLE: usize = 4096;
 /// that are absolute or hold `.`, `..` or empty components, and a file that is also a directory
 /// are refused with `InvalidInput`.
 ///
-/// The archive is written to a temporary file beside `out` and renamed over it only when
-/// complete, so an error (a missing or changing source file, a full disk) leaves `out` as it
-/// was. The rename is not preceded by an fsync: a power cut can still lose a fresh bundle.
-pub fn write_tar_gz(out: &Path, entries: Vec<Entry>) -> io::Result<String> {
+/// One pass: the gzip stream is written to both files as it is made, and each file's sha256 is
+/// computed on its own thread as it is written (the self-extracting file's header is fixed
+/// before the stream starts, so nothing is read back).
+///
+/// Each file is written to a temporary file beside it and renamed over it only when complete, so
+/// an error (a missing or changing source file, a full disk) leaves both as they were. The rename
+/// is not preceded by an fsync: a power cut can still lose a fresh bundle.
+pub fn write_bundle(bundle: Bundle) -> io::Result<Written> {
+    let Bundle { out, sfx, entries } = bundle;
     let tree = Tree::from_entries(entries)?;
+    let temp = temp_beside(&out)?;
+    let sfx_temp = match &sfx {
+        Some(s) => Some((temp_beside(&s.out)?, crate::sfx::header(&s.host))),
+        None => None,
+    };
+    let mut outputs = vec![(temp.as_file(), Sha256::new())];
+    if let Some((file, header)) = &sfx_temp {
+        let mut sink = file.as_file();
+        sink.write_all(header.as_bytes())?;
+        let mut sha = Sha256::new();
+        sha.update(header.as_bytes());
+        outputs.push((sink, sha));
+    }
+
+    let mut tar = TarWriter {
+        gz: GzipWriter::new(HashedOutput::tee(outputs))?,
+        written: 0,
+    };
+    for (components, node) in tree.nodes {
+        let path = components.join("/");
+        match node {
+            Node::Dir => tar.directory(&path)?,
+            Node::File { mode, source } => tar.file(&path, mode, source)?,
+        }
+    }
+    let mut sums = tar.finish()?.finish_all()?;
+    let sha256 = match sums.first() {
+        Some((_, sha)) => hex(&sha.clone().finalize()),
+        None => return Err(io::Error::other("no output")),
+    };
+    let sfx_sums = match sums.get_mut(1) {
+        Some((sink, sha)) => {
+            let inner = hex(&sha.clone().finalize());
+            let trailer = crate::sfx::trailer(&inner);
+            sink.write_all(trailer.as_bytes())?;
+            sha.update(trailer.as_bytes());
+            Some(SfxSums {
+                sha256: hex(&sha.clone().finalize()),
+                inner,
+            })
+        }
+        None => None,
+    };
+    drop(sums);
+    if let (Some(sfx), Some((file, _))) = (sfx, sfx_temp) {
+        file.as_file()
+            .set_permissions(Permissions::from_mode(0o755))?;
+        file.persist(&sfx.out).map_err(|e| e.error)?;
+    }
+
+    temp.as_file()
+        .set_permissions(Permissions::from_mode(0o644))?;
+    temp.persist(&out).map_err(|e| e.error)?;
+    Ok(Written {
+        sha256,
+        sfx: sfx_sums,
+    })
+}
+
+fn temp_beside(out: &Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = match out.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -78,40 +189,38 @@ pub fn write_tar_gz(out: &Path, entries: Vec<Entry>) -> io::Result<String> {
             format!("{}: not a file name", out.display()),
         )
     })?;
-    let temp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(".{}.", name.to_string_lossy()))
         .suffix(".tmp")
-        .tempfile_in(dir)?;
-
-    let mut tar = TarWriter {
-        gz: GzipWriter::new(HashedOutput::new(temp.as_file()))?,
-        written: 0,
-    };
-    for (components, node) in tree.nodes {
-        let path = components.join("/");
-        match node {
-            Node::Dir => tar.directory(&path)?,
-            Node::File { mode, source } => tar.file(&path, mode, source)?,
-        }
-    }
-    let sha256 = tar.finish()?;
-
-    temp.as_file()
-        .set_permissions(Permissions::from_mode(0o644))?;
-    temp.persist(out).map_err(|e| e.error)?;
-    Ok(sha256)
+        .tempfile_in(dir)
 }
 
 /// Writes several bundles with [`write_tar_gz`], two at a time, and returns their sha256s in
-/// the order given. Each `(out, entries)` is drawn from `bundles` only when a writer is free, so
-/// building one may wait (e.g. on [`PayloadDigests::get`]) while another bundle is written.
+/// the order given (see [`write_all`]).
+pub fn write_bundles<I>(bundles: I) -> io::Result<Vec<String>>
+where
+    I: Iterator<Item = io::Result<(PathBuf, Vec<Entry>)>> + Send,
+{
+    let bundles = bundles.map(|b| {
+        b.map(|(out, entries)| Bundle {
+            out,
+            sfx: None,
+            entries,
+        })
+    });
+    Ok(write_all(bundles)?.into_iter().map(|w| w.sha256).collect())
+}
+
+/// Writes several bundles with [`write_bundle`], two at a time, and returns what each wrote in
+/// the order given. Each bundle is drawn from `bundles` only when a writer is free, so building
+/// one may wait (e.g. on [`PayloadDigests::get`]) while another bundle is written.
 ///
 /// Why two at a time: a bundle's sha256 is one sequential computation, so one bundle keeps one
 /// core busy hashing; two keep both. On the first error no further bundle is started; bundles
 /// already written stay (each is complete, being renamed into place only when done).
-pub fn write_bundles<I>(bundles: I) -> io::Result<Vec<String>>
+pub fn write_all<I>(bundles: I) -> io::Result<Vec<Written>>
 where
-    I: Iterator<Item = io::Result<(PathBuf, Vec<Entry>)>> + Send,
+    I: Iterator<Item = io::Result<Bundle>> + Send,
 {
     struct Queue<I> {
         bundles: I,
@@ -123,7 +232,7 @@ where
         drawn: 0,
         failed: false,
     });
-    let written: Mutex<Vec<(usize, io::Result<String>)>> = Mutex::new(Vec::new());
+    let written: Mutex<Vec<(usize, io::Result<Written>)>> = Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..BUNDLE_WRITERS {
             scope.spawn(|| loop {
@@ -138,7 +247,7 @@ where
                     queue.drawn += 1;
                     (queue.drawn - 1, next)
                 };
-                let result = next.and_then(|(out, entries)| write_tar_gz(&out, entries));
+                let result = next.and_then(write_bundle);
                 if result.is_err() {
                     queue.lock().expect("no writer panics holding it").failed = true;
                 }
@@ -336,10 +445,10 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// The end-of-archive marker (two zero blocks), padding to a whole record, the gzip trailer.
-    fn finish(mut self) -> io::Result<String> {
+    fn finish(mut self) -> io::Result<HashedOutput<W>> {
         self.deflate(&[0; 1024])?;
         self.pad_to(RECORD)?;
-        Ok(self.gz.finish()?.1)
+        self.gz.close()
     }
 }
 

@@ -2,13 +2,16 @@
 //! nothing but bash and ssh (SPEC §4, §7). A short bash header, the bundle's `.tar.gz` as it is,
 //! and a last line `# sha256 <hex>` with the sum of everything before it (header included), which
 //! the header checks before it unpacks anything. bash 4.1 / coreutils 8.4 / tar 1.23.
-
-use std::io::{BufWriter, Read, Write};
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
+//!
+//! The header does not hold the length of the tar.gz: it is the file's size less the header's
+//! own length (in the header, fixed width) and the last line's (always [`TRAILER_LEN`] bytes).
+//! So the header is known before the tar.gz is made, and `package::write_bundle` writes the
+//! `.run` in the same pass as the `.tar.gz`, hashing as it goes.
 
 use crate::quote::quote;
+
+/// Length of the last line, `\n# sha256 <64 hex>\n`.
+pub const TRAILER_LEN: usize = 75;
 
 const HEADER: &str = r#"#!/bin/bash
 # @HOST@.run: the rbc bundle of @HOST@ as one self-extracting file (a bash header, the bundle's
@@ -22,7 +25,7 @@ const HEADER: &str = r#"#!/bin/bash
 set -u
 RBC_SFX_HOST=@QHOST@
 RBC_SFX_HEAD=@HEAD@
-RBC_SFX_BODY=@BODY@
+RBC_SFX_TAIL=@TAIL@
 rbc_sfx_die() { printf 'rbc: %s\n' "$*" >&2; exit 2; }
 rbc_sfx_self=$0
 case $rbc_sfx_self in /*) ;; *) rbc_sfx_self=$PWD/$rbc_sfx_self ;; esac
@@ -39,7 +42,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-rbc_sfx_n=$((RBC_SFX_HEAD + RBC_SFX_BODY))
+rbc_sfx_size=$(wc -c <"$rbc_sfx_self") || rbc_sfx_die "cannot read $rbc_sfx_self"
+rbc_sfx_n=$((rbc_sfx_size - RBC_SFX_TAIL))
+RBC_SFX_BODY=$((rbc_sfx_n - RBC_SFX_HEAD))
+[ "$RBC_SFX_BODY" -gt 0 ] || rbc_sfx_die "$rbc_sfx_self is damaged or cut short: copy it again"
 rbc_sfx_want=$(tail -c +$((rbc_sfx_n + 1)) "$rbc_sfx_self" | sed -n 's/^# sha256 \([0-9a-f]\{64\}\)$/\1/p')
 rbc_sfx_got=$(head -c "$rbc_sfx_n" "$rbc_sfx_self" | sha256sum | cut -d' ' -f1)
 if [ -z "$rbc_sfx_want" ] || [ "$rbc_sfx_want" != "$rbc_sfx_got" ]; then
@@ -73,60 +79,25 @@ printf 'next: cd %s && ./run.sh --list\n' "$rbc_sfx_dir"
 exit 0
 "#;
 
-/// The header for a host and a body of `body` bytes. Its own length is in it, written with a
-/// fixed width so that it does not change the length.
-pub fn header(host: &str, body: u64) -> String {
+/// The header for a host. Its own length is in it, written with a fixed width so that it does
+/// not change the length.
+pub fn header(host: &str) -> String {
     let fill = |head: usize| {
         HEADER
             .replace("@QHOST@", &quote(host))
             .replace("@HOST@", &host.replace(['\n', '\r'], " "))
             .replace("@HEAD@", &format!("{head:<12}"))
-            .replace("@BODY@", &format!("{body:<20}"))
+            .replace("@TAIL@", &TRAILER_LEN.to_string())
     };
     let len = fill(0).len();
     fill(len)
 }
 
-/// Writes `<host>.run` from `<host>.tar.gz`; returns (sha256 of the whole file, the sum in its
-/// last line). One pass over the bytes.
-pub fn write_run(tar_gz: &Path, out: &Path, host: &str) -> std::io::Result<(String, String)> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut input = std::fs::File::open(tar_gz)?;
-    let body = input.metadata()?.len();
-    let head = header(host, body);
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o755)
-        .open(out)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut hasher = Sha256::new();
-    w.write_all(head.as_bytes())?;
-    hasher.update(head.as_bytes());
-    let mut buf = vec![0u8; 1 << 20];
-    let mut copied = 0u64;
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        w.write_all(&buf[..n])?;
-        hasher.update(&buf[..n]);
-        copied += n as u64;
-    }
-    if copied != body {
-        return Err(std::io::Error::other(format!(
-            "{} changed while it was copied",
-            tar_gz.display()
-        )));
-    }
-    let inner = format!("{:x}", hasher.clone().finalize());
-    let trailer = format!("\n# sha256 {inner}\n");
-    w.write_all(trailer.as_bytes())?;
-    hasher.update(trailer.as_bytes());
-    w.flush()?;
-    Ok((format!("{:x}", hasher.finalize()), inner))
+/// The last line: the sha256 (lowercase hex) of everything before it.
+pub fn trailer(inner: &str) -> String {
+    let line = format!("\n# sha256 {inner}\n");
+    debug_assert_eq!(line.len(), TRAILER_LEN);
+    line
 }
 
 #[cfg(test)]
@@ -135,8 +106,9 @@ mod tests {
 
     #[test]
     fn the_header_knows_its_own_length() {
-        let h = header("web-1", 1234);
+        let h = header("web-1");
         assert!(h.contains(&format!("RBC_SFX_HEAD={:<12}", h.len())));
-        assert!(h.contains("RBC_SFX_BODY=1234 "));
+        assert!(h.contains(&format!("RBC_SFX_TAIL={TRAILER_LEN}\n")));
+        assert_eq!(trailer(&"0".repeat(64)).len(), TRAILER_LEN);
     }
 }

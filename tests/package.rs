@@ -1,7 +1,8 @@
 //! Bundles are checked with the real tools the hosts use: `tar xzf`, `gzip -t`, `sha256sum`.
 
 use rbc::package::{
-    hash_files, sha256_file, sha256sums, write_bundles, write_tar_gz, Entry, EntrySource,
+    hash_files, sha256_file, sha256sums, write_all, write_bundle, write_bundles, write_tar_gz,
+    Bundle, Entry, EntrySource, SelfExtracting,
 };
 use std::fs;
 use std::io::Read;
@@ -313,4 +314,102 @@ fn write_bundles_stops_on_an_error() {
     ];
     let err = write_bundles(items.into_iter()).unwrap_err();
     assert_eq!(err.to_string(), "payload digest failed");
+}
+
+fn with_sfx(dir: &Path, host: &str, entries: Vec<Entry>) -> Bundle {
+    Bundle {
+        out: dir.join(format!("{host}.tar.gz")),
+        sfx: Some(SelfExtracting {
+            out: dir.join(format!("{host}.run")),
+            host: host.into(),
+        }),
+        entries,
+    }
+}
+
+#[test]
+fn the_self_extracting_file_is_written_in_the_same_pass_and_checks_itself() {
+    let fx = Fixture::new();
+    let entries = vec![
+        bytes("api-1/run.sh", 0o755, b"#!/bin/bash\necho hi\n"),
+        file("api-1/payload/app-1.0.rpm", 0o644, &fx.payloads[0]),
+        file("api-1/payload/mixed.jar", 0o644, &fx.payloads[2]),
+    ];
+    let written = write_bundle(with_sfx(fx.dir.path(), "api-1", entries)).unwrap();
+    let gz = fx.path("api-1.tar.gz");
+    let sfx_path = fx.path("api-1.run");
+    assert_eq!(written.sha256, sha256_file(&gz).unwrap());
+    let sfx = written.sfx.expect("the .run was asked for");
+    assert_eq!(sfx.sha256, sha256_file(&sfx_path).unwrap());
+    // Header, then the .tar.gz byte for byte, then the line with the sum of all before it.
+    let body = fs::read(&gz).unwrap();
+    let whole = fs::read(&sfx_path).unwrap();
+    let trailer = format!("\n# sha256 {}\n", sfx.inner);
+    assert!(whole.ends_with(trailer.as_bytes()));
+    let before = &whole[..whole.len() - trailer.len()];
+    assert!(before.ends_with(&body));
+    assert!(before.starts_with(b"#!/bin/bash\n"));
+    assert_eq!(
+        fs::metadata(&sfx_path).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert_eq!(
+        fs::metadata(&gz).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    let check = run(Command::new("bash").arg(&sfx_path).arg("--check"));
+    assert!(check.contains(&sfx.inner), "{check}");
+    let target = fx.path("unpacked");
+    run(Command::new("bash")
+        .arg(&sfx_path)
+        .arg("--target")
+        .arg(&target));
+    assert_eq!(
+        fs::read(target.join("api-1/payload/app-1.0.rpm")).unwrap(),
+        fs::read(&fx.payloads[0]).unwrap()
+    );
+    // Byte-identical on a second write.
+    let again = vec![
+        bytes("api-1/run.sh", 0o755, b"#!/bin/bash\necho hi\n"),
+        file("api-1/payload/app-1.0.rpm", 0o644, &fx.payloads[0]),
+        file("api-1/payload/mixed.jar", 0o644, &fx.payloads[2]),
+    ];
+    let second = write_bundle(with_sfx(fx.dir.path(), "api-1", again)).unwrap();
+    assert_eq!(second.sfx.unwrap().sha256, sfx.sha256);
+    assert_eq!(fs::read(&sfx_path).unwrap(), whole);
+}
+
+#[test]
+fn a_failed_bundle_leaves_neither_file_behind_and_write_all_keeps_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.rpm");
+    let err = write_bundle(with_sfx(
+        dir.path(),
+        "h",
+        vec![file("h/payload/missing.rpm", 0o644, &missing)],
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("missing.rpm"), "{err}");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let hosts = ["a", "b", "c"];
+    let written = write_all(hosts.iter().map(|h| {
+        Ok(with_sfx(
+            dir.path(),
+            h,
+            vec![bytes(&format!("{h}/run.sh"), 0o755, h.as_bytes())],
+        ))
+    }))
+    .unwrap();
+    for (h, w) in hosts.iter().zip(&written) {
+        let run_file = dir.path().join(format!("{h}.run"));
+        assert_eq!(
+            w.sha256,
+            sha256_file(&dir.path().join(format!("{h}.tar.gz"))).unwrap()
+        );
+        assert_eq!(
+            w.sfx.as_ref().unwrap().sha256,
+            sha256_file(&run_file).unwrap()
+        );
+    }
 }

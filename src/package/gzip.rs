@@ -80,7 +80,13 @@ impl<W: Write> GzipWriter<W> {
 
     /// Ends the deflate stream, writes the gzip trailer, and returns the sink and the sha256 of
     /// every byte written.
-    pub(super) fn finish(mut self) -> io::Result<(W, String)> {
+    #[cfg(test)]
+    pub(super) fn finish(self) -> io::Result<(W, String)> {
+        self.close()?.finish()
+    }
+
+    /// Ends the deflate stream and writes the gzip trailer; returns the output, to be finished.
+    pub(super) fn close(mut self) -> io::Result<HashedOutput<W>> {
         if self.run.is_some() {
             self.end_run(FlushCompress::Finish)?;
         } else {
@@ -89,7 +95,7 @@ impl<W: Write> GzipWriter<W> {
         self.out.write_all(&self.crc.sum().to_le_bytes())?;
         // ISIZE is the uncompressed length modulo 2^32 (RFC 1952).
         self.out.write_all(&(self.len as u32).to_le_bytes())?;
-        self.out.finish()
+        Ok(self.out)
     }
 
     /// Closes the open compressed run, if any: `Sync` leaves the stream byte-aligned for stored
