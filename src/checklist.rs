@@ -93,8 +93,12 @@ struct Row {
     /// `自动 AUTO` …
     label: &'static str,
     summary: String,
-    /// The command as written (first line), for automatic steps and checks.
+    /// The command as written, every line, for automatic steps and checks: wrapped on paper,
+    /// never cut.
     command: String,
+    command_lines: Vec<String>,
+    /// For a manual step, the `rbc check` finding that made it manual (code, line, message).
+    finding: String,
     /// The original block or sentence, for manual steps (a person does exactly this).
     source: Vec<String>,
     source_more: usize,
@@ -340,7 +344,7 @@ fn row(plan: &Plan, s: &Step) -> Row {
         .unwrap_or(&s.summary);
     let same = s.source.trim() == summary.trim();
     let (source, source_more) = if manual && !same {
-        let lines: Vec<String> = s.source.lines().map(|l| clip_end(l, 110)).collect();
+        let lines: Vec<String> = s.source.lines().map(|l| l.trim_end().to_string()).collect();
         let keep = if lines.len() > 24 { 20 } else { lines.len() };
         (lines[..keep].to_vec(), lines.len() - keep)
     } else {
@@ -349,17 +353,22 @@ fn row(plan: &Plan, s: &Step) -> Row {
     let command = if s.kind == StepKind::Note || matches!(s.action, Action::Manual { .. }) {
         String::new()
     } else {
-        let first = s.text.lines().next().unwrap_or("");
-        let more = if s.text.trim().lines().count() > 1 {
-            " …"
-        } else {
-            ""
-        };
-        if more.is_empty() && summary.contains(first.trim()) {
+        let text = s.text.trim();
+        let one_line = !text.contains('\n');
+        // Shown only where the summary (as printed, clipped) does not already hold it whole.
+        if one_line && clip(summary, 160).contains(text) {
             String::new()
         } else {
-            clip(first, 120) + more
+            text.lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n")
         }
+    };
+    let command_lines = if command.is_empty() {
+        Vec::new()
+    } else {
+        command.lines().map(str::to_string).collect()
     };
     let cells = if s.kind == StepKind::Note {
         Vec::new()
@@ -385,6 +394,8 @@ fn row(plan: &Plan, s: &Step) -> Row {
         label,
         summary: clip(summary, 160),
         command,
+        command_lines,
+        finding: String::new(),
         source,
         source_more,
         expected: expected(s),
@@ -441,6 +452,7 @@ fn sections(plan: &Plan, extra: &Extra, stretches: &[Stretch]) -> Vec<Section> {
         }
         let sec = out.last_mut().expect("a section was pushed");
         let mut r = row(plan, s);
+        r.finding = manual_finding(s, &extra.findings);
         r.stretch = stretches
             .iter()
             .find(|x| x.first == s.id && x.hosts.len() > 1)
@@ -465,9 +477,32 @@ fn sections(plan: &Plan, extra: &Extra, stretches: &[Stretch]) -> Vec<Section> {
     out
 }
 
+/// For a manual step, the finding that made it so: the one the lint names on the step (`L001 at
+/// line 805`), else a warning on the step's own lines.
+fn manual_finding(s: &Step, findings: &[Finding]) -> String {
+    if s.kind != StepKind::Manual {
+        return String::new();
+    }
+    let named = s.finding.as_ref().and_then(|f| {
+        let (code, line) = f.split_once(" at line ")?;
+        let line: usize = line.trim().parse().ok()?;
+        findings.iter().find(|x| x.code == code && x.line == line)
+    });
+    let last = s.line + s.text.lines().count().max(1) - 1;
+    let own = || {
+        findings
+            .iter()
+            .find(|x| x.severity == "warning" && x.line >= s.line && x.line <= last)
+    };
+    named
+        .or_else(own)
+        .map(|f| format!("{} (line {}): {}", f.code, f.line, f.message))
+        .unwrap_or_default()
+}
+
 /// The rollback chapter per host, in the order the hosts first appear in it; steps done by a
 /// person off the servers in a group of their own.
-fn rollback(plan: &Plan) -> Vec<RollbackGroup> {
+fn rollback(plan: &Plan, extra: &Extra) -> Vec<RollbackGroup> {
     let steps: Vec<&Step> = plan
         .steps
         .iter()
@@ -503,6 +538,7 @@ fn rollback(plan: &Plan) -> Vec<RollbackGroup> {
                 .filter(|(_, o)| o.contains(h))
                 .map(|(s, _)| {
                     let mut r = row(plan, s);
+                    r.finding = manual_finding(s, &extra.findings);
                     if !h.is_empty() {
                         r.cells.retain(|c| &c.host == h);
                         r.gates.retain(|g| g.hosts.split(", ").any(|x| x == h));
@@ -592,7 +628,7 @@ fn ctx(plan: &Plan, bundles: &[(String, String)], extra: &Extra) -> Value {
         .map(|h| h.name.as_str())
         .collect();
     let stretches = stretches(plan);
-    let rollback_groups = rollback(plan);
+    let rollback_groups = rollback(plan, extra);
     let journal_only: Vec<&str> = servers
         .iter()
         .copied()
@@ -623,10 +659,20 @@ fn ctx(plan: &Plan, bundles: &[(String, String)], extra: &Extra) -> Value {
         Some(c) => format!("chapter {c} verified"),
         None => "every step finished, the services checked".to_string(),
     };
+    // The change's name: the runbook's title heading, else its version sentence (`由v1.1.0升级至
+    // v1.4.0`), else the file name.
+    let file_name = plan.runbook.rsplit('/').next().unwrap_or(&plan.runbook);
+    let title = if plan.title != file_name || version_line.is_empty() {
+        plan.title.clone()
+    } else {
+        version_line
+            .trim_end_matches(['。', '.', '：', ':'])
+            .to_string()
+    };
     context! {
         done => done,
-        title => plan.title.clone(),
-        css_title => plan.title.chars().filter(|c| !matches!(c, '"' | '\'' | '\\' | '<' | '>' | '&') && !c.is_control()).collect::<String>(),
+        title => title.clone(),
+        css_title => title.chars().filter(|c| !matches!(c, '"' | '\'' | '\\' | '<' | '>' | '&') && !c.is_control()).collect::<String>(),
         runbook => plan.runbook.clone(),
         versions => versions,
         version_line => version_line,

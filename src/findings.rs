@@ -125,10 +125,35 @@ pub fn acknowledge(
     (shown, acknowledged)
 }
 
-/// Errors first, then warnings, then notes; in each, in the order of the runbook.
+/// Errors first, then warnings, then notes; in each, in the order of the runbook. Findings of
+/// one code on one line have one cause: they are merged into one message.
 pub fn ordered(diags: &[Diagnostic]) -> Vec<Diagnostic> {
-    let mut out = diags.to_vec();
-    out.sort_by_key(|d| (std::cmp::Reverse(d.severity), d.line, d.code));
+    let mut sorted = diags.to_vec();
+    sorted.sort_by_key(|d| (std::cmp::Reverse(d.severity), d.line, d.code));
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for d in sorted {
+        match out.last_mut() {
+            Some(p)
+                if p.line > 0
+                    && p.line == d.line
+                    && p.code == d.code
+                    && p.severity == d.severity =>
+            {
+                if !p.message.contains(&d.message) {
+                    p.message = format!("{}; and {}", p.message, d.message);
+                }
+                if let (Some(ph), Some(dh)) = (&p.help, &d.help) {
+                    if !ph.contains(dh.as_str()) {
+                        p.help = Some(format!("{ph}; {dh}"));
+                    }
+                }
+                if let (Some(a), Some(b)) = (&p.span, &d.span) {
+                    p.span = Some(a.start.min(b.start)..a.end.max(b.end));
+                }
+            }
+            _ => out.push(d),
+        }
+    }
     out
 }
 

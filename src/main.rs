@@ -59,6 +59,9 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// One line per host however long (the table fits 100 columns otherwise).
+        #[arg(long)]
+        wide: bool,
     },
     /// Per host, in order, every step with its kind, guard, reason, phase and gates.
     Plan {
@@ -100,6 +103,9 @@ enum Command {
         runbook: PathBuf,
         #[arg(long)]
         json: bool,
+        /// One line per file however long (the table fits 100 columns otherwise).
+        #[arg(long)]
+        wide: bool,
     },
 }
 
@@ -259,7 +265,11 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Hosts { runbook, json } => {
+        Command::Hosts {
+            runbook,
+            json,
+            wide,
+        } => {
             let (_, c) = match load_without_errors(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
@@ -271,7 +281,7 @@ fn main() -> ExitCode {
                         .unwrap_or_default()
                 );
             } else {
-                print!("{}", rbc::report::hosts(&c.plan));
+                print!("{}", rbc::report::hosts(&c.plan, wide));
             }
             ExitCode::SUCCESS
         }
@@ -310,7 +320,11 @@ fn main() -> ExitCode {
             keep,
             json,
         } => rehearse(&runbook, &hosts, fixture, keep, json),
-        Command::Artifacts { runbook, json } => {
+        Command::Artifacts {
+            runbook,
+            json,
+            wide,
+        } => {
             let (_, c) = match load_without_errors(&runbook) {
                 Ok(x) => x,
                 Err(code) => return code,
@@ -324,7 +338,7 @@ fn main() -> ExitCode {
                     .unwrap_or_default()
                 );
             } else {
-                print!("{}", rbc::report::artifacts(&c.plan));
+                print!("{}", rbc::report::artifacts(&c.plan, wide));
             }
             ExitCode::SUCCESS
         }

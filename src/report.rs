@@ -14,39 +14,153 @@ fn kind_word(k: StepKind) -> &'static str {
     }
 }
 
-pub fn hosts(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<18} {:<15} {:<9} {:<14} {:<14} {:<5} aliases / specs",
-        "NAME", "IP", "KIND", "GROUP", "PHYSICAL", "LINE"
-    );
-    for h in &plan.hosts {
-        let kind = match h.kind {
-            HostKind::Server => "server",
-            HostKind::Physical => "physical",
-            HostKind::Jump => "jump",
-        };
-        let specs: Vec<String> = h.specs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut extra = h.aliases.join(",");
-        if !specs.is_empty() {
-            if !extra.is_empty() {
-                extra.push_str("; ");
+/// Columns a table rbc prints may take: tables fit a 100-column terminal (`--wide`: no limit).
+pub const WIDTH: usize = 100;
+
+/// Display width: CJK characters take two columns (`内存` is 4 wide, not 2).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// `text` folded into lines of at most `max` columns, at spaces where it can and inside a word
+/// only when one word is longer than a line; nothing is cut off.
+pub fn fold(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(8);
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let sep = usize::from(!cur.is_empty());
+        if width(&cur) + sep + width(word) <= max {
+            if sep == 1 {
+                cur.push(' ');
             }
-            extra.push_str(&specs.join(" "));
+            cur.push_str(word);
+            continue;
         }
-        let _ = writeln!(
-            out,
-            "{:<18} {:<15} {:<9} {:<14} {:<14} {:<5} {}",
-            h.name,
-            h.ip.as_deref().unwrap_or("-"),
-            kind,
-            h.group.as_deref().unwrap_or("-"),
-            h.physical.as_deref().unwrap_or("-"),
-            h.line,
-            extra
-        );
+        if !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        for c in word.chars() {
+            if width(&cur) + width(c.encode_utf8(&mut [0; 4])) > max {
+                lines.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
     }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// A table for people: every column as wide as its widest cell (by display width); the last
+/// column folded so that the table fits `limit` columns (`None`: one line per row).
+pub fn table(head: &[&str], rows: &[Vec<String>], limit: Option<usize>) -> String {
+    let n = head.len();
+    let mut widths: Vec<usize> = head.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n.saturating_sub(1)) {
+            widths[i] = widths[i].max(width(c));
+        }
+    }
+    let indent: usize = widths[..n.saturating_sub(1)].iter().map(|w| w + 2).sum();
+    let last = limit.map(|l| l.saturating_sub(indent).max(20));
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, c) in cells.iter().enumerate().take(n - 1) {
+            text.push_str(&pad(c, widths[i] + 2));
+        }
+        let tail = cells.get(n - 1).map(String::as_str).unwrap_or("");
+        // Folded under its own column when that leaves room enough; else what does not fit
+        // on the row's line goes on the lines below it, indented by 4.
+        let (folded, under) = match (last, limit) {
+            (Some(max), _) if max >= 40 => (fold(tail, max), indent),
+            (Some(max), Some(limit)) => {
+                let mut first = String::new();
+                let mut rest = Vec::new();
+                for w in tail.split(' ').filter(|w| !w.is_empty()) {
+                    let sep = usize::from(!first.is_empty());
+                    if rest.is_empty() && width(&first) + sep + width(w) <= max {
+                        if sep == 1 {
+                            first.push(' ');
+                        }
+                        first.push_str(w);
+                    } else {
+                        rest.push(w);
+                    }
+                }
+                let mut lines = vec![first];
+                if !rest.is_empty() {
+                    lines.extend(fold(&rest.join(" "), limit - 4));
+                }
+                (lines, 4)
+            }
+            _ => (vec![tail.to_string()], indent),
+        };
+        for (k, part) in folded.iter().enumerate() {
+            if k > 0 {
+                text.push_str(&" ".repeat(under));
+            }
+            text.push_str(part);
+            let _ = writeln!(out, "{}", text.trim_end());
+            text.clear();
+        }
+    };
+    line(&head.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        line(r);
+    }
+    out
+}
+
+/// `rbc hosts`: one row per host; the aliases and specs folded to fit 100 columns unless `wide`.
+pub fn hosts(plan: &Plan, wide: bool) -> String {
+    let rows: Vec<Vec<String>> = plan
+        .hosts
+        .iter()
+        .map(|h| {
+            let kind = match h.kind {
+                HostKind::Server => "server",
+                HostKind::Physical => "physical",
+                HostKind::Jump => "jump",
+            };
+            let specs: Vec<String> = h.specs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut extra = h.aliases.join(",");
+            if !specs.is_empty() {
+                if !extra.is_empty() {
+                    extra.push_str("; ");
+                }
+                extra.push_str(&specs.join(" "));
+            }
+            vec![
+                h.name.clone(),
+                h.ip.clone().unwrap_or_else(|| "-".into()),
+                kind.to_string(),
+                h.group.clone().unwrap_or_else(|| "-".into()),
+                h.physical.clone().unwrap_or_else(|| "-".into()),
+                h.line.to_string(),
+                extra,
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "NAME",
+            "IP",
+            "KIND",
+            "GROUP",
+            "PHYSICAL",
+            "LINE",
+            "aliases / specs",
+        ],
+        &rows,
+        (!wide).then_some(WIDTH),
+    );
     let servers = plan
         .hosts
         .iter()
@@ -160,19 +274,25 @@ pub fn plan(plan: &Plan, only: &[String]) -> String {
     out
 }
 
-pub fn artifacts(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{:<45} {:<8} {:<5} hosts", "FILE", "DIR", "LINE");
-    for a in &plan.artifacts {
-        let _ = writeln!(
-            out,
-            "{:<45} {:<8} {:<5} {}",
-            a.file,
-            a.dir,
-            a.line,
-            a.hosts.join(", ")
-        );
-    }
+/// `rbc artifacts`: one row per file; the hosts folded to fit 100 columns unless `wide`.
+pub fn artifacts(plan: &Plan, wide: bool) -> String {
+    let rows: Vec<Vec<String>> = plan
+        .artifacts
+        .iter()
+        .map(|a| {
+            vec![
+                a.file.clone(),
+                a.dir.clone(),
+                a.line.to_string(),
+                a.hosts.join(", "),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &["FILE", "DIR", "LINE", "hosts"],
+        &rows,
+        (!wide).then_some(WIDTH),
+    );
     let _ = writeln!(
         out,
         "\n{} files to gather before the window",

@@ -424,3 +424,52 @@ fn a_gate_waiting_for_every_other_host_says_so_in_words() {
     // web-1 and web-2 wait for db-1 only (web-3 has nothing between): named.
     assert_eq!(summaries("app start"), ["3 on db-1", "3 on db-1"]);
 }
+
+/// The writer's checklist: the change's name as title, long commands whole on paper, the finding
+/// that made a step manual printed on that step.
+#[test]
+fn checklist_reads_as_the_change() {
+    let long = format!(
+        "/opt/app/bin/migrate --from v1.1.0 --to v1.4.0 --batch 500 --log /var/log/app/migrate-{}.log --verify",
+        "x".repeat(60)
+    );
+    let runbook = format!(
+        "前言\n\n本次变更由v1.1.0升级至v1.4.0。\n\n1 部署\n\n登录web-1 (10.0.0.1)，执行：\n\n```\n# {long}\n```\n\n\
+         登录web-1，执行：\n\n```\n# ./opt/app/bin/check.sh\n```\n"
+    );
+    let rbc = common::rbc().file("runbook.md", &runbook).args(&[
+        "compile",
+        "runbook.md",
+        "-o",
+        "dist",
+        "--no-shellcheck",
+    ]);
+    let out = rbc.run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = rbc.path("dist");
+    let html = std::fs::read_to_string(dir.join("checklist.html")).unwrap();
+    let md = std::fs::read_to_string(dir.join("checklist.md")).unwrap();
+    assert!(
+        md.starts_with("# 本次变更由v1.1.0升级至v1.4.0 — "),
+        "{}",
+        &md[..200.min(md.len())]
+    );
+    assert!(html.contains("<h1>本次变更由v1.1.0升级至v1.4.0 — "));
+    assert!(md.contains(&long), "the command is whole in checklist.md");
+    // The manual step (a relative path, L006) says why on the step.
+    let why = md
+        .find("WHY MANUAL")
+        .expect("the finding on the manual step");
+    assert!(md[why..].lines().next().unwrap().contains("L006"), "{md}");
+    assert!(why < md.find("Open lint findings").unwrap());
+    let Some((chromium, pdftotext, _)) = tools() else {
+        return;
+    };
+    let pdf = dir.join("checklist.pdf");
+    print_pdf(&chromium, &dir.join("checklist.html"), &pdf);
+    let text = run(&pdftotext, &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]);
+    assert!(
+        squeeze(&text).contains(&squeeze(&long)),
+        "the command is cut on paper"
+    );
+}

@@ -15,7 +15,7 @@ fn plan_of_the_shipped_runbook() {
 fn hosts_and_check_of_the_shipped_runbook() {
     let source = Source::from_text("runbook.md", &common::shipped_runbook());
     let c = planner::compile(&source);
-    insta::assert_snapshot!("hosts", rbc::report::hosts(&c.plan));
+    insta::assert_snapshot!("hosts", rbc::report::hosts(&c.plan, false));
     insta::assert_snapshot!(
         "check",
         rbc::diagnostic::render(&source, &c.diagnostics, false)

@@ -366,3 +366,136 @@ fn the_shipped_runbook_ends_with_the_summary_and_once_reviewed_says_only_that() 
         r.stderr
     );
 }
+
+fn shipped() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/runbook.md")).unwrap()
+}
+
+fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+#[test]
+fn tables_fit_100_columns_measured_by_display_width() {
+    // The shipped runbook's specs (CJK keys, long paths) were 167 columns wide.
+    let r = rbc().file("runbook.md", shipped()).args(&["hosts"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for l in r.stdout.lines() {
+        assert!(display_width(l) <= 100, "{} columns: {l}", display_width(l));
+    }
+    // Folded, not cut: every spec is there whole.
+    assert!(
+        r.stdout
+            .contains("数据文件=/var/lib/libvirt/images/api-1.img"),
+        "{}",
+        r.stdout
+    );
+    // --wide: one line per host.
+    let w = rbc()
+        .file("runbook.md", shipped())
+        .args(&["hosts", "--wide"])
+        .run();
+    assert!(w.stdout.lines().any(|l| display_width(l) > 100));
+    let rows = |t: &str| t.lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(rows(&w.stdout), rows(&r.stdout));
+    assert!(w.stdout.lines().count() < r.stdout.lines().count());
+
+    // CJK cells: the next column starts at the same display column on every row.
+    let text = "0 主机\n\n| 主机 | IP | 角色 |\n| --- | --- | --- |\n| web-1 | 10.0.0.1 | 应用服务器 |\n\n\
+                1 部署\n\n登录web-1，执行：\n\n```\n# ls\n```\n";
+    let r = rbc().file("runbook.md", text).args(&["hosts"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let starts: Vec<usize> = r
+        .stdout
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let at = l.find("LINE").or_else(|| {
+                // the LINE column of a data row: the first cell that is a number after the 5th
+                l.split_whitespace().nth(5).and_then(|c| l.find(c))
+            });
+            display_width(&l[..at.unwrap()])
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", r.stdout);
+    let a = rbc()
+        .file("runbook.md", shipped())
+        .args(&["artifacts"])
+        .run();
+    for l in a.stdout.lines() {
+        assert!(display_width(l) <= 100, "{} columns: {l}", display_width(l));
+    }
+}
+
+/// `--format short` as (line, code, the source line's text).
+fn located(text: &str) -> Vec<(usize, String, String)> {
+    let r = rbc()
+        .file("r.md", text)
+        .args(&["check", "r.md", "--format", "short"])
+        .run();
+    let lines: Vec<&str> = text.lines().collect();
+    r.stdout
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.splitn(5, ':');
+            let (_, line, _, code) = (p.next()?, p.next()?, p.next()?, p.next()?);
+            let line: usize = line.parse().ok()?;
+            Some((line, code.trim().to_string(), lines[line - 1].to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn findings_about_a_block_point_at_its_content_not_the_fence() {
+    let sql = "1 部署\n\n登录db-1 (10.0.0.1)，执行：\n\n```\n\nupdate t set a=1 where id=2;\n```\n";
+    let found = located(sql);
+    let w023 = found.iter().find(|f| f.1 == "W023").expect("W023");
+    assert_eq!(w023.0, 7, "{found:?}");
+    let example =
+        "1 部署\n\n登录web-1 (10.0.0.1)，恢复备份目录，如：\n\n```\n# cp -r /a.bak /a\n```\n";
+    let found = located(example);
+    let w032 = found.iter().find(|f| f.1 == "W032").expect("W032");
+    assert_eq!(w032.2, "# cp -r /a.bak /a", "{found:?}");
+    // The shipped runbook: none of these point at a fence any more; W037 at the credential.
+    for (line, code, text) in located(&shipped()) {
+        if ["W021", "W022", "W023", "W032", "W037"].contains(&code.as_str()) {
+            let t = text.trim_start();
+            assert!(
+                !t.starts_with("```") && !t.starts_with("~~~"),
+                "{code} at line {line}: {text}"
+            );
+            if code == "W037" {
+                assert!(text.contains("pass"), "{code} at line {line}: {text}");
+            }
+        }
+    }
+    // E022 at the annotation, on the name it does not know.
+    let ann = "1 部署\n\n登录web-1 (10.0.0.1)\n\n<!-- rbc: hosts=web-9 -->\n```\n# ls\n```\n";
+    let r = rbc()
+        .file("r.md", ann)
+        .args(&["check", "r.md", "--format", "short"])
+        .run();
+    assert!(r.stdout.contains("r.md:5:17: E022:"), "{}", r.stdout);
+}
+
+#[test]
+fn findings_of_one_cause_on_one_line_are_one_message() {
+    // Two relative paths on one line: one L006 finding that names both.
+    let text =
+        "1 部署\n\n登录web-1 (10.0.0.1)，执行：\n\n```\n# cp usr/local/a.conf etc/a.conf\n```\n";
+    let r = rbc()
+        .file("r.md", text)
+        .args(&["check", "r.md", "--format", "short"])
+        .run();
+    let l006: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains(": L006: "))
+        .collect();
+    assert_eq!(l006.len(), 1, "{}", r.stdout);
+    assert!(
+        l006[0].contains("usr/local/a.conf") && l006[0].contains("etc/a.conf"),
+        "{}",
+        r.stdout
+    );
+}

@@ -306,7 +306,7 @@ fn example_rule(w: &mut Walker, b: &mut Block) -> bool {
     {
         w.warn(
             "W032",
-            w.doc.elements[b.i].span.clone(),
+            w.content_span(b.i, None),
             "this block is given as an example (`如：`); rbc runs exactly what it shows, nothing more".into(),
             "list every case in the runbook, or mark the block `<!-- rbc: kind=manual -->`",
         );

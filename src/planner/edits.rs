@@ -33,11 +33,10 @@ impl<'a> Walker<'a> {
         t: &Target,
         lead: &str,
     ) {
-        let span = self.doc.elements[i].span.clone();
         if let Some(found) = lexicon::literal_credential(content) {
             self.warn(
                 "W037",
-                span.clone(),
+                self.content_span(i, Some(found.as_str())),
                 format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600 whatever the edit, the bundle's copy is 0600; plan.json, the checklist, logs and the terminal show `{found}` with `***`"),
                 "keep runbooks free of passwords; use a value the operator gives on the host",
             );
@@ -154,9 +153,11 @@ impl<'a> Walker<'a> {
             } else {
                 "make the edit precise (whole lines to add, or `修改A为B` with one line each), or mark the block `<!-- rbc: kind=manual -->`"
             };
+            // The line the doubt quotes (`listen 443;`), else the first line of the content.
+            let quoted = d.split('`').nth(1);
             self.warn(
                 "W021",
-                span,
+                self.content_span(i, quoted),
                 format!("edit of {path}: {d}; it becomes a manual step"),
                 help,
             );

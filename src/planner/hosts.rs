@@ -343,7 +343,7 @@ impl<'a> Walker<'a> {
                     Some(h) => hosts.push(h),
                     None => self.diags.push(
                         Diagnostic::error("E022", format!("annotation names unknown host `{n}`"))
-                            .at(self.source, self.doc.elements[i].span.clone())
+                            .at(self.source, self.annotation_span(i, n))
                             .help("use a host name, alias or IP that `rbc hosts` lists"),
                     ),
                 },

@@ -156,7 +156,7 @@ impl<'a> Walker<'a> {
             if !needs_db {
                 continue;
             }
-            let span = self.doc.elements[d.element].span.clone();
+            let span = self.content_span(d.element, None);
             if let [only] = named.as_slice() {
                 let only = only.clone();
                 self.warn(

@@ -78,7 +78,7 @@ impl<'a> Walker<'a> {
         if !client_known {
             self.warn(
                 "W023",
-                self.doc.elements[i].span.clone(),
+                self.content_span(i, None),
                 "SQL with no client command: rbc runs it with `mysql`".into(),
                 "show the client line (`# mysql -uroot -p`) or keep the default",
             );

@@ -234,6 +234,44 @@ impl<'a> Walker<'a> {
         start..start + self.source.line_text(line).len()
     }
 
+    /// A block's first content line holding `needle` (else its first non-blank line): findings
+    /// about a block's content point there, not at the fence.
+    pub(super) fn content_span(&self, i: usize, needle: Option<&str>) -> std::ops::Range<usize> {
+        if let ElementKind::Code {
+            content,
+            first_line,
+            ..
+        } = &self.doc.elements[i].kind
+        {
+            let lines: Vec<&str> = content.lines().collect();
+            let at = needle
+                .filter(|w| !w.is_empty())
+                .and_then(|w| lines.iter().position(|l| l.contains(w)))
+                .or_else(|| lines.iter().position(|l| !l.trim().is_empty()));
+            if let Some(n) = at {
+                let span = self.line_span(first_line + n);
+                let text = &self.source.text[span.clone()];
+                let indent = text.len() - text.trim_start().len();
+                return span.start + indent..span.end;
+            }
+        }
+        self.doc.elements[i].span.clone()
+    }
+
+    /// Where the annotation being applied names `word` (else the element it stands before).
+    pub(super) fn annotation_span(&self, i: usize, word: &str) -> std::ops::Range<usize> {
+        match self.annotation.as_ref().map(|a| a.line) {
+            Some(line) if line > 0 => {
+                let span = self.line_span(line);
+                match self.source.text[span.clone()].find(word) {
+                    Some(p) => span.start + p..span.start + p + word.len(),
+                    None => span,
+                }
+            }
+            _ => self.doc.elements[i].span.clone(),
+        }
+    }
+
     // ---- sentences -------------------------------------------------------------------------
 
     pub(super) fn next_block_is_content(&self, i: usize) -> bool {
