@@ -235,7 +235,10 @@ fn main() -> ExitCode {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            let (shown, acknowledged) = findings::acknowledge(&source, &c.document, &c.diagnostics);
+            // Merged first (one message per cause), then acknowledged: the count says how many
+            // findings the writer reviewed, as the writer sees them.
+            let merged = findings::ordered(&c.diagnostics);
+            let (shown, acknowledged) = findings::acknowledge(&source, &c.document, &merged);
             let shown = findings::ordered(&shown);
             let summary = findings::summary(
                 &source,
