@@ -69,8 +69,9 @@ pub fn findings(diagnostics: &[Diagnostic]) -> Vec<Finding> {
     out
 }
 
-/// One host's box on a step: the operator ticks it and writes start, end and initials.
-#[derive(Serialize)]
+/// One host's box on a step: the operator ticks it (and on a manual step writes start, end and
+/// initials).
+#[derive(Serialize, Clone)]
 struct Cell {
     host: String,
     ip: String,
@@ -105,6 +106,11 @@ struct Row {
     expected: String,
     line: usize,
     cells: Vec<Cell>,
+    /// Start, end and initials on the step itself: manual steps only (a person's own work is
+    /// signed where it is done); other steps are signed once per host per section.
+    sign: bool,
+    /// After the last step of a section: one start/end/initials line per host that worked in it.
+    signoff: Vec<Cell>,
     gates: Vec<GateLine>,
     /// This step opens a stretch in which several hosts work side by side with no wait.
     stretch: Option<Stretch>,
@@ -401,6 +407,8 @@ fn row(plan: &Plan, s: &Step) -> Row {
         expected: expected(s),
         line: s.line,
         cells,
+        sign: manual,
+        signoff: Vec::new(),
         gates: gate_lines(s),
         stretch: None,
     }
@@ -473,6 +481,22 @@ fn sections(plan: &Plan, extra: &Extra, stretches: &[Stretch]) -> Vec<Section> {
             }
         }
         sec.hosts = hosts.join(", ");
+        let signoff = signoff(&sec.rows);
+        if let Some(last) = sec.rows.last_mut() {
+            last.signoff = signoff;
+        }
+    }
+    out
+}
+
+/// The hosts (and the operator) that did steps of these rows other than manual ones (those are
+/// signed on the step): one start/end/initials line each, in the order they first appear.
+fn signoff(rows: &[Row]) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::new();
+    for c in rows.iter().filter(|r| !r.sign).flat_map(|r| &r.cells) {
+        if !out.iter().any(|x| x.host == c.host) {
+            out.push(c.clone());
+        }
     }
     out
 }
@@ -545,7 +569,18 @@ fn rollback(plan: &Plan, extra: &Extra) -> Vec<RollbackGroup> {
                     }
                     r
                 })
-                .collect();
+                .collect::<Vec<Row>>();
+            let mut rows = rows;
+            // One sign-off per section of this host's rollback, after its last step there.
+            let mut start = 0;
+            while start < rows.len() {
+                let end = (start..rows.len())
+                    .find(|&i| rows[i].section != rows[start].section)
+                    .unwrap_or(rows.len());
+                let cells = signoff(&rows[start..end]);
+                rows[end - 1].signoff = cells;
+                start = end;
+            }
             RollbackGroup {
                 host: if h.is_empty() {
                     OPERATOR.to_string()

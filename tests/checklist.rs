@@ -285,6 +285,15 @@ fn printed_with_chromium_every_step_on_one_page() {
         steps(&d.plan).iter().map(|st| (s(st, "id"), st)).collect();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut manual_seen: BTreeSet<String> = BTreeSet::new();
+    // A box line is `□ host` for a host of the plan or the operator (the cover's tables have
+    // boxes too, but never before a host's name).
+    let mut names: Vec<String> = d.plan["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| s(h, "name").to_string())
+        .collect();
+    names.push("操作员 operator".to_string());
     for (p, page) in pages.iter().enumerate() {
         // (id or "" for the journal-only block, kind, the box lines that followed)
         let mut blocks: Vec<(String, String, Vec<String>)> = Vec::new();
@@ -296,7 +305,7 @@ fn printed_with_chromium_every_step_on_one_page() {
                     continue;
                 }
                 blocks.push((id, c[2].to_string(), Vec::new()));
-            } else if line.contains('□') && line.contains("始 start") {
+            } else if is_box_line(line, &names) {
                 match blocks.last_mut() {
                     Some(b) => b.2.push(line.to_string()),
                     None => {
@@ -330,11 +339,23 @@ fn printed_with_chromium_every_step_on_one_page() {
                 "page {}: step {id} has no boxes on its page (split by a page break?)",
                 p + 1
             );
+            let joined = boxes.join(" ");
             if s(st, "kind") == "manual" {
                 assert_eq!(kind, "人工 MANUAL", "{id}");
                 manual_seen.insert(id.clone());
+                // A person's own work is signed where it is done.
+                assert!(
+                    joined.contains("始 start"),
+                    "page {}: {id}: {joined}",
+                    p + 1
+                );
+            } else {
+                assert!(
+                    !joined.contains("始 start"),
+                    "page {}: {id}: {joined}",
+                    p + 1
+                );
             }
-            let joined = boxes.join(" ");
             let hosts = hosts_of(st);
             let names = if hosts.is_empty() {
                 vec!["操作员 operator".to_string()]
@@ -373,6 +394,71 @@ fn printed_with_chromium_every_step_on_one_page() {
             assert!(manual_seen.contains(id), "PDF: manual step {id} not marked");
         }
     }
+}
+
+fn is_box_line(line: &str, names: &[String]) -> bool {
+    line.match_indices('□').any(|(i, m)| {
+        let rest = line[i + m.len()..].trim_start();
+        names.iter().any(|n| {
+            rest.strip_prefix(n.as_str())
+                .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '-'))
+        })
+    })
+}
+
+/// Fewer empty boxes: start, end and initials once per host per section (after its last step)
+/// and on each manual step, not on every automatic one.
+#[test]
+fn start_end_and_initials_once_per_host_per_section() {
+    let d = compile();
+    let md = std::fs::read_to_string(d.dir.join("checklist.md")).unwrap();
+    let signs = md.matches("始 start ____").count();
+    let manual = steps(&d.plan)
+        .iter()
+        .filter(|st| s(st, "kind") == "manual")
+        .count();
+    let run_steps = steps(&d.plan)
+        .iter()
+        .filter(|st| s(st, "kind") != "note")
+        .count();
+    assert!(
+        signs < run_steps,
+        "{signs} start/end lines for {run_steps} steps"
+    );
+    // Each section's sign-off names every host that ran an automatic step or check in it.
+    let mut sections: std::collections::BTreeMap<(String, String), BTreeSet<String>> =
+        Default::default();
+    for st in steps(&d.plan) {
+        if matches!(s(st, "kind"), "note" | "manual") {
+            continue;
+        }
+        let key = (s(st, "phase").to_string(), s(st, "section").to_string());
+        let hosts = hosts_of(st);
+        let set = sections.entry(key).or_default();
+        if hosts.is_empty() {
+            set.insert("操作员 operator".to_string());
+        }
+        set.extend(hosts);
+    }
+    let signoffs: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- **本节完成 section done"))
+        .collect();
+    for ((phase, section), hosts) in &sections {
+        let lines: Vec<&&str> = signoffs
+            .iter()
+            .filter(|l| l.starts_with(&format!("- **本节完成 section done {section}**")))
+            .collect();
+        assert!(!lines.is_empty(), "{phase} {section}: no sign-off line");
+        for h in hosts {
+            assert!(
+                lines.iter().any(|l| l.contains(&format!("{h}: 始 start"))),
+                "{phase} {section}: {h} missing from {lines:?}"
+            );
+        }
+    }
+    // The manual steps still carry their own line.
+    assert!(signs >= manual, "{signs} < {manual} manual steps");
 }
 
 /// The sign-off line says what "done" means in this runbook: its own verification chapter, or,
