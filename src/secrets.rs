@@ -239,9 +239,20 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         let in_action = action_text(&step.action).and_then(|t| key(&t));
         let shown = key(&step.source).or_else(|| key(&step.text));
         if let Some(k) = in_action.clone().or(shown) {
-            // An edit's own W037 points at its block, a line or so before the step's line.
-            let near =
-                warned.iter().any(|l| step.line.abs_diff(*l) <= 1) || said.contains(&step.line);
+            // An edit's own W037 points into its block: at the credential's line, or a line or
+            // so before the step's line.
+            let extent = [
+                step.source.lines().count(),
+                step.text.lines().count(),
+                action_text(&step.action).map_or(0, |t| t.lines().count()),
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+            let near = warned
+                .iter()
+                .any(|&l| l + 1 >= step.line && l <= step.line + extent + 1)
+                || said.contains(&step.line);
             if !near {
                 let what = match (&step.action, in_action.is_some()) {
                     (a, true) if a.edited_file().is_some() => format!(
