@@ -10,6 +10,43 @@ use rbc::findings;
 use rbc::planner::{self, Compiled};
 use rbc::source::Source;
 
+// Output never panics. std's `print!` family panics when a write fails, e.g. on a pipe closed
+// early (`rbc plan | head`); these shadow them in this file. A closed stdout ends the output
+// quietly and the command keeps its exit status (0 for a command that succeeded), as ripgrep
+// does; any other stdout error (a full disk) is reported and exits 2. stderr errors are ignored:
+// there is nowhere left to say anything.
+macro_rules! print {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    ($($arg:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+fn write_stdout(text: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "rbc",
@@ -251,8 +288,7 @@ fn main() -> ExitCode {
                 // The totals line only: editors and CI logs read one line per finding.
                 let total = summary.lines().last().unwrap_or_default();
                 let text = format!("{}{total}\n", findings::short(&source, &shown));
-                // A closed pipe (`| head`) is not an error of the runbook.
-                let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+                print!("{text}");
             } else {
                 if !shown.is_empty() {
                     eprint!("{}", diagnostic::render(&source, &shown, color()));

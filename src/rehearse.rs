@@ -1970,7 +1970,10 @@ pub fn rehearse(plan: &Plan, opts: &Options) -> Result<Vec<HostReport>, String> 
                     opts.keep.as_deref(),
                 );
                 if opts.progress {
-                    eprintln!(
+                    // Never panics on a closed stderr (`rbc rehearse 2>&1 | head`).
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
                         "rehearsed {host} in {:.0}s: {}",
                         started.elapsed().as_secs_f64(),
                         match &r {

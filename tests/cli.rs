@@ -175,3 +175,83 @@ fn hosts_and_artifacts_listings() {
         r.stdout
     );
 }
+
+/// Runs the real binary with its stdout (or, with `stderr`, its stderr) on a pipe whose reader
+/// is gone before rbc starts, so every write fails with EPIPE; returns (exit status, stderr).
+fn with_closed_pipe(dir: &std::path::Path, args: &[&str], stderr: bool) -> (i32, String) {
+    // The reader closes its end, then says so; only then does rbc start. The status goes out on
+    // fd 3, rbc's stderr to a file (or, when stderr is what is tested, stdout to /dev/null).
+    let redirect = if stderr {
+        "2>&1 >/dev/null"
+    } else {
+        "2>\"$RBC_ERR\""
+    };
+    let script = format!(
+        "exec 3>&1\n\
+         {{ n=0; while [ ! -e \"$RBC_CLOSED\" ] && [ $n -lt 3000 ]; do sleep 0.01; n=$((n + 1)); done\n\
+            \"$RBC\" \"$@\" {redirect}; echo $? >&3; }} | {{ exec <&-; : >\"$RBC_CLOSED\"; }}\n"
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("bash")
+        .args(args)
+        .env("RBC", env!("CARGO_BIN_EXE_rbc"))
+        .env(
+            "RBC_CLOSED",
+            dir.join(format!("closed-{}", args.join("_").replace('/', "_"))),
+        )
+        .env("RBC_ERR", dir.join("err"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let err = std::fs::read_to_string(dir.join("err")).unwrap_or_default();
+    let _ = std::fs::remove_file(dir.join("err"));
+    (status, err)
+}
+
+#[test]
+fn a_pipe_closed_early_ends_the_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/runbook.md");
+    std::fs::copy(shipped, dir.path().join("runbook.md")).unwrap();
+    for args in [
+        &["plan"][..],
+        &["plan", "--json"],
+        &["hosts"],
+        &["hosts", "--json"],
+        &["artifacts"],
+        &["artifacts", "--json"],
+        &["check", "--format", "short"],
+        &["--help"],
+        &["plan", "--help"],
+        &["compile", "--no-shellcheck", "-o", "dist"],
+        &["status", "dist"],
+    ] {
+        let (code, err) = with_closed_pipe(dir.path(), args, false);
+        assert_eq!(code, 0, "rbc {args:?} on a closed pipe: {err}");
+        assert!(!err.contains("panicked"), "rbc {args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "rbc {args:?}: {err}");
+    }
+    // The exit status is kept: a runbook with errors still exits 2.
+    std::fs::write(
+        dir.path().join("bad.md"),
+        "<!-- rbc: colour=red -->\n\n```\n# ls\n```\n",
+    )
+    .unwrap();
+    let (code, err) = with_closed_pipe(dir.path(), &["plan", "bad.md"], false);
+    assert_eq!(code, 2, "{err}");
+    // A closed stderr (`rbc check 2>&1 | head`) neither.
+    for args in [
+        &["check"][..],
+        &["plan", "bad.md"],
+        &["plan", "--host", "nope"],
+    ] {
+        let (code, _) = with_closed_pipe(dir.path(), args, true);
+        assert!(
+            code == 0 || code == 2,
+            "rbc {args:?} with stderr closed: {code}"
+        );
+    }
+}
