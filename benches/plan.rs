@@ -66,4 +66,37 @@ fn main() {
     let per = |r: &(usize, usize, Duration)| r.2.as_secs_f64() / r.1 as f64;
     let ratio = per(&rows[rows.len() - 1]) / per(&rows[0]);
     println!("time per step, 20,000 vs 1,000 steps: {ratio:.2}x (1.0 = linear)");
+
+    // Hosts (#12 item 18): one step on each of N hosts. Target: 4,000 hosts within 8x the time
+    // of 500. Larger counts take long today (quadratic); RBC_BENCH_HOSTS=4000 adds them.
+    let most: usize = std::env::var("RBC_BENCH_HOSTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    let mut rows = Vec::new();
+    for hosts in [250, 500, 1_000, 2_000, 4_000]
+        .into_iter()
+        .filter(|&h| h <= most)
+    {
+        let text = rbc::synthetic::fleet(hosts);
+        let t = best_of(if hosts > 1_000 { 1 } else { 3 }, || {
+            let c = planner::compile(&Source::from_text("fleet.md", &text));
+            assert!(!c.plan.steps.is_empty());
+        });
+        rows.push((hosts, t));
+        println!(
+            "fleet {hosts:>5} hosts, one step each: {:>9.1} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    if let (Some(a), Some(b)) = (rows.iter().find(|r| r.0 == 500), rows.last()) {
+        if b.0 > a.0 {
+            println!(
+                "fleet {} vs 500 hosts: {:.1}x the time ({:.1}x the hosts; target for 4,000: <= 8x)",
+                b.0,
+                b.1.as_secs_f64() / a.1.as_secs_f64(),
+                b.0 as f64 / 500.0
+            );
+        }
+    }
 }

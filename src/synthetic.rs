@@ -34,3 +34,29 @@ pub fn runbook(steps: usize, hosts: usize) -> String {
     md.push_str("3 回滚\n\n3.1 恢复\n\n登录app-1，执行：\n\n```\n# mv /opt/app1/conf_bak /opt/app1/conf\n```\n");
     md
 }
+
+/// A runbook with `hosts` servers and one step on each, one section per host, in the shipped
+/// runbook's style: the shape where planning cost must grow linearly in hosts (#12 item 18).
+pub fn fleet(hosts: usize) -> String {
+    let mut md = String::from("0.说明\n\n本次上线为合成的演练手册。\n\n1.服务器\n\n");
+    for h in 0..hosts {
+        let _ = writeln!(
+            md,
+            "1.{} app-{}\n\n- IP: 10.{}.{}.{}\n",
+            h + 1,
+            h + 1,
+            h / 250,
+            h % 250,
+            10 + h % 200
+        );
+    }
+    md.push_str("2.升级\n\n");
+    for h in 0..hosts {
+        let _ = write!(
+            md,
+            "2.{n} 第{n}组\n\n登录app-{n}，执行：\n\n```\n# service app{n} restart\n```\n\n",
+            n = h + 1
+        );
+    }
+    md
+}
