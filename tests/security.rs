@@ -322,3 +322,89 @@ fn the_shipped_runbook_shows_no_credential() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Symbolic links and folders another user could redirect
+
+/// Compiles `md` with the payloads given (name, content).
+fn compiled_with(md: &str, payloads: &[(&str, &str)]) -> Compiled {
+    let mut r = rbc().file("runbook.md", md);
+    for (name, content) in payloads {
+        r = r.file(&format!("payloads/{name}"), content);
+    }
+    let r = r.args(&["compile", "--artifacts", "payloads"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "compile failed:\n{}", out.stderr);
+    Compiled { dir: r.dir, out }
+}
+
+#[test]
+fn a_state_directory_another_user_could_redirect_is_refused() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 配置\n\n在web-1上，在/etc/app.conf末尾补充：\n\n```\nlimit=10\n```\n",
+    ));
+    for (setup, env, why) in [
+        (
+            "mkdir -p /home/evil/state /var/lib/rbc && chown -R 1000 /home/evil && ln -s /home/evil/state /var/lib/rbc/web-1",
+            "",
+            "is a symbolic link rbc did not create",
+        ),
+        (
+            "mkdir -p /var/lib/rbc/web-1 && chown 1000 /var/lib/rbc/web-1",
+            "",
+            "belongs to uid 1000",
+        ),
+        (
+            "mkdir -p /srv/shared && chmod 0777 /srv/shared",
+            "RBC_STATE_DIR=/srv/shared/web-1",
+            "/srv/shared is writable by others",
+        ),
+    ] {
+        let sb = sandbox(&c);
+        let out = sb.run(&format!(
+            "{setup} && cd /root && tar xzf web-1.tar.gz && cd web-1 && {env} ./run.sh --force-host --yes; echo \"exit=$?\"; \
+             ls -A /home/evil/state /srv/shared/web-1 2>/dev/null; [ -e /etc/app.conf ] && echo APPLIED; true"
+        ));
+        let all = format!("{}\n{}", out.stdout, out.stderr);
+        assert!(all.contains(why), "{setup}: {all}");
+        assert!(!all.contains("exit=0"), "{setup}: {all}");
+        assert!(!all.contains("APPLIED"), "{setup}: a step ran: {all}");
+        assert!(!all.contains("journal"), "{setup}: state written: {all}");
+    }
+    // /tmp (sticky, writable by all) above a state directory of root's is fine.
+    let sb = sandbox(&c);
+    let out = sb.run(&format!("RBC_STATE_DIR=/tmp/rbc-state {RUN}"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn a_symlink_planted_at_a_scratch_name_beside_a_payload_redirects_nothing() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled_with(
+        &runbook("### 2.1 上传\n\n将app.jar上传到web-1的/home/app目录下。\n"),
+        &[("app.jar", "the new jar\n")],
+    );
+    let sb = sandbox(&c);
+    sb.write("/etc/victim", "root's file\n");
+    let out = sb.run(&format!(
+        "mkdir -p /home/app && chown 1000 /home/app && ln -s /etc/victim /home/app/app.jar.rbc-tmp && \
+         ln -s /etc/victim /home/app/app.jar.tmp; {RUN}; echo \"exit=$?\"; cat /etc/victim /home/app/app.jar"
+    ));
+    assert!(
+        out.stdout.contains("exit=0"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("root's file\nthe new jar\n"),
+        "/etc/victim changed or the payload is not in place:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}

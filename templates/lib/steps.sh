@@ -197,10 +197,17 @@ rbc_payload_put() { # FILE TARGET
 		rbc_say "copy $1 to ${target%/*}/ on this host (from the jump host), then run again"
 		return 1
 	fi
+	local tmp mode
 	rbc_backup "$target"
 	mkdir -p "${target%/*}"
-	cp "$src" "$target.rbc-tmp"
-	mv -f "$target.rbc-tmp" "$target"
+	# A scratch name nobody can guess or plant a symbolic link at (mktemp), mode as cp gives it.
+	tmp=$(rbc__tmp_beside "$target") || return 1
+	mode=$(stat -c '%a' "$src") || return 1
+	if ! rbc__tmp_ours "$tmp" || ! cp "$src" "$tmp" || ! chmod "$(printf '%o' $((8#$mode & ~$(umask))))" "$tmp" ||
+		! mv -f "$tmp" "$target"; then
+		rm -f "$tmp"
+		return 1
+	fi
 }
 
 # A value the operator gives (a cluster cookie read on another host, an NTP server): from
@@ -262,7 +269,8 @@ rbc_value_written() { # PATH NAME
 rbc_write_value() { # PATH NAME FROM-HOST
 	local v tmp
 	v=$(rbc_value "$2" "$3" secret) || return 1
-	tmp="$1.rbc-tmp"
+	tmp=$(rbc__tmp_beside "$1") || return 1
+	rbc__tmp_ours "$tmp" || return 1
 	(umask 077 && printf '%s' "$v" >"$tmp")
 	chmod --reference="$1" "$tmp" 2>/dev/null || chmod 0400 "$tmp"
 	chown --reference="$1" "$tmp" 2>/dev/null || true
@@ -304,8 +312,13 @@ rbc_cron_program() { # LINE
 rbc_cron_put() { # PATH LINE NAME
 	rbc_cron_program "$2" || return 1
 	rbc_value "$3" "this network (ask the network team)" >/dev/null || return 1
+	local tmp
 	mkdir -p "${1%/*}"
-	(umask 022 && rbc_cron_line "$2" "$3" >"$1.rbc-tmp") && chmod 0644 "$1.rbc-tmp" && mv -f "$1.rbc-tmp" "$1"
+	tmp=$(rbc__tmp_beside "$1") || return 1
+	if ! rbc__tmp_ours "$tmp" || ! rbc_cron_line "$2" "$3" >"$tmp" || ! chmod 0644 "$tmp" || ! mv -f "$tmp" "$1"; then
+		rm -f "$tmp"
+		return 1
+	fi
 }
 
 # Before starting a server whose configuration can be tested: test it (nginx -t with the same

@@ -158,6 +158,10 @@ rbc__journal() { # ns id event [note]
 	[ -n "$note" ] || note=-
 	RBC__JLINES=$((RBC__JLINES + 1))
 	if [ "$RBC__DRY" != 1 ]; then
+		if [ -L "$RBC__STATE/journal" ]; then
+			rbc__err "refusing to write the journal: $RBC__STATE/journal is a symbolic link rbc did not create"
+			return 1
+		fi
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$RBC__USER" "$1" "$2" "$3" "$note" >>"$RBC__STATE/journal"
 	fi
 	rbc__jevent "$1" "$2" "$3" "$t" "$RBC__USER" "$note" "$RBC__JLINES"
@@ -362,6 +366,38 @@ rbc__lock_alive() { # pid boot
 		return 0
 	fi
 	kill -0 "$pid" 2>/dev/null
+}
+
+# The state directory is root's alone (SPEC §5.1): not a symbolic link, owned by the user who runs
+# (root), not writable by anyone else; and no folder above it lets another user swap it (each is
+# owned by root and writable by others only with the sticky bit, like /tmp). Missing parts are
+# fine: mkdir -p creates them as root.
+rbc__state_safe() { # DIR
+	local d=$1 a me st uid mode
+	me=$(id -u)
+	if [ -L "$d" ]; then
+		rbc__err "refusing the state directory $d: it is a symbolic link rbc did not create (remove it, or set RBC_STATE_DIR to a folder of root's)"
+		return 1
+	fi
+	a=$d
+	while :; do
+		if [ -e "$a" ]; then
+			st=$(stat -L -c '%u %a' "$a") || return 1
+			uid=${st%% *}
+			mode=${st#* }
+			if [ "$uid" != 0 ] && [ "$uid" != "$me" ]; then
+				rbc__err "refusing the state directory $d: $a belongs to uid $uid, not root (another user could redirect what rbc writes there); set RBC_STATE_DIR to a folder of root's"
+				return 1
+			fi
+			if [ $((8#$mode & 022)) != 0 ] && { [ "$a" = "$d" ] || [ $((8#$mode & 01000)) = 0 ]; }; then
+				rbc__err "refusing the state directory $d: $a is writable by others (mode $mode); chmod go-w it, or set RBC_STATE_DIR to a folder of root's"
+				return 1
+			fi
+		fi
+		[ "$a" != / ] || break
+		a=$(rbc__dirname "$a")
+	done
+	return 0
 }
 
 # One run.sh or rollback.sh at a time per host. The lock is a folder renamed into place with its
@@ -1512,6 +1548,7 @@ rbc__main() { # run|rollback args...
 		return 0
 	fi
 	if [ -n "$RBC__FORGET" ] && [ "$RBC__DRY" != 1 ]; then
+		rbc__state_safe "$RBC__STATE" || return "$RBC_EXIT_FAILED"
 		rbc__lock || return "$RBC_EXIT_LOCKED"
 		rbc__forget "$RBC__FORGET"
 		return $?
@@ -1521,7 +1558,8 @@ rbc__main() { # run|rollback args...
 		export RBC_DRY_RUN
 		rbc_say "dry run: nothing will be changed"
 	else
-		if ! mkdir -p "$RBC__STATE" || ! chmod 700 "$RBC__STATE"; then
+		rbc__state_safe "$RBC__STATE" || return "$RBC_EXIT_FAILED"
+		if ! mkdir -p "$RBC__STATE" || ! rbc__state_safe "$RBC__STATE" || ! chmod 700 "$RBC__STATE"; then
 			rbc__err "cannot create the state directory $RBC__STATE"
 			return "$RBC_EXIT_FAILED"
 		fi
@@ -1642,6 +1680,15 @@ rbc__tmp_beside() {
 	mktemp "$d/.rbc.XXXXXX"
 }
 
+# A scratch file beside TARGET that is still the one mktemp created (a regular file of ours, not a
+# symbolic link someone put there since): writing through it writes nowhere else.
+rbc__tmp_ours() { # TMP
+	if [ -L "$1" ] || [ ! -f "$1" ] || [ ! -O "$1" ]; then
+		rbc__err "refusing to write $1: it was replaced (a symbolic link or a file not created by rbc)"
+		return 1
+	fi
+}
+
 # Install TMP as TARGET: owner, mode (and SELinux label) of the file it replaces, or MODE.
 rbc__commit() { # tmp target [mode]
 	local tmp=$1 target=$2 mode=${3:-} existed=0
@@ -1705,6 +1752,7 @@ rbc_backup() { # PATH
 		kind='file'
 		copy="$sd/backup/files$p"
 		mkdir -p "$(rbc__dirname "$copy")" || return 1
+		rm -f "$copy.tmp"
 		if ! cp -p "$p" "$copy.tmp" || ! mv -f "$copy.tmp" "$copy"; then
 			rbc__err "cannot back up $p"
 			return 1
