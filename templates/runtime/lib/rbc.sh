@@ -193,7 +193,8 @@ rbc__verify() {
 		rbc__err "$dir/SHA256SUMS is missing: the bundle is incomplete. Copy it again."
 		return 1
 	fi
-	if ! out=$(cd "$dir" && LC_ALL=C sha256sum -c --quiet SHA256SUMS 2>&1); then
+	# run.sh and rollback.sh have verified the sums before sourcing this file (RBC__SUMS_OK).
+	if [ "${RBC__SUMS_OK:-}" != 1 ] && ! out=$(cd "$dir" && LC_ALL=C sha256sum -c --quiet SHA256SUMS 2>&1); then
 		printf '%s\n' "$out" >&2
 		rbc__err "checksum verification FAILED: the bundle is damaged or was changed; nothing was done."
 		rbc__err "校验失败：安装包已损坏或被修改，未做任何操作。请从跳板机重新拷贝。"
