@@ -219,7 +219,80 @@ fn payload_checks(plan: &Plan, payloads: Option<&Payloads>) -> Plan {
     plan
 }
 
+/// `-o PATH` replaces only what rbc wrote there before (SPEC §5.1): nothing, an empty folder, or a
+/// dist: a folder (not a link) holding SHA256SUMS and plan.json in which every file is listed in
+/// SHA256SUMS, apart from `runs/` (what the playbooks gathered, moved into the new dist).
+pub fn replaceable(out: &Path) -> Result<(), String> {
+    let refuse = |why: String| {
+        Err(format!(
+            "-o {}: {why}; rbc replaces only a dist it wrote (a folder with SHA256SUMS and plan.json, every file listed there)\n  help: choose another -o, or move it away yourself",
+            out.display()
+        ))
+    };
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return refuse(format!("cannot look at it: {e}")),
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symbolic link".into());
+    }
+    if !meta.is_dir() {
+        return refuse("it is a file, not a dist".into());
+    }
+    let mut entries = match std::fs::read_dir(out) {
+        Ok(r) => r.peekable(),
+        Err(e) => return refuse(format!("cannot read it: {e}")),
+    };
+    if entries.peek().is_none() {
+        return Ok(());
+    }
+    let sums = match std::fs::symlink_metadata(out.join("SHA256SUMS")) {
+        Ok(m) if m.is_file() && m.len() <= 64 << 20 => {
+            std::fs::read_to_string(out.join("SHA256SUMS")).unwrap_or_default()
+        }
+        _ => return refuse("it holds no SHA256SUMS of rbc's".into()),
+    };
+    let mut listed = std::collections::HashSet::new();
+    for line in sums.lines() {
+        match line.split_once("  ") {
+            Some((sha, name)) if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                listed.insert(name.to_string());
+            }
+            _ => return refuse("its SHA256SUMS is not one rbc wrote".into()),
+        }
+    }
+    if !listed.contains("plan.json") {
+        return refuse("it holds no plan.json".into());
+    }
+    let mut todo = vec![out.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let rd =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for e in rd {
+            let e = e.map_err(|e| e.to_string())?;
+            let path = e.path();
+            let rel = path
+                .strip_prefix(out)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            if rel == "SHA256SUMS" || rel == "runs" {
+                continue;
+            }
+            let ft = e.file_type().map_err(|e| e.to_string())?;
+            if ft.is_dir() {
+                todo.push(path);
+            } else if !ft.is_file() || !listed.contains(&rel) {
+                return refuse(format!("{rel} in it is not a file rbc wrote"));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
+    replaceable(&opts.out)?;
     let payloads = match &opts.artifacts {
         Some(dir) => Some(gather_payloads(plan, dir, &opts.hosts)?),
         None => None,
@@ -356,7 +429,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
 
     // Into place: the old dist/ goes only once the new one is complete.
     let old = tmp.path().join("old");
-    if opts.out.exists() {
+    replaceable(&opts.out)?;
+    if std::fs::symlink_metadata(&opts.out).is_ok() {
         std::fs::rename(&opts.out, &old)
             .map_err(|e| format!("cannot replace {}: {e}", opts.out.display()))?;
     }
@@ -365,6 +439,10 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
             let _ = std::fs::rename(&old, &opts.out);
         }
         return Err(format!("cannot write {}: {e}", opts.out.display()));
+    }
+    // What the playbooks gathered into the old dist stays.
+    if old.join("runs").is_dir() {
+        let _ = std::fs::rename(old.join("runs"), opts.out.join("runs"));
     }
     bundles.push((jump, jump_sha));
     let mut notes = Vec::new();
