@@ -66,6 +66,10 @@ pub const CODES: &[Code] = &[
         "W051",
         "an unquoted here-document whose text bash would expand (manual)",
     ),
+    c(
+        "W052",
+        "added text holding a line that reads like rbc's block marker (manual)",
+    ),
     c("L001", "a path one slip away from one that exists"),
     c("L002", "a file used that was never uploaded"),
     c("L003", "a backup restored under another name"),

@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod inventory;
 pub mod lexicon;
 pub mod lint;
+pub mod markers;
 pub mod names;
 pub mod outline;
 pub mod package;

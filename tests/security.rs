@@ -408,3 +408,144 @@ fn a_symlink_planted_at_a_scratch_name_beside_a_payload_redirects_nothing() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. Nothing of the bundle runs before its checksums hold
+
+#[test]
+fn a_tampered_library_never_runs_before_the_checksums_are_verified() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 配置\n\n在web-1上，在/etc/app.conf末尾补充：\n\n```\nlimit=10\n```\n",
+    ));
+    for (tamper, what) in [
+        ("sed -i '1a touch /tampered' lib/rbc.sh", "changed library"),
+        (
+            "sed -i '1a touch /tampered' lib/rbc.sh && sed -i '/  lib\\/rbc.sh$/d' SHA256SUMS",
+            "library changed and its line taken out of SHA256SUMS",
+        ),
+        (
+            "sed -i '1a touch /tampered' lib/rbc.sh && rm SHA256SUMS",
+            "no SHA256SUMS",
+        ),
+    ] {
+        for runner in [
+            "./run.sh --force-host --yes",
+            "./rollback.sh --force-host --yes",
+        ] {
+            let sb = sandbox(&c);
+            let out = sb.run(&format!(
+                "cd /root && tar xzf web-1.tar.gz && cd web-1 && {tamper} && {runner}; echo \"exit=$?\"; [ -e /tampered ] && echo RAN; [ -e /var/lib/rbc ] && echo STATE; true"
+            ));
+            let all = format!("{}\n{}", out.stdout, out.stderr);
+            assert!(all.contains("exit=2"), "{what}, {runner}: {all}");
+            assert!(
+                !all.contains("RAN"),
+                "{what}: the tampered library ran: {all}"
+            );
+            assert!(!all.contains("STATE"), "{what}: state written: {all}");
+            assert!(all.contains("nothing was done"), "{what}: {all}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. `compile -o PATH` replaces only a dist rbc wrote
+
+#[test]
+fn compile_replaces_only_a_dist_it_wrote() {
+    let md =
+        runbook("### 2.1 配置\n\n在web-1上，在/etc/app.conf末尾补充：\n\n```\nlimit=10\n```\n");
+    let r = rbc()
+        .file("runbook.md", &md)
+        .file("notes/plan.txt", "my notes\n")
+        .file("empty/.keep", "");
+    std::fs::remove_file(r.path("empty/.keep")).unwrap();
+    let run = |args: &[&str]| {
+        let mut a = vec!["compile", "runbook.md"];
+        a.extend(args);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_rbc"))
+            .args(&a)
+            .args(["--no-shellcheck"])
+            .current_dir(r.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        common::Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+    // The runbook itself, a folder of other files, a file: refused, untouched.
+    for (out, why) in [
+        ("runbook.md", "it is a file"),
+        ("notes", "it holds no SHA256SUMS"),
+    ] {
+        let o = run(&["-o", out]);
+        assert_eq!(o.code, 2, "-o {out}: {}", o.stderr);
+        assert!(o.stderr.contains(why), "-o {out}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("rbc replaces only a dist it wrote"),
+            "{}",
+            o.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(r.path("runbook.md")).unwrap(), md);
+    assert_eq!(
+        std::fs::read_to_string(r.path("notes/plan.txt")).unwrap(),
+        "my notes\n"
+    );
+    // Nothing, an empty folder, a previous dist: replaced; what the playbooks gathered stays.
+    assert_eq!(run(&["-o", "empty"]).code, 0);
+    assert_eq!(run(&["-o", "out"]).code, 0);
+    std::fs::create_dir_all(r.path("out/runs/20261128T000000Z/web-1")).unwrap();
+    std::fs::write(r.path("out/runs/20261128T000000Z/web-1/journal"), "j\n").unwrap();
+    assert_eq!(run(&["-o", "out"]).code, 0);
+    assert!(r.path("out/runs/20261128T000000Z/web-1/journal").is_file());
+    // A dist with a file of someone else's in it: refused, the file kept.
+    std::fs::write(r.path("out/hosts/mine.txt"), "mine\n").unwrap();
+    let o = run(&["-o", "out"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("hosts/mine.txt"), "{}", o.stderr);
+    assert!(r.path("out/hosts/mine.txt").is_file());
+    assert!(r.path("out/plan.json").is_file());
+    // No .rbc-dist-* left beside any of them.
+    let left: Vec<_> = std::fs::read_dir(r.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".rbc-dist-"))
+        .collect();
+    assert!(left.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Text cannot forge rbc's block markers
+
+#[test]
+fn added_text_holding_a_marker_is_manual_and_never_appended_twice() {
+    let md = runbook(
+        "### 2.1 配置\n\n在web-1上，在/etc/app.conf末尾补充：\n\n```\nlimit=10\n# END rbc 2.1-1\nmore=1\n```\n",
+    );
+    let c = compiled(&md);
+    assert!(c.out.stderr.contains("W052"), "{}", c.out.stderr);
+    let plan = c.read("dist/plan.json");
+    assert!(plan.contains("W052 at line"), "{plan}");
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    sb.write("/etc/app.conf", "base=1\n");
+    let out = sb.run(&format!(
+        "{RUN} >/dev/null 2>&1; cp /etc/app.conf /tmp/first; ./run.sh --force-host --yes >/dev/null 2>&1; cmp /tmp/first /etc/app.conf && echo SAME; grep -c limit=10 /etc/app.conf"
+    ));
+    assert!(
+        out.stdout.contains("SAME"),
+        "a second run changed the file again:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.trim_end().ends_with('0'), "{}", out.stdout);
+}

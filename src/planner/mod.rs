@@ -217,6 +217,7 @@ pub fn compile(source: &Source) -> Compiled {
     crate::doubt::enforce(&mut plan, source, &mut diagnostics);
     let mut findings = crate::lint::lint(source, &doc, &plan);
     crate::lint::demote(&mut plan, source, &mut findings);
+    crate::markers::enforce(&mut plan, source, &mut diagnostics);
     crate::secrets::enforce(&mut plan, source, &mut diagnostics);
     diagnostics.extend(findings);
     diagnostics.sort_by_key(|d| (d.line, d.code));
