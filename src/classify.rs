@@ -332,18 +332,48 @@ pub fn paths_in(text: &str) -> Vec<String> {
 
 /// Resolves `arg` against the working directory.
 pub fn resolve(cwd: &str, arg: &str) -> String {
-    if arg.starts_with('/') {
-        return arg.to_string();
-    }
-    let arg = arg.strip_prefix("./").unwrap_or(arg);
-    if arg == "~" || arg.starts_with("~/") {
-        return format!("/root{}", &arg[1..]);
-    }
-    if cwd.ends_with('/') {
-        format!("{cwd}{arg}")
+    let joined = if arg.starts_with('/') {
+        arg.to_string()
     } else {
-        format!("{cwd}/{arg}")
+        let arg = arg.strip_prefix("./").unwrap_or(arg);
+        if arg == "~" || arg.starts_with("~/") {
+            format!("/root{}", &arg[1..])
+        } else if cwd.ends_with('/') {
+            format!("{cwd}{arg}")
+        } else {
+            format!("{cwd}/{arg}")
+        }
+    };
+    normalise(&joined)
+}
+
+/// `..` and `.` taken out of an absolute path the way `cd -L` reads them (`/opt/../../etc/a` is
+/// `/etc/a`; above `/` is `/`), so a path never names two places in rbc's plan (SPEC §5.1). A path
+/// holding an expansion is left as written (bash decides what it is). The runtime resolves a `..`
+/// that reaches it through links (lib/rbc.sh, rbc__abs).
+pub fn normalise(path: &str) -> String {
+    if !path.starts_with('/') || has_expansion(path) {
+        return path.to_string();
     }
+    if !path.split('/').any(|c| c == ".." || c == ".") {
+        return path.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let trailing = if path.ends_with('/') && !parts.is_empty() {
+        "/"
+    } else {
+        ""
+    };
+    format!("/{}{trailing}", parts.join("/"))
 }
 
 fn basename(p: &str) -> &str {
@@ -1410,6 +1440,20 @@ pub fn sql_is_count(stmt: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised() {
+        for (cwd, arg, want) in [
+            ("/", "/opt/../../etc/a.conf", "/etc/a.conf"),
+            ("/", "/opt/../../../../../../../etc/a.conf", "/etc/a.conf"),
+            ("/opt/app", "../conf/./x.conf", "/opt/conf/x.conf"),
+            ("/opt", "./a/", "/opt/a/"),
+            ("/", "/opt/$(date +%F)/../x", "/opt/$(date +%F)/../x"),
+            ("/", "/etc/hosts", "/etc/hosts"),
+        ] {
+            assert_eq!(resolve(cwd, arg), want, "{cwd} {arg}");
+        }
+    }
 
     #[test]
     fn prompts() {

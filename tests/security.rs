@@ -549,3 +549,36 @@ fn added_text_holding_a_marker_is_manual_and_never_appended_twice() {
     );
     assert!(out.stdout.trim_end().ends_with('0'), "{}", out.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Paths with `..`
+
+#[test]
+fn a_path_with_dot_dot_is_normalised_and_rollback_restores_the_original() {
+    let c = compiled(&runbook(
+        "### 2.1 配置\n\n在web-1上，在/opt/../../../../../../../etc/a.conf末尾补充：\n\n```\nlimit=10\n```\n",
+    ));
+    let plan = c.read("dist/plan.json");
+    assert!(plan.contains("\"path\": \"/etc/a.conf\""), "{plan}");
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    sb.write("/etc/a.conf", "orig=1\n");
+    let out = sb.run(&format!(
+        "{RUN} >/dev/null 2>&1; grep -c limit=10 /etc/a.conf; ./rollback.sh --force-host --yes >/dev/null 2>&1; echo \"rollback=$?\"; cat /etc/a.conf"
+    ));
+    assert!(
+        out.stdout.ends_with("1\nrollback=0\norig=1\n"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    // The runtime itself: a `..` that reaches it never makes a backup alias its file.
+    let out = sb.run(
+        "cd /root/web-1 && export RBC_STATE_DIR=/var/lib/rbc/t RBC_BUNDLE_DIR=$PWD && mkdir -p /var/lib/rbc/t && \
+         . lib/rbc.sh && p=/opt/../../../../../../../etc/b.conf && echo orig > /etc/b.conf && \
+         rbc_backup $p && echo changed > /etc/b.conf && rbc_restore $p; cat /etc/b.conf",
+    );
+    assert_eq!(out.stdout, "orig\n", "{}", out.stderr);
+}

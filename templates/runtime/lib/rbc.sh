@@ -1606,10 +1606,13 @@ rbc__state_dir() {
 	printf '%s' "$RBC_STATE_DIR"
 }
 
-# Absolute path without "." components, doubled or trailing slashes (".." is kept: it depends on
-# links). Keys in the state directory are made of these, so `cd /home; x .` and `x /home` agree.
+# Absolute path without "." or ".." components, doubled or trailing slashes. Keys in the state
+# directory are made of these, so `cd /home; x .` and `x /home` agree, and a backup's path never
+# climbs out of the backup folder (`/opt/../../etc/a` would alias the file it backs up). ".." is
+# resolved the way the kernel does, through the links of what comes before it (lexically where
+# that does not exist yet).
 rbc__abs() {
-	local p=$1
+	local p=$1 r c parts
 	case $p in /*) ;; *) p="${PWD%/}/$p" ;; esac
 	while :; do
 		case $p in
@@ -1620,6 +1623,26 @@ rbc__abs() {
 		*) break ;;
 		esac
 	done
+	case $p/ in
+	*/../*)
+		IFS=/ read -r -a parts <<<"$p"
+		r=/
+		for c in "${parts[@]}"; do
+			case $c in
+			'' | .) ;;
+			..)
+				if [ -d "$r" ]; then
+					r=$(cd -P -- "${r%/}/.." 2>/dev/null && pwd -P) || r=/
+				else
+					r=$(rbc__dirname "$r")
+				fi
+				;;
+			*) r="${r%/}/$c" ;;
+			esac
+		done
+		p=$r
+		;;
+	esac
 	printf '%s' "${p:-/}"
 }
 
