@@ -613,6 +613,41 @@ fn action_paths(a: &Action) -> Vec<&str> {
     }
 }
 
+/// Every path an action acts on, normalised (`..`, `.`): wherever the planner took it from (a
+/// command, a sentence, a table), the plan names one place one way.
+pub fn normalise_paths(a: &mut Action) {
+    let n = |p: &mut String| *p = normalise(p);
+    match a {
+        Action::RpmInstall { file } => n(file),
+        Action::AppendBlock { path, .. }
+        | Action::PrependBlock { path, .. }
+        | Action::EnsureLines { path, .. }
+        | Action::FirewallRules { path, .. }
+        | Action::ReplaceLine { path, .. }
+        | Action::ConfBlocks { path, .. }
+        | Action::WriteFile { path, .. }
+        | Action::WriteValue { path, .. }
+        | Action::CronEntry { path, .. }
+        | Action::Mkdir { path }
+        | Action::Chmod { path, .. }
+        | Action::TailLog { path } => n(path),
+        Action::Extract { archive, dir } => {
+            n(archive);
+            n(dir);
+        }
+        Action::Rename { from, to } => {
+            n(from);
+            n(to);
+        }
+        Action::Dump { output, .. } => n(output),
+        Action::Payload { file, dir } => {
+            n(file);
+            n(dir);
+        }
+        _ => {}
+    }
+}
+
 /// Reads one shell command (prompt already removed) run from `cwd`. A path rbc would act on that
 /// holds an expansion (`> /opt/shop_$(date +%F).sql`) is never taken literally: the command runs
 /// as written, where bash evaluates it, with a doubt.

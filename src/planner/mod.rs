@@ -217,6 +217,9 @@ pub fn compile(source: &Source) -> Compiled {
     crate::doubt::enforce(&mut plan, source, &mut diagnostics);
     let mut findings = crate::lint::lint(source, &doc, &plan);
     crate::lint::demote(&mut plan, source, &mut findings);
+    for step in &mut plan.steps {
+        crate::classify::normalise_paths(&mut step.action);
+    }
     crate::markers::enforce(&mut plan, source, &mut diagnostics);
     crate::secrets::enforce(&mut plan, source, &mut diagnostics);
     diagnostics.extend(findings);
