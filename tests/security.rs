@@ -587,3 +587,36 @@ fn a_path_with_dot_dot_is_normalised_and_rollback_restores_the_original() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 13. An operator's value never goes raw into a root cron line
+
+#[test]
+fn an_operator_value_that_is_no_host_name_never_reaches_the_cron_line() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 时间\n\n在所有服务器上添加时间同步crontab。\n",
+    ));
+    let sb = sandbox(&c);
+    sb.write("/usr/sbin/ntpdate", "#!/bin/sh\nexit 0\n");
+    sb.chmod("/usr/sbin/ntpdate", 0o755);
+    let out = sb.run(&format!(
+        "RBC_VALUE_NTP_SERVER='x; touch /y' {RUN}; echo \"exit=$?\"; [ -e /y ] && echo RAN; cat /etc/cron.d/* 2>/dev/null | grep -c touch"
+    ));
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(!all.contains("exit=0"), "{all}");
+    assert!(!all.contains("RAN"), "{all}");
+    assert!(
+        out.stdout.trim_end().ends_with('0'),
+        "in a cron file: {all}"
+    );
+    assert!(all.contains("is not a host name or address"), "{all}");
+    // A host name or an address is taken.
+    let sb = sandbox(&c);
+    sb.write("/usr/sbin/ntpdate", "#!/bin/sh\nexit 0\n");
+    sb.chmod("/usr/sbin/ntpdate", 0o755);
+    let out = sb.run(&format!("RBC_VALUE_NTP_SERVER=ntp-1.example.com {RUN}"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}

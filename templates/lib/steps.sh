@@ -282,6 +282,14 @@ rbc_cron_line() { # LINE NAME
 	local v var="RBC_VALUE_$2"
 	v=${!var:-}
 	[ -n "$v" ] || v=$(cat "${RBC_STATE_DIR:-/tmp}/values/$2" 2>/dev/null) || return 1
+	# The line runs as root: the value is what the recipe needs (a host name or an address), never
+	# shell text (SPEC §5.1).
+	case $v in
+	'' | -* | *[!A-Za-z0-9._:-]*)
+		rbc_say "$2 is not a host name or address: '$v' (letters, digits and . - : _ only); it would go into a root cron line. Set $var=... (or ./run.sh --forget $2) and run again" >&2
+		return 1
+		;;
+	esac
 	printf '%s\n' "${1//\{VALUE\}/$v}"
 }
 
