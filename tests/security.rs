@@ -603,7 +603,7 @@ fn an_operator_value_that_is_no_host_name_never_reaches_the_cron_line() {
     sb.write("/usr/sbin/ntpdate", "#!/bin/sh\nexit 0\n");
     sb.chmod("/usr/sbin/ntpdate", 0o755);
     let out = sb.run(&format!(
-        "RBC_VALUE_NTP_SERVER='x; touch /y' {RUN}; echo \"exit=$?\"; [ -e /y ] && echo RAN; cat /etc/cron.d/* 2>/dev/null | grep -c touch"
+        "export RBC_VALUE_NTP_SERVER='x; touch /y'; {RUN}; echo \"exit=$?\"; [ -e /y ] && echo RAN; cat /etc/cron.d/* 2>/dev/null | grep -c touch"
     ));
     let all = format!("{}\n{}", out.stdout, out.stderr);
     assert!(!all.contains("exit=0"), "{all}");
@@ -617,6 +617,8 @@ fn an_operator_value_that_is_no_host_name_never_reaches_the_cron_line() {
     let sb = sandbox(&c);
     sb.write("/usr/sbin/ntpdate", "#!/bin/sh\nexit 0\n");
     sb.chmod("/usr/sbin/ntpdate", 0o755);
-    let out = sb.run(&format!("RBC_VALUE_NTP_SERVER=ntp-1.example.com {RUN}"));
+    let out = sb.run(&format!(
+        "export RBC_VALUE_NTP_SERVER=ntp-1.example.com; {RUN}"
+    ));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
