@@ -574,13 +574,18 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
           ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./rollback.sh --yes {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
 {}",
             y(&format!("{label}: rollback.sh")),
-            result_lines("rbc_out", if *manual > 0 { "0, 3" } else { "0" })
+            // 7: rolled back as far as rbc can; what is left for a person is in the output
+            result_lines("rbc_out", if *manual > 0 { "0, 3, 7" } else { "0, 7" })
         );
         // Each round: a host stopped at a manual step of the rollback chapter; a person does it.
         for round in 0..*manual {
             let prev = regs.last().cloned().unwrap_or_default();
             let reg = format!("rbc_out{}", round + 2);
-            let ok = if round + 1 < *manual { "0, 3" } else { "0" };
+            let ok = if round + 1 < *manual {
+                "0, 3, 7"
+            } else {
+                "0, 7"
+            };
             let _ = write!(
                 out,
                 "        - name: {}

@@ -127,6 +127,8 @@ struct Stretch {
     hosts: Vec<String>,
     /// What the hosts wait for before the stretch starts.
     gates: Vec<GateLine>,
+    /// A gate makes one of its hosts wait for another of them: one host at a time, not parallel.
+    serial: bool,
     operator: bool,
 }
 
@@ -252,7 +254,7 @@ fn expected(s: &Step) -> String {
         Action::Note => String::new(),
     };
     if s.kind == StepKind::Manual && !matches!(s.action, Action::Manual { .. }) {
-        format!("{e}; run.sh asks for confirmation first")
+        format!("{e}; {}", crate::plan::BY_HAND)
     } else {
         e
     }
@@ -265,12 +267,15 @@ fn ip_of(plan: &Plan, host: &str) -> String {
 }
 
 /// Gates grouped: hosts waiting for the same work share a line.
-fn gate_lines(s: &Step) -> Vec<GateLine> {
+/// Each names the steps it waits for by id, host and what they do, as `run.sh` prints it (so two
+/// gates of one host that wait for different steps never read the same).
+fn gate_lines(plan: &Plan, s: &Step) -> Vec<GateLine> {
     let mut out: Vec<(Vec<String>, String)> = Vec::new();
     for g in &s.gates {
-        match out.iter_mut().find(|(_, a)| *a == g.summary) {
+        let text = crate::render::gate_text(plan, g);
+        match out.iter_mut().find(|(_, a)| *a == text) {
             Some((hosts, _)) => hosts.push(g.host.clone()),
-            None => out.push((vec![g.host.clone()], g.summary.clone())),
+            None => out.push((vec![g.host.clone()], text)),
         }
     }
     out.into_iter()
@@ -279,6 +284,16 @@ fn gate_lines(s: &Step) -> Vec<GateLine> {
             after,
         })
         .collect()
+}
+
+/// A gate of the step makes one of its hosts wait for another of its hosts (`rabbit-mq-3` waits
+/// for `rabbit-mq-2` at the same step): they work one at a time.
+fn serialises(s: &Step) -> bool {
+    s.gates.iter().any(|g| {
+        g.after
+            .iter()
+            .any(|r| r.host != g.host && s.hosts.contains(&r.host))
+    })
 }
 
 /// The run phase cut into stretches (see `Stretch`), in runbook order.
@@ -301,7 +316,8 @@ fn stretches(plan: &Plan) -> Vec<Stretch> {
                 last: s.id.clone(),
                 sections: String::new(),
                 hosts: Vec::new(),
-                gates: gate_lines(s),
+                gates: gate_lines(plan, s),
+                serial: serialises(s),
                 operator,
             });
         }
@@ -320,8 +336,9 @@ fn stretches(plan: &Plan) -> Vec<Stretch> {
                 }
             }
             if x.gates.is_empty() && !s.gates.is_empty() {
-                x.gates = gate_lines(s);
+                x.gates = gate_lines(plan, s);
             }
+            x.serial |= serialises(s);
         }
         if sections.last().map(|l| l.0 != s.section).unwrap_or(true) {
             sections.push((s.section.clone(), s.section_title.clone()));
@@ -409,7 +426,7 @@ fn row(plan: &Plan, s: &Step) -> Row {
         cells,
         sign: manual,
         signoff: Vec::new(),
-        gates: gate_lines(s),
+        gates: gate_lines(plan, s),
         stretch: None,
     }
 }

@@ -989,7 +989,7 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// The directory an archive probably unpacks to: its name without the archive suffix.
-fn unpacked_dir(archive: &str) -> Option<&str> {
+pub(crate) fn unpacked_dir(archive: &str) -> Option<&str> {
     let lower = archive.to_ascii_lowercase();
     ARCHIVE_SUFFIXES
         .iter()

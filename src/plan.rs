@@ -35,6 +35,12 @@ pub struct PlanHost {
     pub line: usize,
 }
 
+/// Who runs a command rbc keeps manual (a destructive one such as `drop database`, or one whose
+/// host is unknown): the same words in the plan (its guard), the checklist (its expected result)
+/// and on the host's terminal (the manual step's instruction).
+pub const BY_HAND: &str =
+    "rbc does not run this: run it yourself, then confirm (rbc 不执行此步：请人工执行，然后确认)";
+
 /// How a step behaves on the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1702,9 +1702,26 @@ impl HostReport {
             && self.run2.exit == 0
             && self.run2.changed == Some(0)
             && self.run2.identical
-            && self.rollback.exit == 0
+            && (self.rollback.exit == 0 || self.rollback.exit == EXIT_LEFT)
             && self.rollback.differences.is_empty()
     }
+}
+
+/// rollback.sh's exit when it did all it can and lists what is left for a person (a package
+/// it installed, a command it cannot undo, a manual step): the files are back, so a rehearsal
+/// passes, and the report shows the list.
+pub const EXIT_LEFT: i32 = 7;
+
+/// The `  - ` lines rollback.sh lists as left for a person.
+pub fn left_for_a_person(output: &str) -> Vec<String> {
+    let mut lines = output
+        .lines()
+        .skip_while(|l| !l.starts_with("Left for a person"));
+    lines.next();
+    lines
+        .take_while(|l| l.starts_with("  - "))
+        .map(|l| l.trim_start_matches("  - ").to_string())
+        .collect()
 }
 
 /// `changed=N` from the runtime's `RECAP host: ok=.. changed=N ...` line.
@@ -2099,7 +2116,14 @@ pub fn render(reports: &[HostReport], show_diff: bool) -> String {
                 r.kept_on_purpose.join(", ")
             ));
         }
-        if r.rollback.exit != 0 {
+        if r.rollback.exit == EXIT_LEFT {
+            let left = left_for_a_person(&r.outputs["rollback"]);
+            s.push_str(&format!(
+                "             left for a person by rollback.sh ({}): {}\n",
+                left.len(),
+                left.join("; ")
+            ));
+        } else if r.rollback.exit != 0 {
             for l in why_stopped(&r.outputs["rollback"]) {
                 s.push_str(&format!("      {l}\n"));
             }

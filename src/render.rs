@@ -40,7 +40,7 @@ pub type Payloads = BTreeMap<String, PayloadInfo>;
 /// What a gate waits for, in words an operator can check: each step by id, host and what it
 /// does (a step with no host is the operator's own, done by a person off the servers); a long
 /// list becomes "every step before this one on the N other hosts", with the last one named.
-fn gate_text(plan: &Plan, gate: &crate::plan::Gate) -> String {
+pub(crate) fn gate_text(plan: &Plan, gate: &crate::plan::Gate) -> String {
     let describe = |r: &crate::plan::GateRef| {
         let what = plan
             .steps
@@ -438,9 +438,13 @@ impl Renderer {
                 Action::Manual { instruction } if step.source.is_empty() => {
                     format!("{instruction}\n")
                 }
+                // A command rbc keeps for a person (destructive, or its host unknown): said plainly.
                 _ => format!(
-                    "{}\n\n--- runbook, line {} ---\n{}\n",
-                    step.summary, step.line, step.source
+                    "{}\n{}\n\n--- runbook, line {} ---\n{}\n",
+                    crate::plan::BY_HAND,
+                    step.summary,
+                    step.line,
+                    step.source
                 ),
             };
             let f = put("txt", instruction, 0o644);
@@ -517,6 +521,14 @@ impl Renderer {
                     let grep = command.contains('|') && matches!(prog, "grep" | "egrep" | "fgrep");
                     ctx.insert("grep", Value::from(grep));
                 }
+                // The rollback chapter's `mv OLD NEW` finds NEW there again when a step of the run
+                // made it (a new version unpacked, by hand or not): the step that did, so that
+                // rollback.sh moves the run's own folder aside (or says how to).
+                Action::Rename { to, .. } if step.phase == Phase::Rollback => {
+                    if let Some(owner) = maker_of(plan, &host.name, to) {
+                        ctx.insert("owner", Value::from(owner.id.clone()));
+                    }
+                }
                 // Files a command writes are backed up first, so rollback.sh can put them back.
                 Action::Run { command } => {
                     ctx.insert(
@@ -531,6 +543,11 @@ impl Renderer {
                 } => {
                     let in_dir = dir.as_deref() == Some(pattern.as_str());
                     ctx.insert("in_dir", Value::from(in_dir));
+                    // rollback.sh stops what the run started, the runbook's own way when it has one.
+                    if let Some((stop, stop_dir)) = stop_idiom(plan, &step.action, &cwd) {
+                        ctx.insert("stop", Value::from(stop));
+                        ctx.insert("stop_dir", Value::from(stop_dir));
+                    }
                     ctx.insert("login_command", Value::from(format!("set +eu; [ -r /etc/profile ] && . /etc/profile >/dev/null 2>&1; {command}")));
                 }
                 Action::Payload { file, dir } => {
@@ -556,7 +573,24 @@ impl Renderer {
             }
         };
         let _ = host;
-        let body = self.render(template, Value::from_serialize(&ctx))?;
+        let mut body = self.render(template, Value::from_serialize(&ctx))?;
+        // A step that only edits files (each edit made on a copy and committed by the runtime):
+        // `run.sh --dry-run --diff` runs its rbc_apply with nothing written, to show the diff.
+        if matches!(
+            template,
+            "append_block"
+                | "prepend_block"
+                | "ensure_lines"
+                | "firewall_rules"
+                | "replace_line"
+                | "conf_blocks"
+                | "write_file"
+                | "chmod"
+        ) {
+            body.push_str(
+                "# run.sh --dry-run --diff: the edit on a copy, shown as a diff; nothing is written.\nrbc_diff() {\n\trbc_apply\n}\n",
+            );
+        }
         let script = format!(
             "{header}# shellcheck source=/dev/null\n. \"$RBC_BUNDLE_DIR\"/lib/steps.sh\n{body}"
         );
@@ -689,6 +723,133 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// The program a command line runs: its first word after `nohup`, `sh`/`bash`, `env` and
+/// variable assignments.
+fn program_of(command: &str) -> Option<String> {
+    let words = shlex::split(command)
+        .unwrap_or_else(|| command.split_whitespace().map(str::to_string).collect());
+    words
+        .into_iter()
+        .find(|w| {
+            let wrapper = matches!(
+                w.as_str(),
+                "nohup" | "sh" | "bash" | "env" | "exec" | "setsid"
+            );
+            let assignment = w.contains('=') && !w.starts_with('/');
+            !wrapper && !assignment && !w.starts_with('-')
+        })
+        .map(|w| w.trim_end_matches('&').to_string())
+        .filter(|w| !w.is_empty())
+}
+
+/// The name a family of programs shares: `rabbitmq` for `rabbitmq-server` and `rabbitmqctl`,
+/// `redis` for `redis-server` and `redis-cli`. None for a name too short or too common to say
+/// which application it is (`java`, `sh`).
+fn program_stem(program: &str) -> Option<String> {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let base = base.strip_suffix(".sh").unwrap_or(base);
+    let first = base.split(['-', '_', '.']).next().unwrap_or(base);
+    let stem = first.strip_suffix("ctl").unwrap_or(first);
+    let stem = if stem.len() > 4 {
+        stem.strip_suffix('d').unwrap_or(stem)
+    } else {
+        stem
+    };
+    (stem.len() >= 3 && !crate::lexicon::GENERIC_PROGRAMS.contains(&stem)).then(|| stem.to_string())
+}
+
+/// The runbook's own way to stop what a start step starts, anywhere in the runbook (any host,
+/// the run or the rollback chapter): a command of the same program family whose argument is
+/// `stop` or `shutdown` (`rabbitmqctl stop` for `rabbitmq-server -detached`, `nginx -s stop`,
+/// `redis-cli shutdown`), or the `shutdown.sh`/`stop.sh` beside the `startup.sh` it runs.
+/// Returns the command and the folder to run it from.
+pub fn stop_idiom(plan: &Plan, start: &Action, cwd: &str) -> Option<(String, String)> {
+    let Action::StartDetached {
+        command,
+        dir,
+        pattern,
+    } = start
+    else {
+        return None;
+    };
+    let start_dir = dir.clone().unwrap_or_else(|| cwd.to_string());
+    let start_prog = program_of(command)?;
+    let start_path = classify::resolve(&start_dir, &start_prog);
+    // The application's folder: the pattern when it is a path, else the start script's folder.
+    let app_root = |path: &str| -> String {
+        let d = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        d.strip_suffix("/bin").unwrap_or(d).to_string()
+    };
+    let root = if pattern.starts_with('/') {
+        pattern.trim_end_matches('/').to_string()
+    } else {
+        app_root(&start_path)
+    };
+    let stem = program_stem(&start_prog);
+    plan.steps.iter().find_map(|s| {
+        let Action::Run { command: stop } = &s.action else {
+            return None;
+        };
+        let scwd = s.cwd.clone().unwrap_or_else(|| start_dir.clone());
+        let prog = program_of(stop)?;
+        let base = prog.rsplit('/').next().unwrap_or(&prog);
+        let script =
+            base.ends_with(".sh") && (base.starts_with("shutdown") || base.starts_with("stop"));
+        if script && root.len() > 1 && app_root(&classify::resolve(&scwd, &prog)) == root {
+            return Some((stop.clone(), scwd));
+        }
+        let words: Vec<&str> = stop.split_whitespace().collect();
+        let stops = words
+            .iter()
+            .skip(1)
+            .any(|w| matches!(*w, "stop" | "shutdown" | "--shutdown"));
+        let start_base = start_prog.rsplit('/').next().unwrap_or(&start_prog);
+        let interpreter = matches!(
+            start_base,
+            "java" | "python" | "python2" | "python3" | "node" | "ruby" | "perl" | "php"
+        );
+        let family =
+            (stem.is_some() && program_stem(&prog) == stem) || (base == start_base && !interpreter);
+        (stops && family).then(|| (stop.clone(), scwd))
+    })
+}
+
+/// The last step of run.sh on `host` that makes the folder `path`: an archive unpacked into its
+/// parent that holds it, a `mkdir`, or a rename to it (done by rbc or, for a manual step, by hand).
+fn maker_of<'a>(plan: &'a Plan, host: &'a str, path: &str) -> Option<&'a Step> {
+    let path = path.trim_end_matches('/');
+    plan.steps_for(host, Phase::Run)
+        .filter(|s| s.kind != StepKind::Note)
+        .filter(|s| {
+            let cwd = s.cwd.as_deref().unwrap_or("/root");
+            // A command rbc made manual (a lint finding) is still what the person does by hand.
+            let by_hand;
+            let action = match &s.action {
+                Action::Manual { .. } if !s.text.contains('\n') && !s.text.is_empty() => {
+                    by_hand = classify::command(&s.text, cwd).action;
+                    &by_hand
+                }
+                a => a,
+            };
+            match action {
+                Action::Extract { archive, dir } => {
+                    let base = archive.rsplit('/').next().unwrap_or(archive);
+                    crate::lint::unpacked_dir(base).is_some_and(|top| {
+                        format!(
+                            "{}/{top}",
+                            classify::resolve(cwd, dir).trim_end_matches('/')
+                        ) == path
+                    })
+                }
+                Action::Mkdir { path: p } | Action::Rename { to: p, .. } => {
+                    classify::resolve(cwd, p).trim_end_matches('/') == path
+                }
+                _ => false,
+            }
+        })
+        .last()
 }
 
 /// The template of an action: its serde tag.

@@ -220,11 +220,19 @@ fn a_bundle_converges_then_changes_nothing_then_rolls_back_byte_for_byte() {
         "the second run changed files"
     );
 
+    // The JRE rpm stays installed (rbc has no undo for a package): exit 7, said in words.
     let rollback = sb.run("cd /root/web-1 && ./rollback.sh --force-host --yes");
     assert_eq!(
-        rollback.code, 0,
+        rollback.code, 7,
         "rollback:\n{}\n{}",
         rollback.stdout, rollback.stderr
+    );
+    assert!(
+        rollback
+            .stdout
+            .contains("still in place (rbc has no undo for it): install jre-8u202.rpm"),
+        "{}",
+        rollback.stdout
     );
     assert_eq!(
         sb.tree(WATCHED),
@@ -233,7 +241,7 @@ fn a_bundle_converges_then_changes_nothing_then_rolls_back_byte_for_byte() {
         rollback.stdout
     );
     let again = sb.run("cd /root/web-1 && ./rollback.sh --force-host --yes");
-    assert_eq!(again.code, 0);
+    assert_eq!(again.code, 7, "still left: {}", again.stdout);
     assert_eq!(sb.tree(WATCHED), before);
 }
 

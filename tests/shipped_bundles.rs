@@ -157,7 +157,15 @@ fn rabbit_nodes_converge_rerun_clean_and_roll_back() {
         let rollback = sb.run(&format!(
             "cd /root/{host} && ./rollback.sh --force-host --yes"
         ));
-        assert_eq!(rollback.code, 0, "{}\n{}", rollback.stdout, rollback.stderr);
+        // Erlang stays installed (rbc has no undo for a package): exit 7 and the list, in words.
+        assert_eq!(rollback.code, 7, "{}\n{}", rollback.stdout, rollback.stderr);
+        assert!(
+            rollback.stdout.contains(
+                "still in place (rbc has no undo for it): install erlang-18.3-1.el6.x86_64.rpm"
+            ),
+            "{}",
+            rollback.stdout
+        );
         let restored = sb.tree("/home /etc/profile /etc/hosts /etc/sysconfig/iptables /etc/cron.d");
         let original: String = before
             .lines()

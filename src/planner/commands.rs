@@ -535,7 +535,7 @@ fn command_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
         w.warn(
             "W025",
             w.line_span(line),
-            format!("`{cmd}` destroys data: it runs only after the operator confirms"),
+            format!("`{cmd}` destroys data: rbc does not run it, the operator runs it by hand and confirms"),
             "this is intended for rollback or cleanup; keep it manual",
         );
     }

@@ -46,7 +46,7 @@ pub(super) fn finish(
             summary = format!("note: {first}");
         }
         if d.kind == StepKind::Manual && !matches!(d.action, Action::Manual { .. }) {
-            guard = "runs only after the operator confirms; journaled".into();
+            guard = crate::plan::BY_HAND.into();
         }
         let mut hosts: Vec<usize> = Vec::new();
         for h in d.hosts {

@@ -146,7 +146,7 @@ impl<'a> Walker<'a> {
             self.warn(
                 "W025",
                 self.line_span(line),
-                format!("`{cmd}` session deletes data: it runs only after the operator confirms"),
+                format!("`{cmd}` session deletes data: rbc does not run it, the operator runs it by hand and confirms"),
                 "this is intended for rollback or cleanup; keep it manual",
             );
         }

@@ -90,6 +90,93 @@ rbc_start_in() { # DIR COMMAND
 	}
 }
 
+# The pids of what a start step started, one a line, recognised as the step recognises it: `dir`
+# the processes working in DIR (as rbc_running_in), `pattern` those matching PATTERN.
+rbc__started_pids() { # dir|pattern MATCH
+	local p
+	if [ "$1" != dir ]; then
+		rbc_proc_list "$2" | cut -d ' ' -f 1
+		return 0
+	fi
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		[ "${p#/proc/}" = "$BASHPID" ] && continue
+		[ "$(readlink "$p/cwd" 2>/dev/null)" = "$2" ] || continue
+		grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && continue
+		grep -q 'rbc-step' "$p/cmdline" 2>/dev/null && continue
+		printf '%s\n' "${p#/proc/}"
+	done
+	return 0
+}
+
+# After a start: what the run started (the command, its folder, how it is recognised, its pids)
+# goes into the journal as the note of the step's `changed`, for rollback.sh and for people.
+rbc_started() { # dir|pattern MATCH DIR COMMAND
+	local pids
+	pids=$(rbc__started_pids "$1" "$2" | tr '\n' ' ')
+	pids=${pids% }
+	if [ -n "${RBC__TMP:-}" ]; then
+		printf 'started: %s (in %s; recognised by %s %s; pids %s)\n' "$4" "$3" "$1" "$2" "${pids:-none}" >"$RBC__TMP/started"
+	fi
+	return 0
+}
+
+# The pids of a list still alive after up to WAIT seconds.
+rbc__still_alive() { # "PIDS" WAIT
+	local i pid alive
+	for ((i = 0; ; i++)); do
+		alive=
+		for pid in $1; do
+			if rbc__pid_alive "$pid"; then alive="$alive $pid"; fi
+		done
+		if [ -z "$alive" ] || [ "$i" -ge "$2" ]; then break; fi
+		sleep 1
+	done
+	printf '%s' "${alive# }"
+}
+
+# rollback.sh's undo of a start: stop what the run started (recognised as the start recognised
+# it) before its files are put back: with the runbook's own stop command when it has one, else
+# SIGTERM to its pids. Fails while one is left, so nothing of it is removed under it.
+rbc_stop_started() { # dir|pattern MATCH DIR COMMAND [STOP-COMMAND STOP-DIR]
+	local how=$1 match=$2 dir=$3 cmd=$4 stop=${5:-} sdir=${6:-$3} pids left wait=${RBC_STOP_WAIT:-30}
+	pids=$(rbc__started_pids "$how" "$match" | tr '\n' ' ')
+	pids=${pids% }
+	if [ -z "$pids" ]; then
+		rbc_say "not running: $cmd (started by the run in $dir)"
+		return 0
+	fi
+	rbc_say "still running: $cmd, started by the run in $dir (pids $pids); it is stopped before its files are put back"
+	left=$pids
+	if [ -n "$stop" ]; then
+		rbc_say "stopping it the runbook's way: $stop"
+		if ! rbc_sh "$sdir" "$stop"; then
+			RBC__CMD=
+			rbc_say "($stop did not succeed)"
+		fi
+		left=$(rbc__still_alive "$pids" "$wait")
+	fi
+	if [ -n "$left" ]; then
+		rbc_say "sending SIGTERM to $left"
+		# shellcheck disable=SC2086  # a list of pids
+		kill -s TERM $left 2>/dev/null || true
+		left=$(rbc__still_alive "$left" "$wait")
+	fi
+	if [ -n "$left" ]; then
+		rbc__err "still running after ${wait}s: $cmd (pids $left)"
+		rbc__err "stop it yourself: kill -9 $left (or the application's own stop command); then run ./rollback.sh again (its files are not touched while it runs)"
+		return 1
+	fi
+	rbc_say "stopped: $cmd"
+}
+
+# rollback.sh's undo of a restart: once the undo of the steps has put FILE back, the service is
+# restarted (or reloaded) again, so it runs with what is on disk (rbc__after_undo in lib/rbc.sh).
+rbc_restart_after_undo() { # SERVICE ACTION TAG FILE
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RBC_STATE_DIR/after-undo"
+	rbc_say "service $1 $2 again once the rollback has put $4 back"
+}
+
 # Before restarting a service whose configuration rbc changed: check the file where a checker
 # exists (iptables-restore --test, nginx -t). Other services: nothing to check.
 rbc_validate() { # SERVICE FILE

@@ -16,6 +16,7 @@ RBC_EXIT_MANUAL=3      # waiting for a manual step to be confirmed
 RBC_EXIT_GATE=4        # waiting at a gate: steps on other hosts must be finished first
 RBC_EXIT_WRONG_HOST=5  # this is not the host the bundle was compiled for
 RBC_EXIT_LOCKED=6      # another run.sh/rollback.sh holds the lock
+RBC_EXIT_LEFT=7        # rollback.sh: done as far as rbc can; what is left for a person is listed
 
 # --- Runner state ------------------------------------------------------------------------------
 RBC__MODE=run          # run | rollback
@@ -31,6 +32,8 @@ RBC__STRETCH=  # --stretch N: only this stretch's steps (the control machine kee
 RBC__CONFIRM=' ' # --confirm ID...: manual steps confirmed on the control machine
 RBC__FORGET=
 RBC__VERBOSE=0
+RBC__DIFF=0            # --diff: show the unified diff of every file a step changes
+RBC__DIFF_ONLY=0       # set while a dry run computes a step's diff: nothing is written
 RBC__COLOR=0
 RBC__FOLD=0
 RBC__FOLD_FIRST=
@@ -69,7 +72,7 @@ RBC__EV_NOTE=
 # --- Messages ------------------------------------------------------------------------------------
 
 # Print a line for the operator (terminal and log when inside a step).
-rbc_say() { printf '%s\n' "$*"; }
+rbc_say() { if [ "${RBC__DIFF_ONLY:-0}" != 1 ]; then printf '%s\n' "$*"; fi; }
 
 rbc_warn() { printf 'rbc: warning: %s\n' "$*" >&2; }
 
@@ -892,16 +895,24 @@ rbc__step() { # TABLE index
 			return "$RBC_EXIT_FAILED"
 		fi
 		if [ "$RBC__DRY" = 1 ]; then
+			# --diff: the step's edit, made on a copy (rbc_diff runs rbc_apply with nothing written)
+			if [ "$RBC__DIFF" = 1 ] && rbc__defines "$script" rbc_diff; then
+				RBC__DIFF_ONLY=1
+				rbc__exec rbc_diff "$script" 1
+				RBC__DIFF_ONLY=0
+			fi
 			rbc__result "would change"
 			return 0
 		fi
+		rm -f "$RBC__TMP/started"
 		rbc__apply "$ns" "$id" "$script"
 		rc=$?
 		[ $rc -eq 0 ] || return $rc
 		rbc__exec rbc_check "$script" 0
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			rbc__journal "$ns" "$id" changed
+			# what a start step started (rbc_started) is the note: rollback.sh stops it
+			rbc__journal "$ns" "$id" changed "$(cat "$RBC__TMP/started" 2>/dev/null)"
 			rbc__result changed
 			return 0
 		fi
@@ -1269,9 +1280,115 @@ rbc__stopped() {
 	esac
 }
 
+# After the undo of run.sh's steps: each service a step restarted (rbc_restart_after_undo) is
+# restarted again when a file it watches was put back (it changed since that restart), so it runs
+# with what is on disk. One that cannot be restarted is left for a person.
+rbc__after_undo() {
+	local f="$RBC__STATE/after-undo" all name action tag path seen=' ' changed paths script="$RBC__TMP/after-undo.sh" rc
+	[ -s "$f" ] || return 0
+	all=$(cat "$f")
+	while IFS=$'\t' read -r name action tag path; do
+		[ -n "$name" ] || continue
+		case $seen in *" $name "*) continue ;; esac
+		seen="$seen$name "
+		paths=$(N=$name LC_ALL=C awk -F '\t' '$1 == ENVIRON["N"] && !s[$4]++ { print $4 }' <<<"$all")
+		changed=
+		{
+			# shellcheck disable=SC2016  # expands when the script runs
+			printf '%s\n' '. "$RBC_BUNDLE_DIR"/lib/steps.sh' 'rbc_apply() {'
+			while IFS= read -r path; do
+				if [ -n "$path" ] && rbc_changed_since "$path" "$tag"; then
+					changed="$changed $path"
+					printf '\trbc_validate %q %q\n' "$name" "$path"
+				fi
+			done <<<"$paths"
+			printf '\tservice %q %q\n' "$name" "$action"
+			while IFS= read -r path; do
+				if [ -n "$path" ]; then printf '\trbc_mark %q %q\n' "$path" "$tag"; fi
+			done <<<"$paths"
+			printf '}\n'
+		} >"$script"
+		[ -n "$changed" ] || continue
+		rbc__hdr_begin "[after undo] service $name $action: the rollback put back${changed}"
+		rbc__exec rbc_apply "$script" 1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			rbc__result changed
+		else
+			rbc__result failed "exit $rc"
+			rbc__left_add "service $name runs with the configuration of before the rollback: the rollback put back${changed}, but \`service $name $action\` failed; fix it and run: service $name $action"
+		fi
+	done <<<"$all"
+	rm -f "$f" "$script"
+}
+
+# Something rbc could not do, for the list at the end of rollback.sh.
+rbc__left_add() { # text
+	printf '%s\n' "$1" >>"$RBC__STATE/left-now"
+}
+
+# At the end of the undo (before the journal starts over): the steps of run.sh rbc did not undo
+# (no automatic undo) and the manual steps a person did, kept across rollbacks until the next.
+# The steps of run.sh that made something the undo did not take away (no automatic undo, or done
+# by a person) go to run-done, for the rollback chapter (rbc_rename: is this folder the run's own?).
+rbc__left_record() {
+	local n i ref id out='' made=''
+	n=$(rbc__count STEP)
+	for ((i = 0; i < n; i++)); do
+		ref="RBC_STEP_ID[$i]" && id=${!ref}
+		rbc__last run "$id" || continue
+		case $RBC__EV:$RBC__EV_NOTE in
+		'undo-skipped:no rbc_undo')
+			out="${out}kept"$'\t'"$id"$'\n'
+			made="$made$id"$'\n'
+			;;
+		confirmed:*)
+			out="${out}manual"$'\t'"$id"$'\n'
+			made="$made$id"$'\n'
+			;;
+		esac
+	done
+	printf '%s' "$out" >"$RBC__STATE/left"
+	printf '%s' "$made" >"$RBC__STATE/run-done"
+}
+
+# What is left for a person, in words, one `  - ` line each: a step rbc has no undo for whose
+# state still holds (an installed package) or that ran a command rbc cannot undo, a manual step,
+# and what the rollback itself could not do (rbc__left_add).
+rbc__left_list() {
+	local kind id i ref title summary script rc what
+	if [ -s "$RBC__STATE/left" ]; then
+		while IFS=$'\t' read -r kind id; do
+			[ -n "$id" ] || continue
+			i=$(rbc__step_index "$id") || continue
+			ref="RBC_STEP_TITLE[$i]" && title=${!ref}
+			ref="RBC_STEP_SUMMARY[$i]" && summary=${!ref}
+			ref="RBC_STEP_KIND[$i]"
+			what="$summary (${title:-section ${RBC_STEP_SECTION[$i]}})"
+			script=$(rbc__script STEP "$i")
+			if [ "$kind" = manual ]; then
+				printf '  - done by hand: %s — undo it by hand if the rollback needs it\n' "$what"
+			elif [ "${!ref}" = converge ] && rbc__defines "$script" rbc_check; then
+				rbc__exec rbc_check "$script" 0
+				rc=$?
+				if [ $rc -eq 0 ]; then
+					printf '  - still in place (rbc has no undo for it): %s\n' "$what"
+				fi
+			else
+				printf '  - done by a command rbc cannot undo: %s — check whether it must be undone\n' "$what"
+			fi
+		done <"$RBC__STATE/left"
+	fi
+	if [ -s "$RBC__STATE/left-now" ]; then
+		sed 's/^/  - /' "$RBC__STATE/left-now"
+		rm -f "$RBC__STATE/left-now"
+	fi
+	return 0
+}
+
 rbc__rollback_main() {
 	local -a ids=()
-	local id k rc manual=
+	local id k rc
 	while IFS= read -r id; do
 		[ -n "$id" ] && ids+=("$id")
 	done <<<"$(rbc__undo_list)"
@@ -1293,17 +1410,13 @@ rbc__rollback_main() {
 			return $rc
 		fi
 	done
-	for id in "${!RBC__LAST[@]}"; do
-		case $id in run:*) ;; *) continue ;; esac
-		case ${RBC__LAST[$id]} in confirmed$'\t'*) manual="$manual ${id#run:}" ;; esac
-	done
-	if [ -n "$manual" ]; then
-		rbc_say "Manual steps that were confirmed cannot be undone here; check them by hand:$manual"
-	fi
+	# Services a step restarted run again with the files the undo put back.
+	if [ "$RBC__DRY" != 1 ]; then rbc__after_undo; fi
 	# run.sh starts over after a rollback: steps, confirmations and gates are asked again.
 	for id in "${!RBC__LAST[@]}"; do
 		case $id in
 		run:* | gate:*)
+			if [ "$RBC__DRY" != 1 ]; then rbc__left_record; fi
 			rbc__journal run '*' reset "rollback finished"
 			break
 			;;
@@ -1314,15 +1427,23 @@ rbc__rollback_main() {
 	fi
 	rbc__run_table RB
 	rc=$?
+	local left=
+	if [ $rc -eq 0 ] && [ "$RBC__DRY" != 1 ]; then left=$(rbc__left_list); fi
 	rbc__recap
 	case $rc in
 	0)
 		if [ "$RBC__DRY" = 1 ]; then
 			rbc_say "Dry run: nothing was changed."
+		elif [ -n "$left" ]; then
+			rbc_say "Left for a person on $RBC_HOST (rbc did not undo these; 以下内容需人工处理):"
+			printf '%s\n' "$left"
+			rbc__logline "left for a person:"$'\n'"$left"
+			rbc_say "Rollback done as far as rbc can on $RBC_HOST: $(printf '%s\n' "$left" | grep -c '^  - ') thing(s) above are left for a person (exit $RBC_EXIT_LEFT). 回退未全部完成：上述事项需人工处理。"
+			rc=$RBC_EXIT_LEFT
 		elif [ "$RBC__N_UNDONE" = 0 ] && [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
 			rbc_say "No changes: nothing was left to roll back on $RBC_HOST. 无变更。"
 		else
-			rbc_say "Rollback finished on $RBC_HOST. 回退完成。"
+			rbc_say "Rollback finished on $RBC_HOST: nothing is left. 回退完成。"
 		fi
 		;;
 	"$RBC_EXIT_FAILED")
@@ -1401,8 +1522,9 @@ runbook's rollback chapter for this host. Safe to run again.
   -h, --help      this text
 
 Environment: RBC_STATE_DIR (default /var/lib/rbc/<host>), RBC_MANUAL_DONE=1.
-Exit codes: 0 done, 1 an undo or step failed, 2 usage or damaged bundle, 3 waiting for a
-            manual step, 4 waiting at a gate, 5 wrong host, 6 locked, 130/143 interrupted.
+Exit codes: 0 done, nothing left, 1 an undo or step failed, 2 usage or damaged bundle,
+            3 waiting for a manual step, 4 waiting at a gate, 5 wrong host, 6 locked,
+            7 done as far as rbc can: what is left for a person is listed, 130/143 interrupted.
 EOF
 	fi
 }
@@ -1435,6 +1557,7 @@ rbc__parse() {
 		--list | -l) RBC__LIST=1 ;;
 		--yes | -y) RBC__YES=1 ;;
 		--verbose | -v) RBC__VERBOSE=1 ;;
+		--diff) RBC__DIFF=1 ;;
 		--force-host) RBC__FORCE_HOST=1 ;;
 		-h | --help) RBC__HELP=1 ;;
 		--only) RBC__ONLY=$val ;;
@@ -1701,6 +1824,11 @@ rbc__tmp_beside() {
 		rbc__err "directory $d does not exist (for $1)"
 		return 1
 	fi
+	# a dry run's --diff writes nothing beside the file: its copy is in rbc's own temp folder
+	if [ "${RBC__DIFF_ONLY:-0}" = 1 ] && [ -n "${RBC__TMP:-}" ]; then
+		mktemp "$RBC__TMP/diff.XXXXXX"
+		return
+	fi
 	mktemp "$d/.rbc.XXXXXX"
 }
 
@@ -1713,9 +1841,38 @@ rbc__tmp_ours() { # TMP
 	fi
 }
 
+# Credentials in a text shown to people (--diff): the value of `password=…`, `secret: …`,
+# `token …`, `identified by '…'` and a mysql client's `-p…` becomes ***.
+rbc__mask() {
+	LC_ALL=C sed -r \
+		-e "s/([A-Za-z_.]*([Pp][Aa][Ss][Ss]([Ww][Oo][Rr][Dd]|[Ww][Dd])?|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn])[A-Za-z_.]*[\"']?[[:space:]]*[:=,][[:space:]]*(<<)?[\"']?)[^[:space:]\"'<>{}(),;]{4,}/\\1***/g" \
+		-e "s/([Ii][Dd][Ee][Nn][Tt][Ii][Ff][Ii][Ee][Dd][[:space:]]+[Bb][Yy][[:space:]]+[\"']?)[^\"'[:space:]]+/\\1***/g" \
+		-e "/mysql/s/([[:space:]]-p)[^[:space:]-][^[:space:]]*/\\1***/g"
+}
+
+# --diff: the unified diff (`diff -u`, diffutils 2.8) between FILE as it is (nothing, when it
+# does not exist) and NEW, credentials masked; a file kept mode 0600 (it holds a credential)
+# shows no content.
+rbc__diff() { # file new [mode]
+	local old=$1
+	[ -e "$1" ] || old=/dev/null
+	if cmp -s "$old" "$2"; then return 0; fi
+	if [ "${3:-}" = 0600 ] || { [ -e "$1" ] && [ "$(stat -c %a "$1" 2>/dev/null)" = 600 ]; }; then
+		printf -- '--- %s: changes (content not shown: it holds a credential)\n' "$1"
+		return 0
+	fi
+	diff -u -L "$1" -L "$1 (after this step)" -- "$old" "$2" | rbc__mask
+	return 0
+}
+
 # Install TMP as TARGET: owner, mode (and SELinux label) of the file it replaces, or MODE.
 rbc__commit() { # tmp target [mode]
 	local tmp=$1 target=$2 mode=${3:-} existed=0
+	if [ "${RBC__DIFF:-0}" = 1 ]; then rbc__diff "$target" "$tmp" "$mode"; fi
+	if [ "${RBC__DIFF_ONLY:-0}" = 1 ]; then
+		rm -f "$tmp"
+		return 0
+	fi
 	if [ -e "$target" ]; then
 		existed=1
 		if ! chown --reference="$target" "$tmp" || ! chmod --reference="$target" "$tmp"; then
@@ -1764,6 +1921,7 @@ rbc__bk_forget() { # abs path
 rbc_backup() { # PATH
 	rbc__need 1 $# "rbc_backup PATH" || return 2
 	local p sd kind meta copy
+	if [ "${RBC__DIFF_ONLY:-0}" = 1 ]; then return 0; fi
 	p=$(rbc__abs "$1")
 	sd=$(rbc__state_dir) || return 1
 	mkdir -p "$sd/backup" || return 1
@@ -2447,6 +2605,10 @@ rbc_chmod() { # PATH MODE
 		return 1
 	fi
 	rbc_backup "$p" || return 1
+	if [ "${RBC__DIFF:-0}" = 1 ]; then
+		printf 'mode of %s: %s, after this step: chmod %s\n' "$p" "$(stat -c %a "$p")" "$2"
+	fi
+	if [ "${RBC__DIFF_ONLY:-0}" = 1 ]; then return 0; fi
 	chmod "$2" "$p" || return 1
 	rbc_say "chmod $2 $p"
 }
@@ -2560,13 +2722,39 @@ rbc_renamed() { # FROM TO
 	! rbc__exists "$(rbc__abs "$1")" && rbc__exists "$(rbc__abs "$2")"
 }
 
+# Did run.sh's step ID make something (the journal at the end of the last rollback's undo:
+# changed, or confirmed when a person did it)?
+rbc__run_made() { # id
+	[ -f "$RBC__STATE/run-done" ] && grep -qxF "$1" "$RBC__STATE/run-done"
+}
+
+# A free name beside PATH to move it aside to: PATH_failed, else PATH_failed_<time>.
+rbc__aside_name() { # path
+	if rbc__exists "$1_failed"; then printf '%s_failed_%s' "$1" "$(date +%Y%m%d%H%M%S)"; else printf '%s_failed' "$1"; fi
+}
+
 # mv FROM TO, never into an existing directory: when TO exists it refuses, except that a file
-# replaces a file (the replaced one is backed up; rbc_rename_undo puts it back).
-rbc_rename() { # FROM TO
-	rbc__need 2 $# "rbc_rename FROM TO" || return 2
-	local f t
+# replaces a file (the replaced one is backed up; rbc_rename_undo puts it back). In the rollback
+# chapter, a folder TO that run.sh's step OWNER made (the new version, unpacked by rbc or by hand)
+# is moved aside to TO_failed first; any other TO is refused with the command that moves it aside.
+rbc_rename() { # FROM TO [OWNER]
+	rbc__need 2 $# "rbc_rename FROM TO [OWNER]" || return 2
+	local f t owner=${3:-} aside
 	f=$(rbc__abs "$1")
 	t=$(rbc__abs "$2")
+	if [ "${RBC__MODE:-}" = rollback ] && [ -d "$t" ] && [ ! -L "$t" ] && rbc__exists "$f"; then
+		aside=$(rbc__aside_name "$t")
+		if [ -n "$owner" ] && rbc__run_made "$owner"; then
+			rbc_say "$t is the run's own (step $owner of run.sh made it): it is moved aside to $aside so that $f can go back"
+			mv -T -- "$t" "$aside" || return 1
+			rbc__left_add "the new version rbc moved aside to $aside (it was at $t): remove it once it is not needed (rm -rf $(printf '%q' "$aside"))"
+		else
+			rbc__err "refusing to rename $f to $t: $t already exists (mv would put one inside the other)"
+			rbc__err "$t is probably the new version this change put there. Move it aside first, then run ./rollback.sh again:"
+			rbc__err "  mv $(printf '%q' "$t") $(printf '%q' "$aside")"
+			return 1
+		fi
+	fi
 	if rbc_renamed "$f" "$t"; then
 		rbc_say "$f is already renamed to $t"
 		return 0
