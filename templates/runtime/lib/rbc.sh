@@ -1489,6 +1489,8 @@ Usage: ./run.sh [OPTIONS]
 Runs this host's steps of the runbook, in order; safe to run again (it resumes).
 
   --dry-run       say what would change; change nothing
+  --diff          show the unified diff of every file a step changes (with --dry-run: would
+                  change); credentials masked
   --list          the steps and what the journal says about each
   --only STEP     run only this step (id like 2.2.1-3, #N for [N/M], or a section)
   --from STEP     start at this step, skipping earlier ones without looking at them
