@@ -267,12 +267,18 @@ fn ip_of(plan: &Plan, host: &str) -> String {
 }
 
 /// Gates grouped: hosts waiting for the same work share a line.
-/// Each names the steps it waits for by id, host and what they do, as `run.sh` prints it (so two
-/// gates of one host that wait for different steps never read the same).
+/// Each names the sections and hosts it waits for, then the steps by id, host and what they do as
+/// `run.sh` prints them (so two gates of one host that wait for different steps never read the same).
 fn gate_lines(plan: &Plan, s: &Step) -> Vec<GateLine> {
     let mut out: Vec<(Vec<String>, String)> = Vec::new();
     for g in &s.gates {
-        let text = crate::render::gate_text(plan, g);
+        // The plan's summary (sections and hosts), then the steps as run.sh names them.
+        let steps = crate::render::gate_text(plan, g);
+        let text = if steps.contains(&g.summary) {
+            steps
+        } else {
+            format!("{} ({steps})", g.summary)
+        };
         match out.iter_mut().find(|(_, a)| *a == text) {
             Some((hosts, _)) => hosts.push(g.host.clone()),
             None => out.push((vec![g.host.clone()], text)),
