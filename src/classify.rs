@@ -24,6 +24,11 @@ pub enum Line {
 
 static BRACKET_PROMPT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*\[[^\]\s]+@[^\]]+\]\s*[#$]\s?(.*)$").unwrap());
+/// `ops@pg-2:~$ cmd`, `root@web-1:/opt# cmd`, `h3:~# cmd`: the prompt of a shell whose title
+/// shows the host and the directory after a colon (user optional; the directory `~` or a path).
+static COLON_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:([A-Za-z_][A-Za-z0-9_.-]*)@)?([A-Za-z][A-Za-z0-9_.-]*):(~[^\s#$]*|/(?:[^/\s#$][^\s#$]*)?)\s*([#$])(?:\s+(.*))?$").unwrap()
+});
 static SQL_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:mysql|mariadb|MariaDB \[[^\]]*\]|MySQL \[[^\]]*\]|SQL|postgres=#|[a-z]+=#)>?\s?(.*)$").unwrap()
 });
@@ -113,6 +118,13 @@ pub fn parse_line(raw: &str) -> Line {
     if let Some(c) = BRACKET_PROMPT.captures(line) {
         return Line::Command(strip_sudo(c[1].trim()).to_string());
     }
+    if let Some(c) = COLON_PROMPT.captures(line) {
+        let rest = c.get(5).map_or("", |m| m.as_str()).trim();
+        if rest.is_empty() {
+            return Line::Blank;
+        }
+        return Line::Command(strip_sudo(rest).to_string());
+    }
     let t = line.trim_start();
     // Other interactive clients: `postgres=# …`, `member=> …`, `127.0.0.1:6379> …`.
     static SESSION_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
@@ -149,11 +161,33 @@ pub fn parse_line(raw: &str) -> Line {
     Line::Plain(line.to_string())
 }
 
-/// The host a `[root@web-1 ~]#` prompt shows.
+/// The host a `[root@web-1 ~]#` (or `ops@web-1:~$`, `web-1:~#`) prompt shows. A machine's
+/// default name (`localhost`) says nothing about which machine it is: no host.
 pub fn prompt_host(raw: &str) -> Option<String> {
     static HOST: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^\s*\[[^\]\s@]+@([^\]\s]+)[^\]]*\]\s*[#$]").unwrap());
-    HOST.captures(raw).map(|c| c[1].to_string())
+    let name = HOST
+        .captures(raw)
+        .map(|c| c[1].to_string())
+        .or_else(|| COLON_PROMPT.captures(raw).map(|c| c[2].to_string()))?;
+    (!generic_host_name(&name)).then_some(name)
+}
+
+/// The user and directory of a `user@host:dir$` prompt; without a user, `#` is root's.
+pub fn colon_prompt(raw: &str) -> Option<(Option<String>, String)> {
+    let c = COLON_PROMPT.captures(raw)?;
+    let user = c
+        .get(1)
+        .map(|m| m.as_str().to_string())
+        .or_else(|| (&c[4] == "#").then(|| "root".to_string()));
+    Some((user, c[3].to_string()))
+}
+
+/// A name a machine has before anyone names it (`localhost`, `localhost.localdomain`): it
+/// shows no host.
+pub fn generic_host_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("localhost")
 }
 
 /// The delimiter of a here-document in a command (`cat > f <<EOF`, `<<'EOF'`, `<<-EOF`).

@@ -586,7 +586,9 @@ fn prompted_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
                     lines[start].0,
                     format!("the prompt shows {}", w.inv.hosts[h].name),
                 );
-                if strong && !t.hosts.contains(&h) {
+                // Prompts of several hosts in one block decide line by line (SPEC §2.1), over
+                // a sentence too; one prompt against the sentence is a doubt (`prompt_rules`).
+                if strong && !t.hosts.contains(&h) && b.prompt.len() < 2 {
                     on.with(EvidenceKind::PromptDisagrees, lines[start].0, "")
                 } else {
                     on

@@ -17,21 +17,46 @@ impl<'a> Walker<'a> {
             Regex::new(r"^\s*\[([^\]@\s]+)@[^\]\s]+\s+([^\]]+?)\s*\]\s*[#$]").unwrap()
         });
         let text = self.source.line_text(line);
-        let Some(c) = PROMPT_DIR.captures(text) else {
-            return true;
+        let (user, dir) = match PROMPT_DIR.captures(text) {
+            Some(c) => (Some(c[1].to_string()), c[2].trim().to_string()),
+            None => match classify::colon_prompt(text) {
+                Some((user, dir)) => (user, dir),
+                None => return true,
+            },
         };
-        let (user, dir) = (c[1].to_string(), c[2].trim().to_string());
-        let home = if user == "root" {
-            HOME.to_string()
-        } else {
-            format!("/home/{user}")
+        // `$` without a user: whose home `~` is, rbc cannot tell.
+        let home = match user.as_deref() {
+            Some("root") => Some(HOME.to_string()),
+            Some(u) => Some(format!("/home/{u}")),
+            None => None,
         };
         let want = match dir.as_str() {
-            "~" => Some(home),
+            "~" | "" if home.is_none() && uses_relative_paths(raw) => {
+                self.warn(
+                    "W038",
+                    self.line_span(line),
+                    "the prompt shows the home directory `~` of a user it does not name; the line becomes a manual step".into(),
+                    "write a `cd` to the full directory before the line, or show the user in the prompt",
+                );
+                return false;
+            }
+            "~" | "" if home.is_none() => None,
+            "~" => home,
             d if d.starts_with('/') => Some(d.trim_end_matches('/').to_string())
                 .filter(|d| !d.is_empty())
                 .or(Some("/".into())),
-            d if d.starts_with("~/") => Some(format!("{home}/{}", &d[2..])),
+            d if d.starts_with("~/") => match &home {
+                Some(home) => Some(format!("{home}/{}", &d[2..])),
+                None => {
+                    self.warn(
+                        "W038",
+                        self.line_span(line),
+                        format!("the prompt shows the directory `{d}` of a user it does not name; the line becomes a manual step"),
+                        "write a `cd` to the full directory before the line, or show the user in the prompt",
+                    );
+                    return false;
+                }
+            },
             d if self.cwd.rsplit('/').next() == Some(d) => None,
             d => {
                 // The one directory of that name this line or the section's steps have used,
