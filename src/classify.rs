@@ -1377,6 +1377,75 @@ pub fn looks_like_command(line: &str) -> bool {
         || first.starts_with("./")
 }
 
+/// How sure rbc is that a prompt-less block is shell: `Declared` when the fence says so
+/// (```bash) or the sentence before it says to run it (`执行：`), `Seen` when one of its lines
+/// is a command rbc knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ShellEvidence {
+    Seen,
+    Declared,
+}
+
+/// A prompt-less line that reads as a command of a program rbc does not list (`etcdctl
+/// member list`, `pvcreate /dev/vdb`, `gluster volume create v replica 3 \`). With the block
+/// only `Seen` as shell, the line must also show something only a command line has (an
+/// option, an absolute path, a pipe or chain, a continuation). Never a line of output or
+/// configuration (`etcd Version: 3.5`, `key = value`, `drwxr-xr-x …`, `root 2381 …`).
+pub fn command_shaped(line: &str, evidence: ShellEvidence) -> bool {
+    let l = line.trim();
+    if looks_like_command(l) {
+        return true;
+    }
+    let words: Vec<&str> = l.split_whitespace().collect();
+    let Some(first) = words.first().copied() else {
+        return false;
+    };
+    static PERMISSIONS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[-dlcbps][rwxsStT-]{9}[.+@]?$").unwrap());
+    let output_or_config = words
+        .iter()
+        .take(3)
+        .any(|w| w.ends_with(':') || *w == "=" || *w == "->" || *w == "=>" || *w == ":")
+        || first.contains('=')
+        || PERMISSIONS.is_match(first)
+        || words
+            .get(1)
+            .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
+    if output_or_config {
+        return false;
+    }
+    let path = first.starts_with('/') || first.starts_with("./") || first.starts_with("~/");
+    let program = first.len() > 1
+        && first.starts_with(|c: char| c.is_ascii_lowercase())
+        && first
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'))
+        && !first.ends_with('.');
+    if !(program || path) {
+        return false;
+    }
+    if evidence == ShellEvidence::Declared {
+        return true;
+    }
+    words.iter().skip(1).any(|w| {
+        (w.starts_with('-') && w.len() > 1 && *w != "->")
+            || w.starts_with('/')
+            || w.starts_with("./")
+    }) || l.ends_with('\\')
+        || [" | ", " && ", " || ", "$(", " > ", " >> "]
+            .iter()
+            .any(|op| l.contains(op))
+}
+
+/// A line of shell grammar: a loop or condition, its `do`/`then`/`done`/`fi`.
+pub fn shell_keyword_line(line: &str) -> bool {
+    let first = line.split_whitespace().next().unwrap_or("");
+    matches!(
+        first.trim_end_matches(';'),
+        "for" | "while" | "until" | "if" | "then" | "do" | "done" | "fi" | "else" | "elif"
+    )
+}
+
 /// SQL keywords a prompt-less SQL block starts with.
 pub fn looks_like_sql(line: &str) -> bool {
     let mut words = line.split_whitespace();

@@ -45,6 +45,24 @@ pub const NOT_MARKERS: &[&str] = &[
     "想到",
     "注意到",
     "存在",
+    // Where something is sent on from here: not where the work happens.
+    "转发到",
+    "分发到",
+    "推送到",
+    "发送到",
+    "同步到",
+];
+
+/// Words right before a host that restrict the work to it (`所以只有 master 需要…`,
+/// `仅在 db-1 执行`): over any other host the sentence names.
+pub const ONLY_HERE: &[&str] = &[
+    "只有",
+    "只在",
+    "仅在",
+    "只需在",
+    "只需要在",
+    "仅需在",
+    "仅有",
 ];
 
 /// Right after a host or group name, these make it the place of the work (`web服务器上`).
@@ -443,8 +461,15 @@ pub const SHOWS_EXISTING: &[&str] = &[
     "修改前",
 ];
 
+/// A lead-in that makes a new file (`新建 /etc/x.service：`), when it names a file (not a directory).
+pub const EDIT_NEW_FILE: &[&str] = &["新建", "创建"];
+
 /// What an edit lead-in asks for. Checked in this order.
 pub const EDIT_WRITE: &[&str] = &[
+    "整个文件替换为",
+    "整个替换为",
+    "全部替换为",
+    "写成",
     "写入如下内容",
     "写入以下内容",
     "写入下列内容",

@@ -411,7 +411,24 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
                 .collect()
         })
         .unwrap_or_default();
-    let chosen: Vec<&Mention> = if !locus.is_empty() {
+    // `…到各个 worker 上拉起…，所以只有 master 需要…`: the host the sentence restricts the
+    // work to.
+    // (`只需要在 34、35 上`: the whole list after the word.)
+    let mut only: Vec<&Mention> = Vec::new();
+    let mut prev: Option<&Mention> = None;
+    for m in &ms {
+        let listed = prev.is_some_and(|p| {
+            only.last().is_some_and(|o| std::ptr::eq(*o, p))
+                && only_connectors(&text[p.end.min(m.start)..m.start])
+        });
+        if listed || ends_with_any(text[..m.start].trim_end(), lexicon::ONLY_HERE) {
+            only.push(m);
+        }
+        prev = Some(m);
+    }
+    let chosen: Vec<&Mention> = if !only.is_empty() {
+        only
+    } else if !locus.is_empty() {
         locus
     } else if marked.is_empty() {
         ms.iter().collect()

@@ -194,3 +194,138 @@ fn a_colon_prompt_directory_is_where_the_line_runs() {
     assert_eq!(manual_on(&c, &text, "tar xzf"), set(&["db-2"]));
     assert!(codes(&c).contains(&"W038"), "{:?}", codes(&c));
 }
+
+// ---- what a prompt-less block is: commands of programs rbc does not list ----
+
+#[test]
+fn a_shell_block_of_unlisted_programs_runs() {
+    // The fence says shell, or the sentence says to run it, or a line is a command rbc knows
+    // and the others show what only command lines have (options, paths, pipes).
+    let cases = [
+        ("在 db-2 上执行：\n\n```\n", "etcdctl member list\n"),
+        ("在 db-2 上：\n\n```bash\n", "consul members\n"),
+        (
+            "在 db-2 上：\n\n```\n",
+            "systemctl enable --now glusterd\ngluster peer probe -h\n",
+        ),
+        (
+            "db-2 上建卷：\n\n```\n",
+            "pvcreate /dev/vdb\nmkdir -p /data/brick\n",
+        ),
+        (
+            "在 db-2 上执行：\n\n```\n",
+            "for h in db-1 db-3; do\n  ssh-copy-id root@$h\ndone\npvcreate /dev/vdb\n",
+        ),
+    ];
+    for (lead, body) in cases {
+        let text = format!("{HOSTS}## 1 安装\n\n{lead}{body}```\n");
+        let c = plan(&text);
+        let first = body.lines().next().unwrap();
+        assert_eq!(hosts_of(&c, &text, first), set(&["db-2"]), "{lead}{body}");
+    }
+}
+
+#[test]
+fn output_and_configuration_without_prompts_are_never_run() {
+    let cases = [
+        // Output after a run, with nothing saying it is shell.
+        "```\netcd Version: 3.5.10\nGit SHA: 1b2c3d\n```\n",
+        "```\nlrwxrwxrwx 1 root root 22 Mar  2 2023 /opt/kafka -> /opt/kafka_2.13\n```\n",
+        "```\nroot      23817      1  0 10:42 ?  00:00:00 /opt/redis/bin/redis-server *:6379\n```\n",
+        // A known command followed by what it printed.
+        "```\njava -version\nopenjdk version \"11.0.2\" 2019-01-15\n```\n",
+        // Configuration lines.
+        "```\nlisten_addresses = '*'\nmax_wal_senders = 10\n```\n",
+        "```\nServer=10.66.0.20\nHostname=db-2\n```\n",
+    ];
+    for block in cases {
+        let text = format!("{HOSTS}## 1 检查\n\n在 db-2 上：\n\n{block}");
+        let c = plan(&text);
+        let first = block.lines().nth(1).unwrap();
+        assert!(
+            hosts_of(&c, &text, first).is_empty(),
+            "{block} ran: {:?}",
+            c.plan
+                .steps
+                .iter()
+                .filter(|s| automated(s.kind))
+                .map(|s| &s.text)
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_new_file_announced_by_its_name_is_written_whole() {
+    for lead in [
+        "在 db-2 上新建 /etc/systemd/system/app.service：",
+        "db-2 上创建 /etc/app/check.sh：",
+        "在 db-2 上把 /etc/app/app.conf 写成：",
+        "编辑 db-2 的 /etc/app/app.conf，整个文件替换为：",
+    ] {
+        let text = format!("{HOSTS}## 1 配置\n\n{lead}\n\n```\n[Unit]\nDescription=app\n```\n");
+        let c = plan(&text);
+        let line = line_of(&text, "[Unit]");
+        let step = c
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.line == line && automated(s.kind))
+            .unwrap_or_else(|| panic!("{lead}: no automated step"));
+        assert_eq!(step.hosts, vec!["db-2".to_string()], "{lead}");
+        assert!(
+            matches!(step.action, rbc::plan::Action::WriteFile { .. }),
+            "{lead}: {:?}",
+            step.action
+        );
+    }
+    // A directory is never written as a file.
+    let text = format!(
+        "{HOSTS}## 1 配置\n\n在 db-2 上创建目录 /data/app：\n\n```\n[Unit]\nDescription=app\n```\n"
+    );
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "[Unit]").is_empty());
+}
+
+#[test]
+fn a_file_written_whole_on_several_hosts_with_one_hosts_values_is_manual() {
+    // `以 db-2 为例`: the content is one host's; on the others it would be wrong.
+    let text = format!("{HOSTS}## 1 配置\n\n在所有从库上把 /etc/app/app.conf 整个替换为如下内容（以 db-2 为例）：\n\n```\nnode.id=2\nnode.host=10.9.0.2\n```\n");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "node.id").is_empty());
+}
+
+// ---- which hosts a sentence means ----
+
+#[test]
+fn a_restriction_in_the_sentence_wins_over_other_hosts_it_names() {
+    for lead in [
+        "start.sh 会从 db-1 通过 ssh 到 db-2、db-3 上拉起进程，所以只有 db-1 需要免密：",
+        "db-2、db-3 上不需要做，只在 db-1 上执行：",
+    ] {
+        let text = format!("{HOSTS}## 1 免密\n\n{lead}\n\n```\nchmod 700 /root/.ssh\n```\n");
+        let c = plan(&text);
+        let on = hosts_of(&c, &text, "chmod 700");
+        assert!(on.is_empty() || on == set(&["db-1"]), "{lead}: {on:?}");
+        assert!(
+            !on.contains("db-2") && !on.contains("db-3"),
+            "{lead}: {on:?}"
+        );
+    }
+    // A list after the word: all of it.
+    let text = format!(
+        "{HOSTS}## 1 回退\n\n只需要在 db-2、db-3 上停掉服务：\n\n```\n# systemctl stop app\n```\n"
+    );
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "systemctl stop app"),
+        set(&["db-2", "db-3"])
+    );
+}
+
+#[test]
+fn a_host_things_are_sent_on_to_is_not_where_the_work_happens() {
+    let text = format!("{HOSTS}## 1 分发\n\n把文件上传到 db-1 的 /data/pkg 目录后，校验并转发到 db-2：\n\n```\nls -l /data/pkg\n```\n");
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "ls -l /data/pkg"), set(&["db-1"]));
+}

@@ -199,10 +199,14 @@ impl<'a> Walker<'a> {
 
 /// The lines of a prompt-less block as commands, when every line that starts one looks like a
 /// command; here-document bodies and continued lines stay as they are (commands reads them).
+/// With evidence that the block is shell (`evidence`), a line may also be a command of a
+/// program rbc does not list ([`classify::command_shaped`]), a loop written over several lines
+/// is one command, and `NAME=value` sets a variable for the lines after it.
 pub(super) fn promptless_commands(
     lines: &[(usize, Line)],
     content: &str,
     first_line: usize,
+    evidence: Option<classify::ShellEvidence>,
 ) -> Option<Vec<(usize, Line)>> {
     let raw: Vec<&str> = content.lines().collect();
     let mut out = Vec::with_capacity(lines.len());
@@ -215,10 +219,52 @@ pub(super) fn promptless_commands(
             Line::Blank => out.push((*n, Line::Blank)),
             Line::Comment(_) | Line::Sql(_) => out.push((*n, line.clone())),
             Line::Plain(_) | Line::Command(_) => {
-                if !classify::looks_like_command(text) {
+                let known = classify::looks_like_command(text);
+                let shaped = evidence.is_some_and(|e| {
+                    classify::command_shaped(text, e)
+                        || classify::shell_keyword_line(text)
+                        || (e == classify::ShellEvidence::Declared && shell_variable(text))
+                });
+                if !(known || shaped) {
                     return None;
                 }
-                any = true;
+                any |= !shell_variable(text);
+                // A loop or condition over several lines: one command.
+                if evidence.is_some() && classify::shell_keyword_line(text) {
+                    let mut depth = compound_depth(text);
+                    let mut cmd = text.to_string();
+                    let start = *n;
+                    let mut rest = Vec::new();
+                    while depth > 0 && k + 1 < lines.len() {
+                        k += 1;
+                        let next = raw
+                            .get(lines[k].0 - first_line)
+                            .copied()
+                            .unwrap_or("")
+                            .trim();
+                        rest.push(lines[k].0);
+                        if next.is_empty() {
+                            continue;
+                        }
+                        depth += compound_depth(next);
+                        let glue = if ["do", "then", "else", "|", "&&", "||"]
+                            .iter()
+                            .any(|w| cmd.ends_with(w))
+                        {
+                            " "
+                        } else {
+                            "; "
+                        };
+                        cmd = format!("{cmd}{glue}{next}");
+                    }
+                    if depth != 0 {
+                        return None;
+                    }
+                    out.push((start, Line::Command(cmd)));
+                    out.extend(rest.into_iter().map(|r| (r, Line::Blank)));
+                    k += 1;
+                    continue;
+                }
                 out.push((*n, Line::Command(text.to_string())));
                 let mut cmd = text.to_string();
                 while cmd.ends_with('\\') && k + 1 < lines.len() {
@@ -246,6 +292,32 @@ pub(super) fn promptless_commands(
         k += 1;
     }
     any.then_some(out)
+}
+
+/// `ETCD_VER=v3.5.10`: a shell variable set for the lines after it (upper-case name).
+fn shell_variable(line: &str) -> bool {
+    let l = line.trim();
+    l.split_once('=').is_some_and(|(k, v)| {
+        !k.is_empty()
+            && k.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+            && k.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && !v.starts_with(char::is_whitespace)
+            && !v.contains(char::is_whitespace)
+    })
+}
+
+/// How many loops or conditions a line opens (`for … do`) less how many it closes (`done`).
+fn compound_depth(line: &str) -> i32 {
+    let mut d = 0;
+    for w in line.split(|c: char| c.is_whitespace() || c == ';') {
+        match w {
+            "for" | "while" | "until" | "if" | "case" => d += 1,
+            "done" | "fi" | "esac" => d -= 1,
+            _ => {}
+        }
+    }
+    d
 }
 
 /// One fenced block being read, with what the rules need to know about it.
@@ -503,7 +575,36 @@ fn promptless_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
     if b.has_commands {
         return false;
     }
-    let Some(as_commands) = promptless_commands(&b.lines, b.content, b.first_line) else {
+    // The fence (```bash) or the sentence (`执行：`) says the block is shell; else one of
+    // its lines is a command rbc knows.
+    let crate::document::ElementKind::Code { info, .. } = &w.doc.elements[b.i].kind else {
+        return false;
+    };
+    let fence = info
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let declared = matches!(
+        fence.as_str(),
+        "bash" | "sh" | "shell" | "console" | "zsh" | "ksh" | "shell-session"
+    ) || (lexicon::RUN_VERBS
+        .iter()
+        .any(|v| lexicon::has_verb(&b.lead_text, v))
+        && !lexicon::contains_any(&b.lead_text, lexicon::OUTPUT_SHOWN)
+        && b.edit_verb.is_none());
+    let seen = b.content.lines().any(|l| {
+        let t = l.trim();
+        classify::looks_like_command(t) || t.starts_with("for ")
+    });
+    let evidence = if declared {
+        Some(classify::ShellEvidence::Declared)
+    } else if seen {
+        Some(classify::ShellEvidence::Seen)
+    } else {
+        None
+    };
+    let Some(as_commands) = promptless_commands(&b.lines, b.content, b.first_line, evidence) else {
         return false;
     };
     // Lines that only set variables (`export JAVA_HOME=…`) are content to keep in a file,

@@ -199,7 +199,7 @@ pub(super) fn in_a_part(lead: &str) -> bool {
 }
 
 pub(super) fn edit_verb(lead: &str) -> Option<String> {
-    if lexicon::contains_any(lead, lexicon::EDIT_WRITE) {
+    if lexicon::contains_any(lead, lexicon::EDIT_WRITE) || new_file(lead) {
         Some("write".into())
     } else if lexicon::contains_any(lead, lexicon::EDIT_APPEND) {
         Some("append".into())
@@ -210,6 +210,17 @@ pub(super) fn edit_verb(lead: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// `新建 /etc/systemd/system/x.service：`, `三台都创建 /etc/x/check.sh：`: a new file, whole. Only
+/// for a path that names a file (a name with an extension, or under /etc), never a directory.
+fn new_file(lead: &str) -> bool {
+    lexicon::contains_any(lead, lexicon::EDIT_NEW_FILE)
+        && !lexicon::contains_any(lead, &["目录", "文件夹", "用户"])
+        && classify::paths_in(lead).iter().any(|p| {
+            !p.ends_with('/')
+                && (p.rsplit('/').next().is_some_and(|n| n.contains('.')) || p.starts_with("/etc/"))
+        })
 }
 
 pub(super) fn edit_word(verb: &str) -> &'static str {
