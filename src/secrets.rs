@@ -333,7 +333,7 @@ mod tests {
         for (text, want) in [
             ("db.password=S3cret!x", "db.password=***"),
             (
-                "{default_pass, <<\"E4yun.cn789\">>},",
+                "{default_pass, <<\"Tq7.mw2041\">>},",
                 "{default_pass, <<\"***\">>},",
             ),
             ("mysql -uroot -pS3cretPw shop", "mysql -uroot -p*** shop"),
@@ -354,7 +354,7 @@ mod tests {
                 "redis-cli -h 10.0.0.1 -a *** ping",
             ),
             (
-                "# more /root/.erlang.cookie\nGHFTDTXKOBDFRLLZGXFK\n",
+                "# more /root/.erlang.cookie\nQZMWPLRTYBNVCXKJHGDS\n",
                 "# more /root/.erlang.cookie\n***\n",
             ),
         ] {
