@@ -207,6 +207,14 @@ fn expected(s: &Step) -> String {
             rules.len()
         ),
         Action::ReplaceLine { path, .. } => format!("{path}: the new line, not the old one"),
+        Action::IniSet {
+            path,
+            section,
+            lines,
+        } => format!(
+            "[{section}] of {path} sets the {} key(s) as shown",
+            lines.len()
+        ),
         Action::ConfBlocks { path, blocks, .. } => format!(
             "{path} has {} as the runbook shows; `nginx -t` accepts it",
             blocks

@@ -632,6 +632,7 @@ fn action_paths(a: &Action) -> Vec<&str> {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. }
@@ -658,6 +659,7 @@ pub fn normalise_paths(a: &mut Action) {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. }

@@ -655,6 +655,7 @@ fn effects(step: &Step) -> Effects {
         | Action::EnsureLines { path, .. }
         | Action::FirewallRules { path, .. }
         | Action::ReplaceLine { path, .. }
+        | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
         | Action::Chmod { path, .. }
         | Action::TailLog { path } => used.push(path),
@@ -763,6 +764,7 @@ fn consumed_files(step: &Step) -> Vec<(String, &'static str)> {
         | Action::EnsureLines { .. }
         | Action::FirewallRules { .. }
         | Action::ReplaceLine { .. }
+        | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }

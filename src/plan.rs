@@ -90,6 +90,14 @@ pub enum Action {
         old: String,
         new: String,
     },
+    /// Keys set inside `[section]` of an ini-style file (`编辑 /etc/my.cnf，在 [mysqld] 段下加入：`):
+    /// each of `lines` (`key = value` or a bare `key`) replaces the section's line of the same
+    /// key, or goes at the section's end; the section is added at the end of the file if missing.
+    IniSet {
+        path: String,
+        section: String,
+        lines: Vec<String>,
+    },
     /// Whole `{}` blocks of an nginx configuration (`content`, named `blocks`): with `replace`,
     /// each replaces the one block of the same name; otherwise a missing one goes in before the
     /// closing brace of `http`. `nginx -t` must accept the result.
@@ -240,6 +248,7 @@ impl Action {
             | Action::EnsureLines { path, .. }
             | Action::FirewallRules { path, .. }
             | Action::ReplaceLine { path, .. }
+            | Action::IniSet { path, .. }
             | Action::ConfBlocks { path, .. }
             | Action::WriteFile { path, .. }
             | Action::WriteValue { path, .. } => Some(path),
@@ -302,6 +311,7 @@ impl Action {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
@@ -338,6 +348,7 @@ impl Action {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
@@ -417,6 +428,14 @@ impl Action {
                     "each rule present in the INPUT chain".into(),
                 )
             }
+            Action::IniSet {
+                path,
+                section,
+                lines,
+            } => (
+                format!("set {} key(s) in [{section}] of {path}", lines.len()),
+                "each key set as written in that section".into(),
+            ),
             Action::ReplaceLine { path, .. } => (
                 format!("replace a line in {path}"),
                 "new line present, old line absent".into(),

@@ -424,6 +424,7 @@ fn paths_of(s: &Step) -> Vec<(String, Use)> {
         | Action::EnsureLines { .. }
         | Action::FirewallRules { .. }
         | Action::ReplaceLine { .. }
+        | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }
@@ -537,6 +538,7 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
@@ -1135,6 +1137,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
@@ -1178,6 +1181,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::Extract { .. }

@@ -112,6 +112,7 @@ fn state_keys(action: &Action) -> Vec<String> {
         | Action::EnsureLines { .. }
         | Action::FirewallRules { .. }
         | Action::ReplaceLine { .. }
+        | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }
@@ -174,6 +175,7 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
         "firewall_rules",
         include_str!("../templates/steps/firewall_rules.sh.j2"),
     ),
+    ("ini_set", include_str!("../templates/steps/ini_set.sh.j2")),
     (
         "replace_line",
         include_str!("../templates/steps/replace_line.sh.j2"),
@@ -457,7 +459,9 @@ impl Renderer {
                 Action::AppendBlock { path, content }
                 | Action::PrependBlock { path, content }
                 | Action::ConfBlocks { path, content, .. } => is_secret_edit(path, content),
-                Action::EnsureLines { path, lines } => is_secret_edit(path, &lines.join("\n")),
+                Action::EnsureLines { path, lines } | Action::IniSet { path, lines, .. } => {
+                    is_secret_edit(path, &lines.join("\n"))
+                }
                 Action::ReplaceLine { path, new, .. } => is_secret_edit(path, new),
                 _ => false,
             };
@@ -476,7 +480,7 @@ impl Renderer {
                     let mode = if *replace { "replace" } else { "add" };
                     ctx.insert("mode", Value::from(mode));
                 }
-                Action::EnsureLines { lines, .. } => {
+                Action::EnsureLines { lines, .. } | Action::IniSet { lines, .. } => {
                     let f = put("lines", lines.join("\n") + "\n", data_mode);
                     ctx.insert("file", Value::from(f));
                 }
@@ -583,6 +587,7 @@ impl Renderer {
                 | "ensure_lines"
                 | "firewall_rules"
                 | "replace_line"
+                | "ini_set"
                 | "conf_blocks"
                 | "write_file"
                 | "chmod"
@@ -703,6 +708,7 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
@@ -864,6 +870,7 @@ fn op_name(action: &Action) -> &'static str {
         Action::EnsureLines { .. } => "ensure_lines",
         Action::FirewallRules { .. } => "firewall_rules",
         Action::ReplaceLine { .. } => "replace_line",
+        Action::IniSet { .. } => "ini_set",
         Action::ConfBlocks { .. } => "conf_blocks",
         Action::WriteFile { .. } => "write_file",
         Action::Extract { .. } => "extract",

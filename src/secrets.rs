@@ -231,7 +231,7 @@ fn action_text(a: &Action) -> Option<String> {
         | Action::PrependBlock { content, .. }
         | Action::WriteFile { content, .. }
         | Action::ConfBlocks { content, .. } => content.clone(),
-        Action::EnsureLines { lines, .. } => lines.join("\n"),
+        Action::EnsureLines { lines, .. } | Action::IniSet { lines, .. } => lines.join("\n"),
         Action::ReplaceLine { new, .. } => new.clone(),
         Action::Sql { statements, .. } => statements.join("\n"),
         _ => return None,

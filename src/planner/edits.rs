@@ -122,6 +122,16 @@ impl<'a> Walker<'a> {
                 path: path.to_string(),
                 lines,
             },
+            // `编辑 /etc/my.cnf，在 [mysqld] 段下加入：` + `key = value` lines: keys of that
+            // section of an ini-style file, set in place.
+            _ if verb != "write" && ini_keys(path, lead, &lines).is_some() => {
+                let (section, keys) = ini_keys(path, lead, &lines).unwrap_or_default();
+                Action::IniSet {
+                    path: path.to_string(),
+                    section,
+                    lines: keys,
+                }
+            }
             // `在 backend order_back 段中增加`, `在[mysqld]下添加`: inside a part of the file,
             // not at its end; where that part ends rbc does not know.
             _ if in_a_part(lead) => {
@@ -198,6 +208,61 @@ pub(super) fn in_a_part(lead: &str) -> bool {
     lexicon::contains_any(lead, lexicon::FILE_PARTS) || BRACKET.is_match(lead)
 }
 
+static INI_SECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[([A-Za-z0-9_.:-]+)\]\s*(?:段|部分|节|section|下|中|里|内)").unwrap()
+});
+
+/// The section an edit's lead-in names (`在 [mysqld] 段下`, `的 [nfsd] 部分`): exactly one.
+fn ini_section(lead: &str) -> Option<String> {
+    let mut found = INI_SECTION.captures_iter(lead).map(|c| c[1].to_string());
+    let first = found.next()?;
+    found.all(|s| s == first).then_some(first)
+}
+
+/// The section and `key = value` lines of an edit that sets keys inside one named section of an
+/// ini-style file: the lead-in names the section and asks for nothing the content does not show
+/// (no line to delete or comment out); every line is `key = value`, `key=value` or a bare `key`,
+/// each key once (a first line naming the same section is the section's own header). Anything
+/// else (another section, comments, nested or XML content) stays as it was: manual.
+pub(super) fn ini_keys(path: &str, lead: &str, lines: &[String]) -> Option<(String, Vec<String>)> {
+    static KEY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^([A-Za-z_][A-Za-z0-9_.\-]*)\s*(?:=.*)?$").unwrap());
+    const OTHER_WORK: &[&str] = &[
+        "删除", "删掉", "去掉", "注释", "替换", "每台", "各自", "分别",
+    ];
+    let section = ini_section(lead)?;
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if path.contains("nginx")
+        || [".xml", ".yml", ".yaml", ".json", ".sh"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        || lexicon::contains_any(lead, OTHER_WORK)
+    {
+        return None;
+    }
+    let mut body: Vec<String> = lines.iter().map(|l| l.trim().to_string()).collect();
+    if body.first().is_some_and(|l| {
+        l.trim_start_matches('[').trim_end_matches(']').trim() == section && l.starts_with('[')
+    }) {
+        body.remove(0);
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    let norm = |k: &str| {
+        if name.ends_with(".cnf") {
+            k.replace('-', "_")
+        } else {
+            k.to_string()
+        }
+    };
+    for l in &body {
+        let k = KEY.captures(l)?;
+        if !keys.insert(norm(&k[1])) {
+            return None;
+        }
+    }
+    (!body.is_empty()).then_some((section, body))
+}
+
 pub(super) fn edit_verb(lead: &str) -> Option<String> {
     if lexicon::contains_any(lead, lexicon::EDIT_WRITE) || new_file(lead) {
         Some("write".into())
@@ -205,7 +270,8 @@ pub(super) fn edit_verb(lead: &str) -> Option<String> {
         Some("append".into())
     } else if lexicon::contains_any(lead, lexicon::EDIT_REPLACE) {
         Some("replace".into())
-    } else if lexicon::contains_any(lead, lexicon::EDIT_ADD) {
+    } else if lexicon::contains_any(lead, lexicon::EDIT_ADD) || ini_section(lead).is_some() {
+        // `同样编辑 /etc/my.cnf 的 [mysqld] 段：`, `在 [nfsd] 段下设置：`: keys for that section.
         Some("add".into())
     } else {
         None

@@ -384,6 +384,7 @@ impl<'a> Walker<'a> {
             | Action::EnsureLines { .. }
             | Action::FirewallRules { .. }
             | Action::ReplaceLine { .. }
+            | Action::IniSet { .. }
             | Action::WriteValue { .. }
             | Action::CronEntry { .. }
             | Action::Extract { .. }

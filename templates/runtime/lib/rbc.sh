@@ -2353,6 +2353,95 @@ rbc_replace_line() { # PATH OLD NEW
 	fi
 }
 
+# --- Keys of one [section] of an ini-style file (my.cnf, nfs.conf…) -------------------------------
+# Each line of LINES_FILE (`key = value`, `key=value`, or a bare `key` flag) is set inside
+# [SECTION] of PATH: the line of the same key in that section is replaced (keeping its
+# indentation), a missing key goes after the last line of the section; other sections are never
+# touched. A missing section is added at the end of the file. Keys compare as written; in a MySQL
+# option file (a name ending .cnf) `-` and `_` in a key are the same, as mysqld reads them.
+rbc__ini_render() { # PATH SECTION LINES_FILE -> the file as it must be, on stdout
+	local norm=0
+	case $1 in *.cnf) norm=1 ;; esac
+	if [ -f "$1" ]; then set -- "$1" "$2" "$3" "$1"; else set -- "$1" "$2" "$3" /dev/null; fi
+	RB_S=$2 RB_N=$norm LC_ALL=C awk "$RBC__AWK_TRIM"'
+		function key(l,  k) {
+			k = trim(l)
+			if (index(k, "=")) k = substr(k, 1, index(k, "=") - 1)
+			else sub(/[ \t].*$/, "", k)
+			k = trim(k)
+			if (norm) gsub(/-/, "_", k)
+			return k
+		}
+		function flush(  i) {
+			for (i = 1; i <= n; i++) if (!(k[i] in done)) { print want[i]; done[k[i]] = 1 }
+		}
+		function held(  i) { for (i = 1; i <= nb; i++) print blank[i]; nb = 0 }
+		BEGIN { sec = ENVIRON["RB_S"]; norm = ENVIRON["RB_N"] == 1 }
+		FNR == NR { if (trim($0) != "") { n++; want[n] = trim($0); k[n] = key($0) }; next }
+		{ t = trim($0) }
+		t ~ /^\[.*\]$/ {
+			if (insec) flush()
+			held()
+			insec = (trim(substr(t, 2, length(t) - 2)) == sec)
+			if (insec) seen = 1
+			print; next
+		}
+		insec && (t == "" || t ~ /^[#;]/) { blank[++nb] = $0; next }
+		insec {
+			held()
+			kk = key($0)
+			for (i = 1; i <= n; i++) if (k[i] == kk) {
+				match($0, /^[ \t]*/)
+				print substr($0, 1, RLENGTH) want[i]; done[kk] = 1; next
+			}
+			print; next
+		}
+		{ held(); print }
+		END {
+			if (insec) flush()
+			held()
+			if (!seen) {
+				if (NR > n) print ""
+				print "[" sec "]"
+				flush()
+			}
+		}' "$3" "$4"
+}
+
+# Every key of LINES_FILE is set, as written, in [SECTION] of PATH.
+rbc_ini_set_done() { # PATH SECTION LINES_FILE
+	rbc__need 3 $# "rbc_ini_set_done PATH SECTION LINES_FILE" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$3") || return 1
+	[ -f "$p" ] && rbc__ini_render "$p" "$2" "$src" | cmp -s - "$p"
+}
+
+# Set the keys of LINES_FILE in [SECTION] of PATH (see rbc__ini_render); the file is backed up.
+rbc_ini_set() { # PATH SECTION LINES_FILE
+	rbc__need 3 $# "rbc_ini_set PATH SECTION LINES_FILE" || return 2
+	local p src tmp
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$3") || return 1
+	if rbc_ini_set_done "$p" "$2" "$src"; then
+		rbc_say "[$2] of $p already has these settings"
+		return 0
+	fi
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	if ! rbc__ini_render "$p" "$2" "$src" >"$tmp"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	rbc_backup "$p" || return 1
+	rbc__commit "$tmp" "$p" || return 1
+	if [ -n "${RBC_SECRET:-}" ]; then
+		rbc_say "set $(grep -c . "$src") key(s) in [$2] of $p (a credential: not shown)"
+		return 0
+	fi
+	rbc_say "set in [$2] of $p:"
+	sed 's/^/  /' "$src"
+}
+
 # --- Blocks of a brace-structured configuration (nginx) --------------------------------------------
 # A configuration is read as statements: `name args;` and `header { ... }` blocks, `#` comments and
 # quoted strings skipped. A block is known by its header (`upstream api`, `location /x`); a
