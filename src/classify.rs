@@ -584,6 +584,26 @@ fn client_without_input(prog: &str, args: &[&str]) -> bool {
     }) {
         return false;
     }
+    // Short switches written together, the one that gives work last: `psql -Atc "select 1"`,
+    // `mysql -sNe "show databases"`. Only switches that take no value may come before it.
+    let (switches, last): (&str, &[char]) = match prog {
+        "psql" => ("AtqxXaeEnsSwW1", &['c', 'f']),
+        "mysql" | "mariadb" => ("NsBrvtEnq", &['e']),
+        _ => ("", &[]),
+    };
+    if !switches.is_empty()
+        && args.iter().any(|a| {
+            let Some(cluster) = a.strip_prefix('-').filter(|c| !c.starts_with('-')) else {
+                return false;
+            };
+            let mut cs: Vec<char> = cluster.chars().collect();
+            cs.len() >= 2
+                && cs.pop().is_some_and(|c| last.contains(&c))
+                && cs.iter().all(|c| switches.contains(*c))
+        })
+    {
+        return false;
+    }
     // What is left once options and their values are taken away: a command, a script, a file.
     let mut rest = Vec::new();
     let mut k = 0;

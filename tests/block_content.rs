@@ -171,3 +171,43 @@ fn the_generated_section_edit_sets_keys_once_and_rolls_back() {
         "# nfs.conf\n[general]\npipefs-directory=/var/lib/nfs/rpc_pipefs\n"
     );
 }
+
+/// Item 15: a client given its statement in a cluster of switches (`psql -Atc "…"`,
+/// `mysql -sNe "…"`) runs it and exits; a client given nothing to do still waits for a person.
+#[test]
+fn clients_given_work_in_a_cluster_of_switches_are_not_interactive() {
+    let head = "# 检查\n\n| 主机 | IP |\n|---|---|\n| pg-1 | 10.9.2.1 |\n\n## 1 检查\n\n在 pg-1 上执行：\n\n```\n";
+    let cases = [
+        ("psql -Atc \"select pg_is_in_recovery();\"", true),
+        ("psql -tAc 'select 1'", true),
+        ("psql -qAtf /tmp/check.sql", true),
+        ("mysql -sNe \"show databases\"", true),
+        ("mysql -BNe 'select 1'", true),
+        // nothing to do: the client's prompt
+        ("psql -At", false),
+        ("psql -U postgres", false),
+        // a password glued to -p is not a statement
+        ("mysql -uroot -pexample", false),
+    ];
+    for (cmd, automated) in cases {
+        let text = format!("{head}{cmd}\n```\n");
+        let c = plan(&text);
+        let line = text.lines().position(|l| l == cmd).unwrap() + 1;
+        let s = c
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.line == line)
+            .unwrap_or_else(|| panic!("{cmd}: no step"));
+        assert_eq!(
+            s.kind != StepKind::Manual,
+            automated,
+            "{cmd}: {:?} {:?}",
+            s.kind,
+            s.action
+        );
+        if automated {
+            assert_eq!(s.hosts, vec!["pg-1".to_string()], "{cmd}");
+        }
+    }
+}
