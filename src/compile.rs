@@ -308,6 +308,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         .prefix(".rbc-dist-")
         .tempdir_in(&parent)
         .map_err(|e| format!("cannot write in {}: {e}", parent.display()))?;
+    // A compile stopped by Ctrl-C or `kill` leaves no `.rbc-dist-*` behind.
+    let _scratch = crate::interrupt::scratch(tmp.path());
     let stage = tmp.path().join("stage");
     let dist = tmp.path().join("dist");
     std::fs::create_dir_all(dist.join("hosts")).map_err(|e| e.to_string())?;

@@ -657,7 +657,89 @@ pub fn build(
             inv.hosts[i].anonymous = false;
         }
     }
+    diags.extend(unusable(&inv, source));
     inv
+}
+
+/// The longest host name rbc takes (a DNS name's limit; a part between dots has at most 63).
+const MAX_NAME: usize = 253;
+
+/// Names and addresses no machine can have (E051, E054): the name becomes file names and words in
+/// bash, so one that is too long or holds other characters is stopped at check time.
+fn unusable(inv: &Inventory, source: &Source) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for h in &inv.hosts {
+        // The declaration's line, or the next one (a table row's line is counted from its
+        // delimiter row).
+        let at = |needle: &str| {
+            let found = (h.line..h.line + 2).find_map(|l| {
+                let off = source.line_text(l).to_ascii_lowercase().find(needle)?;
+                let start = source.line_start(l) + off;
+                Some(start..start + needle.len())
+            });
+            found.unwrap_or_else(|| {
+                let start = source.line_start(h.line);
+                start..start + source.line_text(h.line).len()
+            })
+        };
+        let bad_char = h
+            .name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
+        let long_part = h.name.split('.').map(str::len).max().unwrap_or(0);
+        let why = if h.name.len() > MAX_NAME {
+            Some(format!(
+                "is {} characters long (at most {MAX_NAME})",
+                h.name.chars().count()
+            ))
+        } else if long_part > 63 {
+            Some(format!(
+                "has a part of {long_part} characters between dots (at most 63)"
+            ))
+        } else if let Some(c) = bad_char {
+            Some(format!(
+                "holds `{c}`; a host name has letters, digits, `-`, `_` and `.`"
+            ))
+        } else if h.name.starts_with(['-', '.']) {
+            Some("starts with `-` or `.`".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let shown: String = h.name.chars().take(40).collect();
+            let more = if h.name.chars().count() > 40 {
+                "…"
+            } else {
+                ""
+            };
+            out.push(
+                Diagnostic::error("E051", format!("host name `{shown}{more}` {why}"))
+                    .at(source, at(&h.name))
+                    .help("give the machine its real host name (its `hostname`), at most 63 characters between dots"),
+            );
+        }
+        if let Some(ip) = &h.ip {
+            if let Some(octet) = ip
+                .split('.')
+                .find(|o| o.parse::<u32>().map_or(true, |n| n > 255))
+            {
+                out.push(
+                    Diagnostic::error(
+                        "E054",
+                        format!(
+                            "`{ip}` of host `{}` is no IPv4 address: {octet} is over 255",
+                            h.name
+                        ),
+                    )
+                    .at(source, at(ip))
+                    .help(
+                        "each of the four numbers of an IPv4 address is 0-255; correct the address",
+                    ),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// `a.b.c` when the document states one network for its machines (`172.20.5.0/24`,
@@ -1068,6 +1150,11 @@ fn host_table(
             });
         let Some(hc) = host_col else { continue };
         let Some(cell) = row.get(hc) else { continue };
+        // Header, delimiter row, then the rows: row r is on the table's line + r + 1.
+        if let Some(d) = not_names(cell, hc, line + r + 1, source) {
+            diags.push(d);
+            continue;
+        }
         for name in cell
             .split([',', '，', '、', ' ', ';', '；'])
             .map(str::trim)
@@ -1110,6 +1197,80 @@ fn host_table(
             }
         }
     }
+}
+
+/// Characters a list of host names never holds, but a shell command does.
+const SHELL_CHARS: &[char] = &[
+    '`', '$', '&', '|', '<', '>', '\\', '\'', '"', '*', '?', '!', '{', '}', '[', ']', '=', '/',
+];
+
+/// E052 for a host-column cell that is not a list of host names (`web-1;touch /x`, `` `id` ``,
+/// `$(hostname)`): rbc declares none of its words rather than a host named `touch`.
+/// `cell` is the cell's text as Markdown gives it; its raw text is looked up on `line`.
+fn not_names(cell: &str, col: usize, line: usize, source: &Source) -> Option<Diagnostic> {
+    let raw_line = source.line_text(line);
+    let (raw, offset) = raw_cell(raw_line, col).unwrap_or((cell, 0));
+    let seps = [',', '，', '、', ' ', ';', '；', '\t'];
+    // A name shown as code (`` `web-1` ``) is a name; any other backtick is not.
+    let code = raw.split(seps).map(str::trim).find(|w| {
+        w.contains('`')
+            && !w
+                .strip_prefix('`')
+                .and_then(|w| w.strip_suffix('`'))
+                .is_some_and(|w| HOSTLIKE.is_match(w))
+    });
+    // A cell that declares by address (`web-1（10.0.0.1，主）`, ranges) is read by its own
+    // rules; only shell characters are out of place there.
+    let by_address = !ips_in(cell).is_empty();
+    let bad = code.or_else(|| {
+        cell.split(seps).map(str::trim).find(|w| {
+            // Look-alike letters and invisible characters have their own error (E053).
+            if w.is_empty() || HOSTLIKE.is_match(w) || w.contains(crate::lookalikes::suspicious) {
+                return false;
+            }
+            w.contains(SHELL_CHARS) || (!by_address && w.chars().any(|c| c.is_ascii_alphanumeric()))
+        })
+    })?;
+    let start = source.line_start(line) + offset;
+    let span = match raw.find(bad) {
+        Some(i) => start + i..start + i + bad.len(),
+        None => start..start + raw.len(),
+    };
+    Some(
+        Diagnostic::error(
+            "E052",
+            format!("host cell `{}` is not a list of host names: `{bad}` is not a host name", raw.trim()),
+        )
+        .at(source, span)
+        .help("write host names only (letters, digits, `-`, `_`, `.`), separated by `、` or `,`; rbc declares no host from this cell"),
+    )
+}
+
+/// The raw text of column `col` of a table row, and its byte offset in the line.
+fn raw_cell(line: &str, col: usize) -> Option<(&str, usize)> {
+    let bytes = line.as_bytes();
+    let mut bounds = Vec::new();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'|' && (i == 0 || bytes[i - 1] != b'\\') {
+            bounds.push(i);
+        }
+    }
+    // `| a | b |` and `a | b`: cells lie between the pipes (and the line's ends when open).
+    let mut cells = Vec::new();
+    let mut from = 0;
+    for &b in &bounds {
+        cells.push((from, b));
+        from = b + 1;
+    }
+    cells.push((from, line.len()));
+    if line.trim_start().starts_with('|') {
+        cells.remove(0);
+    }
+    if line.trim_end().ends_with('|') {
+        cells.pop();
+    }
+    let (a, b) = *cells.get(col)?;
+    Some((&line[a..b], a))
 }
 
 /// `先上传到bastion-1上，然后scp到…`, `跳板机（jump-1）`.

@@ -5,6 +5,10 @@ use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 
+/// The largest runbook rbc reads (16 MiB): a runbook is prose and commands, and a bigger file is
+/// almost surely the wrong one (an archive, a log, a device).
+pub const MAX_RUNBOOK_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Source {
     pub path: String,
@@ -23,20 +27,27 @@ impl Source {
     }
 
     fn new(path: &str, text: String, notes: Vec<Diagnostic>) -> Source {
+        let (text, normalised) = crate::lookalikes::normalise_addresses(&text);
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Source {
+        let mut source = Source {
             path: path.to_string(),
             text,
             line_starts,
             notes,
-        }
+        };
+        let mut found = crate::lookalikes::normalised_warnings(&source, &normalised);
+        found.extend(crate::lookalikes::errors(&source));
+        source.notes.extend(found);
+        source
     }
 
-    /// Reads and decodes a runbook; every failure is a diagnostic that says what to do.
+    /// Reads and decodes a runbook; every failure is a diagnostic that says what to do. Only a
+    /// regular file of at most [`MAX_RUNBOOK_BYTES`] is read: a FIFO would block forever and a
+    /// device (`/dev/zero`) never ends, so neither is opened.
     pub fn load(path: &Path) -> Result<Source, Diagnostic> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
+        let unreadable = |e: std::io::Error| {
             let what = match e.kind() {
                 std::io::ErrorKind::NotFound => "no such file".to_string(),
                 std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -44,7 +55,23 @@ impl Source {
             };
             Diagnostic::error("E001", format!("cannot read runbook `{shown}`: {what}"))
                 .help("give the path of the runbook Markdown file, e.g. `rbc check runbook.md`")
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(not_regular(&shown, &meta.file_type()));
+        }
+        if meta.len() > MAX_RUNBOOK_BYTES {
+            return Err(too_large(&shown));
+        }
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_RUNBOOK_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(unreadable)?;
+        // The file grew between the look and the read.
+        if bytes.len() as u64 > MAX_RUNBOOK_BYTES {
+            return Err(too_large(&shown));
+        }
         Source::from_bytes(&shown, &bytes)
     }
 
@@ -148,6 +175,37 @@ impl Source {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+}
+
+fn not_regular(path: &str, kind: &std::fs::FileType) -> Diagnostic {
+    use std::os::unix::fs::FileTypeExt as _;
+    let what = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Diagnostic::error(
+        "E050",
+        format!("runbook `{path}` is {what}; rbc reads only a regular file"),
+    )
+    .help("give the path of the runbook Markdown file (save piped text to a file first)")
+}
+
+fn too_large(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E050",
+        format!(
+            "runbook `{path}` is larger than {} MiB; rbc reads no more",
+            MAX_RUNBOOK_BYTES / 1024 / 1024
+        ),
+    )
+    .help("give the runbook Markdown file; a runbook this large is almost surely another file")
 }
 
 fn utf8(path: &str, bytes: &[u8]) -> Result<String, Diagnostic> {

@@ -622,3 +622,224 @@ fn an_operator_value_that_is_no_host_name_never_reaches_the_cron_line() {
     ));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 17. Inputs: only a regular file of a sane size; names a machine can have; a killed compile
+// leaves nothing behind
+
+#[test]
+fn a_fifo_a_device_or_a_huge_file_is_refused_without_reading_it() {
+    let r = rbc().file("big.md", "");
+    let fifo = r.path("fifo.md");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // Larger than the cap, as a sparse file: nothing is read to find out.
+    std::fs::File::create(r.path("big.md"))
+        .unwrap()
+        .set_len(rbc::source::MAX_RUNBOOK_BYTES + 1)
+        .unwrap();
+    for (path, says) in [
+        ("fifo.md", "is a FIFO"),
+        ("/dev/zero", "is a device"),
+        (".", "is a directory"),
+        ("big.md", "is larger than 16 MiB"),
+    ] {
+        // A FIFO with no writer would block an open() forever: the child is killed after 20 s.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rbc"))
+            .args(["check", path])
+            .current_dir(r.dir.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("rbc check {path} hangs");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(
+            err.contains("error[E050]") && err.contains(says),
+            "{path}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_host_name_no_machine_can_have_is_an_error_at_check_time() {
+    let long = format!("h{}", "a".repeat(100_000));
+    let md = runbook("### 2.1 配置\n\n登录web-1，执行：\n\n```\n# touch /opt/a\n```\n").replace(
+        "| web-1 | 10.8.0.11 |",
+        &format!("| web-1 | 10.8.0.11 |\n| {long} | 10.8.0.12 |"),
+    );
+    let r = rbc().file("runbook.md", &md);
+    let check = r.run_args(&["check", "runbook.md"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(check.stderr.contains("error[E051]"), "{}", check.stderr);
+    assert!(check.stderr.contains("runbook.md:8:3"), "{}", check.stderr);
+    assert!(
+        check.stderr.contains("is 100001 characters long"),
+        "{}",
+        check.stderr
+    );
+    let compile = r.run_args(&["compile", "runbook.md", "--no-shellcheck"]);
+    assert_eq!(compile.code, 2, "{}", compile.stderr);
+    assert!(compile.stderr.contains("error[E051]"), "{}", compile.stderr);
+    assert!(!compile.stderr.contains("os error"), "{}", compile.stderr);
+    assert!(!r.path("dist").exists());
+}
+
+#[test]
+fn a_compile_killed_by_sigterm_or_sigint_leaves_no_scratch_directory() {
+    let md = rbc::synthetic::runbook(3000, 8);
+    for signal in ["TERM", "INT"] {
+        let r = rbc().file("runbook.md", &md);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rbc"))
+            .args(["compile", "runbook.md"])
+            .current_dir(r.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let scratch = || -> Vec<String> {
+            std::fs::read_dir(r.dir.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".rbc-dist-"))
+                .collect()
+        };
+        // Wait until the compile writes in its scratch directory, then stop it.
+        let start = std::time::Instant::now();
+        while scratch().is_empty() {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "compile ended before it was killed"
+            );
+            assert!(start.elapsed() < std::time::Duration::from_secs(60));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "compile ended before it was killed: make the runbook larger"
+        );
+        let st = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "SIG{signal}: {status:?}");
+        assert_eq!(
+            scratch(),
+            Vec::<String>::new(),
+            "SIG{signal} left scratch behind"
+        );
+        assert!(!r.path("dist").exists());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 16. A host-table cell that is not a list of host names
+
+#[test]
+fn a_host_cell_holding_a_command_declares_nothing_and_is_an_error() {
+    for (cell, bad) in [
+        ("web-1;touch /x", "`/x`"),
+        ("web-1 $(id)", "`$(id)`"),
+        ("`web-1;reboot`", "`"),
+        ("web-1、rm -rf", "`-rf`"),
+        ("web-1 `id`>x", "`"),
+    ] {
+        let md = runbook("### 2.1 配置\n\n登录web-1，执行：\n\n```\n# touch /opt/a\n```\n")
+            .replace("| web-1 |", &format!("| {cell} |"));
+        let r = rbc().file("runbook.md", &md);
+        let check = r.run_args(&["check", "runbook.md"]);
+        assert_eq!(check.code, 2, "{cell}: {}", check.stderr);
+        assert!(
+            check.stderr.contains("error[E052]"),
+            "{cell}: {}",
+            check.stderr
+        );
+        assert!(
+            check.stderr.contains("runbook.md:7:"),
+            "{cell}: {}",
+            check.stderr
+        );
+        assert!(check.stderr.contains(bad), "{cell}: {}", check.stderr);
+        let hosts = r.run_args(&["hosts", "runbook.md"]);
+        for word in ["touch", "reboot", "rm", "id"] {
+            assert!(
+                !hosts
+                    .stdout
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{word} "))),
+                "{cell}: {}",
+                hosts.stdout
+            );
+        }
+    }
+    // Names in the ways writers list them (code spans too) are still hosts.
+    for cell in [
+        "web-1、web-2",
+        "web-1, web-2",
+        "`web-1` `web-2`",
+        "web-1；web-2",
+    ] {
+        let md = runbook("### 2.1 配置\n\n登录web-1，执行：\n\n```\n# touch /opt/a\n```\n")
+            .replace("| web-1 |", &format!("| {cell} |"));
+        let r = rbc().file("runbook.md", &md);
+        let hosts = r.run_args(&["hosts", "runbook.md"]);
+        assert_eq!(hosts.code, 0, "{cell}: {}", hosts.stderr);
+        assert!(hosts.stdout.contains("web-2"), "{cell}: {}", hosts.stdout);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. Unicode look-alikes in names and addresses
+
+#[test]
+fn look_alike_names_and_addresses_are_refused_or_read_as_ascii_with_a_warning() {
+    let body = "### 2.1 配置\n\n登录web-1，执行：\n\n```\n# touch /opt/a\n```\n";
+    // Errors: rbc will not guess which machine is meant.
+    for (name, ip, says) in [
+        (
+            "wеb-1",
+            "10.8.0.11",
+            "U+0435, a Cyrillic letter that looks like `e`",
+        ),
+        ("web\u{200b}-1", "10.8.0.11", "invisible character (U+200B)"),
+        ("web-1", "١٠.8.0.11", "a digit of another script"),
+        ("web-1", "10.8.0.300", "300 is over 255"),
+    ] {
+        let md = runbook(body).replace("| web-1 | 10.8.0.11 |", &format!("| {name} | {ip} |"));
+        let r = rbc().file("runbook.md", &md);
+        let check = r.run_args(&["check", "runbook.md"]);
+        assert_eq!(check.code, 2, "{name} {ip}: {}", check.stderr);
+        assert!(check.stderr.contains(says), "{name} {ip}: {}", check.stderr);
+        assert!(check.stderr.contains("runbook.md:7:"), "{}", check.stderr);
+        let compile = r.run_args(&["compile", "runbook.md", "--no-shellcheck"]);
+        assert_eq!(compile.code, 2, "{}", compile.stderr);
+    }
+    // Full-width digits (an input method's slip): read as the ASCII address, with W053.
+    let md = runbook(body).replace("10.8.0.11", "１０.８．０.１１");
+    let r = rbc().file("runbook.md", &md);
+    let check = r.run_args(&["check", "runbook.md"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stderr.contains("warning[W053]"), "{}", check.stderr);
+    assert!(
+        check.stderr.contains("rbc reads it as 10.8.0.11"),
+        "{}",
+        check.stderr
+    );
+    let hosts = r.run_args(&["hosts", "runbook.md"]);
+    assert!(hosts.stdout.contains("10.8.0.11"), "{}", hosts.stdout);
+}

@@ -44,6 +44,21 @@ impl Rbc {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+    /// Runs with `args` instead of the builder's (several commands in one directory).
+    pub fn run_args(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_rbc"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("run rbc");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
     pub fn run(&self) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_rbc"))
             .args(&self.args)
