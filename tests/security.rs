@@ -843,3 +843,108 @@ fn look_alike_names_and_addresses_are_refused_or_read_as_ascii_with_a_warning() 
     let hosts = r.run_args(&["hosts", "runbook.md"]);
     assert!(hosts.stdout.contains("10.8.0.11"), "{}", hosts.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 15. A file name holding a line break
+
+#[test]
+fn a_bundle_file_whose_name_holds_a_line_break_is_refused_before_the_library_runs() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 配置\n\n在web-1上，在/etc/app.conf末尾补充：\n\n```\nlimit=10\n```\n",
+    ));
+    // `run.sh<LF>rollback.sh` reads, one name a line, as two files SHA256SUMS lists; a step's
+    // name with a line break likewise. Either passed the "every file listed" check before.
+    for (name, what) in [
+        ("run.sh$'\\n'rollback.sh", "two listed names"),
+        (
+            "steps/$(ls steps | head -n 1)$'\\n'run.sh",
+            "a step's name and a listed name",
+        ),
+    ] {
+        for runner in [
+            "./run.sh --force-host --yes",
+            "./rollback.sh --force-host --yes",
+        ] {
+            let sb = sandbox(&c);
+            let out = sb.run(&format!(
+                "cd /root && tar xzf web-1.tar.gz && cd web-1 && printf 'touch /planted\\n' >{name} && {runner}; echo \"exit=$?\"; [ -e /var/lib/rbc ] && echo STATE; [ -e /etc/app.conf ] && echo CHANGED; true"
+            ));
+            let all = format!("{}\n{}", out.stdout, out.stderr);
+            assert!(all.contains("exit=2"), "{what}, {runner}: {all}");
+            assert!(
+                all.contains("holds a line break"),
+                "{what}, {runner}: {all}"
+            );
+            assert!(all.contains("nothing was done"), "{what}, {runner}: {all}");
+            assert!(!all.contains("STATE"), "{what}: state written: {all}");
+            assert!(!all.contains("CHANGED"), "{what}: the run went on: {all}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. A file rbc cannot write now blocks the rollback only if it needs restoring
+
+#[test]
+fn a_read_only_file_already_as_it_was_does_not_block_the_rollback() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 配置\n\n在web-1上，在/srv/ro/app.conf末尾补充：\n\n```\nlimit=10\n```\n",
+    ));
+    // The folder becomes read-only between the run and the rollback (a read-only bind mount,
+    // as root cannot be stopped by a mode).
+    let read_only = "mount --bind /srv/ro /srv/ro && mount -o remount,ro,bind /srv/ro";
+    for (put_back, want_exit, says) in [
+        // Someone already put the file back as it was: nothing to write, the rollback finishes.
+        (
+            "cp -p /root/orig.conf /srv/ro/app.conf",
+            "exit=0",
+            "/srv/ro/app.conf: as it was before the run; nothing to restore",
+        ),
+        // Still changed: rbc cannot restore it and says which file.
+        ("true", "exit=1", "cannot restore /srv/ro/app.conf"),
+    ] {
+        let sb = sandbox(&c);
+        sb.write("/srv/ro/app.conf", "a=1\n");
+        sb.write("/root/orig.conf", "a=1\n");
+        let out = sb.run(&format!(
+            "{RUN} >/dev/null 2>&1 || exit 9; grep -q limit=10 /srv/ro/app.conf || exit 8; {put_back} && {read_only} && ./rollback.sh --force-host --yes; echo \"exit=$?\"; cat /srv/ro/app.conf"
+        ));
+        let all = format!("{}\n{}", out.stdout, out.stderr);
+        assert!(all.contains(want_exit), "{put_back}: {all}");
+        assert!(all.contains(says), "{put_back}: {all}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. `kill -9` of run.sh: the step it was running is never run twice at once
+
+#[test]
+fn a_run_after_run_sh_was_killed_refuses_while_its_step_still_runs() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'touch /root/started; sleep 4; echo x >> /root/count'\n```\n",
+    ));
+    let sb = sandbox(&c);
+    let out = sb.run(
+        "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
+         n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
+         kill -9 $pid; wait $pid 2>/dev/null; \
+         ./run.sh --force-host --yes; echo \"second=$?\"; \
+         n=0; while [ ! -e /root/count ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; sleep 0.5; \
+         ./run.sh --force-host --yes >/dev/null 2>&1; echo \"third=$?\"; echo \"count=$(wc -l </root/count)\"",
+    );
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(all.contains("second=6"), "{all}");
+    assert!(all.contains("is still running as pid"), "{all}");
+    // The killed run's step ended on its own; the next run took over and ran it once more at
+    // most (the journal never heard it finish), never beside it.
+    assert!(all.contains("third=0"), "{all}");
+}

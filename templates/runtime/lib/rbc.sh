@@ -407,7 +407,7 @@ rbc__state_safe() { # DIR
 # One run.sh or rollback.sh at a time per host. The lock is a folder renamed into place with its
 # owner already inside, so taking it is atomic; a lock left by a dead process is taken over.
 rbc__lock() {
-	local lock="$RBC__STATE/lock" new="$RBC__STATE/lock.new.$$" pid boot since cmd
+	local lock="$RBC__STATE/lock" new="$RBC__STATE/lock.new.$$" pid boot since cmd step
 	rm -rf "$new"
 	mkdir "$new" || return 1
 	printf '%s\n%s\n%s\n%s\n' "$$" "$(rbc__boot_id)" "$(rbc__now)" "$RBC__MODE.sh $RBC__USER" >"$new/owner"
@@ -425,6 +425,14 @@ rbc__lock() {
 		rm -rf "$new"
 		rbc__err "locked: ${cmd:-another run} (pid $pid) has been running on this host since ${since:-?}."
 		rbc__err "已有另一个 run.sh/rollback.sh 在运行（pid $pid）。请等待它结束。Lock: $lock"
+		return 1
+	fi
+	# The run that held it was killed, but the step it was running may still be running.
+	IFS= read -r step <"$lock/step" 2>/dev/null
+	if rbc__lock_alive "${step:-}" "${boot:--}"; then
+		rm -rf "$new"
+		rbc__err "locked: ${cmd:-a run} (pid ${pid:-?}) was stopped, but the step it was running is still running as pid $step; running again now would run that step twice beside it."
+		rbc__err "Wait for pid $step to end (or stop it: kill $step), then run again. 上次运行被中断，但其步骤仍在运行（pid $step），请等待其结束后再运行。"
 		return 1
 	fi
 	rbc_say "lock: taking over a stale lock of pid ${pid:-?} (${cmd:-?}, since ${since:-?}), which is no longer running"
@@ -652,6 +660,9 @@ rbc__exec() { # function script show
 	rbc__follow "$out" "$show" "$stop" &
 	follower=$!
 	(
+		# The step's pid in the lock: a run started after this one was killed (kill -9 leaves
+		# the step running) refuses while the step lives, instead of running it a second time.
+		if [ "$RBC__LOCKED" = 1 ]; then printf '%s\n' "$BASHPID" >"$RBC__STATE/lock/step" 2>/dev/null; fi
 		RBC__IN_STEP=1
 		set +u
 		set -e
@@ -669,6 +680,7 @@ rbc__exec() { # function script show
 		"$fn"
 	) >>"$out" 2>&1
 	rc=$?
+	if [ "$RBC__LOCKED" = 1 ]; then rm -f "$RBC__STATE/lock/step"; fi
 	: >"$stop"
 	wait "$follower"
 	rm -f "$out" "$stop"
@@ -1988,7 +2000,18 @@ rbc_restore() { # PATH
 			rbc__err "cannot restore $p: it is a directory now"
 			return 1
 		fi
-		tmp=$(rbc__tmp_beside "$p") || return 1
+		# Already as it was (the run never changed it, or someone put it back): nothing to write,
+		# so a file rbc could not write now (read-only mount, immutable) blocks nothing.
+		if [ -f "$p" ] && [ ! -L "$p" ] && cmp -s "$sd/backup/files$p" "$p" &&
+			[ "$(stat -c '%a:%u:%g' "$p")" = "$(stat -c '%a:%u:%g' "$sd/backup/files$p")" ]; then
+			rbc_say "$p: as it was before the run; nothing to restore"
+			rbc__bk_forget "$p"
+			return 0
+		fi
+		tmp=$(rbc__tmp_beside "$p") || {
+			rbc__err "cannot restore $p: cannot write in its folder"
+			return 1
+		}
 		if ! cp -p "$sd/backup/files$p" "$tmp" || ! mv -f "$tmp" "$p"; then
 			rm -f "$tmp"
 			rbc__err "cannot restore $p"
