@@ -241,8 +241,10 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     // (`上传到web-1的/opt下` still is: a folder follows).
     for m in out.iter_mut() {
         if let Some(rest) = text[m.end..].trim_start().strip_prefix('的') {
+            // `按 31 → 33 → 32 的顺序重启`: the order of the hosts is the hosts.
             if !rest.trim_start().starts_with('/')
                 && !lexicon::starts_with_any(rest, &["上", "服务器上", "机器上", "主机上"])
+                && !lexicon::starts_with_any(rest.trim_start(), &["顺序", "次序", "先后顺序"])
             {
                 m.marked = false;
             }
@@ -528,6 +530,15 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
             });
         }
     }
+    // Last octets in the title (`3.1 基础环境（34、35）`, `四、修改配置（31 ~ 35 全部）`,
+    // `（在 31 上执行）`): the servers whose addresses end in them.
+    if let Some(hosts) = title_octets(title, inv) {
+        let names: Vec<&str> = hosts.iter().map(|h| inv.hosts[*h].name.as_str()).collect();
+        return Some(Targets {
+            hosts,
+            how: format!("section title names {}", names.join(", ")),
+        });
+    }
     for word in inventory::ascii_words(title) {
         let g = inv.group(word);
         if !g.is_empty() {
@@ -737,6 +748,23 @@ pub fn stated_count(text: &str) -> Option<Count> {
     Some(Count::Exactly(n))
 }
 
+/// The count a section title states as the scope of its steps: inside parentheses
+/// (`二、安装（三台都执行）`, `（三台）`, `（全部 5 台服务器）`) or with `都`/`均`
+/// (`两台机器都要做的准备`). A count that describes the subject (`三节点集群部署手册`) is none.
+pub fn title_count(title: &str) -> Option<Count> {
+    static PAREN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^）)]*)[）)]").unwrap());
+    if let Some(n) = PAREN.captures_iter(title).find_map(|c| stated_count(&c[1])) {
+        return Some(n);
+    }
+    if title.contains('都')
+        || title.contains('均')
+        || lexicon::contains_any(title, lexicon::ALL_MACHINES)
+    {
+        return stated_count(title);
+    }
+    None
+}
+
 /// The servers a count means, when only one choice fits: the current group when its size is
 /// the count, else the one group of that size, else every server when they are that many.
 pub fn counted_hosts(count: Count, inv: &Inventory, current_group: &[usize]) -> Option<Vec<usize>> {
@@ -777,18 +805,60 @@ pub fn place_phrase(text: &str) -> Option<&str> {
         .find(|x| !lexicon::contains_any(x, lexicon::NOT_PLACES))
 }
 
+/// The servers a section title names by the last parts of their addresses: a list
+/// (`（34、35）`), a range (`（31 ~ 35 全部）`, every number between ending one server's address)
+/// or one number in a place phrase (`（在 31 上执行）`). Only when every server has an address.
+fn title_octets(title: &str, inv: &Inventory) -> Option<Vec<usize>> {
+    if inv.servers().any(|(_, h)| h.ip.is_none()) {
+        return None;
+    }
+    let nums: Vec<u32> = if let Some(list) = octet_list(title) {
+        list.iter().filter_map(|n| n.parse().ok()).collect()
+    } else if let Some((from, to)) = octet_range(title) {
+        (from..=to).collect()
+    } else {
+        static PLACE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?:在|登录)\s*([0-9]{1,3})\s*(?:上|节点|服务器|机器|主机)").unwrap()
+        });
+        vec![PLACE.captures(title)?[1].parse().ok()?]
+    };
+    let mut hosts = Vec::new();
+    for n in nums {
+        let h = by_last_octet(inv, &n.to_string())?;
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    (!hosts.is_empty()).then_some(hosts)
+}
+
+/// `31 ~ 35`, `31-35`, `31 到 35`: a range of bare numbers (not part of an address, a port or
+/// a version), at most 32 apart.
+pub fn octet_range(text: &str) -> Option<(u32, u32)> {
+    static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?:^|[^0-9.:/A-Za-z_-])([0-9]{1,3})\s*(?:~|～|-|–|—|至|到)\s*([0-9]{1,3})(?:$|[^0-9.:/%A-Za-z_-])",
+        )
+        .unwrap()
+    });
+    let c = RANGE.captures(text)?;
+    let from: u32 = c[1].parse().ok()?;
+    let to: u32 = c[2].parse().ok()?;
+    (1 <= from && from < to && to <= 254 && to - from <= 32).then_some((from, to))
+}
+
 /// `134、135`, `131,132,133`: two or more bare numbers that could be the last parts of
 /// addresses (machines named the short way).
 pub fn octet_list(text: &str) -> Option<Vec<&str>> {
     static LIST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[^0-9.:/-])([0-9]{1,3}(?:\s*[、,，/]\s*[0-9]{1,3})+)(?:$|[^0-9.:/%-])")
+        Regex::new(r"(?:^|[^0-9.:/-])([0-9]{1,3}(?:\s*[、,，/→]\s*[0-9]{1,3})+)(?:$|[^0-9.:/%-])")
             .unwrap()
     });
     let c = LIST.captures(text)?;
     let nums: Vec<&str> = c
         .get(1)?
         .as_str()
-        .split(['、', ',', '，', '/'])
+        .split(['、', ',', '，', '/', '→'])
         .map(str::trim)
         .collect();
     nums.iter()

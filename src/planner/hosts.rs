@@ -236,6 +236,33 @@ impl<'a> Walker<'a> {
                     format!("{} ({id})", t.how),
                 );
             }
+            // `二、安装（三台都执行）`: the title counts the machines of its steps — the group an
+            // enclosing title names, else the one group (or all servers) of that size.
+            if let Some(count) = scope::title_count(&self.outline.sections[x].title) {
+                let id = &self.outline.sections[x].id;
+                let mut enclosing = Vec::new();
+                let mut p = self.outline.sections[x].parent;
+                while let (Some(y), true) = (p, enclosing.is_empty()) {
+                    if let Some(t) = scope::title_group(&self.outline.sections[y].title, self.inv) {
+                        enclosing = t.hosts;
+                    }
+                    p = self.outline.sections[y].parent;
+                }
+                return match scope::counted_hosts(count, self.inv, &enclosing) {
+                    Some(hosts) => {
+                        let names = host_names(self.inv, &hosts);
+                        Target::new(
+                            hosts,
+                            EvidenceKind::SectionTitle,
+                            self.outline.sections[x].line,
+                            format!("section title counts {names} ({id})"),
+                        )
+                    }
+                    None => Target::nowhere(format!(
+                        "the section title ({id}) counts machines but does not say which"
+                    )),
+                };
+            }
             s = self.outline.sections[x].parent;
         }
         if let Some(t) = before_carry {
@@ -407,6 +434,27 @@ impl<'a> Walker<'a> {
             || lexicon::contains_any(self.source.line_text(d.line), lexicon::PER_HOST_VALUE)
         {
             return Some(d.line);
+        }
+        // A comment on the line that names two of the step's hosts (`# 34 上写 4，35 上写 5`,
+        // `# zk-02 改为 2`): the value is given per host.
+        let source_line = self.source.line_text(d.line);
+        if let Some((_, comment)) = source_line.trim_start().split_once(" #") {
+            let named = d
+                .hosts
+                .iter()
+                .filter(|h| {
+                    comment
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                        .filter(|w| !w.is_empty())
+                        .any(|w| {
+                            self.inv.find(w) == Some(**h)
+                                || scope::by_last_octet(self.inv, w) == Some(**h)
+                        })
+                })
+                .count();
+            if named >= 2 {
+                return Some(d.line);
+            }
         }
         // The sentence after the block (`其中 NODE_ROLE 在 bat02 上改为 standby`).
         if let Some(next) = self.doc.elements.get(d.element + 1) {

@@ -1,0 +1,171 @@
+//! Issue #11, which hosts (items 9–12 and the `node[1-3]` part of 4): section titles and
+//! sentences that say which hosts by a count, by the last parts of addresses, by role words.
+//! Each rule on small runbooks of our own, in several phrasings, with phrasings that must stay
+//! manual: an automated step never runs on a host the text does not mean.
+
+use std::collections::BTreeSet;
+
+use rbc::plan::StepKind;
+use rbc::planner::{compile, Compiled};
+use rbc::source::Source;
+
+fn plan(text: &str) -> Compiled {
+    compile(&Source::from_text("runbook.md", text))
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the runbook"))
+        + 1
+}
+
+fn automated(kind: StepKind) -> bool {
+    matches!(kind, StepKind::Converge | StepKind::Once | StepKind::Check)
+}
+
+/// The hosts that run an automated step from the runbook line holding `needle`.
+fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
+    let line = line_of(text, needle);
+    c.plan
+        .steps
+        .iter()
+        .filter(|s| s.line == line && automated(s.kind))
+        .flat_map(|s| s.hosts.iter().cloned())
+        .collect()
+}
+
+/// Whether the line holding `needle` became a manual step (on some host or on none).
+fn is_manual(c: &Compiled, text: &str, needle: &str) -> bool {
+    let line = line_of(text, needle);
+    c.plan
+        .steps
+        .iter()
+        .any(|s| s.line == line && s.kind == StepKind::Manual)
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// Three cache nodes, a jump host, and (in `TWO_GROUPS`) two web servers.
+const THREE: &str = "# 缓存集群部署\n\n所有操作先登录堡垒机 jump-a（10.7.0.9）。\n\n| 主机名 | IP |\n|---|---|\n| cache-01 | 10.7.1.11 |\n| cache-02 | 10.7.1.12 |\n| cache-03 | 10.7.1.13 |\n\n";
+const TWO_GROUPS: &str = "# 门户升级（三节点缓存 + 两台 web）\n\n| 主机名 | IP |\n|---|---|\n| cache-01 | 10.7.1.11 |\n| cache-02 | 10.7.1.12 |\n| cache-03 | 10.7.1.13 |\n| web-01 | 10.7.2.21 |\n| web-02 | 10.7.2.22 |\n\n";
+
+// ---- item 9: a section title that counts the machines of its steps ----
+
+#[test]
+fn a_title_that_counts_the_machines_names_the_group_of_that_size() {
+    for title in [
+        "## 二、基础环境（三台都要做）",
+        "## 2 安装依赖（三台）",
+        "## 第 2 步：安装依赖（3 台均执行）",
+        "## 二、三台机器都要做的准备",
+        "## 2. 所有节点安装依赖",
+    ] {
+        let text = format!("{THREE}{title}\n\n1. 安装依赖：\n\n```\n# yum install -y nc\n# mkdir -p /data/cache\n```\n");
+        let c = plan(&text);
+        let want = set(&["cache-01", "cache-02", "cache-03"]);
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/cache"), want, "{title}");
+    }
+    // With two groups, the count picks the one of that size.
+    let text = format!("{TWO_GROUPS}## 3 部署（两台都执行）\n\n```\n# mkdir -p /data/www\n```\n\n## 4 缓存（三台都执行）\n\n```\n# mkdir -p /data/cache\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/www"),
+        set(&["web-01", "web-02"])
+    );
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/cache"),
+        set(&["cache-01", "cache-02", "cache-03"])
+    );
+}
+
+#[test]
+fn a_title_count_yields_to_a_sentence_of_its_section() {
+    let text = format!("{THREE}## 二、配置（三台都要做）\n\n只在 cache-02 上执行：\n\n```\n# mkdir -p /data/only-two\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/only-two"),
+        set(&["cache-02"])
+    );
+}
+
+#[test]
+fn a_count_that_fits_nothing_or_only_describes_the_subject_stays_manual() {
+    // Two of three, and no group of two: which two is not said.
+    let text = format!("{THREE}## 二、准备（两台都执行）\n\n```\n# mkdir -p /data/two\n```\n");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "mkdir -p /data/two").is_empty());
+    assert!(is_manual(&c, &text, "mkdir -p /data/two"));
+    // `三节点` in the document's title says what is built, not where a section runs.
+    let text = format!("{TWO_GROUPS}## 5 清理\n\n```\n# mkdir -p /data/unsaid\n```\n");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "mkdir -p /data/unsaid").is_empty());
+    assert!(is_manual(&c, &text, "mkdir -p /data/unsaid"));
+}
+
+// ---- item 4: machines called by the last part of their address ----
+
+const OCTETS: &str = "# 扩容\n\n| 主机名 | IP |\n|---|---|\n| zn1 | 10.4.8.31 |\n| zn2 | 10.4.8.32 |\n| zn3 | 10.4.8.33 |\n| zn4 | 10.4.8.34 |\n| zn5 | 10.4.8.35 |\n\n下文用 IP 末位指代机器。\n\n";
+
+#[test]
+fn a_title_naming_last_octets_names_those_servers() {
+    for (title, want) in [
+        ("### 3.1 基础环境（34、35）", &["zn4", "zn5"][..]),
+        ("### 3.1 基础环境（34,35）", &["zn4", "zn5"][..]),
+        (
+            "## 四、修改配置（31 ~ 35 全部）",
+            &["zn1", "zn2", "zn3", "zn4", "zn5"][..],
+        ),
+        ("## 四、修改配置（32-34）", &["zn2", "zn3", "zn4"][..]),
+        ("### 3.2 拷贝目录（在 31 上执行）", &["zn1"][..]),
+    ] {
+        let text = format!("{OCTETS}{title}\n\n```\n# mkdir -p /data/zk\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/zk"),
+            set(want),
+            "{title}"
+        );
+    }
+    // Numbers that end no server's address, or a range past the last one: nothing.
+    for title in [
+        "### 3.1 调整参数（60、70）",
+        "## 四、修改配置（31 ~ 36）",
+        "## 四、升级到 3.5（约 20-30 分钟）",
+    ] {
+        let text = format!("{OCTETS}{title}\n\n```\n# mkdir -p /data/zk\n```\n");
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "mkdir -p /data/zk").is_empty(),
+            "{title}"
+        );
+    }
+}
+
+#[test]
+fn an_order_of_last_octets_names_those_servers() {
+    let text = format!("{OCTETS}## 5 重启\n\n按 31 → 33 → 32 的顺序逐台重启：\n\n```\n# systemctl restart zk\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "systemctl restart zk"),
+        set(&["zn1", "zn2", "zn3"])
+    );
+}
+
+#[test]
+fn a_comment_giving_each_host_its_value_makes_the_line_manual() {
+    for comment in ["# 34 上写 4，35 上写 5", "# zn4 写 4, zn5 写 5"] {
+        let text = format!(
+            "{OCTETS}### 3.3 myid（34、35）\n\n```\n# echo 4 > /data/zk/myid      {comment}\n# mkdir -p /data/zk/logs\n```\n"
+        );
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "echo 4").is_empty(), "{comment}");
+        assert!(is_manual(&c, &text, "echo 4"), "{comment}");
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/zk/logs"),
+            set(&["zn4", "zn5"])
+        );
+    }
+}
