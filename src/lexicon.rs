@@ -912,3 +912,52 @@ pub fn is_cjk(c: char) -> bool {
 pub fn has_cjk(text: &str) -> bool {
     text.chars().any(is_cjk)
 }
+
+/// Role words for the two sides of a replicated service (`主库上执行`, `去从库查`, `所有从节点`):
+/// the words a sentence uses, and the role values, remarks or name parts (`db-master`,
+/// `pg-standby`, role `SECONDARY`, remark `（主）`) that make a host one of them. A host of both
+/// kinds makes the words ambiguous: they then name nothing.
+pub const ROLE_KINDS: &[(&[&str], &[&str])] = &[
+    (
+        &[
+            "主数据库",
+            "主服务器",
+            "主节点",
+            "主库",
+            "Master 节点",
+            "Master节点",
+            "master 节点",
+            "master节点",
+        ],
+        &["主", "主库", "主节点", "master", "primary"],
+    ),
+    (
+        &[
+            "从数据库",
+            "备数据库",
+            "从服务器",
+            "备服务器",
+            "从节点",
+            "备节点",
+            "从库",
+            "备库",
+            "Slave 节点",
+            "Slave节点",
+            "slave 节点",
+            "slave节点",
+        ],
+        &[
+            "从",
+            "备",
+            "从库",
+            "备库",
+            "从节点",
+            "备节点",
+            "slave",
+            "standby",
+            "secondary",
+            "replica",
+            "backup",
+        ],
+    ),
+];

@@ -23,6 +23,8 @@ struct Mention {
     counted: bool,
     /// `X 上不跑…`: named as where the work does not happen.
     negated: bool,
+    /// A role word of a replicated service (`主库`, `从节点`).
+    role_word: bool,
 }
 
 /// The hosts a sentence targets, and how it said so.
@@ -114,6 +116,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             group_word,
             counted,
             negated: false,
+            role_word: false,
         });
     }
     // Roles written in Chinese (`业务节点`, `应用服务器`, from a role column or `（角色）`): a group
@@ -139,6 +142,37 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 counted: ends_with_any(before, lexicon::COUNTED)
                     || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w)),
                 negated: false,
+                // `主节点` for role `主`: a role word of a replicated service.
+                role_word: lexicon::ROLE_KINDS
+                    .iter()
+                    .any(|(words, _)| words.contains(&&text[pos..pos + len])),
+            });
+        }
+    }
+    // `主库上执行`, `去从库查`, `所有从节点`: the hosts whose role, remark or name says which side
+    // of a replicated service they are.
+    if text.chars().any(lexicon::is_cjk) {
+        for (words, hosts) in role_kind_hosts(inv) {
+            let Some((pos, len)) = words
+                .iter()
+                .find_map(|w| text.find(w).map(|pos| (pos, w.len())))
+            else {
+                continue;
+            };
+            if out.iter().any(|m| m.start < pos + len && m.end > pos) {
+                continue;
+            }
+            let before = &text[..pos];
+            out.push(Mention {
+                hosts,
+                start: pos,
+                end: pos + len,
+                marked: false,
+                group_word: true,
+                counted: ends_with_any(before, lexicon::COUNTED)
+                    || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w)),
+                negated: false,
+                role_word: true,
             });
         }
     }
@@ -171,6 +205,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                         group_word: false,
                         counted: true,
                         negated: false,
+                        role_word: false,
                     });
                 }
             }
@@ -200,6 +235,18 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         prev_end = m.end;
         prev_marked = m.marked;
         prev_hosts = m.hosts.clone();
+    }
+    // `主节点写入一条：`: a role word that opens the sentence is who does the work.
+    for m in out.iter_mut() {
+        let lead = text[..m.start].trim_start_matches(|c: char| {
+            c.is_whitespace() || c.is_ascii_digit() || "、.)）(（".contains(c)
+        });
+        // `然后去从库查：`: where the reader goes is where the work happens.
+        let goes = text[..m.start].trim_end().ends_with('去');
+        if m.role_word && (lead.is_empty() || goes) && !text[m.end..].trim_start().starts_with('的')
+        {
+            m.marked = true;
+        }
     }
     // `web服务器上恢复` / `db-1上执行`: a mention followed by `上` is where the work happens.
     // Not `将X上的…` / `从X上…`: there X is where something comes from.
@@ -261,6 +308,44 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     }
     out.retain(|m| !m.negated && (!m.group_word || m.marked || m.counted));
     out
+}
+
+/// For each kind of [`lexicon::ROLE_KINDS`] that some server is (and no server is of two
+/// kinds): its words, and its servers.
+fn role_kind_hosts(inv: &Inventory) -> Vec<(&'static [&'static str], Vec<usize>)> {
+    let is = |h: &inventory::Host, markers: &[&str]| {
+        let ascii = |text: &str| {
+            text.split(|c: char| !c.is_ascii_alphabetic())
+                .any(|w| markers.iter().any(|m| m.eq_ignore_ascii_case(w)))
+        };
+        ascii(&h.name)
+            || h.roles.iter().any(|r| {
+                ascii(r)
+                    || markers.iter().any(|m| {
+                        lexicon::has_cjk(m) && (r == m || (m.chars().count() >= 2 && r.contains(m)))
+                    })
+            })
+    };
+    let kinds: Vec<(&'static [&'static str], Vec<usize>)> = lexicon::ROLE_KINDS
+        .iter()
+        .map(|(words, markers)| {
+            let hosts = inv
+                .servers()
+                .filter(|(_, h)| is(h, markers))
+                .map(|(i, _)| i)
+                .collect();
+            (*words, hosts)
+        })
+        .collect();
+    let both = kinds.iter().enumerate().any(|(a, (_, ha))| {
+        kinds[a + 1..]
+            .iter()
+            .any(|(_, hb)| hb.iter().any(|h| ha.contains(h)))
+    });
+    if both {
+        return Vec::new();
+    }
+    kinds.into_iter().filter(|(_, h)| !h.is_empty()).collect()
 }
 
 /// A host name as a prefix and its trailing number: `app-12` → (`app-`, 12).

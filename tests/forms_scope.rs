@@ -169,3 +169,58 @@ fn a_comment_giving_each_host_its_value_makes_the_line_manual() {
         );
     }
 }
+
+// ---- item 12: role words for the two sides of a replicated service ----
+
+#[test]
+fn role_words_name_the_hosts_whose_name_role_or_remark_says_so() {
+    let inventories = [
+        // Names that say the side.
+        "# 主从\n\n- db-master（10.5.0.1）\n- db-slave（10.5.0.2）\n\n",
+        "# 流复制\n\n两台：pgsql-primary（10.5.0.1），pgsql-standby（10.5.0.2）。\n\n",
+        // A role column in English.
+        "# 副本集\n\n| 主机名 | IP | 角色 |\n|---|---|---|\n| mg-1 | 10.5.0.1 | PRIMARY |\n| mg-2 | 10.5.0.2 | SECONDARY |\n\n",
+        // A remark after the address.
+        "# 主备\n\n本次两台：ka-1（10.5.0.1，主），ka-2（10.5.0.2，备）。\n\n",
+    ];
+    let cases = [
+        ("主库上建一个测试库：", true),
+        ("再做一次写入测试，在主库：", true),
+        ("主节点写入一条：", true),
+        ("然后去从库查：", false),
+        ("备库上确认处于恢复模式：", false),
+        ("2. 在所有从节点执行：", false),
+    ];
+    for inv in inventories {
+        let c = plan(inv);
+        let names: Vec<String> = c.inventory.hosts.iter().map(|h| h.name.clone()).collect();
+        let (first, second) = (names[0].as_str(), names[1].as_str());
+        for (lead, primary) in cases {
+            let text = format!("{inv}## 5 验证\n\n{lead}\n\n```\n# mkdir -p /data/probe\n```\n");
+            let c = plan(&text);
+            let want = if primary { first } else { second };
+            assert_eq!(
+                hosts_of(&c, &text, "mkdir -p /data/probe"),
+                set(&[want]),
+                "{inv}{lead}"
+            );
+        }
+    }
+}
+
+#[test]
+fn role_words_that_fit_no_host_or_both_stay_manual() {
+    // Nothing says which host is the primary.
+    let text = "# 主从\n\n- db-a（10.5.0.1）\n- db-b（10.5.0.2）\n\n## 5 验证\n\n先看一下：\n\n```\n# mkdir -p /data/before\n```\n\n主库上建一个测试库：\n\n```\n# mkdir -p /data/probe\n```\n";
+    let c = plan(text);
+    assert!(hosts_of(&c, text, "mkdir -p /data/probe").is_empty());
+    assert!(is_manual(&c, text, "mkdir -p /data/probe"));
+    // One host is called both: the words name nothing.
+    let text = "# 主从\n\n- db-master（10.5.0.1，备）\n- db-two（10.5.0.2）\n\n## 5 验证\n\n主库上建一个测试库：\n\n```\n# mkdir -p /data/probe\n```\n";
+    let c = plan(text);
+    assert!(hosts_of(&c, text, "mkdir -p /data/probe").is_empty());
+    // What belongs to the primary is not where the work happens.
+    let text = "# 主从\n\n- db-master（10.5.0.1）\n- db-slave（10.5.0.2）\n\n## 5 验证\n\n主库的 binlog 位置记下来，然后执行：\n\n```\n# mkdir -p /data/probe\n```\n";
+    let c = plan(text);
+    assert!(!hosts_of(&c, text, "mkdir -p /data/probe").contains("db-master"));
+}
