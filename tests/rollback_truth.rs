@@ -618,3 +618,34 @@ fn the_checklist_does_not_call_one_host_at_a_time_parallel_and_waits_name_their_
         "{waits:?}"
     );
 }
+
+/// A backup is the point of its step: the rollback keeps it and lists nothing for a person, so a
+/// host whose only change was a dump ends with exit 0 and nothing left (it used to end with exit 7 and
+/// "check whether it must be undone").
+#[test]
+fn a_backup_is_kept_by_the_rollback_and_not_left_for_a_person() {
+    if !sandbox::available() {
+        return;
+    }
+    let md = "# 备份\n\n## 1. 服务器\n\n| 主机名 | IP |\n|---|---|\n| db-1 | 10.7.1.5 |\n\n\
+              ## 2. 备份\n\n在db-1上备份数据库：\n\n```\n# mysqldump -uroot shop > /home/shop_bak.sql\n```\n";
+    let tar = bundle(md, "db-1", &[]);
+    let sb = unpacked("db-1", &tar);
+    let out = sb.run(
+        "cd /root/db-1 && ./run.sh --force-host --yes; echo \"run exit $?\"; \
+         ./rollback.sh --force-host --yes; echo \"rollback exit $?\"; ls /home",
+    );
+    let text = show(&out);
+    assert!(text.contains("run exit 0"), "{text}");
+    assert!(
+        text.contains("nothing to undo: the backup stays at /home/shop_bak.sql"),
+        "{text}"
+    );
+    assert!(text.contains("rollback exit 0"), "{text}");
+    assert!(
+        text.contains("nothing was left to roll back on db-1"),
+        "{text}"
+    );
+    assert!(!text.contains("Left for a person"), "{text}");
+    assert!(text.contains("shop_bak.sql"), "the backup stays:\n{text}");
+}

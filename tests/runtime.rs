@@ -1338,32 +1338,49 @@ fn rollback_restores_every_file_byte_for_byte_and_a_second_rollback_changes_noth
         .shows("[undo 2/12] 2.4 步骤2.4-4: summary of 2.4-4 ...")
         .shows("no automatic undo")
         .shows("Left for a person on web-1")
-        .shows("  - done by a command rbc cannot undo: summary of 2.5-1");
+        .shows("  - done by a command rbc cannot undo: summary of 2.5-1")
+        .shows("./rollback.sh --handled records it");
     assert_eq!(rb.recap("undone"), 11);
     assert_eq!(rb.recap("kept"), 1);
     assert_eq!(rb.recap("changed"), 1, "the rollback chapter ran");
     assert_same_tree(&pristine, &snapshot(&sb.root));
     assert_eq!(lines_of(&sb.top.join("rollback-counter")), 1);
 
-    // Nothing more to undo; what is left is still listed.
+    // Nothing more to undo; what is left is still listed, as listed earlier, and stays exit 7.
     let again = sb
         .rollback(&[])
         .expect(7)
         .shows("no change by run.sh left to undo")
+        .shows("Still left for a person on web-1 (listed by an earlier rollback")
         .shows("summary of 2.5-1");
     assert_eq!(again.recap("undone"), 0);
     assert_eq!(again.recap("changed"), 0);
     assert_same_tree(&pristine, &snapshot(&sb.root));
     assert_eq!(lines_of(&sb.top.join("rollback-counter")), 1);
 
+    // The person says it is handled: recorded, exit 0; the next rollback has nothing left.
+    sb.rollback(&["--handled"])
+        .expect(0)
+        .shows("Recorded: a person")
+        .shows("Rollback finished on web-1");
+    sb.rollback(&[]).expect(0).lacks("summary of 2.5-1");
+    sb.run(&["--handled"])
+        .expect(2)
+        .shows("run.sh takes no --handled");
+    assert_same_tree(&pristine, &snapshot(&sb.root));
+
     // After a rollback, run.sh starts over and reaches the same state; a new rollback runs the
     // rollback chapter again.
     let rerun = sb.run(&[]).expect(0);
     assert_eq!(rerun.recap("changed"), 12);
     assert_same_tree(&after_run, &snapshot(&sb.root));
-    sb.rollback(&[]).expect(7);
+    // `--handled` on the rollback that lists them first records nothing: nobody handled them yet.
+    sb.rollback(&["--handled"])
+        .expect(7)
+        .shows("--handled records what an earlier rollback listed");
     assert_same_tree(&pristine, &snapshot(&sb.root));
     assert_eq!(lines_of(&sb.top.join("rollback-counter")), 2);
+    sb.rollback(&[]).expect(7).shows("Still left for a person");
 }
 
 #[test]

@@ -31,6 +31,7 @@ RBC__UNTIL=
 RBC__STRETCH=  # --stretch N: only this stretch's steps (the control machine keeps the order)
 RBC__CONFIRM=' ' # --confirm ID...: manual steps confirmed on the control machine
 RBC__FORGET=
+RBC__HANDLED=0
 RBC__VERBOSE=0
 RBC__DIFF=0            # --diff: show the unified diff of every file a step changes
 RBC__DIFF_ONLY=0       # set while a dry run computes a step's diff: nothing is written
@@ -1183,6 +1184,17 @@ rbc__undo_step() { # id k count
 	label="[undo $2/$3] ${section:+$section }$title${summary:+: $summary}"
 	rbc__logline "=== undo $id"
 	rbc__hdr_begin "$label"
+	# A step whose result stays on purpose (a backup): nothing to undo, nothing left for a person.
+	if rbc__defines "$script" rbc_keeps; then
+		rbc__journal run "$id" undo-skipped "keeps"
+		rbc__result kept "$(
+			set +e +u
+			# shellcheck source=/dev/null
+			. "$script" >/dev/null 2>&1
+			rbc_keeps 2>/dev/null
+		)"
+		return 0
+	fi
 	if ! rbc__defines "$script" rbc_undo; then
 		rbc__journal run "$id" undo-skipped "no rbc_undo"
 		rbc__result kept "no automatic undo; the rollback chapter or a person handles it"
@@ -1439,19 +1451,38 @@ rbc__rollback_main() {
 	fi
 	rbc__run_table RB
 	rc=$?
-	local left=
-	if [ $rc -eq 0 ] && [ "$RBC__DRY" != 1 ]; then left=$(rbc__left_list); fi
+	local left= earlier=
+	if [ $rc -eq 0 ] && [ "$RBC__DRY" != 1 ]; then
+		# Listed by an earlier rollback when this one undid nothing of run.sh's.
+		if [ "${#ids[@]}" -eq 0 ] && [ -s "$RBC__STATE/left" ] && [ ! -s "$RBC__STATE/left-now" ]; then earlier=1; fi
+		left=$(rbc__left_list)
+	fi
 	rbc__recap
 	case $rc in
 	0)
 		if [ "$RBC__DRY" = 1 ]; then
 			rbc_say "Dry run: nothing was changed."
 		elif [ -n "$left" ]; then
-			rbc_say "Left for a person on $RBC_HOST (rbc did not undo these; 以下内容需人工处理):"
+			if [ -n "$earlier" ]; then
+				rbc_say "Still left for a person on $RBC_HOST (listed by an earlier rollback, not yet recorded as handled; 以下内容仍需人工处理):"
+			else
+				rbc_say "Left for a person on $RBC_HOST (rbc did not undo these; 以下内容需人工处理):"
+			fi
 			printf '%s\n' "$left"
 			rbc__logline "left for a person:"$'\n'"$left"
-			rbc_say "Rollback done as far as rbc can on $RBC_HOST: $(printf '%s\n' "$left" | grep -c '^  - ') thing(s) above are left for a person (exit $RBC_EXIT_LEFT). 回退未全部完成：上述事项需人工处理。"
-			rc=$RBC_EXIT_LEFT
+			if [ -n "$earlier" ] && { [ "$RBC__HANDLED" = 1 ] || rbc__ask "Has a person handled all of these (undone, or decided they stay)? 是否已人工处理完毕?"; }; then
+				rbc__journal rb '*' left-handled "$RBC__USER"
+				rm -f "$RBC__STATE/left"
+				rbc_say "Recorded: a person ($RBC__USER) handled what was left. Rollback finished on $RBC_HOST. 回退完成（遗留事项已人工处理）。"
+			else
+				rbc_say "Rollback done as far as rbc can on $RBC_HOST: $(printf '%s\n' "$left" | grep -c '^  - ') thing(s) above are left for a person (exit $RBC_EXIT_LEFT). 回退未全部完成：上述事项需人工处理。"
+				if [ "$RBC__HANDLED" = 1 ]; then
+					rbc_say "--handled records what an earlier rollback listed; this rollback found the above itself: handle them, then run ./rollback.sh --handled."
+				else
+					rbc_say "When a person has handled them: ./rollback.sh --handled records it (then exit 0). 处理完毕后运行 ./rollback.sh --handled 记录。"
+				fi
+				rc=$RBC_EXIT_LEFT
+			fi
 		elif [ "$RBC__N_UNDONE" = 0 ] && [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
 			rbc_say "No changes: nothing was left to roll back on $RBC_HOST. 无变更。"
 		else
@@ -1532,6 +1563,8 @@ runbook's rollback chapter for this host. Safe to run again.
   --list          what would be undone, and the rollback chapter's steps
   --yes           take gates as finished; don't ask before starting
   --confirm STEP  record manual step STEP of the rollback chapter as confirmed (repeatable)
+  --handled       a person has handled what an earlier rollback listed as left for a person:
+                  record it (exit 0 once rbc has nothing else left)
   --force-host    run even though this machine is not the bundle's host
   -h, --help      this text
 
@@ -1570,6 +1603,13 @@ rbc__parse() {
 		--dry-run | -n) RBC__DRY=1 ;;
 		--list | -l) RBC__LIST=1 ;;
 		--yes | -y) RBC__YES=1 ;;
+		--handled)
+			if [ "$RBC__MODE" != rollback ]; then
+				rbc__err "run.sh takes no --handled (it is rollback.sh's; see --help)"
+				return "$RBC_EXIT_USAGE"
+			fi
+			RBC__HANDLED=1
+			;;
 		--verbose | -v) RBC__VERBOSE=1 ;;
 		--diff) RBC__DIFF=1 ;;
 		--force-host) RBC__FORCE_HOST=1 ;;
