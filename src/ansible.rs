@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::fleet::{self, HostStep, Person, Stretch};
 use crate::plan::{HostKind, Phase, Plan};
-use crate::render::Renderer;
 
 /// A bundle on a host: its name and the sum the `.run` file checks itself against.
 pub struct Bundle {
@@ -402,10 +401,34 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
         plan.title.replace('\n', " ")
     )));
     out.push_str(DELIVER_PLAY);
+    stretch_plays(&mut out, stretches, Phase::Run);
+    out.push_str(RECAP_PLAY);
+    out
+}
+
+/// One play per stretch of a phase, in runbook order: `run.sh --stretch N` (site.yml) or
+/// `rollback.sh --stretch N` (rollback.yml), a pause on the control machine for a manual step
+/// (then `--confirm` on the host), and a play on the control machine for a step a person does
+/// off the servers.
+fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
+    let total = stretches.len();
+    let script = match phase {
+        Phase::Run => "run.sh",
+        Phase::Rollback => "rollback.sh",
+    };
     for x in stretches {
-        let name = stretch_name(x, total);
-        let label = format!("stretch {}", x.n);
-        let tag = format!("rbc_stretch_{}", x.n);
+        let (name, label, tag) = match phase {
+            Phase::Run => (
+                stretch_name(x, total),
+                format!("stretch {}", x.n),
+                format!("rbc_stretch_{}", x.n),
+            ),
+            Phase::Rollback => (
+                format!("rollback chapter {}", stretch_name(x, total)),
+                format!("rollback chapter stretch {}", x.n),
+                format!("rbc_rb_stretch_{}", x.n),
+            ),
+        };
         if let Some(p) = &x.operator {
             let _ = write!(
                 out,
@@ -459,9 +482,9 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
                 let _ = write!(
                     out,
                     "        - name: {}
-          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./run.sh --stretch {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
+          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./{script} --stretch {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
 {}",
-                    y(&format!("{label}: run.sh --stretch {}", x.n)),
+                    y(&format!("{label}: {script} --stretch {}", x.n)),
                     x.n,
                     result_lines("rbc_out", "0")
                 );
@@ -472,9 +495,9 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
                 let _ = write!(
                     out,
                     "        - name: {}
-          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./run.sh --stretch {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
+          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./{script} --stretch {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
 {}",
-                    y(&format!("{label}: run.sh --stretch {} up to manual step {}", x.n, p.id)),
+                    y(&format!("{label}: {script} --stretch {} up to manual step {}", x.n, p.id)),
                     x.n,
                     result_lines("rbc_out", "0, 3")
                 );
@@ -482,7 +505,7 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
                 let _ = write!(
                     out,
                     "        - name: {}
-          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./run.sh --stretch {} --confirm {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
+          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./{script} --stretch {} --confirm {} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
           when: rbc_out.rc == 3
 {}",
                     y(&format!(
@@ -498,8 +521,6 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
         }
         out.push('\n');
     }
-    out.push_str(RECAP_PLAY);
-    out
 }
 
 const RECAP_PLAY: &str = "- name: \"rbc: where every host stands\"
@@ -521,22 +542,21 @@ const RECAP_PLAY: &str = "- name: \"rbc: where every host stands\"
         msg: \"{{ rbc_recap.stdout_lines }}\"
 ";
 
-/// The rollback: each host's `rollback.sh` (the journal undone newest first, then its part of the
-/// rollback chapter), hosts in reverse order of the last stretch they worked in.
+/// The rollback in three parts. First each host's journal is undone (`rollback.sh --undo-only`),
+/// hosts in reverse order of the last stretch they worked in. Then the runbook's rollback chapter
+/// runs by its own stretches in runbook order, like site.yml (`rollback.sh --stretch N`), so a
+/// chapter step that waits for another host's starts only when that one is done. Last, every
+/// host's `rollback.sh` once more: nothing left to run, it says what is left for a person (exit 7).
 pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
-    let mut last: Vec<(usize, String, usize)> = Vec::new(); // (last stretch, host, manual rb steps)
+    let mut last: Vec<(usize, String)> = Vec::new(); // (last forward stretch, host)
     for b in bundles {
         let steps = fleet::host_steps(plan, &b.host);
         let n = steps.iter().map(|s| s.stretch).max().unwrap_or(0);
-        let manual = Renderer::bundle_steps(plan, &b.host, Phase::Rollback)
-            .iter()
-            .filter(|s| crate::render::effective_kind(s) == crate::plan::StepKind::Manual)
-            .count();
-        last.push((n, b.host.clone(), manual));
+        last.push((n, b.host.clone()));
     }
     last.sort_by_key(|b| std::cmp::Reverse(b.0));
     let mut out = format!(
-        "# Generated by rbc from {}: every host's rollback.sh (its journal undone newest first, then\n# its part of the runbook's rollback chapter), hosts in reverse order of the stretch they last\n# worked in. Run it again after any stop: it resumes. See README.md.\n---\n",
+        "# Generated by rbc from {}: the rollback. Each host's journal undone (newest first;\n# hosts in reverse order of the stretch they last worked in), then the runbook's rollback\n# chapter by stretches in runbook order, then every host's rollback.sh once more for what is\n# left for a person. Run it again after any stop: it resumes. See README.md.\n---\n",
         plan.runbook.replace('\n', " ")
     );
     out.push_str(&run_id_play(&format!(
@@ -544,19 +564,16 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
         plan.title.replace('\n', " ")
     )));
     out.push_str(DELIVER_PLAY);
-    let mut groups: Vec<(usize, Vec<String>, usize)> = Vec::new();
-    for (n, h, m) in last {
+    let mut groups: Vec<(usize, Vec<String>)> = Vec::new();
+    for (n, h) in last {
         match groups.last_mut() {
-            Some((gn, hosts, gm)) if *gn == n => {
-                hosts.push(h);
-                *gm = (*gm).max(m);
-            }
-            _ => groups.push((n, vec![h], m)),
+            Some((gn, hosts)) if *gn == n => hosts.push(h),
+            _ => groups.push((n, vec![h])),
         }
     }
     let total = groups.len();
-    for (k, (n, hosts, manual)) in groups.iter().enumerate() {
-        let label = format!("rollback {}/{total}", k + 1);
+    for (k, (n, hosts)) in groups.iter().enumerate() {
+        let label = format!("undo {}/{total}", k + 1);
         let name = if *n > 0 {
             format!(
                 "{label} · {} (last worked in stretch {n})",
@@ -565,9 +582,29 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
         } else {
             format!("{label} · {}", hosts.join(", "))
         };
-        out.push_str(&play_head(&name, hosts, &format!("rbc_rollback_{}", k + 1)));
+        out.push_str(&play_head(&name, hosts, &format!("rbc_undo_{}", k + 1)));
         out.push_str("    - block:\n");
-        let mut regs: Vec<String> = vec!["rbc_out".into()];
+        let _ = write!(
+            out,
+            "        - name: {}
+          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./rollback.sh --undo-only --yes {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
+{}",
+            y(&format!("{label}: rollback.sh --undo-only")),
+            result_lines("rbc_out", "0")
+        );
+        out.push_str(&gather_task(&label, &["rbc_out"]));
+        out.push('\n');
+    }
+    stretch_plays(&mut out, &fleet::rollback_stretches(plan), Phase::Rollback);
+    let hosts: Vec<String> = bundles.iter().map(|b| b.host.clone()).collect();
+    if !hosts.is_empty() {
+        let label = "rollback: what is left";
+        out.push_str(&play_head(
+            "rollback: every host once more (what is left for a person)",
+            &hosts,
+            "rbc_rollback_end",
+        ));
+        out.push_str("    - block:\n");
         let _ = write!(
             out,
             "        - name: {}
@@ -575,45 +612,9 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
 {}",
             y(&format!("{label}: rollback.sh")),
             // 7: rolled back as far as rbc can; what is left for a person is in the output
-            result_lines("rbc_out", if *manual > 0 { "0, 3, 7" } else { "0, 7" })
+            result_lines("rbc_out", "0, 7")
         );
-        // Each round: a host stopped at a manual step of the rollback chapter; a person does it.
-        for round in 0..*manual {
-            let prev = regs.last().cloned().unwrap_or_default();
-            let reg = format!("rbc_out{}", round + 2);
-            let ok = if round + 1 < *manual {
-                "0, 3, 7"
-            } else {
-                "0, 7"
-            };
-            let _ = write!(
-                out,
-                "        - name: {}
-          ansible.builtin.set_fact:
-            rbc_wait_id: \"{{{{ ({prev}.stdout | default('') | regex_search('manual step (\\\\S+) waits', '\\\\1') | default([''], true) | first) if ({prev}.rc | default(0)) == 3 else '' }}}}\"
-        - name: {}
-          ansible.builtin.pause:
-            prompt: \"{{{{ ansible_play_hosts | map('extract', hostvars) | selectattr('rbc_wait_id') | map(attribute='{prev}') | map(attribute='stdout') | map('split', '\\n@@rbc-journal@@') | map('first') | join('\\n----\\n') }}}}\\n手工步骤（回退）：完成后输入 yes。Do the rollback step(s) shown above, then type yes\"
-          register: rbc_answer
-          when: ansible_play_hosts | map('extract', hostvars, 'rbc_wait_id') | select | reject('in', rbc_confirmed) | list | length > 0
-        - name: {}
-          ansible.builtin.fail:
-            msg: \"manual rollback step {{{{ rbc_wait_id }}}} was not confirmed: do it, then run rollback.yml again and answer yes, or add -e rbc_confirm={{{{ rbc_wait_id }}}}\"
-          when: rbc_wait_id != '' and rbc_wait_id not in rbc_confirmed and (rbc_answer.user_input | default('') | trim | lower) not in ['yes', 'y', '是']
-        - name: {}
-          ansible.builtin.raw: \"{{{{ rbc_sh }}}} ./rollback.sh --yes --confirm {{{{ rbc_wait_id | quote }}}} {{{{ rbc_run_options }}}} {{{{ rbc_tail }}}}\"
-          when: rbc_wait_id != ''
-{}",
-                y(&format!("{label}: which manual rollback step waits, round {}", round + 1)),
-                y(&format!("{label}: manual rollback step, round {} (pause)", round + 1)),
-                y(&format!("{label}: manual rollback step, round {} confirmed", round + 1)),
-                y(&format!("{label}: rollback.sh goes on, round {}", round + 1)),
-                result_lines(&reg, ok)
-            );
-            regs.push(reg);
-        }
-        let refs: Vec<&str> = regs.iter().map(String::as_str).collect();
-        out.push_str(&gather_task(&label, &refs));
+        out.push_str(&gather_task(label, &["rbc_out"]));
         out.push('\n');
     }
     out.push_str(RECAP_PLAY);

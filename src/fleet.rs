@@ -3,7 +3,8 @@
 //! every step a person does off the servers. Inside a stretch no host waits for another, so its
 //! hosts run side by side; stretch N+1 starts only when stretch N is done on every host. The
 //! bundles carry each step's stretch number (`RBC_STEP_STRETCH`), `run.sh --stretch N` runs one,
-//! and `dist/ansible/site.yml` has one play per stretch.
+//! and `dist/ansible/site.yml` has one play per stretch. The rollback chapter is cut the same
+//! way (`RBC_RB_STRETCH`, `rollback.sh --stretch N`, one play each in `rollback.yml`).
 
 use serde::Serialize;
 
@@ -70,23 +71,23 @@ fn person(s: &Step) -> Person {
     }
 }
 
-/// The forward steps that the stretches cover: what bundles run (no notes) and what a person
+/// The steps of a phase that the stretches cover: what bundles run (no notes) and what a person
 /// does off the servers.
-fn forward(plan: &Plan) -> impl Iterator<Item = &Step> {
+fn forward(plan: &Plan, phase: Phase) -> impl Iterator<Item = &Step> {
     plan.steps
         .iter()
-        .filter(|s| s.phase == Phase::Run && s.kind != StepKind::Note)
+        .filter(move |s| s.phase == phase && s.kind != StepKind::Note)
 }
 
-/// The stretches of the forward phase, and for every forward step its stretch number (same order
-/// as `forward`).
-fn cut(plan: &Plan) -> (Vec<Stretch>, Vec<usize>) {
+/// The stretches of a phase, and for every step of it its stretch number (same order as
+/// `forward`).
+fn cut(plan: &Plan, phase: Phase) -> (Vec<Stretch>, Vec<usize>) {
     let mut out: Vec<Stretch> = Vec::new();
     let mut of_step = Vec::new();
     let mut prev_person = false;
     let mut first_section = String::new();
     let mut last_section = String::new();
-    for s in forward(plan) {
+    for s in forward(plan, phase) {
         let operator = s.hosts.is_empty();
         let manual = !operator && effective_kind(s) == StepKind::Manual;
         let start = out.is_empty() || operator || prev_person || manual || !s.gates.is_empty();
@@ -142,15 +143,29 @@ fn range(a: &str, b: &str) -> String {
 }
 
 pub fn stretches(plan: &Plan) -> Vec<Stretch> {
-    cut(plan).0
+    cut(plan, Phase::Run).0
+}
+
+/// The stretches of the rollback chapter.
+pub fn rollback_stretches(plan: &Plan) -> Vec<Stretch> {
+    cut(plan, Phase::Rollback).0
 }
 
 /// A host's forward bundle steps with their stretches, in the bundle's order.
 pub fn host_steps(plan: &Plan, host: &str) -> Vec<HostStep> {
-    let (_, of_step) = cut(plan);
-    let bundle: Vec<&Step> = Renderer::bundle_steps(plan, host, Phase::Run);
+    phase_steps(plan, host, Phase::Run)
+}
+
+/// A host's steps of the rollback chapter with their stretches, in the bundle's order.
+pub fn host_rollback_steps(plan: &Plan, host: &str) -> Vec<HostStep> {
+    phase_steps(plan, host, Phase::Rollback)
+}
+
+fn phase_steps(plan: &Plan, host: &str, phase: Phase) -> Vec<HostStep> {
+    let (_, of_step) = cut(plan, phase);
+    let bundle: Vec<&Step> = Renderer::bundle_steps(plan, host, phase);
     let mut out = Vec::with_capacity(bundle.len());
-    for (s, n) in forward(plan).zip(of_step) {
+    for (s, n) in forward(plan, phase).zip(of_step) {
         if s.hosts.iter().any(|h| h == host) {
             out.push(HostStep {
                 id: s.id.clone(),

@@ -375,6 +375,7 @@ impl Renderer {
                 run => table(&tables[0], &host.name),
                 rb => table(&tables[1], &host.name),
                 stretch => quote::quote_array(&crate::fleet::host_steps(plan, &host.name).iter().map(|s| s.stretch.to_string()).collect::<Vec<_>>()),
+                rb_stretch => quote::quote_array(&crate::fleet::host_rollback_steps(plan, &host.name).iter().map(|s| s.stretch.to_string()).collect::<Vec<_>>()),
                 chapter_paths => quote::quote(&chapter_paths(&tables[1]).join("\n")),
             },
         )?;

@@ -34,10 +34,11 @@ fn text(o: &Output) -> String {
 }
 
 /// The runbook of these tests: web-1 and web-2 prepare side by side (each sleeps 3 s), db-1 waits
-/// for them and has a manual step, then web-1 and web-2 start (they wait for db-1).
+/// for them and has a manual step, then web-1 and web-2 start (they wait for db-1). Its rollback
+/// chapter: db-1 first (3 s), then web-1 and web-2 (they wait for db-1).
 fn runbook(a: &str, b: &str, c: &str) -> String {
     format!(
-        "# 扩容演练\n\n## 1 主机\n\n- web-1 ({a})\n- web-2 ({b})\n- db-1 ({c})\n\n## 2 准备\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app\n# sleep 3\n# test ! -e /srv/fleet/fail\n```\n\n在 /srv/fleet/app.conf 文件末尾补充：\n\n```\nlisten=8080\n```\n\n## 3 数据库\n\n登录db-1，执行：\n\n```\n# mkdir -p /srv/fleet/db\n```\n\n确认数据库备份已完成，人工检查备份文件。\n\n## 4 启动\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app/run\n```\n"
+        "# 扩容演练\n\n## 1 主机\n\n- web-1 ({a})\n- web-2 ({b})\n- db-1 ({c})\n\n## 2 准备\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app\n# sleep 3\n# test ! -e /srv/fleet/fail\n```\n\n在 /srv/fleet/app.conf 文件末尾补充：\n\n```\nlisten=8080\n```\n\n## 3 数据库\n\n登录db-1，执行：\n\n```\n# mkdir -p /srv/fleet/db\n```\n\n确认数据库备份已完成，人工检查备份文件。\n\n## 4 启动\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app/run\n```\n\n## 5 回退方案\n\n登录db-1，执行：\n\n```\n# sleep 3\n```\n\n登录web-1、web-2，执行：\n\n```\n# sleep 1\n```\n"
     )
 }
 
@@ -212,6 +213,32 @@ fn run_sh_stretch_runs_one_stretch_and_refuses_to_skip_ahead() {
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     let mixed = run(&["--stretch", "1", "--until", "2"]);
     assert_eq!(mixed.status.code(), Some(2), "{}", text(&mixed));
+    // rollback.sh's own: --undo-only, and --stretch over the rollback chapter; run.sh has neither.
+    let undo_only = run(&["--undo-only"]);
+    assert_eq!(undo_only.status.code(), Some(2), "{}", text(&undo_only));
+    let rollback = |args: &[&str]| {
+        Command::new("bash")
+            .arg(tmp.path().join("web-1/rollback.sh"))
+            .args(args)
+            .arg("--force-host")
+            .env("RBC_STATE_DIR", &state)
+            .env("HOME", &root)
+            .output()
+            .unwrap()
+    };
+    let both = rollback(&["--undo-only", "--stretch", "1"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    // The chapter's stretch 2 (web-1's step) before stretch 1 ran anywhere: web-1 has no step of
+    // stretch 1, so it runs its own; with nothing run yet the undo has nothing to do.
+    let chapter = rollback(&["--stretch", "2", "--yes"]);
+    assert_eq!(chapter.status.code(), Some(0), "{}", text(&chapter));
+    assert!(
+        text(&chapter).contains("Rollback chapter stretch 2 done on web-1"),
+        "{}",
+        text(&chapter)
+    );
+    let journal = std::fs::read_to_string(state.join("journal")).unwrap_or_default();
+    assert!(journal.contains("\trb\t5-2\tchanged"), "{journal}");
 }
 
 #[test]
@@ -322,9 +349,13 @@ fn journal(root: &Path, host: &str) -> Vec<(String, String, String, String)> {
 }
 
 fn time_of(j: &[(String, String, String, String)], id: &str, event: &str) -> String {
+    time_in(j, "run", id, event)
+}
+
+fn time_in(j: &[(String, String, String, String)], space: &str, id: &str, event: &str) -> String {
     j.iter()
         .rev()
-        .find(|(_, ns, i, e)| ns == "run" && i == id && e == event)
+        .find(|(_, ns, i, e)| ns == space && i == id && e == event)
         .map(|(t, ..)| t.clone())
         .unwrap_or_else(|| panic!("no {event} of {id} in {j:?}"))
 }
@@ -526,4 +557,15 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
     for h in names {
         assert!(host_line(&s, h).contains("rolled back"), "{s}");
     }
+    // The rollback chapter in its order: web-1 and web-2 start theirs after db-1's is done.
+    let db = journal(&root_of("db-1"), "db-1");
+    let db_done = time_in(&db, "rb", "5-1", "changed");
+    for w in ["web-1", "web-2"] {
+        let j = journal(&root_of(w), w);
+        assert!(
+            time_in(&j, "rb", "5-2", "apply") >= db_done,
+            "{w}: {j:?} {db:?}"
+        );
+    }
+    assert!(out.contains("rollback chapter stretch 2/2"), "{out}");
 }

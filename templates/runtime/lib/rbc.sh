@@ -32,6 +32,7 @@ RBC__STRETCH=  # --stretch N: only this stretch's steps (the control machine kee
 RBC__CONFIRM=' ' # --confirm ID...: manual steps confirmed on the control machine
 RBC__FORGET=
 RBC__HANDLED=0
+RBC__UNDO_ONLY=0 # rollback.sh --undo-only: the journal undone, the chapter not started
 RBC__VERBOSE=0
 RBC__DIFF=0            # --diff: show the unified diff of every file a step changes
 RBC__DIFF_ONLY=0       # set while a dry run computes a step's diff: nothing is written
@@ -1049,8 +1050,8 @@ rbc__run_table() { # TABLE
 	fi
 	for ((i = start; i < n; i++)); do
 		if [ "$only" != ' ' ] && [ "${only#* "$i" }" = "$only" ]; then continue; fi
-		if [ "$t" = STEP ] && [ -n "$RBC__STRETCH" ]; then
-			rbc__in_stretch "$i"
+		if [ -n "$RBC__STRETCH" ]; then
+			rbc__in_stretch "$t" "$i"
 			rc=$?
 			case $rc in 0) ;; 1) continue ;; 2) return 0 ;; *) return "$RBC_EXIT_FAILED" ;; esac
 		fi
@@ -1068,9 +1069,10 @@ rbc__run_table() { # TABLE
 
 # --stretch N: 0 the step belongs to stretch N, 1 an earlier stretch's step that is done (not
 # shown), 2 a later stretch (stop here), 3 an earlier stretch's step that is not done.
-rbc__in_stretch() { # index
-	local i=$1 ref s id kind
-	ref="RBC_STEP_STRETCH[$i]" && s=${!ref-}
+rbc__in_stretch() { # TABLE index
+	local t=$1 i=$2 ref s id kind ns=run again=./run.sh
+	[ "$t" = STEP ] || ns=rb again=./rollback.sh
+	ref="RBC_${t}_STRETCH[$i]" && s=${!ref-}
 	case $s in '' | *[!0-9]*)
 		rbc__err "--stretch: this bundle has no stretch numbers (compiled by an older rbc)"
 		return 3
@@ -1081,13 +1083,13 @@ rbc__in_stretch() { # index
 		RBC__STOP="stretch:$i"
 		return 2
 	fi
-	ref="RBC_STEP_ID[$i]" && id=${!ref}
-	ref="RBC_STEP_KIND[$i]" && kind=${!ref}
-	rbc__last run "$id"
+	ref="RBC_${t}_ID[$i]" && id=${!ref}
+	ref="RBC_${t}_KIND[$i]" && kind=${!ref}
+	rbc__last "$ns" "$id"
 	case $kind:$RBC__EV in
 	converge:ok | converge:changed | once:ok | once:changed | check:ok | manual:confirmed) return 1 ;;
 	esac
-	rbc__err "step $((i + 1)) ($id) of stretch $s is not done here: stretch $RBC__STRETCH comes after it; run the earlier stretches first (the whole playbook, or ./run.sh --stretch $s)"
+	rbc__err "step $((i + 1)) ($id) of stretch $s is not done here: stretch $RBC__STRETCH comes after it; run the earlier stretches first (the whole playbook, or $again --stretch $s)"
 	RBC__N_FAILED=$((RBC__N_FAILED + 1))
 	return 3
 }
@@ -1373,6 +1375,7 @@ rbc__left_record() {
 		esac
 	done
 	printf '%s' "$out" >"$RBC__STATE/left"
+	rm -f "$RBC__STATE/left-listed"
 	printf '%s' "$made" >"$RBC__STATE/run-done"
 }
 
@@ -1446,15 +1449,26 @@ rbc__rollback_main() {
 			;;
 		esac
 	done
+	if [ "$RBC__UNDO_ONLY" = 1 ]; then
+		rbc__recap
+		rbc_say "Undo done on $RBC_HOST (--undo-only); the rollback chapter is next: ./rollback.sh (or rollback.yml's next plays). 撤销完成，下一步是回退章节。"
+		return 0
+	fi
 	if [ "$(rbc__count RB)" -gt 0 ]; then
-		rbc_say "Rollback chapter: $(rbc__count RB) step(s)"
+		rbc_say "Rollback chapter: $(rbc__count RB) step(s)${RBC__STRETCH:+, stretch $RBC__STRETCH of it}"
 	fi
 	rbc__run_table RB
 	rc=$?
+	if [ $rc -eq 0 ] && [ -n "$RBC__STRETCH" ]; then
+		rbc__recap
+		rbc_say "Rollback chapter stretch $RBC__STRETCH done on $RBC_HOST; ./rollback.sh at the end says what is left. 本段回退已完成。"
+		return 0
+	fi
 	local left= earlier=
 	if [ $rc -eq 0 ] && [ "$RBC__DRY" != 1 ]; then
 		# Listed by an earlier rollback when this one undid nothing of run.sh's.
-		if [ "${#ids[@]}" -eq 0 ] && [ -s "$RBC__STATE/left" ] && [ ! -s "$RBC__STATE/left-now" ]; then earlier=1; fi
+		if [ "${#ids[@]}" -eq 0 ] && [ -s "$RBC__STATE/left" ] && [ -e "$RBC__STATE/left-listed" ] &&
+			[ ! -s "$RBC__STATE/left-now" ]; then earlier=1; fi
 		left=$(rbc__left_list)
 	fi
 	rbc__recap
@@ -1472,7 +1486,7 @@ rbc__rollback_main() {
 			rbc__logline "left for a person:"$'\n'"$left"
 			if [ -n "$earlier" ] && { [ "$RBC__HANDLED" = 1 ] || rbc__ask "Has a person handled all of these (undone, or decided they stay)? 是否已人工处理完毕?"; }; then
 				rbc__journal rb '*' left-handled "$RBC__USER"
-				rm -f "$RBC__STATE/left"
+				rm -f "$RBC__STATE/left" "$RBC__STATE/left-listed"
 				rbc_say "Recorded: a person ($RBC__USER) handled what was left. Rollback finished on $RBC_HOST. 回退完成（遗留事项已人工处理）。"
 			else
 				rbc_say "Rollback done as far as rbc can on $RBC_HOST: $(printf '%s\n' "$left" | grep -c '^  - ') thing(s) above are left for a person (exit $RBC_EXIT_LEFT). 回退未全部完成：上述事项需人工处理。"
@@ -1481,6 +1495,7 @@ rbc__rollback_main() {
 				else
 					rbc_say "When a person has handled them: ./rollback.sh --handled records it (then exit 0). 处理完毕后运行 ./rollback.sh --handled 记录。"
 				fi
+				: >"$RBC__STATE/left-listed"
 				rc=$RBC_EXIT_LEFT
 			fi
 		elif [ "$RBC__N_UNDONE" = 0 ] && [ "$RBC__N_CHANGED" = 0 ] && [ "$RBC__N_MANUAL" = 0 ]; then
@@ -1563,6 +1578,9 @@ runbook's rollback chapter for this host. Safe to run again.
   --list          what would be undone, and the rollback chapter's steps
   --yes           take gates as finished; don't ask before starting
   --confirm STEP  record manual step STEP of the rollback chapter as confirmed (repeatable)
+  --undo-only     undo the journal, then stop before the rollback chapter
+  --stretch N     run only stretch N of the rollback chapter (after the undo): its gates count as
+                  finished, because the earlier stretches are done on every host (rollback.yml)
   --handled       a person has handled what an earlier rollback listed as left for a person:
                   record it (exit 0 once rbc has nothing else left)
   --force-host    run even though this machine is not the bundle's host
@@ -1603,6 +1621,13 @@ rbc__parse() {
 		--dry-run | -n) RBC__DRY=1 ;;
 		--list | -l) RBC__LIST=1 ;;
 		--yes | -y) RBC__YES=1 ;;
+		--undo-only)
+			if [ "$RBC__MODE" != rollback ]; then
+				rbc__err "run.sh takes no --undo-only (it is rollback.sh's; see --help)"
+				return "$RBC_EXIT_USAGE"
+			fi
+			RBC__UNDO_ONLY=1
+			;;
 		--handled)
 			if [ "$RBC__MODE" != rollback ]; then
 				rbc__err "run.sh takes no --handled (it is rollback.sh's; see --help)"
@@ -1632,7 +1657,7 @@ rbc__parse() {
 			return "$RBC_EXIT_USAGE"
 			;;
 		esac
-		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL$RBC__STRETCH$RBC__FORGET" ]; then
+		if [ "$RBC__MODE" = rollback ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL$RBC__FORGET" ]; then
 			rbc__err "rollback.sh takes no $opt (see --help)"
 			return "$RBC_EXIT_USAGE"
 		fi
@@ -1644,6 +1669,10 @@ rbc__parse() {
 	fi
 	if [ -n "$RBC__STRETCH" ] && [ -n "$RBC__ONLY$RBC__FROM$RBC__UNTIL" ]; then
 		rbc__err "--stretch cannot be combined with --only, --from or --until"
+		return "$RBC_EXIT_USAGE"
+	fi
+	if [ -n "$RBC__STRETCH" ] && [ "$RBC__UNDO_ONLY" = 1 ]; then
+		rbc__err "--stretch cannot be combined with --undo-only"
 		return "$RBC_EXIT_USAGE"
 	fi
 }
