@@ -511,6 +511,109 @@ fn a_gate_waiting_for_every_other_host_says_so_in_words() {
     assert_eq!(summaries("app start"), ["3 on db-1", "3 on db-1"]);
 }
 
+/// A gate names only the steps that imply the rest: one step per host in sequence waits for the
+/// host before it, not for all earlier hosts (the plan grows linearly with hosts, #12 item 18);
+/// and nothing is lost: on the shipped runbook, following the gates and each host's own order
+/// from any gated step reaches every step the full rule would name (the latest step of every
+/// other host since this host's previous one).
+#[test]
+fn gates_name_the_steps_that_imply_the_rest_and_lose_nothing() {
+    let c = rbc::planner::compile(&rbc::source::Source::from_text(
+        "fleet.md",
+        &rbc::synthetic::fleet(40),
+    ));
+    let last = c
+        .plan
+        .steps
+        .iter()
+        .rev()
+        .find(|s| s.hosts == ["app-40"])
+        .unwrap();
+    let after: Vec<(String, String)> = last.gates[0]
+        .after
+        .iter()
+        .map(|g| (g.section.clone(), g.host.clone()))
+        .collect();
+    assert_eq!(after, [("2.39".to_string(), "app-39".to_string())]);
+    assert_eq!(last.gates[0].summary, "2.39 on app-39");
+
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/runbook.md")).unwrap();
+    let plan = rbc::planner::compile(&rbc::source::Source::from_text("runbook.md", &shipped)).plan;
+    for phase in [rbc::plan::Phase::Run, rbc::plan::Phase::Rollback] {
+        let steps: Vec<&rbc::plan::Step> = plan
+            .steps
+            .iter()
+            .filter(|s| {
+                s.phase == phase
+                    && s.kind != rbc::plan::StepKind::Note
+                    && !matches!(s.action, rbc::plan::Action::Payload { .. })
+            })
+            .collect();
+        let pos_of = |id: &str| steps.iter().position(|s| s.id == id).unwrap();
+        // Everything finished before the step at `p` starts: its gates and its hosts' order.
+        let reach = |p: usize| -> std::collections::BTreeSet<usize> {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![p];
+            while let Some(q) = todo.pop() {
+                let s = steps[q];
+                let mut preds: Vec<usize> = s
+                    .gates
+                    .iter()
+                    .flat_map(|g| g.after.iter().map(|a| pos_of(&a.step)))
+                    .collect();
+                for h in &s.hosts {
+                    if let Some(e) = (0..q).rev().find(|&e| steps[e].hosts.contains(h)) {
+                        preds.push(e);
+                    }
+                }
+                for e in preds {
+                    if seen.insert(e) {
+                        todo.push(e);
+                    }
+                }
+            }
+            seen
+        };
+        let mut checked = 0;
+        for (p, s) in steps.iter().enumerate() {
+            for g in &s.gates {
+                let from = (0..p)
+                    .rev()
+                    .find(|&e| steps[e].hosts.contains(&g.host))
+                    .map(|e| e + 1)
+                    .unwrap_or(0);
+                let mut full: std::collections::BTreeMap<String, usize> = Default::default();
+                for (e, o) in steps.iter().enumerate().take(p).skip(from) {
+                    if o.hosts.contains(&g.host) || o.line == s.line {
+                        continue;
+                    }
+                    if o.hosts.is_empty() {
+                        full.insert(String::new(), e);
+                    }
+                    for h in &o.hosts {
+                        full.insert(h.clone(), e);
+                    }
+                }
+                let r = reach(p);
+                for (h, e) in full {
+                    assert!(
+                        r.contains(&e),
+                        "{} on {}: the gate no longer implies {} on {h:?}",
+                        s.id,
+                        g.host,
+                        steps[e].id
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        if phase == rbc::plan::Phase::Run {
+            assert!(checked > 100, "{checked}");
+        }
+    }
+}
+
 /// The writer's checklist: the change's name as title, long commands whole on paper, the finding
 /// that made a step manual printed on that step.
 #[test]

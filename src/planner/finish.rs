@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::Draft;
 use crate::inventory::{self, Inventory};
@@ -205,55 +205,75 @@ pub(super) fn compute_gates(
         .flat_map(|&i| steps[i].hosts.iter().map(String::as_str))
         .collect();
     let everyone: Vec<String> = everyone.into_iter().map(str::to_string).collect();
+    // before[p]: every step at a position below it is finished before the step at position p
+    // starts, through that step's gates and its hosts' own order (a prefix of idx, so that a
+    // gate can leave out what a step it names already waited for: linear in hosts, not
+    // quadratic — one step per host in sequence waits for the one before, not for all).
+    let mut before: Vec<usize> = vec![0; idx.len()];
     for (pos, &i) in idx.iter().enumerate() {
         let hosts = steps[i].hosts.clone();
         let mut gates = Vec::new();
+        // What this step surely comes after: the earlier steps of its own hosts, and what its
+        // gates name.
+        let mut preds: Vec<usize> = hosts
+            .iter()
+            .filter_map(|h| last_on.get(h).copied())
+            .collect();
         for h in &hosts {
+            if no_gate[i] {
+                continue;
+            }
             let from = last_on.get(h).map(|p| p + 1).unwrap_or(0);
-            let mut after: Vec<GateRef> = Vec::new();
-            let mut latest: BTreeMap<String, usize> = BTreeMap::new();
-            for &j in &idx[from..pos] {
+            // The latest step of every other host (and of the operator) since h's last step,
+            // newest first; the scan stops where a step kept already comes after all the rest.
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut covered = from;
+            let mut kept: Vec<(usize, &str)> = Vec::new();
+            for q in (from..pos).rev() {
+                if q < covered {
+                    break;
+                }
+                let j = idx[q];
                 let s = &steps[j];
                 if s.hosts.contains(h) || elements[j] == elements[i] {
                     continue;
                 }
-                if s.hosts.is_empty() {
-                    latest.insert(String::new(), j);
+                let mut new = false;
+                if s.hosts.is_empty() && seen.insert("") {
+                    kept.push((q, ""));
+                    new = true;
                 }
                 for o in &s.hosts {
-                    latest.insert(o.clone(), j);
+                    if seen.insert(o.as_str()) {
+                        kept.push((q, o.as_str()));
+                        new = true;
+                    }
+                }
+                if new {
+                    covered = covered.max(before[q]);
                 }
             }
-            if latest.is_empty() || no_gate[i] {
+            if kept.is_empty() {
                 continue;
             }
-            let first_section = idx[from..pos]
+            kept.sort_unstable();
+            preds.extend(kept.iter().map(|(p, _)| *p));
+            let first_section = steps[idx[kept[0].0]].section.clone();
+            let last_section = steps[idx[kept[kept.len() - 1].0]].section.clone();
+            let after: Vec<GateRef> = kept
                 .iter()
-                .filter(|&&j| elements[j] != elements[i])
-                .map(|&j| &steps[j])
-                .find(|s| !s.hosts.contains(h))
-                .map(|s| s.section.clone())
-                .unwrap_or_default();
-            let mut order: Vec<(usize, String)> =
-                latest.iter().map(|(host, j)| (*j, host.clone())).collect();
-            order.sort();
-            let last_section = order
-                .last()
-                .map(|(j, _)| steps[*j].section.clone())
-                .unwrap_or_default();
-            for (j, host) in &order {
-                after.push(GateRef {
-                    step: steps[*j].id.clone(),
-                    section: steps[*j].section.clone(),
-                    host: host.clone(),
-                });
-            }
+                .map(|(p, host)| GateRef {
+                    step: steps[idx[*p]].id.clone(),
+                    section: steps[idx[*p]].section.clone(),
+                    host: host.to_string(),
+                })
+                .collect();
             let mut names: Vec<String> = Vec::new();
-            for (_, host) in &order {
+            for (_, host) in &kept {
                 let n = if host.is_empty() {
                     "operator".to_string()
                 } else {
-                    host.clone()
+                    host.to_string()
                 };
                 if !names.contains(&n) {
                     names.push(n);
@@ -271,6 +291,15 @@ pub(super) fn compute_gates(
                 summary: format!("{range} on {who}"),
             });
         }
+        // The prefix of positions finished before this step starts.
+        preds.sort_unstable();
+        let mut reach = preds.iter().map(|&p| before[p]).max().unwrap_or(0);
+        for &p in &preds {
+            if p <= reach {
+                reach = reach.max(p + 1);
+            }
+        }
+        before[pos] = reach;
         steps[i].gates = gates;
         for h in hosts {
             last_on.insert(h, pos);
@@ -282,9 +311,19 @@ pub(super) fn compute_gates(
 /// phase that do not take part in the waiting step (17 names say less than those three words),
 /// else their names.
 fn who_else(names: &[String], everyone: &[String], waiting: &[String]) -> String {
-    let others: Vec<&String> = everyone.iter().filter(|h| !waiting.contains(h)).collect();
+    // Counted, not listed: `everyone` is sorted and `names` distinct, so this stays cheap with
+    // thousands of hosts.
+    let others = everyone.len()
+        - waiting
+            .iter()
+            .filter(|h| everyone.binary_search(h).is_ok())
+            .count();
     let operator = names.iter().any(|n| n == "operator");
-    let all = others.len() >= 3 && others.iter().all(|h| names.contains(h));
+    let named = names
+        .iter()
+        .filter(|n| *n != "operator" && !waiting.contains(n))
+        .count();
+    let all = others >= 3 && named == others;
     match (all, operator) {
         (true, true) => "every other host and the operator".to_string(),
         (true, false) => "every other host".to_string(),
