@@ -18,6 +18,8 @@ fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 # throwaway hosts (an sshd each on a loopback address)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# ansible-lint on the generated project (tests/fleet.rs) is pip-installed into a venv below
+command -v ansible-lint >/dev/null 2>&1 || python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing test tools: ${need[*]}"
@@ -35,6 +37,17 @@ if ! command -v ansible-playbook >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible-core >/dev/null
   else
     echo "missing test tool ansible-core: install it (apt-get or pip), or run as root on Debian" >&2
+  fi
+fi
+# ansible-lint (pip, into target/ansible-lint) if it installs; tests/fleet.rs lints dist/ansible/
+# with it, or says the lint was skipped.
+if ! command -v ansible-lint >/dev/null 2>&1 && [ ! -x target/ansible-lint/bin/ansible-lint ]; then
+  if python3 -m venv target/ansible-lint >/dev/null 2>&1 &&
+    target/ansible-lint/bin/pip install -q ansible-lint >/dev/null 2>&1; then
+    echo "installed test tool: ansible-lint (target/ansible-lint)"
+  else
+    echo "ansible-lint did not install (pip or network): the generated project's lint is skipped" >&2
+    rm -rf target/ansible-lint
   fi
 fi
 

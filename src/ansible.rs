@@ -204,6 +204,18 @@ fn group_vars() -> String {
     )
 }
 
+/// ansible-lint's configuration for the generated project: the rules it skips, and why.
+const ANSIBLE_LINT: &str = "\
+# ansible-lint for this generated project (rbc). Two rules are skipped on purpose:
+# - run-once[task]: run_once behaves differently only under `strategy: free`; no play here uses it
+#   (the change's order depends on every play running linearly).
+# - yaml[line-length]: Jinja expressions and pause prompts are kept on one line each; folding them
+#   would change the text the operator reads.
+skip_list:
+  - run-once[task]
+  - yaml[line-length]
+";
+
 pub const GATHER_PY: &str = include_str!("../templates/ansible/rbc_gather.py");
 pub const README: &str = include_str!("../templates/ansible/README.md");
 
@@ -214,7 +226,7 @@ fn run_id_play(title: &str) -> String {
   gather_facts: false
   tags: [always]
   tasks:
-    - name: this run's folder for journals and logs (dist/runs/<UTC>/)
+    - name: This run's folder for journals and logs (dist/runs/<UTC>/)
       ansible.builtin.set_fact:
         rbc_run_id: \"{{{{ lookup('pipe', 'date -u +%Y%m%dT%H%M%SZ') }}}}\"
       changed_when: false
@@ -224,23 +236,24 @@ fn run_id_play(title: &str) -> String {
     )
 }
 
-const DELIVER_PLAY: &str = "- name: \"deliver: each host's bundle (hosts/<host>.run) once; it checks its own sha256\"
+const DELIVER_PLAY: &str = "- name: \"Deliver: each host's bundle (hosts/<host>.run) once; it checks its own sha256\"
   hosts: rbc_bundles
   gather_facts: false
   any_errors_fatal: true
   max_fail_percentage: 0
   tags: [always]
   tasks:
-    - block:
-        - name: the bundle already on the host
+    - name: \"Deliver: the bundle, unless the host has it\"
+      block:
+        - name: The bundle already on the host
           ansible.builtin.raw: \"cat {{ (rbc_dir ~ '/.' ~ inventory_hostname ~ '.sfx') | quote }} 2>/dev/null; true\"
           register: rbc_have
           changed_when: false
-        - name: copy hosts/<host>.run and unpack it into rbc_dir
+        - name: Copy hosts/<host>.run and unpack it into rbc_dir
           ansible.builtin.script: \"{{ (playbook_dir ~ '/../hosts/' ~ inventory_hostname ~ '.run') | quote }} --target {{ rbc_dir | quote }}\"
           when: (rbc_have.stdout | trim) != rbc_sfx_sha256
       always:
-        - name: \"deliver: a host failed or is unreachable: the change stops here\"
+        - name: \"Deliver: a host failed or is unreachable: the change stops here\"
           ansible.builtin.set_fact:
             rbc_stopped: deliver
           delegate_to: localhost
@@ -313,7 +326,15 @@ fn guard(tag: &str) -> String {
       ansible.builtin.meta: end_play
       when: hostvars['localhost']['rbc_stopped'] is defined
 ",
-        y(&format!("{tag}: not when the change stopped earlier"))
+        y(&format!("Not when the change stopped earlier ({tag})"))
+    )
+}
+
+/// The block of a play's tasks on the hosts, named (ansible-lint: every task has a name).
+fn block_head(label: &str) -> String {
+    format!(
+        "    - name: {}\n      block:\n",
+        y(&format!("{label}: on the hosts, then their journals back"))
     )
 }
 
@@ -341,7 +362,7 @@ fn prompt(p: &Person, kind: &str) -> String {
 }
 
 fn stretch_name(x: &Stretch, total: usize) -> String {
-    let mut name = format!("stretch {}/{total} · {}", x.n, x.sections);
+    let mut name = format!("Stretch {}/{total} · {}", x.n, x.sections);
     if let Some(p) = &x.operator {
         let _ = write!(name, " · operator: {} {}", p.id, p.title);
     } else {
@@ -397,7 +418,7 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
         plan.runbook.replace('\n', " ")
     );
     out.push_str(&run_id_play(&format!(
-        "rbc: {} ({total} stretches)",
+        "RBC: {} ({total} stretches)",
         plan.title.replace('\n', " ")
     )));
     out.push_str(DELIVER_PLAY);
@@ -420,12 +441,12 @@ fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
         let (name, label, tag) = match phase {
             Phase::Run => (
                 stretch_name(x, total),
-                format!("stretch {}", x.n),
+                format!("Stretch {}", x.n),
                 format!("rbc_stretch_{}", x.n),
             ),
             Phase::Rollback => (
-                format!("rollback chapter {}", stretch_name(x, total)),
-                format!("rollback chapter stretch {}", x.n),
+                format!("Rollback chapter s{}", &stretch_name(x, total)[1..]),
+                format!("Rollback chapter stretch {}", x.n),
                 format!("rbc_rb_stretch_{}", x.n),
             ),
         };
@@ -442,7 +463,8 @@ fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
       ansible.builtin.stat:
         path: \"{{{{ rbc_runs }}}}/operator/{}\"
       register: rbc_done
-    - block:
+    - name: {}
+      block:
 ",
                 y(&name),
                 guard(&tag),
@@ -450,7 +472,8 @@ fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
                     "{label}: was operator step {} confirmed before?",
                     p.id
                 )),
-                p.id
+                p.id,
+                y(&format!("{label}: the operator's step, confirmed once"))
             );
             out.push_str(&confirm_tasks(p, "not rbc_done.stat.exists", &label));
             let _ = write!(
@@ -476,7 +499,7 @@ fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
             continue;
         }
         out.push_str(&play_head(&name, &x.hosts, &tag));
-        out.push_str("    - block:\n");
+        out.push_str(&block_head(&label));
         match &x.manual {
             None => {
                 let _ = write!(
@@ -523,12 +546,12 @@ fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
     }
 }
 
-const RECAP_PLAY: &str = "- name: \"rbc: where every host stands\"
+const RECAP_PLAY: &str = "- name: \"RBC: where every host stands\"
   hosts: localhost
   gather_facts: false
   tags: [always]
   tasks:
-    - name: rbc's recap per host (the last RECAP line of each host's bundle)
+    - name: Recap per host (the last RECAP line of each host's bundle)
       ansible.builtin.command:
         argv:
           - \"{{ ansible_playbook_python }}\"
@@ -537,7 +560,7 @@ const RECAP_PLAY: &str = "- name: \"rbc: where every host stands\"
           - \"{{ rbc_runs }}/{{ hostvars['localhost']['rbc_run_id'] }}\"
       register: rbc_recap
       changed_when: false
-    - name: rbc recap (rbc status DIST shows the fleet from the gathered journals)
+    - name: Recap (rbc status DIST shows the fleet from the gathered journals)
       ansible.builtin.debug:
         msg: \"{{ rbc_recap.stdout_lines }}\"
 ";
@@ -560,7 +583,7 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
         plan.runbook.replace('\n', " ")
     );
     out.push_str(&run_id_play(&format!(
-        "rbc rollback: {}",
+        "RBC rollback: {}",
         plan.title.replace('\n', " ")
     )));
     out.push_str(DELIVER_PLAY);
@@ -573,7 +596,7 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
     }
     let total = groups.len();
     for (k, (n, hosts)) in groups.iter().enumerate() {
-        let label = format!("undo {}/{total}", k + 1);
+        let label = format!("Undo {}/{total}", k + 1);
         let name = if *n > 0 {
             format!(
                 "{label} · {} (last worked in stretch {n})",
@@ -583,7 +606,7 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
             format!("{label} · {}", hosts.join(", "))
         };
         out.push_str(&play_head(&name, hosts, &format!("rbc_undo_{}", k + 1)));
-        out.push_str("    - block:\n");
+        out.push_str(&block_head(&label));
         let _ = write!(
             out,
             "        - name: {}
@@ -598,13 +621,13 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
     stretch_plays(&mut out, &fleet::rollback_stretches(plan), Phase::Rollback);
     let hosts: Vec<String> = bundles.iter().map(|b| b.host.clone()).collect();
     if !hosts.is_empty() {
-        let label = "rollback: what is left";
+        let label = "Rollback: what is left";
         out.push_str(&play_head(
-            "rollback: every host once more (what is left for a person)",
+            "Rollback: every host once more (what is left for a person)",
             &hosts,
             "rbc_rollback_end",
         ));
-        out.push_str("    - block:\n");
+        out.push_str(&block_head(label));
         let _ = write!(
             out,
             "        - name: {}
@@ -670,6 +693,7 @@ pub fn files(plan: &Plan, bundles: &[Bundle]) -> Result<Vec<(String, String)>, S
         ("site.yml".into(), site(plan, &stretches)),
         ("rollback.yml".into(), rollback(plan, bundles)),
         ("rbc_gather.py".into(), GATHER_PY.into()),
+        (".ansible-lint".into(), ANSIBLE_LINT.into()),
         ("README.md".into(), README.into()),
         (
             "stretches.json".into(),

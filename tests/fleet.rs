@@ -271,6 +271,30 @@ fn the_generated_projects_pass_ansible_syntax_check() {
                 .unwrap();
             assert!(o.status.success(), "{name} {book}: {}", text(&o));
         }
+        // ansible-lint (scripts/test.sh installs it if pip can): the production profile's rules,
+        // less the two dist/ansible/.ansible-lint says why it skips.
+        let lint = [
+            "ansible-lint",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/target/ansible-lint/bin/ansible-lint"
+            ),
+        ]
+        .into_iter()
+        .find(|p| have(p) || Path::new(p).is_file());
+        match lint {
+            Some(lint) => {
+                let o = Command::new(lint)
+                    .args(["--nocolor", "-f", "pep8", "site.yml", "rollback.yml"])
+                    .current_dir(dist.join("ansible"))
+                    .env("ANSIBLE_NOCOLOR", "1")
+                    .env("HOME", tmp.path())
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{name}: ansible-lint: {}", text(&o));
+            }
+            None => eprintln!("SKIPPED: ansible-lint is not installed (./scripts/test.sh installs it with pip if it can)"),
+        }
         let inv = Command::new("ansible-inventory")
             .args(["--list"])
             .current_dir(dist.join("ansible"))
@@ -567,5 +591,5 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
             "{w}: {j:?} {db:?}"
         );
     }
-    assert!(out.contains("rollback chapter stretch 2/2"), "{out}");
+    assert!(out.contains("Rollback chapter stretch 2/2"), "{out}");
 }

@@ -1464,7 +1464,7 @@ rbc__rollback_main() {
 		rbc_say "Rollback chapter stretch $RBC__STRETCH done on $RBC_HOST; ./rollback.sh at the end says what is left. 本段回退已完成。"
 		return 0
 	fi
-	local left= earlier=
+	local left='' earlier=''
 	if [ $rc -eq 0 ] && [ "$RBC__DRY" != 1 ]; then
 		# Listed by an earlier rollback when this one undid nothing of run.sh's.
 		if [ "${#ids[@]}" -eq 0 ] && [ -s "$RBC__STATE/left" ] && [ -e "$RBC__STATE/left-listed" ] &&
