@@ -1585,10 +1585,12 @@ fn processes_are_found_stopped_and_started_without_matching_rbc_itself() {
     )
     .expect(0)
     .shows("sending SIG9");
-    // What rbc itself started and did not detach is never a match.
+    // What rbc itself started and did not detach is never a match (a duration of its own, so
+    // that another program's `sleep 300` on this machine is not taken for it).
+    let mine = format!("sleep 3{}", std::process::id() % 100_000);
     lib(
         &sb,
-        "sleep 300 &\nchild=$!\nnot rbc_proc_running 'sleep 300'\nkill $child",
+        &format!("{mine} &\nchild=$!\nnot rbc_proc_running '{mine}'\nkill $child"),
     )
     .expect(0);
     // A command that dies at once is reported.
