@@ -1536,7 +1536,8 @@ fn iptables_rules_go_before_the_reject_line_or_before_commit() {
 #[test]
 fn processes_are_found_stopped_and_started_without_matching_rbc_itself() {
     let sb = Sandbox::new(&spec(vec![]));
-    let tag = format!("rbcdaemon{}", std::process::id());
+    // The pid ends with a letter: `rbcdaemon476` must not match another run's `rbcdaemon4764`.
+    let tag = format!("rbcdaemon{}z", std::process::id());
     fs::create_dir_all(sb.path("opt/app")).unwrap();
     // The runner's own command line (which holds the sandbox path) must never match.
     let top = sb.top.display().to_string();
@@ -1590,7 +1591,7 @@ fn processes_are_found_stopped_and_started_without_matching_rbc_itself() {
     let mine = format!("sleep 3{}", std::process::id() % 100_000);
     lib(
         &sb,
-        &format!("{mine} &\nchild=$!\nnot rbc_proc_running '{mine}'\nkill $child"),
+        &format!("{mine} &\nchild=$!\nnot rbc_proc_running '{mine}$'\nkill $child"),
     )
     .expect(0);
     // A command that dies at once is reported.
@@ -1962,7 +1963,7 @@ fn nginx_blocks_are_added_in_http_or_replaced_by_name_and_checked_with_nginx_t()
 #[test]
 fn a_common_program_is_stopped_only_when_it_is_the_only_match() {
     let sb = Sandbox::new(&spec(vec![]));
-    let tag = format!("rbccommon{}", std::process::id());
+    let tag = format!("rbccommon{}z", std::process::id());
     fs::create_dir_all(sb.path("opt/a")).unwrap();
     fs::create_dir_all(sb.path("opt/b")).unwrap();
     let start = |dir: &str| {
