@@ -183,11 +183,11 @@ fn run_sh_stretch_runs_one_stretch_and_refuses_to_skip_ahead() {
     assert!(x.status.success());
     let state = tmp.path().join("state");
     let root = tmp.path().join("root");
-    let run = |args: &[&str]| {
-        // The bundle's paths are absolute (/srv/fleet): run it with the steps' folders inside
-        // a private copy by pointing them nowhere harmful: only --list and the refusal run here.
+    // The bundle's paths are absolute (/srv/fleet): only --list, refusals and steps that touch
+    // nothing run here.
+    let script = |name: &str, args: &[&str]| {
         Command::new("bash")
-            .arg(tmp.path().join("web-1/run.sh"))
+            .arg(tmp.path().join("web-1").join(name))
             .args(args)
             .arg("--force-host")
             .env("RBC_STATE_DIR", &state)
@@ -195,6 +195,7 @@ fn run_sh_stretch_runs_one_stretch_and_refuses_to_skip_ahead() {
             .output()
             .unwrap()
     };
+    let run = |args: &[&str]| script("run.sh", args);
     let list = run(&["--list"]);
     assert!(list.status.success(), "{}", text(&list));
     assert!(text(&list).contains("stretch 1"), "{}", text(&list));
@@ -216,16 +217,7 @@ fn run_sh_stretch_runs_one_stretch_and_refuses_to_skip_ahead() {
     // rollback.sh's own: --undo-only, and --stretch over the rollback chapter; run.sh has neither.
     let undo_only = run(&["--undo-only"]);
     assert_eq!(undo_only.status.code(), Some(2), "{}", text(&undo_only));
-    let rollback = |args: &[&str]| {
-        Command::new("bash")
-            .arg(tmp.path().join("web-1/rollback.sh"))
-            .args(args)
-            .arg("--force-host")
-            .env("RBC_STATE_DIR", &state)
-            .env("HOME", &root)
-            .output()
-            .unwrap()
-    };
+    let rollback = |args: &[&str]| script("rollback.sh", args);
     let both = rollback(&["--undo-only", "--stretch", "1"]);
     assert_eq!(both.status.code(), Some(2), "{}", text(&both));
     // The chapter's stretch 2 (web-1's step) before stretch 1 ran anywhere: web-1 has no step of
