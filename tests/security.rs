@@ -922,29 +922,64 @@ fn a_read_only_file_already_as_it_was_does_not_block_the_rollback() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 8. `kill -9` of run.sh: the step it was running is never run twice at once
+// 8. `kill -9` of run.sh: the step it was running is never run twice, nor beside itself
 
 #[test]
-fn a_run_after_run_sh_was_killed_refuses_while_its_step_still_runs() {
+fn a_run_after_run_sh_was_killed_waits_for_its_step_and_never_runs_it_twice() {
     if !sandbox::available() {
         return;
     }
     let c = compiled(&runbook(
-        "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'touch /root/started; sleep 4; echo x >> /root/count'\n```\n",
+        "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'touch /root/started; sleep 3; echo x >> /root/count'\n```\n",
     ));
     let sb = sandbox(&c);
     let out = sb.run(
         "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
          n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
          kill -9 $pid; wait $pid 2>/dev/null; \
-         ./run.sh --force-host --yes; echo \"second=$?\"; \
-         n=0; while [ ! -e /root/count ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; sleep 0.5; \
-         ./run.sh --force-host --yes >/dev/null 2>&1; echo \"third=$?\"; echo \"count=$(wc -l </root/count)\"",
+         ./run.sh --force-host --yes; echo \"second=$?\"; echo \"count=$(wc -l </root/count)\"; \
+         ./run.sh --force-host --yes >/dev/null 2>&1; echo \"third=$?\"; echo \"count=$(wc -l </root/count)\"; \
+         cut -f3- /var/lib/rbc/*/journal",
     );
     let all = format!("{}\n{}", out.stdout, out.stderr);
-    assert!(all.contains("second=6"), "{all}");
+    // The second run waited for the orphaned step instead of running it beside it ...
     assert!(all.contains("is still running as pid"), "{all}");
-    // The killed run's step ended on its own; the next run took over and ran it once more at
-    // most (the journal never heard it finish), never beside it.
+    assert!(all.contains("has ended after"), "{all}");
+    // ... and took its outcome from it: finished, so done, and never run a second time.
+    assert!(all.contains("second=0"), "{all}");
     assert!(all.contains("third=0"), "{all}");
+    assert!(
+        all.contains("count=1") && !all.contains("count=2"),
+        "the step ran twice: {all}"
+    );
+    assert!(
+        all.contains("changed\tfinished after the run that started it was killed"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_step_that_failed_after_its_run_was_killed_is_journaled_failed_and_run_again() {
+    if !sandbox::available() {
+        return;
+    }
+    let c = compiled(&runbook(
+        "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'echo x >> /root/count; touch /root/started; sleep 2; [ $(wc -l </root/count) -ge 2 ]'\n```\n",
+    ));
+    let sb = sandbox(&c);
+    let out = sb.run(
+        "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
+         n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
+         kill -9 $pid; wait $pid 2>/dev/null; \
+         ./run.sh --force-host --yes; echo \"second=$?\"; echo \"count=$(wc -l </root/count)\"; \
+         cut -f3- /var/lib/rbc/*/journal",
+    );
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(
+        all.contains("failed\tapply exit 1, after the run that started it was killed"),
+        "{all}"
+    );
+    // Not done: the next run runs it again (once more, after the first ended), and it passes.
+    assert!(all.contains("second=0"), "{all}");
+    assert!(all.contains("count=2"), "{all}");
 }

@@ -44,6 +44,8 @@ RBC__FOLD_N=0
 RBC__DECLINED=
 RBC__TTY=0
 RBC__LOCKED=0
+RBC__APPLYING= # "ns id kind" while an rbc_apply runs (its subshell records how it ended)
+RBC__ORPHAN=   # "rc ns id kind" of a step that outlived a killed run
 RBC__STATE=
 RBC__TMP=
 RBC__LOG=/dev/null
@@ -409,7 +411,7 @@ rbc__state_safe() { # DIR
 # One run.sh or rollback.sh at a time per host. The lock is a folder renamed into place with its
 # owner already inside, so taking it is atomic; a lock left by a dead process is taken over.
 rbc__lock() {
-	local lock="$RBC__STATE/lock" new="$RBC__STATE/lock.new.$$" pid boot since cmd step
+	local lock="$RBC__STATE/lock" new="$RBC__STATE/lock.new.$$" pid boot since cmd step waited
 	rm -rf "$new"
 	mkdir "$new" || return 1
 	printf '%s\n%s\n%s\n%s\n' "$$" "$(rbc__boot_id)" "$(rbc__now)" "$RBC__MODE.sh $RBC__USER" >"$new/owner"
@@ -429,13 +431,27 @@ rbc__lock() {
 		rbc__err "已有另一个 run.sh/rollback.sh 在运行（pid $pid）。请等待它结束。Lock: $lock"
 		return 1
 	fi
-	# The run that held it was killed, but the step it was running may still be running.
+	# The run that held it was killed (kill -9 cannot be trapped), but the step it was running
+	# may still be running: wait for it to end, so that no step ever runs twice side by side.
 	IFS= read -r step <"$lock/step" 2>/dev/null
 	if rbc__lock_alive "${step:-}" "${boot:--}"; then
-		rm -rf "$new"
-		rbc__err "locked: ${cmd:-a run} (pid ${pid:-?}) was stopped, but the step it was running is still running as pid $step; running again now would run that step twice beside it."
-		rbc__err "Wait for pid $step to end (or stop it: kill $step), then run again. 上次运行被中断，但其步骤仍在运行（pid $step），请等待其结束后再运行。"
-		return 1
+		rbc__err "${cmd:-a run} (pid ${pid:-?}) was stopped, but the step it was running is still running as pid $step."
+		rbc__err "Waiting for it to end before going on (Ctrl-C stops waiting; kill $step stops the step). 上次运行被中断，其步骤仍在运行（pid $step），等待其结束后继续。"
+		waited=0
+		while rbc__lock_alive "$step" "${boot:--}"; do
+			sleep 1
+			waited=$((waited + 1))
+			if [ $((waited % 60)) -eq 0 ]; then
+				rbc__err "still waiting for pid $step ($((waited / 60)) min)"
+			fi
+		done
+		rbc__err "pid $step has ended after ${waited}s; going on"
+	fi
+	# What that step ended with (written by its own subshell, which outlived the run): the
+	# journal below records it, so a step that finished is not run a second time.
+	RBC__ORPHAN=
+	if [ -f "$lock/step.rc" ] && [ ! -L "$lock/step.rc" ]; then
+		IFS= read -r RBC__ORPHAN <"$lock/step.rc" 2>/dev/null || RBC__ORPHAN=
 	fi
 	rbc_say "lock: taking over a stale lock of pid ${pid:-?} (${cmd:-?}, since ${since:-?}), which is no longer running"
 	if mv -T "$lock" "$RBC__STATE/lock.stale.$$" 2>/dev/null; then
@@ -448,6 +464,28 @@ rbc__lock() {
 	rm -rf "$new"
 	rbc__err "locked: another run took the lock first ($lock)"
 	return 1
+}
+
+# A step that outlived the run that started it (run.sh killed with kill -9) and has ended since:
+# its journal line is the one that run would have written. A one-off step that finished is done
+# (never run a second time); one that failed is failed; a converge step is looked at again anyway.
+rbc__orphan_record() {
+	local rc ns id kind
+	[ -n "$RBC__ORPHAN" ] || return 0
+	read -r rc ns id kind <<<"$RBC__ORPHAN"
+	RBC__ORPHAN=
+	case $rc in '' | *[!0-9]*) return 0 ;; esac
+	case $ns in run | rb) ;; *) return 0 ;; esac
+	rbc__journal_load
+	rbc__last "$ns" "$id" || return 0
+	[ "$RBC__EV" = apply ] || return 0
+	if [ "$rc" != 0 ]; then
+		rbc__journal "$ns" "$id" failed "apply exit $rc, after the run that started it was killed"
+		rbc_say "step $id: ended with exit $rc after the run that started it was killed"
+	elif [ "$kind" = once ]; then
+		rbc__journal "$ns" "$id" changed "finished after the run that started it was killed"
+		rbc_say "step $id: finished (exit 0) after the run that started it was killed; it is done and not run again"
+	fi
 }
 
 rbc__unlock() {
@@ -664,7 +702,14 @@ rbc__exec() { # function script show
 	(
 		# The step's pid in the lock: a run started after this one was killed (kill -9 leaves
 		# the step running) refuses while the step lives, instead of running it a second time.
-		if [ "$RBC__LOCKED" = 1 ]; then printf '%s\n' "$BASHPID" >"$RBC__STATE/lock/step" 2>/dev/null; fi
+		if [ "$RBC__LOCKED" = 1 ]; then
+			printf '%s\n' "$BASHPID" >"$RBC__STATE/lock/step" 2>/dev/null
+			# How an apply ended, for a run that takes over after this one was killed.
+			if [ -n "$RBC__APPLYING" ]; then
+				# shellcheck disable=SC2154 # rc is the subshell's exit status, set in the trap
+				trap 'rc=$?; [ -L "$RBC__STATE/lock/step.rc" ] || printf "%s %s\n" "$rc" "$RBC__APPLYING" >"$RBC__STATE/lock/step.rc" 2>/dev/null' EXIT
+			fi
+		fi
 		RBC__IN_STEP=1
 		set +u
 		set -e
@@ -682,7 +727,7 @@ rbc__exec() { # function script show
 		"$fn"
 	) >>"$out" 2>&1
 	rc=$?
-	if [ "$RBC__LOCKED" = 1 ]; then rm -f "$RBC__STATE/lock/step"; fi
+	if [ "$RBC__LOCKED" = 1 ]; then rm -f "$RBC__STATE/lock/step" "$RBC__STATE/lock/step.rc"; fi
 	: >"$stop"
 	wait "$follower"
 	rm -f "$out" "$stop"
@@ -950,7 +995,7 @@ rbc__step() { # TABLE index
 			rbc__result "would run"
 			return 0
 		fi
-		rbc__apply "$ns" "$id" "$script"
+		rbc__apply "$ns" "$id" "$script" once
 		rc=$?
 		[ $rc -eq 0 ] || return $rc
 		rbc__journal "$ns" "$id" changed
@@ -1015,11 +1060,13 @@ rbc__step() { # TABLE index
 }
 
 # rbc_apply of a step, journaled before it starts so an interrupted step is known.
-rbc__apply() { # ns id script
+rbc__apply() { # ns id script [kind]
 	local rc
 	rbc__journal "$1" "$2" apply
+	RBC__APPLYING="$1 $2 ${4:-converge}"
 	rbc__exec rbc_apply "$3" 1
 	rc=$?
+	RBC__APPLYING=
 	[ $rc -eq 0 ] && return 0
 	rbc__journal "$1" "$2" failed "apply exit $rc"
 	rbc__result failed "exit $rc"
@@ -1772,6 +1819,7 @@ rbc__main() { # run|rollback args...
 		fi
 		rbc__lock || return "$RBC_EXIT_LOCKED"
 		rbc__journal_repair
+		rbc__orphan_record
 		mkdir -p "$RBC__STATE/logs"
 		started=$(date '+%Y%m%d-%H%M%S')
 		RBC__LOG="$RBC__STATE/logs/$started-$RBC__MODE.log"
