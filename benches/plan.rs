@@ -1,5 +1,6 @@
 //! `cargo bench --bench plan`: planning time of the shipped runbook (in-process and the whole
-//! `rbc plan` process) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth).
+//! `rbc plan` process) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth); many
+//! hosts and login lines (#12 item 18); `rbc compile` of 5,000 steps on 50 hosts.
 
 use std::path::Path;
 use std::process::Command;
@@ -98,5 +99,50 @@ fn main() {
                 b.0 as f64 / 500.0
             );
         }
+    }
+
+    // Login lines to machines no table declares (#12 item 18: 50,000 never finished).
+    // RBC_BENCH_LOGINS=50000 adds the review's count.
+    let most: usize = std::env::var("RBC_BENCH_LOGINS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    for lines in [5_000, 10_000, 50_000].into_iter().filter(|&n| n <= most) {
+        let text = rbc::synthetic::logins(lines);
+        let mut hosts = 0;
+        let t = best_of(1, || {
+            let c = planner::compile(&Source::from_text("logins.md", &text));
+            hosts = c.inventory.hosts.len();
+        });
+        println!(
+            "logins {lines:>6} lines ({hosts:>6} hosts): {:>9.1} ms  {:>6.1} µs/line",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e6 / lines as f64
+        );
+    }
+
+    // `rbc compile` (with shellcheck when installed) of 5,000 steps on 50 hosts: target < 10 s.
+    if exe.exists() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let md = dir.path().join("synthetic.md");
+        std::fs::write(&md, rbc::synthetic::runbook(5_000, 50)).expect("write runbook");
+        let t = best_of(1, || {
+            let out = Command::new(&exe)
+                .arg("compile")
+                .arg(&md)
+                .arg("-o")
+                .arg(dir.path().join("dist"))
+                .output()
+                .expect("run rbc");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        });
+        println!(
+            "`rbc compile`, 5,000 steps on 50 hosts: {:>8.2} s (target < 10 s)",
+            t.as_secs_f64()
+        );
     }
 }

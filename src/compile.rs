@@ -531,9 +531,13 @@ fn stage_scripts<'a>(
     Ok(seen.into_values().collect())
 }
 
-/// `bash -n` and shellcheck on the staged scripts.
+/// `bash -n` and shellcheck on the staged scripts. Both run on every core (the scripts split in
+/// batches taken in turn); what is reported is the first failure in the scripts' order, as one
+/// process after the other would report it.
 fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, String> {
-    for f in files {
+    let singles: Vec<&[PathBuf]> = files.chunks(1).collect();
+    in_parallel(&singles, |chunk| {
+        let f = &chunk[0];
         let out = Command::new("bash")
             .arg("-n")
             .arg(f)
@@ -546,17 +550,19 @@ fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, Stri
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-    }
+        Ok(())
+    })?;
     if !use_shellcheck {
         return Ok("shellcheck: skipped (--no-shellcheck)".into());
     }
     let Some(shellcheck) = which("shellcheck") else {
         return Ok("shellcheck: not installed, skipped (apt-get install shellcheck)".into());
     };
-    for chunk in files.chunks(100) {
+    let batches: Vec<&[PathBuf]> = files.chunks(100).collect();
+    in_parallel(&batches, |chunk| {
         let out = Command::new(&shellcheck)
             .args(["-s", "bash", "-f", "gcc", "-e", "SC1091"])
-            .args(chunk)
+            .args(chunk.iter())
             .output()
             .map_err(|e| format!("cannot run shellcheck: {e}"))?;
         if !out.status.success() {
@@ -565,11 +571,52 @@ fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, Stri
                 String::from_utf8_lossy(&out.stdout)
             ));
         }
-    }
+        Ok(())
+    })?;
     Ok(format!(
         "shellcheck: {} distinct scripts, no findings",
         files.len()
     ))
+}
+
+/// `check` on every batch, one thread per core taking the next batch; the first error in the
+/// batches' order (later batches are not started once one has failed).
+fn in_parallel<T: Sync>(
+    batches: &[T],
+    check: impl Fn(&T) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(batches.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= batches.len() || failed.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Err(e) = check(&batches[i]) {
+                    failed.store(true, Ordering::SeqCst);
+                    errors
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, e));
+                }
+            });
+        }
+    });
+    let mut errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    errors.sort_by_key(|(i, _)| *i);
+    match errors.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 fn which(prog: &str) -> Option<PathBuf> {

@@ -1,6 +1,7 @@
 //! The host inventory: servers, physical machines and the jump host, read from declarations
 //! (heading + key/value list, host tables, `name (IP)`, IP lists, /etc/hosts aliases).
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -36,6 +37,102 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     /// [`Inventory::cjk_roles`] as phrases to look for, made once (read for every sentence).
     role_phrases: std::sync::OnceLock<Vec<(Vec<String>, Vec<usize>)>>,
+    /// Maps from names, addresses and group keys to hosts, made once the inventory is complete
+    /// (the end of [`build`]); until then lookups scan `hosts`. `hosts` is not changed after.
+    index: std::sync::OnceLock<Index>,
+    role_kinds: std::sync::OnceLock<RoleKinds>,
+    sealed: bool,
+}
+
+/// Words of a side of a replicated service (`主库`) and the servers on that side.
+pub(crate) type RoleKinds = Vec<(&'static [&'static str], Vec<usize>)>;
+
+/// The lookups of a complete inventory, each giving what the scan over `hosts` gives (the first
+/// host in declaration order), so that reading a sentence costs the same with 10 or 10,000 hosts.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// Lower-case name or alias → the first host answering to it.
+    names: HashMap<String, usize>,
+    /// Address → the first host with it.
+    ips: HashMap<String, usize>,
+    /// Last number of a server's IPv4 address (`31`) → the first such server and how many there are.
+    last_octets: HashMap<String, (usize, usize)>,
+    /// Servers whose group is written in Chinese with two characters or more, in order.
+    cjk_grouped: Vec<usize>,
+    /// Trailing number of a name or alias (`2` for `rabbit2`) → (host, lower-case name), in order.
+    numbered: HashMap<String, Vec<(usize, String)>>,
+    /// Family stem of a server's name ([`crate::names::family_split`]) → its servers, in order.
+    families: HashMap<String, Vec<usize>>,
+    /// Servers without an address.
+    unaddressed: usize,
+    /// Group key → its servers, in order.
+    groups: HashMap<String, Vec<usize>>,
+    /// First part of a server's name (normalised, `redis` for `redis-master`) → its servers.
+    name_heads: HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn of(hosts: &[Host]) -> Index {
+        let mut ix = Index::default();
+        for (i, h) in hosts.iter().enumerate() {
+            ix.add(i, h);
+        }
+        ix
+    }
+
+    /// Host `i`, declared after every host already in the maps.
+    fn add(&mut self, i: usize, h: &Host) {
+        let ix = self;
+        {
+            if h.name.bytes().all(|b| !b.is_ascii_uppercase()) {
+                ix.names.entry(h.name.clone()).or_insert(i);
+            }
+            for a in &h.aliases {
+                ix.names.entry(a.to_ascii_lowercase()).or_insert(i);
+            }
+            if let Some(ip) = &h.ip {
+                ix.ips.entry(ip.clone()).or_insert(i);
+            }
+            for known in std::iter::once(&h.name).chain(&h.aliases) {
+                let known = known.to_ascii_lowercase();
+                let (_, number) = crate::names::split_number(&known);
+                if !number.is_empty() {
+                    let number = number.to_string();
+                    ix.numbered.entry(number).or_default().push((i, known));
+                }
+            }
+            if h.kind != HostKind::Server {
+                return;
+            }
+            if h.ip.is_none() {
+                ix.unaddressed += 1;
+            }
+            let (family, _) = crate::names::family_split(&h.name);
+            ix.families.entry(family.to_string()).or_default().push(i);
+            if let Some(ip) = h.ip.as_deref().filter(|ip| ip.matches('.').count() == 3) {
+                let last = &ip[ip.rfind('.').map_or(0, |d| d + 1)..];
+                ix.last_octets
+                    .entry(last.to_string())
+                    .and_modify(|(_, n)| *n += 1)
+                    .or_insert((i, 1));
+            }
+            if h.group
+                .as_deref()
+                .is_some_and(|g| lexicon::has_cjk(g) && g.chars().count() >= 2)
+            {
+                ix.cjk_grouped.push(i);
+            }
+            for k in &h.group_keys {
+                let hs = ix.groups.entry(k.clone()).or_default();
+                if hs.last() != Some(&i) {
+                    hs.push(i);
+                }
+            }
+            if let Some(head) = h.name.split(['-', '_']).next().map(norm) {
+                ix.name_heads.entry(head).or_default().push(i);
+            }
+        }
+    }
 }
 
 static IP: LazyLock<Regex> =
@@ -170,15 +267,100 @@ fn key_value(text: &str) -> Option<(String, String)> {
 }
 
 impl Inventory {
+    /// The index, once the inventory is complete.
+    fn index(&self) -> Option<&Index> {
+        self.sealed
+            .then(|| self.index.get_or_init(|| Index::of(&self.hosts)))
+    }
+
+    /// The inventory is complete: lookups from now on use maps made once.
+    fn seal(&mut self) {
+        self.sealed = true;
+        self.changed();
+    }
+
     pub fn find(&self, name: &str) -> Option<usize> {
         let lower = name.to_ascii_lowercase();
+        if let Some(ix) = self.index() {
+            return ix.names.get(&lower).copied();
+        }
         self.hosts.iter().position(|h| {
             h.name == lower || h.aliases.iter().any(|a| a.to_ascii_lowercase() == lower)
         })
     }
 
     pub fn by_ip(&self, ip: &str) -> Option<usize> {
+        if let Some(ix) = self.index() {
+            return ix.ips.get(ip).copied();
+        }
         self.hosts.iter().position(|h| h.ip.as_deref() == Some(ip))
+    }
+
+    /// Once the inventory is complete: every (host, lower-case name or alias) whose name ends in
+    /// the number `number`, in order; `None` before (scan `hosts`).
+    pub(crate) fn numbered(&self, number: &str) -> Option<&[(usize, String)]> {
+        self.index()
+            .map(|ix| ix.numbered.get(number).map_or(&[][..], |v| &v[..]))
+    }
+
+    /// Once the inventory is complete: the servers whose name's family stem is `family`, in
+    /// order; `None` before (scan the servers).
+    pub(crate) fn family(&self, family: &str) -> Option<&[usize]> {
+        self.index()
+            .map(|ix| ix.families.get(family).map_or(&[][..], |v| &v[..]))
+    }
+
+    /// The one server whose IPv4 address ends in the number `last` (`31`), if exactly one does.
+    pub fn ending_in(&self, last: &str) -> Option<usize> {
+        if let Some(ix) = self.index() {
+            return ix
+                .last_octets
+                .get(last)
+                .and_then(|&(i, n)| (n == 1).then_some(i));
+        }
+        let suffix = format!(".{last}");
+        let mut found = self.servers().filter(|(_, h)| {
+            h.ip.as_deref()
+                .is_some_and(|ip| ip.ends_with(&suffix) && ip.matches('.').count() == 3)
+        });
+        let first = found.next()?.0;
+        found.next().is_none().then_some(first)
+    }
+
+    /// Every server has an IP address.
+    pub fn servers_addressed(&self) -> bool {
+        match self.index() {
+            Some(ix) => ix.unaddressed == 0,
+            None => self.servers().all(|(_, h)| h.ip.is_some()),
+        }
+    }
+
+    /// Servers whose group is written in Chinese with two characters or more, in order.
+    pub fn cjk_grouped(&self) -> Vec<usize> {
+        if let Some(ix) = self.index() {
+            return ix.cjk_grouped.clone();
+        }
+        self.servers()
+            .filter(|(_, h)| {
+                h.group
+                    .as_deref()
+                    .is_some_and(|g| lexicon::has_cjk(g) && g.chars().count() >= 2)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// `make(self)`, made once when the inventory is complete (what [`crate::scope`] derives
+    /// from every server and reads for every sentence).
+    pub(crate) fn role_kinds(
+        &self,
+        make: fn(&Inventory) -> RoleKinds,
+    ) -> std::borrow::Cow<'_, RoleKinds> {
+        if self.sealed {
+            std::borrow::Cow::Borrowed(self.role_kinds.get_or_init(|| make(self)))
+        } else {
+            std::borrow::Cow::Owned(make(self))
+        }
     }
 
     pub fn servers(&self) -> impl Iterator<Item = (usize, &Host)> {
@@ -193,6 +375,14 @@ impl Inventory {
         let key = norm(word);
         if key.is_empty() {
             return Vec::new();
+        }
+        if let Some(ix) = self.index() {
+            return ix
+                .groups
+                .get(&key)
+                .or_else(|| ix.name_heads.get(&key))
+                .cloned()
+                .unwrap_or_default();
         }
         let exact: Vec<usize> = self
             .servers()
@@ -224,6 +414,12 @@ impl Inventory {
     ) -> usize {
         let name = name.to_ascii_lowercase();
         if let Some(i) = self.find(&name) {
+            // A new address or kind: the maps are made again when next read (rare).
+            if ip.is_some_and(|ip| self.hosts[i].ip.as_deref() != Some(ip))
+                || kind == HostKind::Jump && self.hosts[i].kind != HostKind::Jump
+            {
+                self.changed();
+            }
             let host = &mut self.hosts[i];
             if let Some(ip) = ip {
                 match &host.ip {
@@ -247,6 +443,8 @@ impl Inventory {
             if let Some(i) = self.by_ip(ip) {
                 let host = &mut self.hosts[i];
                 if host.anonymous {
+                    self.changed();
+                    let host = &mut self.hosts[i];
                     host.name = name.clone();
                     host.anonymous = false;
                     host.group_keys.push(norm(stem(&name)));
@@ -278,7 +476,19 @@ impl Inventory {
             line,
             anonymous: false,
         });
-        self.hosts.len() - 1
+        let i = self.hosts.len() - 1;
+        // A host added at the end: the maps take it as they would have from the start.
+        if let Some(ix) = self.index.get_mut() {
+            ix.add(i, &self.hosts[i]);
+        }
+        self.role_kinds.take();
+        i
+    }
+
+    /// A host changed in place: lookups make their maps again.
+    fn changed(&mut self) {
+        self.index.take();
+        self.role_kinds.take();
     }
 
     /// Servers whose role (a table's role column, a role matrix, `（角色）` after an address) is
@@ -628,6 +838,8 @@ pub fn build(
         }
     }
     // Machines named where work happens (prompts, `在 node1、node2 上`) without a declaration.
+    // From here on only `declare` changes the inventory (it drops the index): lookups use maps.
+    inv.seal();
     crate::names::register(doc, &mut inv, source, diags);
     // Hosts only ever given by IP get a name from their group.
     let mut counters: std::collections::BTreeMap<String, usize> = Default::default();
@@ -657,6 +869,7 @@ pub fn build(
             inv.hosts[i].anonymous = false;
         }
     }
+    inv.seal();
     diags.extend(unusable(&inv, source));
     inv
 }

@@ -574,8 +574,17 @@ impl Linter<'_> {
         let hosts = &self.plan.hosts;
         let text = self.source.text.to_ascii_lowercase();
         let mut findings = Vec::new();
+        // Only names with the same trailing number can be twins: pairs within those buckets
+        // (in the order of the hosts), not every pair of hosts.
+        let mut by_number: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, h) in hosts.iter().enumerate() {
+            let number = &h.name[inventory::stem(&h.name).len()..];
+            by_number.entry(number).or_default().push(i);
+        }
         for (i, a) in hosts.iter().enumerate() {
-            for b in &hosts[i + 1..] {
+            let number = &a.name[inventory::stem(&a.name).len()..];
+            let later = by_number[number].iter().filter(|&&j| j > i);
+            for b in later.map(|&j| &hosts[j]) {
                 if a.ip.is_some() && a.ip == b.ip
                     || a.aliases.iter().any(|x| x.eq_ignore_ascii_case(&b.name))
                     || b.aliases.iter().any(|x| x.eq_ignore_ascii_case(&a.name))

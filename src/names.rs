@@ -116,14 +116,18 @@ pub fn sibling_of_known(inv: &Inventory, word: &str) -> bool {
     if stem.len() < 2 || tail.is_empty() {
         return false;
     }
-    inv.servers().any(|(_, h)| {
+    let sibling = |h: &crate::inventory::Host| {
         let (kstem, ktail) = family_split(&h.name);
         kstem == stem && same_shape(tail, ktail)
-    })
+    };
+    match inv.family(stem) {
+        Some(family) => family.iter().any(|&i| sibling(&inv.hosts[i])),
+        None => inv.servers().any(|(_, h)| sibling(h)),
+    }
 }
 
 /// `redis-a` → (`redis-`, `a`); `kafka-04` → (`kafka-`, `04`); `node3` → (`node`, `3`).
-fn family_split(name: &str) -> (&str, &str) {
+pub(crate) fn family_split(name: &str) -> (&str, &str) {
     let (stem, number) = split_number(name);
     if !number.is_empty() {
         return (stem, number);
@@ -209,7 +213,7 @@ pub fn host_like(name: &str) -> bool {
 }
 
 /// `kafka-03` → (`kafka-`, `03`).
-fn split_number(name: &str) -> (&str, &str) {
+pub(crate) fn split_number(name: &str) -> (&str, &str) {
     let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
     (stem, &name[stem.len()..])
 }
@@ -224,17 +228,24 @@ pub fn slip_of(inv: &Inventory, name: &str) -> Option<(usize, String)> {
         return None;
     }
     let mut best: Option<(usize, usize, String)> = None;
-    for (i, h) in inv.hosts.iter().enumerate() {
-        for known in std::iter::once(&h.name).chain(h.aliases.iter()) {
-            let known = known.to_ascii_lowercase();
-            let (kstem, knumber) = split_number(&known);
-            if knumber != number || kstem == stem {
-                continue;
-            }
-            let d = strsim::levenshtein(stem, kstem);
-            let limit = if kstem.len() >= 6 { 2 } else { 1 };
-            if d <= limit && best.as_ref().map_or(true, |b| d < b.0) {
-                best = Some((d, i, known.clone()));
+    let mut consider = |i: usize, known: &str| {
+        let (kstem, knumber) = split_number(known);
+        if knumber != number || kstem == stem {
+            return;
+        }
+        let d = strsim::levenshtein(stem, kstem);
+        let limit = if kstem.len() >= 6 { 2 } else { 1 };
+        if d <= limit && best.as_ref().map_or(true, |b| d < b.0) {
+            best = Some((d, i, known.to_string()));
+        }
+    };
+    match inv.numbered(number) {
+        Some(candidates) => candidates.iter().for_each(|(i, k)| consider(*i, k)),
+        None => {
+            for (i, h) in inv.hosts.iter().enumerate() {
+                for known in std::iter::once(&h.name).chain(h.aliases.iter()) {
+                    consider(i, &known.to_ascii_lowercase());
+                }
             }
         }
     }
@@ -286,13 +297,18 @@ pub fn register(doc: &Document, inv: &mut Inventory, source: &Source, diags: &mu
             _ => {}
         }
     }
-    let stems: Vec<String> = seen
+    // How many names (found, or already hosts) have each stem: one lookup per name read.
+    let mut stems: std::collections::HashMap<String, usize> = Default::default();
+    for n in seen
         .iter()
         .map(|(n, ..)| n.as_str())
         .chain(inv.hosts.iter().map(|h| h.name.as_str()))
         .filter(|n| host_like(n))
-        .map(|n| split_number(&n.to_ascii_lowercase()).0.to_string())
-        .collect();
+    {
+        *stems
+            .entry(split_number(&n.to_ascii_lowercase()).0.to_string())
+            .or_default() += 1;
+    }
     // Siblings of the hosts known so far, named in sentences (`在所有节点执行（redis-a、redis-b、
     // redis-c）` once redis-a and redis-b are known from prompts): machines of the same family.
     let known_now: Vec<(String, usize, std::ops::Range<usize>)> = doc
@@ -343,7 +359,7 @@ pub fn register(doc: &Document, inv: &mut Inventory, source: &Source, diags: &mu
             continue;
         }
         let stem = split_number(&lower).0;
-        let family = (host_like(&lower) && stems.iter().filter(|s| *s == stem).count() > 1)
+        let family = (host_like(&lower) && stems.get(stem).is_some_and(|&n| n > 1))
             || sibling_of_known(inv, &lower);
         if !(prompt || family) {
             continue;

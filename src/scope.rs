@@ -66,13 +66,7 @@ pub fn by_last_octet(inv: &Inventory, tok: &str) -> Option<usize> {
     if n == 0 || n > 254 {
         return None;
     }
-    let suffix = format!(".{n}");
-    let mut found = inv.servers().filter(|(_, h)| {
-        h.ip.as_deref()
-            .is_some_and(|ip| ip.ends_with(&suffix) && ip.matches('.').count() == 3)
-    });
-    let first = found.next()?.0;
-    found.next().is_none().then_some(first)
+    inv.ending_in(&n.to_string())
 }
 
 fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
@@ -152,7 +146,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     // `主库上执行`, `去从库查`, `所有从节点`: the hosts whose role, remark or name says which side
     // of a replicated service they are.
     if text.chars().any(lexicon::is_cjk) {
-        for (words, hosts) in role_kind_hosts(inv) {
+        for (words, hosts) in inv.role_kinds(role_kind_hosts).iter() {
             let Some((pos, len)) = words
                 .iter()
                 .find_map(|w| text.find(w).map(|pos| (pos, w.len())))
@@ -164,7 +158,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             }
             let before = &text[..pos];
             out.push(Mention {
-                hosts,
+                hosts: hosts.clone(),
                 start: pos,
                 end: pos + len,
                 marked: false,
@@ -274,8 +268,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     // `数据库 134、135 单独处理`: a list of last octets, each the one server with that address,
     // says which machines (a list of two or more is not a number in passing).
     if let Some(nums) = octet_list(text) {
-        let all = nums.iter().all(|n| by_last_octet(inv, n).is_some())
-            && inv.servers().all(|(_, h)| h.ip.is_some());
+        let all = nums.iter().all(|n| by_last_octet(inv, n).is_some()) && inv.servers_addressed();
         if all {
             for m in out.iter_mut() {
                 if nums.contains(&&text[m.start..m.end]) {
@@ -312,7 +305,7 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
 
 /// For each kind of [`lexicon::ROLE_KINDS`] that some server is (and no server is of two
 /// kinds): its words, and its servers.
-fn role_kind_hosts(inv: &Inventory) -> Vec<(&'static [&'static str], Vec<usize>)> {
+fn role_kind_hosts(inv: &Inventory) -> inventory::RoleKinds {
     let is = |h: &inventory::Host, markers: &[&str]| {
         let ascii = |text: &str| {
             text.split(|c: char| !c.is_ascii_alphabetic())
@@ -636,8 +629,8 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
     // A role written in Chinese (`### 数据库节点` for hosts whose role is `数据库`).
     let mut by_role: Vec<usize> = Vec::new();
     let mut role_word = String::new();
-    for (i, h) in inv.servers() {
-        if let Some(g) = h
+    for i in inv.cjk_grouped() {
+        if let Some(g) = inv.hosts[i]
             .group
             .as_deref()
             .filter(|g| lexicon::has_cjk(g) && g.chars().count() >= 2 && title.contains(*g))
@@ -894,7 +887,7 @@ pub fn place_phrase(text: &str) -> Option<&str> {
 /// (`（34、35）`), a range (`（31 ~ 35 全部）`, every number between ending one server's address)
 /// or one number in a place phrase (`（在 31 上执行）`). Only when every server has an address.
 fn title_octets(title: &str, inv: &Inventory) -> Option<Vec<usize>> {
-    if inv.servers().any(|(_, h)| h.ip.is_none()) {
+    if !inv.servers_addressed() {
         return None;
     }
     let nums: Vec<u32> = if let Some(list) = octet_list(title) {

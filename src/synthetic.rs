@@ -60,3 +60,17 @@ pub fn fleet(hosts: usize) -> String {
     }
     md
 }
+
+/// `lines` login lines, each to a machine of its own that no table declares (`登录node-17，执行：`):
+/// every name becomes a host as it is read, so the inventory grows with the text (#12 item 18:
+/// 50,000 such lines must plan in time linear in the lines).
+pub fn logins(lines: usize) -> String {
+    let mut md = String::from("0.说明\n\n本次上线为合成的演练手册。\n\n1.升级\n\n");
+    for n in 1..=lines {
+        let _ = write!(
+            md,
+            "登录node-{n}，执行：\n\n```\n# service app restart\n```\n\n"
+        );
+    }
+    md
+}
