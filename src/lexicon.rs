@@ -247,6 +247,12 @@ pub const NOT_SERVERS: &[&str] = &[
     "PC",
     "电脑",
 ];
+/// The sides of a client/server service a role can name (`NFS 服务端`, `NFS 客户端（只读）`).
+pub const ROLE_SIDES: &[&str] = &["服务器端", "服务端", "客户端"];
+/// Before a side word (`在客户端上`, `三台客户端`, `到服务端`), these leave it unqualified.
+pub const SIDE_OPENERS: &[&str] = &[
+    "在", "到", "去", "台", "个", "登录", "对应", "和", "与", "及",
+];
 pub const ALL_GROUP: &[&str] = &["所有", "全部", "各", "每台", "每个"];
 
 /// One host at a time, each after the one before has finished (a rolling restart).
@@ -866,6 +872,12 @@ pub const OUTPUT_SHOWN: &[&str] = &[
     "表示成功",
     "结果应为",
     "输出应为",
+    "输出应与",
+    "结果应与",
+    "返回应与",
+    "应与下面一致",
+    "应与下列一致",
+    "应与以下一致",
     "返回应为",
     "输出如下",
     "输出类似",

@@ -1,0 +1,167 @@
+//! Issue #11, which hosts a line means when the text names no host outright: the side of a
+//! client/server service a role says (`服务端配置`, `只读客户端`), the rows of an operation table
+//! that point at a section, counts written with `的`, `任意一台`. Each rule on small runbooks of
+//! our own, in several phrasings, with phrasings that must stay manual: an automated step never
+//! runs on a host the text does not mean.
+
+use std::collections::BTreeSet;
+
+use rbc::plan::StepKind;
+use rbc::planner::{compile, Compiled};
+use rbc::source::Source;
+
+fn plan(text: &str) -> Compiled {
+    compile(&Source::from_text("runbook.md", text))
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the runbook"))
+        + 1
+}
+
+fn automated(kind: StepKind) -> bool {
+    matches!(kind, StepKind::Converge | StepKind::Once | StepKind::Check)
+}
+
+/// The hosts that run an automated step from the runbook line holding `needle`.
+fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
+    let line = line_of(text, needle);
+    c.plan
+        .steps
+        .iter()
+        .filter(|s| s.line == line && automated(s.kind))
+        .flat_map(|s| s.hosts.iter().cloned())
+        .collect()
+}
+
+/// Whether the line holding `needle` became a manual step (on some host or on none).
+fn is_manual(c: &Compiled, text: &str, needle: &str) -> bool {
+    let line = line_of(text, needle);
+    c.plan
+        .steps
+        .iter()
+        .any(|s| s.line == line && s.kind == StepKind::Manual)
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+// ---- server / client sides of a service (item 12) ----
+
+/// A share server and three clients, two writing and one reading, as a ✓ matrix.
+const SHARE: &str = "# 共享目录上线\n\n| 主机 | IP | 共享服务端 | 共享客户端（写） | 共享客户端（读） |\n|---|---|:---:|:---:|:---:|\n| st-a | 10.9.4.10 | ✓ | | |\n| wk-1 | 10.9.4.21 | | ✓ | |\n| wk-2 | 10.9.4.22 | | ✓ | |\n| rp-1 | 10.9.4.31 | | | ✓ |\n\n";
+
+#[test]
+fn a_title_naming_a_side_names_the_servers_whose_role_is_that_side() {
+    for (server_title, clients_title, readers_title) in [
+        ("## 2 服务端准备", "## 3 客户端准备", "### 3.2 读客户端"),
+        (
+            "## 二、共享服务端",
+            "## 三、全部客户端",
+            "### 3.2 客户端（读）",
+        ),
+        (
+            "## 2. 在服务端上操作",
+            "## 3. 各客户端",
+            "### 3.2 读客户端的挂载",
+        ),
+    ] {
+        let text = format!(
+            "{SHARE}{server_title}\n\n```\n# mkdir -p /srv/share\n```\n\n{clients_title}\n\n### 3.1 公共\n\n```\n# mkdir -p /mnt/common\n```\n\n{readers_title}\n\n```\n# mkdir -p /mnt/share/ro\n```\n"
+        );
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /srv/share"),
+            set(&["st-a"]),
+            "{server_title}"
+        );
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/common"),
+            set(&["wk-1", "wk-2", "rp-1"]),
+            "{clients_title}"
+        );
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/share/ro"),
+            set(&["rp-1"]),
+            "{readers_title}"
+        );
+    }
+}
+
+#[test]
+fn a_sentence_naming_a_side_where_the_work_happens_names_those_servers() {
+    for (sentence, want) in [
+        ("在写客户端上执行：", vec!["wk-1", "wk-2"]),
+        ("各客户端执行：", vec!["wk-1", "wk-2", "rp-1"]),
+        ("服务端停止导出：", vec!["st-a"]),
+        ("然后到读客户端上检查：", vec!["rp-1"]),
+    ] {
+        let text = format!("{SHARE}## 5 收尾\n\n{sentence}\n\n```\n# mkdir -p /data/tmp5\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/tmp5"),
+            set(&want),
+            "{sentence}"
+        );
+    }
+}
+
+#[test]
+fn a_side_with_a_qualifier_no_role_has_or_no_side_role_names_nothing() {
+    // `旧客户端`: a kind of client no role says; `客户端` in a runbook whose roles name no
+    // side: people's machines, not servers.
+    for sentence in ["在旧客户端上执行：", "在 Windows 客户端上执行："] {
+        let text = format!("{SHARE}## 5 收尾\n\n{sentence}\n\n```\n# mkdir -p /data/tmp5\n```\n");
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "mkdir -p /data/tmp5").is_empty(),
+            "{sentence}"
+        );
+        assert!(is_manual(&c, &text, "mkdir -p /data/tmp5"), "{sentence}");
+    }
+    let plain = "# 上线\n\n| 主机 | IP | 角色 |\n|---|---|---|\n| ap-1 | 10.9.5.1 | 应用 |\n| db-1 | 10.9.5.2 | 数据库 |\n\n## 3 客户端配置\n\n```\n# mkdir -p /data/c3\n```\n";
+    let c = plan(plain);
+    assert!(hosts_of(&c, plain, "mkdir -p /data/c3").is_empty());
+    assert!(is_manual(&c, plain, "mkdir -p /data/c3"));
+}
+
+#[test]
+fn a_numbered_sentence_or_the_role_s_own_product_word_before_a_side_is_no_qualifier() {
+    let text = format!("{SHARE}## 5 收尾\n\n5.1 客户端卸载：\n\n```\n# mkdir -p /data/tmp51\n```\n\n5.2 共享服务端清理：\n\n```\n# mkdir -p /data/tmp52\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/tmp51"),
+        set(&["wk-1", "wk-2", "rp-1"])
+    );
+    assert_eq!(hosts_of(&c, &text, "mkdir -p /data/tmp52"), set(&["st-a"]));
+    let nfs = "# 上线\n\n| 主机 | IP | NFS 服务端 | NFS 客户端 |\n|---|---|:---:|:---:|\n| st-b | 10.9.6.10 | Y | |\n| cl-1 | 10.9.6.21 | | Y |\n| cl-2 | 10.9.6.22 | | Y |\n\n## 3 配置\n\n在 NFS 客户端上执行：\n\n```\n# mkdir -p /data/c3\n```\n";
+    let c = plan(nfs);
+    assert_eq!(
+        hosts_of(&c, nfs, "mkdir -p /data/c3"),
+        set(&["cl-1", "cl-2"])
+    );
+}
+
+#[test]
+fn output_the_text_says_to_compare_with_never_runs_on_the_side_s_servers() {
+    for lead in [
+        "输出应与下面一致：",
+        "结果应与以下一致：",
+        "返回应与下列一致：",
+    ] {
+        let text = format!("{SHARE}## 2 服务端配置\n\n```\n# exportfs -v\n```\n\n{lead}\n\n```\n/srv/share  10.9.4.21(rw,sync)\n```\n");
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "exportfs -v"), set(&["st-a"]), "{lead}");
+        let line = line_of(&text, "/srv/share  10.9.4.21");
+        assert!(
+            c.plan
+                .steps
+                .iter()
+                .all(|s| s.line != line || !automated(s.kind)),
+            "{lead}"
+        );
+    }
+}
