@@ -165,3 +165,53 @@ fn output_the_text_says_to_compare_with_never_runs_on_the_side_s_servers() {
         );
     }
 }
+
+// ---- an operation table whose rows point at sections ----
+
+const OPS: &str = "# 发布\n\n| 服务器名 | IP 地址 |\n|---|---|\n| fe-1 | 10.9.7.11 |\n| ap-1 | 10.9.7.21 |\n| ap-2 | 10.9.7.22 |\n\n## 一、步骤总表\n\n";
+
+#[test]
+fn a_section_an_operation_table_row_points_at_runs_on_the_row_s_hosts() {
+    for (table, title_1, title_2) in [
+        (
+            "| 步骤 | 操作内容 | 执行命令 | 执行服务器 |\n|---|---|---|---|\n| 1 | 挂维护页 | 见 2.1 | fe-1 |\n| 2 | 停应用 | 详见 2.2 | ap-1、ap-2 |\n",
+            "### 2.1 挂维护页",
+            "### 2.2 停应用",
+        ),
+        (
+            "| 步骤 | 操作内容 | 执行命令 | 执行服务器 |\n|---|---|---|---|\n| 1 | 挂维护页 | 见 2.1 | fe-1 |\n| 2 | 停应用 | `appctl stop` | ap-1、ap-2 |\n",
+            "### 2.1 第一步",
+            "### 2.2 步骤 2：停应用",
+        ),
+        (
+            "| 序号 | 操作 | 命令 | 主机 |\n|---|---|---|---|\n| 1 | 挂维护页 | 参见第 2.1 节 | fe-1 |\n| 2 | 停应用 | 见 2.2 | ap-1~ap-2 |\n",
+            "### 2.1 维护页",
+            "### 2.2 应用",
+        ),
+    ] {
+        let text = format!("{OPS}{table}\n## 二、详细命令\n\n{title_1}\n\n```\n# mkdir -p /data/m1\n```\n\n{title_2}\n\n```\n# appctl stop\n# mkdir -p /data/m2\n```\n");
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/m1"), set(&["fe-1"]), "{table}");
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/m2"), set(&["ap-1", "ap-2"]), "{table}");
+        // The row is done by its section: its own command does not run a second time.
+        let row = line_of(&text, "| 2 |");
+        assert!(
+            c.plan.steps.iter().all(|s| s.line != row || s.kind == StepKind::Note),
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn a_row_whose_step_title_differs_or_points_nowhere_gives_no_section_its_hosts() {
+    // The title gives the step number but another description; the reference names no
+    // section: the sections say nothing about where they run.
+    let table = "| 步骤 | 操作内容 | 执行命令 | 执行服务器 |\n|---|---|---|---|\n| 1 | 挂维护页 | 见 9.1 | fe-1 |\n| 2 | 停应用 | `appctl stop` | ap-1、ap-2 |\n";
+    let text = format!("{OPS}{table}\n## 二、详细命令\n\n### 2.1 挂维护页\n\n```\n# mkdir -p /data/m1\n```\n\n### 2.2 步骤 2：清理缓存\n\n```\n# mkdir -p /data/m2\n```\n");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "mkdir -p /data/m1").is_empty());
+    assert!(hosts_of(&c, &text, "mkdir -p /data/m2").is_empty());
+    assert!(is_manual(&c, &text, "mkdir -p /data/m2"));
+    // The row with a command still runs it on its hosts.
+    assert_eq!(hosts_of(&c, &text, "| 2 |"), set(&["ap-1", "ap-2"]));
+}
