@@ -234,6 +234,11 @@ pub const NOT_PLACES: &[&str] = &[
     "同一",
     "对应",
     "各自",
+    "末尾",
+    "结尾",
+    "开头",
+    "最后",
+    "最前",
 ];
 
 /// Machines a count may name that are not the runbook's servers (`三台物理机`).

@@ -215,3 +215,43 @@ fn a_row_whose_step_title_differs_or_points_nowhere_gives_no_section_its_hosts()
     // The row with a command still runs it on its hosts.
     assert_eq!(hosts_of(&c, &text, "| 2 |"), set(&["ap-1", "ap-2"]));
 }
+
+// ---- a package put on a node beforehand; a place in a file ----
+
+#[test]
+fn a_package_uploaded_beforehand_to_a_node_does_not_make_it_the_jump_host() {
+    for sentence in [
+        "安装包事先上传到 nd1 的 /opt/pkg：",
+        "安装包已预先传到 nd1 上：",
+    ] {
+        let text = format!("# 集群\n\n| 主机 | IP |\n|---|---|\n| nd1 | 10.9.8.1 |\n| nd2 | 10.9.8.2 |\n| nd3 | 10.9.8.3 |\n\n## 2 安装\n\n{sentence}\n\n```\n[root@nd1 pkg]# mkdir -p /opt/module\n```\n\n## 3 准备\n\n三台执行：\n\n```\n# mkdir -p /data/three\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /opt/module"),
+            set(&["nd1"]),
+            "{sentence}"
+        );
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/three"),
+            set(&["nd1", "nd2", "nd3"]),
+            "{sentence}"
+        );
+    }
+    // `先上传到 X 上，然后 scp …` still names the jump host: it runs no server's steps.
+    let text = "# 集群\n\n| 主机 | IP |\n|---|---|\n| nd1 | 10.9.8.1 |\n| nd2 | 10.9.8.2 |\n\n## 2 安装\n\n安装包先上传到 hop-1 上，然后 scp 到两台节点。\n\n两台执行：\n\n```\n# mkdir -p /data/two\n```\n";
+    let c = plan(text);
+    assert_eq!(
+        hosts_of(&c, text, "mkdir -p /data/two"),
+        set(&["nd1", "nd2"])
+    );
+}
+
+#[test]
+fn the_end_or_start_of_a_file_is_no_machine() {
+    for lead in ["在末尾加上：", "在文件最后加上：", "在开头加上："] {
+        let text = format!("# 集群\n\n| 主机 | IP |\n|---|---|\n| nd1 | 10.9.8.1 |\n| nd2 | 10.9.8.2 |\n\n## 2 准备\n\n两台都执行：\n\n```\n# mkdir -p /data/two\n```\n\n{lead}\n\n```\n# mkdir -p /data/after\n```\n");
+        let c = plan(&text);
+        let two = set(&["nd1", "nd2"]);
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/after"), two, "{lead}");
+    }
+}
