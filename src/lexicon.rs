@@ -258,6 +258,21 @@ pub const ROLE_SIDES: &[&str] = &["服务器端", "服务端", "客户端"];
 pub const SIDE_OPENERS: &[&str] = &[
     "在", "到", "去", "台", "个", "登录", "对应", "和", "与", "及",
 ];
+/// Client programs one logs in to (`登录 mysql 执行`): never a machine's name.
+pub const CLIENT_PROGRAMS: &[&str] = &[
+    "mysql",
+    "psql",
+    "redis-cli",
+    "mongo",
+    "mongosh",
+    "sqlplus",
+    "zkCli.sh",
+    "cqlsh",
+    "beeline",
+    "clickhouse-client",
+    "rabbitmqctl",
+    "etcdctl",
+];
 pub const ALL_GROUP: &[&str] = &["所有", "全部", "各", "每台", "每个"];
 
 /// One host at a time, each after the one before has finished (a rolling restart).

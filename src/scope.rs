@@ -945,8 +945,10 @@ pub enum Count {
 /// The count of machines a sentence states, if it states one.
 pub fn stated_count(text: &str) -> Option<Count> {
     static N: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"([两二三四五六七八九十]|[1-9][0-9]?)\s*(台|个节点|个服务器|个主机|节点)")
-            .unwrap()
+        Regex::new(
+            r"(?:^|[^0-9.])([两二三四五六七八九十]|[1-9][0-9]?)\s*(台|个节点|个服务器|个主机|节点)",
+        )
+        .unwrap()
     });
     if lexicon::contains_any(text, lexicon::ALL_MACHINES) {
         return Some(Count::All);

@@ -255,3 +255,42 @@ fn the_end_or_start_of_a_file_is_no_machine() {
         assert_eq!(hosts_of(&c, &text, "mkdir -p /data/after"), two, "{lead}");
     }
 }
+
+// ---- a count inside a port number; a client program one logs in to ----
+
+const THREE: &str = "# 集群\n\n| 主机 | IP |\n|---|---|\n| nd1 | 10.9.8.1 |\n| nd2 | 10.9.8.2 |\n| nd3 | 10.9.8.3 |\n\n## 2 准备（三台都执行）\n\n";
+
+#[test]
+fn a_port_number_before_a_word_for_node_is_no_count() {
+    for lead in [
+        "开放端口（4369 epmd、25672 节点间通信）：",
+        "放通 7000 节点通信端口：",
+        "开放 8301 节点间通信端口：",
+    ] {
+        let text = format!("{THREE}{lead}\n\n```\n# mkdir -p /data/ports\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/ports"),
+            set(&["nd1", "nd2", "nd3"]),
+            "{lead}"
+        );
+    }
+}
+
+#[test]
+fn logging_in_to_a_client_program_is_no_unknown_machine() {
+    for lead in ["三台分别登录 mysql 执行：", "三台都登录 psql 执行："] {
+        let text = format!("{THREE}{lead}\n\n```\n# mkdir -p /data/cli\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /data/cli"),
+            set(&["nd1", "nd2", "nd3"]),
+            "{lead}"
+        );
+    }
+    // A machine's name after 登录 is still that machine (one without an IP), not the title's
+    // three.
+    let text = format!("{THREE}登录 nd7 执行：\n\n```\n# mkdir -p /data/cli\n```\n");
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "mkdir -p /data/cli"), set(&["nd7"]));
+}
