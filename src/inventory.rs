@@ -1496,7 +1496,11 @@ fn jump_host(
     diags: &mut Vec<Diagnostic>,
 ) {
     for word in lexicon::JUMP.iter().chain(lexicon::JUMP_ROLE) {
-        if let Some(pos) = text.find(word) {
+        // `事先上传到 X`, `预先传到 X`: where a package waits beforehand, not a first hop.
+        let beforehand = |pos: usize| {
+            word.starts_with('先') && ["事", "预", "提"].iter().any(|w| text[..pos].ends_with(w))
+        };
+        if let Some(pos) = text.find(word).filter(|p| !beforehand(*p)) {
             let rest = &text[pos + word.len()..];
             let rest = rest.trim_start_matches([' ', '（', '(', '：', ':']);
             if let Some(m) = ASCII_WORD.find(rest) {

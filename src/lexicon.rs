@@ -234,6 +234,11 @@ pub const NOT_PLACES: &[&str] = &[
     "同一",
     "对应",
     "各自",
+    "末尾",
+    "结尾",
+    "开头",
+    "最后",
+    "最前",
 ];
 
 /// Machines a count may name that are not the runbook's servers (`三台物理机`).
@@ -246,6 +251,27 @@ pub const NOT_SERVERS: &[&str] = &[
     "客户端",
     "PC",
     "电脑",
+];
+/// The sides of a client/server service a role can name (`NFS 服务端`, `NFS 客户端（只读）`).
+pub const ROLE_SIDES: &[&str] = &["服务器端", "服务端", "客户端"];
+/// Before a side word (`在客户端上`, `三台客户端`, `到服务端`), these leave it unqualified.
+pub const SIDE_OPENERS: &[&str] = &[
+    "在", "到", "去", "台", "个", "登录", "对应", "和", "与", "及",
+];
+/// Client programs one logs in to (`登录 mysql 执行`): never a machine's name.
+pub const CLIENT_PROGRAMS: &[&str] = &[
+    "mysql",
+    "psql",
+    "redis-cli",
+    "mongo",
+    "mongosh",
+    "sqlplus",
+    "zkCli.sh",
+    "cqlsh",
+    "beeline",
+    "clickhouse-client",
+    "rabbitmqctl",
+    "etcdctl",
 ];
 pub const ALL_GROUP: &[&str] = &["所有", "全部", "各", "每台", "每个"];
 
@@ -866,6 +892,12 @@ pub const OUTPUT_SHOWN: &[&str] = &[
     "表示成功",
     "结果应为",
     "输出应为",
+    "输出应与",
+    "结果应与",
+    "返回应与",
+    "应与下面一致",
+    "应与下列一致",
+    "应与以下一致",
     "返回应为",
     "输出如下",
     "输出类似",

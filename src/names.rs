@@ -9,6 +9,7 @@ use regex::Regex;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, ElementKind};
 use crate::inventory::Inventory;
+use crate::lexicon;
 use crate::plan::HostKind;
 use crate::source::Source;
 
@@ -52,7 +53,11 @@ pub fn place_names(text: &str) -> Vec<String> {
             }
             for n in SEPARATORS.split(&c[1]) {
                 for n in expand_range(n.trim()) {
-                    if !n.is_empty() && !out.contains(&n) {
+                    // `登录 mysql 执行`: a client program, not a machine.
+                    let program = lexicon::CLIENT_PROGRAMS
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(&n));
+                    if !n.is_empty() && !program && !out.contains(&n) {
                         out.push(n);
                     }
                 }

@@ -139,7 +139,8 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 // `主节点` for role `主`: a role word of a replicated service.
                 role_word: lexicon::ROLE_KINDS
                     .iter()
-                    .any(|(words, _)| words.contains(&&text[pos..pos + len])),
+                    .any(|(words, _)| words.contains(&&text[pos..pos + len]))
+                    || lexicon::contains_any(&text[pos..pos + len], lexicon::ROLE_SIDES),
             });
         }
     }
@@ -161,6 +162,27 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 hosts: hosts.clone(),
                 start: pos,
                 end: pos + len,
+                marked: false,
+                group_word: true,
+                counted: ends_with_any(before, lexicon::COUNTED)
+                    || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w)),
+                negated: false,
+                role_word: true,
+            });
+        }
+    }
+    // `服务端配置`, `在只读客户端上`, `各客户端`: the side of a client/server service that a
+    // role says (`NFS 服务端`, `NFS 客户端（只读）`).
+    if text.chars().any(lexicon::is_cjk) {
+        for (start, end, hosts) in side_mentions(text, inv) {
+            if out.iter().any(|m| m.start < end && m.end > start) {
+                continue;
+            }
+            let before = &text[..start];
+            out.push(Mention {
+                hosts,
+                start,
+                end,
                 marked: false,
                 group_word: true,
                 counted: ends_with_any(before, lexicon::COUNTED)
@@ -339,6 +361,100 @@ fn role_kind_hosts(inv: &Inventory) -> inventory::RoleKinds {
         return Vec::new();
     }
     kinds.into_iter().filter(|(_, h)| !h.is_empty()).collect()
+}
+
+/// The role of a server written as one side of a client/server service (`NFS 服务端`,
+/// `共享客户端（只读）`): the side word and the other runs of Chinese in the role (`共享`, `只读`).
+fn role_side(role: &str) -> Option<(&'static str, Vec<String>)> {
+    let side = lexicon::ROLE_SIDES.iter().find(|w| role.contains(**w))?;
+    let runs = role
+        .replacen(side, " ", 1)
+        .split(|c: char| !lexicon::is_cjk(c) || "（）".contains(c))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some((side, runs))
+}
+
+/// Where a text names one side of a client/server service by its role (`服务端配置`,
+/// `在只读客户端上`, `客户端（读写）`, `全部客户端`): each mention's span and the servers whose
+/// role is that side — narrowed to those whose role also says the word written right before
+/// the side word or in parentheses after it. A word no such role has (`旧客户端`) names
+/// nothing: the text means machines rbc cannot tell.
+fn side_mentions(text: &str, inv: &Inventory) -> Vec<(usize, usize, Vec<usize>)> {
+    let mut out = Vec::new();
+    for side in lexicon::ROLE_SIDES {
+        let sided: Vec<(usize, Vec<String>)> = inv
+            .servers()
+            .filter_map(|(i, h)| {
+                let (s, runs) = h.roles.iter().find_map(|r| role_side(r))?;
+                (s == *side).then_some((i, runs))
+            })
+            .collect();
+        if sided.is_empty() {
+            continue;
+        }
+        for (pos, _) in text.match_indices(side) {
+            let end = pos + side.len();
+            let before = &text[..pos];
+            let after = &text[end..];
+            // `只读客户端` or `客户端（只读）`: the longest word of a role written there.
+            let written = sided
+                .iter()
+                .flat_map(|(_, runs)| runs.iter())
+                .filter(|q| {
+                    before.ends_with(q.as_str())
+                        || ["（", "("]
+                            .iter()
+                            .any(|o| after.starts_with(&format!("{o}{q}")))
+                })
+                .max_by_key(|q| q.len());
+            let (start, hosts): (usize, Vec<usize>) = match written {
+                Some(q) => {
+                    let start = if before.ends_with(q.as_str()) {
+                        pos - q.len()
+                    } else {
+                        pos
+                    };
+                    let hosts = sided
+                        .iter()
+                        .filter(|(_, runs)| runs.contains(q))
+                        .map(|(i, _)| *i)
+                        .collect();
+                    (start, hosts)
+                }
+                None => {
+                    // Another word right before the side word qualifies it in a way no role
+                    // says: nothing. Counting, `所有`/`各` and place words leave it open.
+                    // A Latin word before it must be the role's own (`NFS 客户端`, not
+                    // `Windows 客户端`).
+                    let latin = before
+                        .trim_end()
+                        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+                        .next()
+                        .unwrap_or("");
+                    let open = if latin.chars().any(|c| c.is_ascii_alphabetic()) {
+                        inv.servers().any(|(_, h)| {
+                            h.roles.iter().any(|r| {
+                                r.contains(side)
+                                    && r.to_ascii_lowercase().contains(&latin.to_ascii_lowercase())
+                            })
+                        })
+                    } else {
+                        !before.chars().last().is_some_and(lexicon::is_cjk)
+                            || lexicon::ALL_GROUP.iter().any(|w| before.ends_with(w))
+                            || lexicon::SIDE_OPENERS.iter().any(|w| before.ends_with(w))
+                    };
+                    if !open {
+                        continue;
+                    }
+                    (pos, sided.iter().map(|(i, _)| *i).collect())
+                }
+            };
+            out.push((start, end, hosts));
+        }
+    }
+    out
 }
 
 /// A host name as a prefix and its trailing number: `app-12` → (`app-`, 12).
@@ -641,9 +757,31 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
             }
         }
     }
-    (!by_role.is_empty()).then(|| Targets {
-        hosts: by_role,
-        how: format!("section title names role {role_word}"),
+    if !by_role.is_empty() {
+        return Some(Targets {
+            hosts: by_role,
+            how: format!("section title names role {role_word}"),
+        });
+    }
+    title_side(title, inv)
+}
+
+/// `2 服务端配置`, `3.3 只读客户端`: a title naming a side of a client/server service names the
+/// servers whose role is that side.
+fn title_side(title: &str, inv: &Inventory) -> Option<Targets> {
+    let mut hosts: Vec<usize> = Vec::new();
+    let mut words: Vec<&str> = Vec::new();
+    for (start, end, hs) in side_mentions(title, inv) {
+        words.push(&title[start..end]);
+        for h in hs {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+    }
+    (!hosts.is_empty()).then(|| Targets {
+        hosts,
+        how: format!("section title names role {}", words.join("、")),
     })
 }
 
@@ -800,8 +938,10 @@ pub enum Count {
 /// The count of machines a sentence states, if it states one.
 pub fn stated_count(text: &str) -> Option<Count> {
     static N: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"([两二三四五六七八九十]|[1-9][0-9]?)\s*(台|个节点|个服务器|个主机|节点)")
-            .unwrap()
+        Regex::new(
+            r"(?:^|[^0-9.])([两二三四五六七八九十]|[1-9][0-9]?)\s*(台|个节点|个服务器|个主机|节点)",
+        )
+        .unwrap()
     });
     if lexicon::contains_any(text, lexicon::ALL_MACHINES) {
         return Some(Count::All);

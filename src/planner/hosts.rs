@@ -227,6 +227,11 @@ impl<'a> Walker<'a> {
                     };
                 }
             }
+            // `| 1 | 前台挂维护页 | 见 4.1 | web-01 |`: the row of an operation table that
+            // points at the section.
+            if let Some(t) = self.row_for_section(x) {
+                return t;
+            }
             if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
                 let id = &self.outline.sections[x].id;
                 return Target::new(

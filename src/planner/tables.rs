@@ -1,10 +1,13 @@
 use super::commands::unquoted;
 use super::{Fate, Walker};
 use crate::classify::Line;
+use crate::document::ElementKind;
 use crate::evidence::{EvidenceKind, Target};
 use crate::lexicon;
 use crate::plan::{Action, Phase, StepKind};
 use crate::scope;
+use regex::Regex;
+use std::sync::LazyLock;
 
 impl<'a> Walker<'a> {
     pub(super) fn table(&mut self, i: usize, rows: &[Vec<String>]) {
@@ -124,15 +127,23 @@ impl<'a> Walker<'a> {
         if cmd.is_empty() {
             return;
         }
-        // `app-1~app-3`, `所有服务器`, `lb-01、lb-02`: as in a sentence.
-        let hosts: Vec<usize> = match scope::targets(cell, self.inv, &[]) {
-            Some(t) => t.hosts,
-            None => cell
-                .split([',', '，', '、', ' ', ';', '；'])
-                .filter(|h| !h.trim().is_empty())
-                .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
-                .collect(),
+        let hosts = self.row_hosts(cell);
+        // `见 4.1`, or a section titled with the row's step (`4.2 步骤 2：停止影像服务`): the
+        // section holds the row's commands and runs them on the row's hosts.
+        let header = match &self.doc.elements[i].kind {
+            ElementKind::Table { rows } => rows.first().cloned().unwrap_or_default(),
+            _ => Vec::new(),
         };
+        if let Some(x) = self.section_of_row(&header, row) {
+            let id = self.outline.sections[x].id.clone();
+            self.note(
+                i,
+                row_line,
+                cmd,
+                format!("operation table row; its commands are in section {id}, on its hosts"),
+            );
+            return;
+        }
         let t = if hosts.is_empty() {
             Target::nowhere("no known host in the row")
         } else {
@@ -166,6 +177,105 @@ impl<'a> Walker<'a> {
         }
         let lines = vec![(row_line, Line::Command(cmd.to_string()))];
         self.commands(i, &lines, &t, phase, &desc);
+    }
+
+    /// The hosts of an operation table's host cell: `app-1~app-3`, `所有服务器`, `lb-01、lb-02`,
+    /// as in a sentence.
+    fn row_hosts(&self, cell: &str) -> Vec<usize> {
+        match scope::targets(cell, self.inv, &[]) {
+            Some(t) => t.hosts,
+            None => cell
+                .split([',', '，', '、', ' ', ';', '；'])
+                .filter(|h| !h.trim().is_empty())
+                .filter_map(|h| self.inv.find(h.trim()).or_else(|| self.inv.by_ip(h.trim())))
+                .collect(),
+        }
+    }
+
+    /// The section an operation table's row points at: its command cell says `见 4.1` (a
+    /// section that exists), or a section's title gives the row's step number and the row's
+    /// description (`4.2 步骤 2：停止影像服务` for the row `2 | 停止影像服务 | …`).
+    fn section_of_row(&self, header: &[String], row: &[String]) -> Option<usize> {
+        static SEE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^(?:见|详见|参见|参考)\s*(?:第\s*)?([0-9]+(?:\.[0-9]+)*)\s*(?:节|小节|章)?[。.]?$")
+                .unwrap()
+        });
+        let col = |words: &[&str]| {
+            header
+                .iter()
+                .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
+        };
+        let step_col = col(lexicon::TABLE_STEP);
+        let what = header.iter().enumerate().position(|(n, h)| {
+            Some(n) != step_col
+                && lexicon::TABLE_WHAT
+                    .iter()
+                    .any(|w| h.trim().eq_ignore_ascii_case(w))
+        });
+        let cmd = row
+            .get(col(lexicon::TABLE_COMMAND)?)?
+            .trim()
+            .trim_matches('`')
+            .trim();
+        if let Some(c) = SEE.captures(cmd) {
+            return self.outline.sections.iter().position(|s| s.id == c[1]);
+        }
+        let step = row.get(step_col?)?.trim();
+        let desc = what.and_then(|w| row.get(w))?.trim();
+        if step.is_empty() || !step.chars().all(|c| c.is_ascii_digit()) || desc.chars().count() < 2
+        {
+            return None;
+        }
+        let titled = Regex::new(&format!(r"(?:步骤|第)\s*{step}\s*(?:步)?\s*[：:、.\s]")).ok()?;
+        let mut found = self
+            .outline
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| titled.is_match(&s.title) && s.title.contains(desc));
+        let one = found.next()?.0;
+        found.next().is_none().then_some(one)
+    }
+
+    /// The hosts of the operation table row that points at section `x` (`见 4.1`, or the
+    /// section titled with the row's step): the hosts of the section's steps.
+    pub(super) fn row_for_section(&self, x: usize) -> Option<Target> {
+        let mut found: Option<Target> = None;
+        for e in &self.doc.elements {
+            let ElementKind::Table { rows } = &e.kind else {
+                continue;
+            };
+            let Some(header) = rows.first() else { continue };
+            let col = |words: &[&str]| {
+                header
+                    .iter()
+                    .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
+            };
+            let (Some(_), Some(hc)) = (col(lexicon::TABLE_COMMAND), col(lexicon::TABLE_HOST))
+            else {
+                continue;
+            };
+            let markdown = self.source.line_text(e.line + 1).contains("--");
+            for (r, row) in rows.iter().enumerate().skip(1) {
+                if self.section_of_row(header, row) != Some(x) {
+                    continue;
+                }
+                let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
+                let row_line = e.line + r + usize::from(markdown);
+                // Two rows for one section with other hosts: the text does not say which.
+                if hosts.is_empty() || found.as_ref().is_some_and(|f| f.hosts != hosts) {
+                    return None;
+                }
+                let id = &self.outline.sections[x].id;
+                found = Some(Target::new(
+                    hosts,
+                    EvidenceKind::TableRow,
+                    row_line,
+                    format!("operation table row (line {row_line}) for section {id}"),
+                ));
+            }
+        }
+        found
     }
 
     // ---- blocks ----------------------------------------------------------------------------
