@@ -206,3 +206,22 @@ fn the_generated_per_host_file_is_written_once_and_rolls_back() {
     let restored = std::fs::read_to_string(sb.upper("/etc/kv/kv.conf")).unwrap();
     assert_eq!(restored, before, "byte-identical after rollback");
 }
+
+#[test]
+fn a_non_local_address_in_the_sentence_is_no_per_host_value() {
+    let line = "net.ipv4.ip_nonlocal_bind = 1";
+    let lead = "VIP 需要内核允许监听非本机地址，三台都追加到 `/etc/sysctl.d/90-vip.conf`：";
+    let text = format!("{HOSTS}{lead}\n\n```\n{line}\n```\n");
+    let c = plan(&text);
+    let steps = steps_at(&c, &text, line);
+    assert_eq!(steps.len(), 1, "{steps:#?}");
+    assert_eq!(steps[0].kind, StepKind::Converge, "{:#?}", steps[0]);
+    assert_eq!(steps[0].hosts.len(), 3);
+    // the same sentence saying the address is this host's own value stays manual
+    let lead = "VIP 需要监听本机地址，三台都追加到 `/etc/sysctl.d/90-vip.conf`：";
+    let text = format!("{HOSTS}{lead}\n\n```\n{line}\n```\n");
+    let c = plan(&text);
+    for s in steps_at(&c, &text, line) {
+        assert_eq!(s.kind, StepKind::Manual, "{s:#?}");
+    }
+}
