@@ -51,6 +51,10 @@ pub const CODES: &[Code] = &[
     c("W033", "no host named; the servers are one group (manual)"),
     c("W042", "a repeat with an exception (manual)"),
     c("W043", "a value that differs per host (manual)"),
+    c(
+        "N015",
+        "a value marked as each host's own name/IP, given per host",
+    ),
     c("W044", "a prompt that disagrees with the sentence"),
     c("W035", "steps repeated on the hosts named"),
     c("W036", "an instruction done by a known recipe"),

@@ -39,6 +39,9 @@ pub enum EvidenceKind {
     RepeatWithException,
     /// The text says a value in the content differs per host (`# 改为当前主机名`).
     PerHostValue,
+    /// A value marked "this host's own name / IP" (`# 改为当前主机名`), given to each host as its
+    /// own: the step runs on that one host with that host's value (not a guess).
+    OwnValue,
     /// A prompt names a host the sentence before the block does not.
     PromptDisagrees,
     /// The hosts came from weaker evidence (a title, carried over) and the block's prompt shows
@@ -64,7 +67,7 @@ impl EvidenceKind {
         use EvidenceKind::*;
         let (code, what, help) = match self {
             Annotation | Prompt | Sentence | HostList | TableRow | SectionTitle | UndoneRename
-            | Repeat | OnlyServer | Excerpt | DocumentDefault => return None,
+            | Repeat | OnlyServer | Excerpt | DocumentDefault | OwnValue => return None,
             CarriedOver => (
                 "W030",
                 "no host is named in this section; the hosts are carried over from",

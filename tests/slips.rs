@@ -196,13 +196,15 @@ fn a_repeat_with_an_exception_is_manual_on_every_host_it_touches() {
 
 #[test]
 fn a_value_the_text_says_differs_per_host_is_manual() {
-    let md = format!("{TWO_NODES}## 2 主机名\n\n在两台节点上执行：\n\n```\n# hostnamectl set-hostname node-01   # 改为当前主机名\n```\n");
+    // A value the text does not say is the host's own (`# 每台不同`): manual. (`# 改为当前主机名`
+    // on a line showing a host's name gives each host its own: tests/per_host_values.rs.)
+    let md = format!("{TWO_NODES}## 2 节点编号\n\n在两台节点上执行：\n\n```\n# echo 1 > /data/zk/myid   # 每台不同\n```\n");
     let c = plan(&md);
     let s = c
         .plan
         .steps
         .iter()
-        .find(|s| s.text.contains("hostnamectl"))
+        .find(|s| s.text.contains("myid"))
         .unwrap();
     assert_eq!(s.kind, StepKind::Manual, "{s:?}");
     assert!(codes(&c).contains(&"W043"));

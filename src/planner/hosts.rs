@@ -400,7 +400,8 @@ impl<'a> Walker<'a> {
         // The sentence before the block (`…分钟数按主机错开…，下面以 api01 为例：`).
         if let Some(lead) = self.lead_in(d.element) {
             let e = &self.doc.elements[lead];
-            if lexicon::contains_any(e.text(), lexicon::PER_HOST_VALUE) {
+            // `监听非本机地址` (a non-local address) names no value of this host.
+            if lexicon::contains_any(&e.text().replace("非本机", ""), lexicon::PER_HOST_VALUE) {
                 return Some(e.line);
             }
         }

@@ -16,6 +16,7 @@ mod edits;
 mod finish;
 mod hosts;
 mod passes;
+mod perhost;
 mod sentences;
 mod shell;
 mod sql;
@@ -51,6 +52,7 @@ pub struct Compiled {
     pub inventory: Inventory,
 }
 
+#[derive(Clone)]
 struct Draft {
     section: Option<usize>,
     kind: StepKind,

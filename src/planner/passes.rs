@@ -70,6 +70,15 @@ impl<'a> Walker<'a> {
                     } else {
                         EvidenceKind::Repeat
                     };
+                    // A step carrying one host's own value (perhost.rs) copied to another host
+                    // would carry the wrong value there: a guess.
+                    if let Some(own) = d.evidence.iter().find(|e| e.kind == EvidenceKind::OwnValue)
+                    {
+                        let p = Evidence::new(EvidenceKind::PerHostValue, own.line);
+                        if !d.evidence.contains(&p) {
+                            d.evidence.push(p);
+                        }
+                    }
                     let e = Evidence::new(kind, line);
                     if !d.evidence.contains(&e) {
                         d.evidence.push(e);

@@ -187,13 +187,20 @@ impl<'a> Walker<'a> {
         if let Some(k) = self.annotation.as_ref().and_then(|a| a.kind) {
             d.kind = k;
         }
-        // `hostnamectl set-hostname node1  # 改为当前主机名`: the value as written is one host's.
+        if d.source.is_empty() {
+            d.source = self.doc.elements[i].text().to_string();
+        }
+        // `hostnamectl set-hostname node1  # 改为当前主机名`: each host its own name (perhost.rs).
+        if let Some(parts) = self.per_host_split(&d) {
+            for p in parts {
+                self.push(i, p);
+            }
+            return;
+        }
+        // Any other value the text says differs per host: the value as written is one host's.
         if let Some(at) = self.per_host_value(&d) {
             d.evidence
                 .push(Evidence::new(EvidenceKind::PerHostValue, at));
-        }
-        if d.source.is_empty() {
-            d.source = self.doc.elements[i].text().to_string();
         }
         self.drafts.push(d);
         let idx = self.drafts.len() - 1;

@@ -1,0 +1,343 @@
+//! A value that is "this host's own name / address" (issue #11, item 18): a step on several hosts
+//! whose only per-host values are lines marked `# 改为当前主机名` / `# 改为当前主机 IP` (or
+//! `填本机主机名`, `本机IP`…), each showing one of the step's hosts' name or IP, is given to each
+//! host with its own name or IP on those lines. Anything else the text says differs per host (a
+//! value it does not say is the host's own, values listed in a sentence, a marker on a line
+//! that shows no host's value) leaves the step as it was: manual (W043).
+
+use super::{Draft, Walker};
+use crate::diagnostic::Diagnostic;
+use crate::evidence::{Evidence, EvidenceKind};
+use crate::lexicon;
+use crate::plan::{Action, StepKind};
+
+/// Comments saying the value is this host's name.
+const SELF_NAME: &[&str] = &[
+    "当前主机名",
+    "本机主机名",
+    "本机的主机名",
+    "当前节点主机名",
+    "当前节点的主机名",
+    "本节点主机名",
+];
+/// Comments saying the value is this host's address.
+const SELF_IP: &[&str] = &[
+    "当前主机 IP",
+    "当前主机IP",
+    "当前主机ip",
+    "当前主机的 IP",
+    "当前主机的IP",
+    "当前主机地址",
+    "本机 IP",
+    "本机IP",
+    "本机ip",
+    "本机的 IP",
+    "本机的IP",
+    "本机地址",
+    "当前节点 IP",
+    "当前节点IP",
+    "本节点 IP",
+    "本节点IP",
+];
+/// A sentence after the block that changes a value (`mongo-02 上改为 …`): not a self value.
+const CHANGES: &[&str] = &["改为", "改成", "换成", "修改为", "替换为"];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Name,
+    Ip,
+}
+
+/// A line's marker comment: what it asks for and where the comment starts. The comment must be
+/// the line's last part (` # …` after the value) and ask for exactly one thing.
+fn marker(line: &str) -> Option<(Mark, usize)> {
+    let at = line.find(" #").or_else(|| line.find("\t#"))?;
+    let comment = &line[at..];
+    let ip = lexicon::contains_any(comment, SELF_IP);
+    let name = lexicon::contains_any(comment, SELF_NAME);
+    match (name, ip) {
+        (true, false) => Some((Mark::Name, at)),
+        (false, true) => Some((Mark::Ip, at)),
+        _ => None,
+    }
+}
+
+/// `word` in `text` as a whole token (host names: letters, digits, `-`, `_`; addresses: digits
+/// and dots), each place it stands.
+fn token_spans(text: &str, word: &str, ip: bool) -> Vec<usize> {
+    let part = |c: char| {
+        if ip {
+            c.is_ascii_digit() || c == '.'
+        } else {
+            c.is_ascii_alphanumeric() || c == '-' || c == '_'
+        }
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(k) = text[from..].find(word) {
+        let s = from + k;
+        let e = s + word.len();
+        let before = text[..s].chars().next_back().is_some_and(part);
+        let after = text[e..].chars().next().is_some_and(part);
+        if !before && !after {
+            out.push(s);
+        }
+        from = e;
+    }
+    out
+}
+
+fn replace_tokens(text: &str, old: &str, new: &str, ip: bool) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for s in token_spans(text, old, ip) {
+        out.push_str(&text[last..s]);
+        out.push_str(new);
+        last = s + old.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+impl<'a> Walker<'a> {
+    /// The host whose values a line marked for "this host" shows, given the step's hosts: the one
+    /// host whose name (or IP) stands in the value part of the line.
+    fn shown_host(&self, value: &str, mark: Mark, hosts: &[usize]) -> Option<usize> {
+        let found: Vec<usize> = hosts
+            .iter()
+            .copied()
+            .filter(|h| {
+                let host = &self.inv.hosts[*h];
+                match mark {
+                    Mark::Name => !token_spans(value, &host.name, false).is_empty(),
+                    Mark::Ip => host
+                        .ip
+                        .as_deref()
+                        .is_some_and(|ip| !token_spans(value, ip, true).is_empty()),
+                }
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// The lines of a step's content, or of its command, where a per-host value could stand.
+    fn per_host_lines(action: &Action) -> Option<Vec<String>> {
+        match action {
+            Action::Run { command } => Some(command.lines().map(str::to_string).collect()),
+            Action::AppendBlock { content, .. }
+            | Action::PrependBlock { content, .. }
+            | Action::WriteFile { content, .. } => {
+                Some(content.lines().map(str::to_string).collect())
+            }
+            Action::IniSet { lines, .. } | Action::EnsureLines { lines, .. } => Some(lines.clone()),
+            _ => None,
+        }
+    }
+
+    /// Splits a step on several hosts whose per-host values are all "this host's name / IP" into
+    /// one step per host with its own values; `None` when anything else differs per host.
+    pub(super) fn per_host_split(&mut self, d: &Draft) -> Option<Vec<Draft>> {
+        if d.kind == StepKind::Note
+            || d.hosts.len() < 2
+            || self.annotation.as_ref().is_some_and(|a| a.hosts.is_some())
+        {
+            return None;
+        }
+        let lines = Self::per_host_lines(&d.action)?;
+        // Every line that says something differs per host must be a marked self value.
+        let mut marked: Vec<(usize, Mark, usize)> = Vec::new();
+        for (n, l) in lines.iter().enumerate() {
+            match marker(l) {
+                Some((m, at)) => marked.push((n, m, at)),
+                None if lexicon::contains_any(l, lexicon::PER_HOST_VALUE) => return None,
+                None => {}
+            }
+        }
+        if marked.is_empty() {
+            return None;
+        }
+        // Every marked line shows the same host's value (the example host).
+        let mut example = None;
+        for (n, m, at) in &marked {
+            let h = self.shown_host(&lines[*n][..*at], *m, &d.hosts)?;
+            if example.is_some_and(|e| e != h) {
+                return None;
+            }
+            example = Some(h);
+        }
+        let example = example?;
+        if marked.iter().any(|(_, m, _)| *m == Mark::Ip)
+            && d.hosts.iter().any(|h| self.inv.hosts[*h].ip.is_none())
+        {
+            return None;
+        }
+        // The sentence before the block may say which lines differ (`带注释的两行每台不一样`,
+        // `只有 taskmanager.host 一项每台不同`); it must give no values of its own.
+        if let Some(lead) = self.lead_in(d.element) {
+            let text = self.doc.elements[lead].text();
+            if lexicon::contains_any(text, &["为例", "例如", "比如"])
+                || (lexicon::contains_any(text, lexicon::PER_HOST_VALUE)
+                    && !crate::inventory::ips_in(text).is_empty())
+            {
+                return None;
+            }
+            if lexicon::contains_any(text, lexicon::PER_HOST_VALUE) {
+                // Keys it names must be keys of marked lines.
+                let key = |l: &str| -> String {
+                    l.trim()
+                        .split(|c: char| c == '=' || c == ':' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let marked_keys: Vec<String> =
+                    marked.iter().map(|(n, _, _)| key(&lines[*n])).collect();
+                let named_other = lines.iter().enumerate().any(|(n, l)| {
+                    let k = key(l);
+                    !k.is_empty()
+                        && k.len() > 2
+                        && !marked.iter().any(|(m, _, _)| *m == n)
+                        && !marked_keys.contains(&k)
+                        && !token_spans(text, &k, false).is_empty()
+                        && d.hosts.iter().all(|h| self.inv.hosts[*h].name != k)
+                });
+                if named_other {
+                    return None;
+                }
+            }
+        }
+        // A sentence after the block that changes a value on some host.
+        if let Some(next) = self.doc.elements.get(d.element + 1) {
+            if !matches!(next.kind, crate::document::ElementKind::Code { .. })
+                && lexicon::contains_any(next.text(), CHANGES)
+            {
+                return None;
+            }
+        }
+        let ex = self.inv.hosts[example].clone();
+        let mut out = Vec::new();
+        for h in &d.hosts {
+            let host = &self.inv.hosts[*h];
+            let own: Vec<String> = lines
+                .iter()
+                .enumerate()
+                .map(|(n, l)| match marked.iter().find(|(m, _, _)| *m == n) {
+                    Some((_, mark, at)) => {
+                        let value = l[..*at].trim_end();
+                        match mark {
+                            Mark::Name => replace_tokens(value, &ex.name, &host.name, false),
+                            Mark::Ip => replace_tokens(
+                                value,
+                                ex.ip.as_deref().unwrap_or_default(),
+                                host.ip.as_deref().unwrap_or_default(),
+                                true,
+                            ),
+                        }
+                    }
+                    None => l.clone(),
+                })
+                .collect();
+            let joined = |orig: &str| {
+                let mut s = own.join("\n");
+                if orig.ends_with('\n') {
+                    s.push('\n');
+                }
+                s
+            };
+            let action = match &d.action {
+                Action::Run { command } => Action::Run {
+                    command: joined(command),
+                },
+                Action::AppendBlock { path, content } => Action::AppendBlock {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::PrependBlock { path, content } => Action::PrependBlock {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::WriteFile { path, content } => Action::WriteFile {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::IniSet { path, section, .. } => Action::IniSet {
+                    path: path.clone(),
+                    section: section.clone(),
+                    lines: own.clone(),
+                },
+                Action::EnsureLines { path, .. } => Action::EnsureLines {
+                    path: path.clone(),
+                    lines: own.clone(),
+                },
+                _ => return None,
+            };
+            let mut one = d.clone();
+            // What the runbook says, as it reads for this host: the marked values its own, the
+            // marker comment kept (so the checklist shows where the value came from).
+            one.source = d
+                .source
+                .lines()
+                .map(|l| {
+                    match marked
+                        .iter()
+                        .find(|(n, _, _)| lines[*n].trim() == l.trim() && !l.trim().is_empty())
+                    {
+                        Some((_, mark, _)) => match mark {
+                            Mark::Name => replace_tokens(l, &ex.name, &host.name, false),
+                            Mark::Ip => replace_tokens(
+                                l,
+                                ex.ip.as_deref().unwrap_or_default(),
+                                host.ip.as_deref().unwrap_or_default(),
+                                true,
+                            ),
+                        },
+                        None => l.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            one.hosts = vec![*h];
+            one.evidence
+                .push(Evidence::new(EvidenceKind::OwnValue, d.line));
+            if let Action::Run { command } = &action {
+                one.text = format!("run `{}`", command.trim());
+            }
+            one.action = action;
+            one.why = format!(
+                "{}; {}'s own {} on the marked line(s)",
+                d.why,
+                host.name,
+                match (
+                    marked.iter().any(|(_, m, _)| *m == Mark::Name),
+                    marked.iter().any(|(_, m, _)| *m == Mark::Ip),
+                ) {
+                    (true, true) => "name and IP",
+                    (true, false) => "name",
+                    _ => "IP",
+                }
+            );
+            out.push(one);
+        }
+        let first = marked[0].0;
+        let shown = lines[first].trim();
+        self.diags.push(
+            Diagnostic::note(
+                "N015",
+                format!(
+                    "`{shown}` shows {}'s value and says each host puts its own there: each of {} gets its own name/IP on the marked line(s), the comment left out",
+                    ex.name,
+                    d.hosts
+                        .iter()
+                        .map(|h| self.inv.hosts[*h].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .at(self.source, self.line_span(d.line)),
+        );
+        Some(out)
+    }
+}
