@@ -51,7 +51,9 @@ setsid unshare --mount --uts --pid ${net[@]+"${net[@]}"} --fork --kill-child --p
 	if [ -n "$3" ]; then
 		ip link set lo up
 		if [ -n "$4" ]; then
-			ip link add eth0 type dummy && ip addr add "$4/24" dev eth0 && ip link set eth0 up
+			# a dummy where the kernel has the module, else a bridge (as rbc rehearse does)
+			{ ip link add eth0 type dummy 2>/dev/null || ip link add eth0 type bridge; } &&
+				ip addr add "$4/24" dev eth0 && ip link set eth0 up
 		fi
 	fi
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$d/u,workdir=$d/w" "$d/m"
