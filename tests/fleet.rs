@@ -285,6 +285,12 @@ fn a_look_with_nothing_to_look_at_lets_the_later_stretches_go_on() {
     let journal = std::fs::read_to_string(state.join("journal")).unwrap();
     assert!(journal.contains("\trun\t2-1\tlooked\t"), "{journal}");
     assert!(!journal.contains("\t2-1\tok"), "{journal}");
+    let list = run(&["--list"]);
+    assert!(
+        text(&list).contains("pending (nothing to look at"),
+        "{}",
+        text(&list)
+    );
     // Stretch 3 goes on (its own look has something now).
     std::fs::create_dir_all(&logs).unwrap();
     std::fs::write(logs.join("err.log"), "started\n").unwrap();

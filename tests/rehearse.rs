@@ -207,9 +207,9 @@ fn prepare_writes_the_dist_and_each_hosts_root_without_running() {
         .file("runbook.md", REPORT)
         .file("staging/data/report/README", "the old release\n");
     let prep = r.path("prep");
-    let out = r
-        .args(&["rehearse", "--prepare", "prep", "--fixture", "staging"])
-        .run();
+    // The builder owns the folder: kept until the end of the test.
+    let r = r.args(&["rehearse", "--prepare", "prep", "--fixture", "staging"]);
+    let out = r.run();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
     assert!(prep.join("dist/ansible/site.yml").is_file());
@@ -230,10 +230,13 @@ fn prepare_writes_the_dist_and_each_hosts_root_without_running() {
         use std::os::unix::fs::PermissionsExt;
         let stub = std::fs::metadata(u.join("opt/rbc-stubs/service")).unwrap();
         assert!(stub.permissions().mode() & 0o111 != 0);
-        let props = std::fs::read_to_string(u.join("data/report/conf/app.properties"));
+        // The starting state: a stock RHEL 6 firewall file the bundle edits.
+        let fw = std::fs::read_to_string(u.join("etc/sysconfig/iptables"));
         assert!(
-            props.as_deref().unwrap_or("").contains("server.port=8080"),
-            "{props:?}"
+            fw.as_deref()
+                .unwrap_or("")
+                .contains("system-config-firewall"),
+            "{fw:?}"
         );
         assert!(u.join("data/report/README").is_file(), "the fixture");
         assert!(u.join(format!("root/{host}.tar.gz")).is_file());

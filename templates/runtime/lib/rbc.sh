@@ -1120,6 +1120,7 @@ rbc__status() { # ns id
 	apply) printf 'interrupted %s' "$RBC__EV_TIME" ;;
 	confirmed) printf 'confirmed %s by %s (%s)' "$RBC__EV_TIME" "$RBC__EV_USER" "$RBC__EV_NOTE" ;;
 	undone | undo-skipped) printf 'rolled back %s' "$RBC__EV_TIME" ;;
+	looked) printf 'pending (nothing to look at %s; looked at again next time)' "$RBC__EV_TIME" ;;
 	*) printf '%s %s' "$RBC__EV" "$RBC__EV_TIME" ;;
 	esac
 }
