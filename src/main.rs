@@ -127,6 +127,11 @@ enum Command {
         /// `{"hosts":[{"name","run1","run2","rollback"}]}` on stdout.
         #[arg(long)]
         json: bool,
+        /// Run nothing: write the compiled dist (stand-in payloads) to DIR/dist and each host's
+        /// prepared root to DIR/hosts/<host>/u (starting state, stubs, bundle in /root) with its
+        /// environment in DIR/hosts/<host>/env, for hosts of one's own (bench/fleet-shipped.sh).
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["keep", "json"])]
+        prepare: Option<PathBuf>,
     },
     /// Where every host stands: the journals gathered in DIST/runs/ by dist/ansible/*.yml, or one
     /// host's state directory (/var/lib/rbc/HOST).
@@ -358,7 +363,8 @@ fn main() -> ExitCode {
             fixture,
             keep,
             json,
-        } => rehearse(&runbook, &hosts, fixture, keep, json),
+            prepare,
+        } => rehearse(&runbook, &hosts, fixture, keep, json, prepare),
         Command::Artifacts {
             runbook,
             json,
@@ -400,6 +406,7 @@ fn rehearse(
     fixture: Option<PathBuf>,
     keep: Option<PathBuf>,
     json: bool,
+    prepare: Option<PathBuf>,
 ) -> ExitCode {
     if let Err(e) = rbc::rehearse::available() {
         eprintln!("error: {e}");
@@ -420,6 +427,20 @@ fn rehearse(
     if let Some(f) = fixture.as_ref().filter(|f| !f.is_dir()) {
         eprintln!("error: --fixture {}: not a folder", f.display());
         return ExitCode::from(2);
+    }
+    if let Some(dir) = prepare {
+        return match rbc::rehearse::prepare_roots(&c.plan, &hosts, fixture.as_deref(), &dir) {
+            Ok(done) => {
+                for h in &done {
+                    println!("{}", dir.join("hosts").join(h).display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
     let opts = rbc::rehearse::Options {
         hosts,

@@ -1968,6 +1968,70 @@ impl Prepared {
     }
 }
 
+/// Prepares without running (`rbc rehearse --prepare DIR`), for throwaway hosts of one's own
+/// (bench/fleet-shipped.sh): the bundles compiled with stand-in payloads in `DIR/dist` (with
+/// `ansible/` and `hosts/<host>.run`), and per host `DIR/hosts/<host>/u`, the upper layer of an
+/// overlay of `/` that `rehearse` would start from (starting state, stubs in [`STUB_DIR`], the
+/// user's fixture, the bundle in /root), `DIR/hosts/<host>/env` (`NAME=VALUE` a line: PATH with
+/// the stubs first and every operator value, but manual steps not taken as done: whoever runs
+/// the bundles answers them) and `DIR/hosts/<host>/watched` (the paths the rehearsal compares).
+/// Returns the hosts prepared.
+pub fn prepare_roots(
+    plan: &Plan,
+    only: &[String],
+    fixture: Option<&Path>,
+    dir: &Path,
+) -> Result<Vec<String>, String> {
+    let hosts = hosts_of(plan, only);
+    if hosts.is_empty() {
+        return Err("no host has steps to prepare".into());
+    }
+    let prepared = prepare(plan, &hosts)?;
+    let copy = |from: &Path, to: &Path| -> Result<(), String> {
+        let _ = std::fs::remove_dir_all(to);
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let out = Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .output()
+            .map_err(|e| format!("cannot run cp: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot copy {} to {}: {}",
+                from.display(),
+                to.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    copy(&prepared.dir.path().join("dist"), &dir.join("dist"))?;
+    for host in &hosts {
+        let root = prepared.root(plan, host, fixture)?;
+        let to = dir.join("hosts").join(host);
+        copy(&root.upper(), &to.join("u"))?;
+        let mut env = format!("PATH={PATH}\n");
+        for (k, v) in prepared.env(host) {
+            if k != "RBC_MANUAL_DONE" {
+                env.push_str(&format!("{k}={v}\n"));
+            }
+        }
+        std::fs::write(to.join("env"), env).map_err(|e| format!("{}: {e}", to.display()))?;
+        let watched: String = prepared.states[host]
+            .watched
+            .iter()
+            .map(|p| format!("{p}\n"))
+            .collect();
+        std::fs::write(to.join("watched"), watched)
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(hosts)
+}
+
 /// Rehearses every host (or those in `opts.hosts`), `opts.jobs` at a time, in plan order.
 pub fn rehearse(plan: &Plan, opts: &Options) -> Result<Vec<HostReport>, String> {
     available()?;

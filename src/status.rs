@@ -65,7 +65,7 @@ fn done(kind: &str, event: &str) -> bool {
         (kind, event),
         ("converge", "ok" | "changed")
             | ("once", "ok" | "changed")
-            | ("check", "ok")
+            | ("check", "ok" | "looked")
             | ("manual", "confirmed")
     )
 }

@@ -195,6 +195,66 @@ fn host_filter_keep_and_the_first_runs_diff() {
     );
 }
 
+/// `--prepare DIR` runs nothing: the dist compiled with stand-in payloads (the Ansible project
+/// too) and each host's root as an upper layer with its environment, for hosts of one's own
+/// (bench/fleet-shipped.sh starts sshd hosts on them).
+#[test]
+fn prepare_writes_the_dist_and_each_hosts_root_without_running() {
+    if !sandbox::available() {
+        return;
+    }
+    let r = rbc()
+        .file("runbook.md", REPORT)
+        .file("staging/data/report/README", "the old release\n");
+    let prep = r.path("prep");
+    // The builder owns the folder: kept until the end of the test.
+    let r = r.args(&["rehearse", "--prepare", "prep", "--fixture", "staging"]);
+    let out = r.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert!(prep.join("dist/ansible/site.yml").is_file());
+    // The bundle carries the stand-in payload.
+    let list = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(prep.join("dist/hosts/rpt-1.tar.gz"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("report-3.1.tar.gz"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    for host in ["rpt-1", "rpt-2"] {
+        let h = prep.join("hosts").join(host);
+        let u = h.join("u");
+        use std::os::unix::fs::PermissionsExt;
+        let stub = std::fs::metadata(u.join("opt/rbc-stubs/service")).unwrap();
+        assert!(stub.permissions().mode() & 0o111 != 0);
+        // The starting state: a stock RHEL 6 firewall file the bundle edits.
+        let fw = std::fs::read_to_string(u.join("etc/sysconfig/iptables"));
+        assert!(
+            fw.as_deref()
+                .unwrap_or("")
+                .contains("system-config-firewall"),
+            "{fw:?}"
+        );
+        assert!(u.join("data/report/README").is_file(), "the fixture");
+        assert!(u.join(format!("root/{host}.tar.gz")).is_file());
+        // Nothing ran: no journal anywhere.
+        assert!(!u.join("var/lib/rbc").exists());
+        let env = std::fs::read_to_string(h.join("env")).unwrap();
+        assert!(env.starts_with("PATH=/opt/rbc-stubs:"), "{env}");
+        assert!(!env.contains("RBC_MANUAL_DONE"), "{env}");
+        let watched = std::fs::read_to_string(h.join("watched")).unwrap();
+        assert!(watched.lines().any(|l| l == "/etc/hosts"), "{watched}");
+    }
+    let both = rbc()
+        .file("runbook.md", REPORT)
+        .args(&["rehearse", "--prepare", "p", "--json"])
+        .run();
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
 #[test]
 fn without_root_or_unshare_it_says_so() {
     let as_root = std::fs::read_to_string("/proc/self/status")

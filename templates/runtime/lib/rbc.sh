@@ -104,7 +104,8 @@ rbc__whoami() {
 # --- Journal ------------------------------------------------------------------------------------
 # $STATE/journal, one event a line: TIME<TAB>USER<TAB>NS<TAB>ID<TAB>EVENT<TAB>NOTE.
 # NS: run (forward steps), gate (gate confirmations, by step id), rb (rollback chapter steps),
-# rbgate. EVENT: apply ok changed failed confirmed undone undo-skipped undo-failed, and
+# rbgate. EVENT: apply ok changed failed confirmed looked (a check with nothing to look at yet)
+# undone undo-skipped undo-failed, and
 # `reset` with ID `*` (rollback.sh: a namespace starts over). Append-only; no field is empty.
 
 # Fold one event into memory.
@@ -1010,7 +1011,9 @@ rbc__step() { # TABLE index
 		rbc__exec rbc_check "$script" 1
 		rc=$?
 		if [ $rc -eq 0 ] && [ -s "$RBC__TMP/nothing" ]; then
-			# nothing was there to look at: not a pass; the next run looks again
+			# nothing was there to look at: not a pass; the next run looks again. Journaled as
+			# `looked` so that --stretch lets the later stretches go on (a look changes nothing).
+			rbc__journal "$ns" "$id" looked "nothing to look at yet: $(head -n 1 "$RBC__TMP/nothing")"
 			rbc__result skipped "nothing to look at yet: $(head -n 1 "$RBC__TMP/nothing")"
 			return 0
 		fi
@@ -1134,7 +1137,7 @@ rbc__in_stretch() { # TABLE index
 	ref="RBC_${t}_KIND[$i]" && kind=${!ref}
 	rbc__last "$ns" "$id"
 	case $kind:$RBC__EV in
-	converge:ok | converge:changed | once:ok | once:changed | check:ok | manual:confirmed) return 1 ;;
+	converge:ok | converge:changed | once:ok | once:changed | check:ok | check:looked | manual:confirmed) return 1 ;;
 	esac
 	rbc__err "step $((i + 1)) ($id) of stretch $s is not done here: stretch $RBC__STRETCH comes after it; run the earlier stretches first (the whole playbook, or $again --stretch $s)"
 	RBC__N_FAILED=$((RBC__N_FAILED + 1))
@@ -1164,6 +1167,7 @@ rbc__status() { # ns id
 	apply) printf 'interrupted %s' "$RBC__EV_TIME" ;;
 	confirmed) printf 'confirmed %s by %s (%s)' "$RBC__EV_TIME" "$RBC__EV_USER" "$RBC__EV_NOTE" ;;
 	undone | undo-skipped) printf 'rolled back %s' "$RBC__EV_TIME" ;;
+	looked) printf 'pending (nothing to look at %s; looked at again next time)' "$RBC__EV_TIME" ;;
 	*) printf '%s %s' "$RBC__EV" "$RBC__EV_TIME" ;;
 	esac
 }
