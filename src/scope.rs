@@ -384,6 +384,10 @@ fn role_side(role: &str) -> Option<(&'static str, Vec<String>)> {
 fn side_mentions(text: &str, inv: &Inventory) -> Vec<(usize, usize, Vec<usize>)> {
     let mut out = Vec::new();
     for side in lexicon::ROLE_SIDES {
+        // Only a text that holds the side word looks at the servers (cost linear in hosts).
+        if !text.contains(side) {
+            continue;
+        }
         let sided: Vec<(usize, Vec<String>)> = inv
             .servers()
             .filter_map(|(i, h)| {
