@@ -924,6 +924,14 @@ fn a_read_only_file_already_as_it_was_does_not_block_the_rollback() {
 // ---------------------------------------------------------------------------------------------
 // 8. `kill -9` of run.sh: the step it was running is never run twice, nor beside itself
 
+/// Starts run.sh, kills it with SIGKILL once its step has started (`/root/started`), runs it
+/// again and prints that run's exit (`second=`) and how often the step ran (`count=`).
+const KILL_MID_STEP_THEN_RUN_AGAIN: &str = "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
+     n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
+     kill -9 $pid; wait $pid 2>/dev/null; \
+     ./run.sh --force-host --yes; echo \"second=$?\"; echo \"count=$(wc -l </root/count)\";";
+const JOURNAL: &str = "cut -f3- /var/lib/rbc/*/journal";
+
 #[test]
 fn a_run_after_run_sh_was_killed_waits_for_its_step_and_never_runs_it_twice() {
     if !sandbox::available() {
@@ -933,14 +941,9 @@ fn a_run_after_run_sh_was_killed_waits_for_its_step_and_never_runs_it_twice() {
         "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'touch /root/started; sleep 3; echo x >> /root/count'\n```\n",
     ));
     let sb = sandbox(&c);
-    let out = sb.run(
-        "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
-         n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
-         kill -9 $pid; wait $pid 2>/dev/null; \
-         ./run.sh --force-host --yes; echo \"second=$?\"; echo \"count=$(wc -l </root/count)\"; \
-         ./run.sh --force-host --yes >/dev/null 2>&1; echo \"third=$?\"; echo \"count=$(wc -l </root/count)\"; \
-         cut -f3- /var/lib/rbc/*/journal",
-    );
+    let out = sb.run(&format!(
+        "{KILL_MID_STEP_THEN_RUN_AGAIN} ./run.sh --force-host --yes >/dev/null 2>&1; echo \"third=$?\"; echo \"count=$(wc -l </root/count)\"; {JOURNAL}"
+    ));
     let all = format!("{}\n{}", out.stdout, out.stderr);
     // The second run waited for the orphaned step instead of running it beside it ...
     assert!(all.contains("is still running as pid"), "{all}");
@@ -967,13 +970,7 @@ fn a_step_that_failed_after_its_run_was_killed_is_journaled_failed_and_run_again
         "### 2.1 导出\n\n登录web-1，执行：\n\n```\n# sh -c 'echo x >> /root/count; touch /root/started; sleep 2; [ $(wc -l </root/count) -ge 2 ]'\n```\n",
     ));
     let sb = sandbox(&c);
-    let out = sb.run(
-        "cd /root && tar xzf web-1.tar.gz && cd web-1 && { ./run.sh --force-host --yes >/dev/null 2>&1 & pid=$!; }; \
-         n=0; while [ ! -e /root/started ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; \
-         kill -9 $pid; wait $pid 2>/dev/null; \
-         ./run.sh --force-host --yes; echo \"second=$?\"; echo \"count=$(wc -l </root/count)\"; \
-         cut -f3- /var/lib/rbc/*/journal",
-    );
+    let out = sb.run(&format!("{KILL_MID_STEP_THEN_RUN_AGAIN} {JOURNAL}"));
     let all = format!("{}\n{}", out.stdout, out.stderr);
     assert!(
         all.contains("failed\tapply exit 1, after the run that started it was killed"),
