@@ -56,6 +56,10 @@ pub const CODES: &[Code] = &[
         "a value marked as each host's own name/IP, given per host",
     ),
     c("W044", "a prompt that disagrees with the sentence"),
+    c(
+        "W045",
+        "a command in the text that rbc does not run (a note)",
+    ),
     c("W035", "steps repeated on the hosts named"),
     c("W036", "an instruction done by a known recipe"),
     c("W037", "a credential written in the runbook"),

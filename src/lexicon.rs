@@ -53,6 +53,25 @@ pub const NOT_MARKERS: &[&str] = &[
     "同步到",
 ];
 
+/// "Any one of them" (`任意一台 nacos 节点上执行`): the text leaves the choice of host to the
+/// operator; rbc takes the first host of those named and says so. (`其中一台` is not here: "one of
+/// them" does not say that any will do.)
+pub const ANY_ONE: &[&str] = &[
+    "任意一台",
+    "任一",
+    "任选一台",
+    "随便一台",
+    "任意一个",
+    "任意节点",
+    "任意一个实例",
+    "any one of",
+    "any node",
+];
+
+/// "One of them" (`在其中一台 nacos 上执行`): one host, but the text does not say which, nor
+/// that any will do: rbc cannot tell which host.
+pub const ONE_OF: &[&str] = &["其中一台", "其中某台", "其中一个节点", "某一台", "某台"];
+
 /// Words right before a host that restrict the work to it (`所以只有 master 需要…`,
 /// `仅在 db-1 执行`): over any other host the sentence names.
 pub const ONLY_HERE: &[&str] = &[
@@ -707,7 +726,29 @@ pub const TABLE_IP: &[&str] = &[
     "内网ip",
     "ip address",
 ];
-pub const TABLE_ROLE: &[&str] = &["角色", "用途", "role", "组", "分组", "服务"];
+/// A host table's column saying what each machine is for: its cells name the machine's roles.
+pub const TABLE_ROLE: &[&str] = &[
+    "角色",
+    "用途",
+    "role",
+    "roles",
+    "组",
+    "分组",
+    "服务",
+    "服务角色",
+    "节点角色",
+    "部署服务",
+    "部署组件",
+    "组件",
+    "安装组件",
+    "安装服务",
+    "部署应用",
+    "部署内容",
+    "component",
+    "components",
+    "service",
+    "services",
+];
 pub const TABLE_FILE: &[&str] = &["程序文件", "文件", "文件名", "安装包", "file"];
 /// An operation table: a command column and a host column make one step per row.
 pub const TABLE_COMMAND: &[&str] = &["执行命令", "命令", "操作命令", "command", "commands"];

@@ -236,6 +236,11 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
     for m in out.iter_mut() {
         let gap = &text[prev_end.min(m.start)..m.start];
         let gap_trim = gap.trim_end_matches(['（', '(', ' ']);
+        // `登录任意一个 nacos 节点`: the marker is before the "any one".
+        let gap_trim = lexicon::ANY_ONE
+            .iter()
+            .find_map(|w| gap_trim.strip_suffix(w))
+            .map_or(gap_trim, |g| g.trim_end());
         let not_marker = ends_with_any(gap_trim, lexicon::NOT_MARKERS);
         let after_marker = !not_marker
             && (ends_with_any(gap_trim, lexicon::TARGET_MARKERS)
@@ -649,6 +654,21 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
         "named"
     };
     let names: Vec<&str> = hosts.iter().map(|h| inv.hosts[*h].name.as_str()).collect();
+    // `在其中一台 nacos 上执行`: one of them, but which is not said.
+    if hosts.len() > 1 && lexicon::contains_any(text, lexicon::ONE_OF) {
+        return None;
+    }
+    // `任意一台 nacos 节点上执行`: any one will do; the first, and the why says so.
+    if hosts.len() > 1 && lexicon::contains_any(text, lexicon::ANY_ONE) {
+        return Some(Targets {
+            how: format!(
+                "{verb}: any one of {} (the text leaves the choice): rbc takes the first, {}",
+                names.join(", "),
+                names[0]
+            ),
+            hosts: vec![hosts[0]],
+        });
+    }
     Some(Targets {
         hosts,
         how: format!("{verb}: {}", names.join(", ")),

@@ -571,7 +571,7 @@ fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
                         .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch))
                 }))
     };
-    let inline = lexicon::contains_any(text, lexicon::RUN_VERBS)
+    let inline = (lexicon::contains_any(text, lexicon::RUN_VERBS) || labelled_codes(text, &codes))
         && codes
             .first()
             .is_some_and(|c| classify::looks_like_command(c.trim()))
@@ -587,6 +587,47 @@ fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
     let phase = w.phase();
     w.commands(i, &lines, &t, phase, text);
     Read::Done
+}
+
+/// `三台 nacos 停服务：`sh bin/shutdown.sh``: a label, a colon, then only inline code (joined
+/// by `、`/`和`/`然后`) and closing punctuation — the code is how to do what the label says. Not
+/// a note (`注意：`), an example (`如：`) or a condition (`如果…：`).
+fn labelled_codes(text: &str, codes: &[String]) -> bool {
+    let Some(first) = codes.first().map(|c| c.trim()) else {
+        return false;
+    };
+    if first.is_empty()
+        || lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+        || lexicon::contains_any(text, lexicon::EXAMPLE)
+        || lexicon::contains_any(text, lexicon::CONDITIONS)
+        || lexicon::contains_any(text, lexicon::INFORMATIONAL)
+    {
+        return false;
+    }
+    let Some(at) = text.find(first) else {
+        return false;
+    };
+    let label = text[..at].trim_end();
+    if !(label.ends_with('：') || label.ends_with(':')) || label.chars().count() < 2 {
+        return false;
+    }
+    // What follows the label: the codes, in order, with only connectors between them.
+    let mut rest = &text[at..];
+    for c in codes {
+        let c = c.trim();
+        let Some(p) = rest.find(c) else { return false };
+        let gap = rest[..p].trim();
+        if !gap.is_empty() && !["、", "，", ",", "；", ";", "和", "然后", "再"].contains(&gap)
+        {
+            return false;
+        }
+        rest = &rest[p + c.len()..];
+    }
+    let tail = rest
+        .trim()
+        .trim_end_matches(['。', '；', ';', '.', '！'])
+        .trim();
+    tail.strip_suffix("即可").unwrap_or(tail).trim().is_empty()
 }
 
 /// `然后在 app2 上执行 systemctl stop app。`: a command written as the tail of the sentence,
@@ -678,6 +719,44 @@ fn manual_or_note_rule(w: &mut Walker, s: &mut Sentence) -> Read {
             Target::nowhere("context for people; not executed"),
         )
     };
+    // `三台停服务，参考 `sh shutdown.sh``: a command in the text that rbc does not run is
+    // never a silent note.
+    if kind == StepKind::Note {
+        let codes = &w.doc.elements[i].codes;
+        // Not what a program prints (`应输出 `nginx version: …``, `日志会报 `…``), nor a lone
+        // path (`接口 `/member/list``).
+        let shown = |c: &str| {
+            text.find(c).is_some_and(|p| {
+                let before = text[..p].trim_end();
+                [
+                    "输出",
+                    "显示",
+                    "报",
+                    "提示",
+                    "返回",
+                    "打印",
+                    "看到",
+                    "内容为",
+                ]
+                .iter()
+                .any(|w| before.ends_with(w))
+            })
+        };
+        let command = |c: &&String| {
+            let c = c.trim();
+            classify::looks_like_command(c)
+                && !shown(c)
+                && (!c.starts_with('/') || c.contains(char::is_whitespace))
+        };
+        if let Some(c) = codes.iter().find(command) {
+            w.warn(
+                "W045",
+                w.doc.elements[i].span.clone(),
+                format!("the text shows a command (`{}`) that rbc does not run: it is a note for people", c.trim()),
+                "if the operator runs it, put it in a fenced block under a sentence that says where (`在 X 上执行：`)",
+            );
+        }
+    }
     let d = w.draft(i, kind, &target, line, text, action);
     w.push(i, d);
     Read::Done

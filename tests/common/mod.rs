@@ -75,6 +75,7 @@ impl Rbc {
     }
 }
 
+pub mod plan;
 pub mod sandbox;
 
 pub fn shipped_runbook() -> String {

@@ -1,0 +1,177 @@
+//! Issue #11, items 3, 12 and 16–17 in forms the corpus did not have: a host table whose role
+//! column is headed by what is deployed (`部署组件`), "any one of them" (`任意一台`: the first,
+//! said in the why) against "one of them" (`其中一台`: which one is not said, so manual), and a
+//! command given in a sentence after a label and a colon (`三台停服务：`sh …``) — run, or when
+//! rbc does not run a command it shows, never a silent note (W045).
+
+mod common;
+
+use common::plan::{codes_at, hosts_of, is_manual, plan, set, whys_of};
+
+/// Three registry nodes, a balancer and a database; `{role}` heads the column of what runs where.
+fn fleet(role: &str) -> String {
+    format!(
+        "# 注册中心上线\n\n## 1 规划\n\n| 主机名 | IP | {role} |\n| --- | --- | --- |\n| rg-1 | 10.60.1.11 | nacos |\n| rg-2 | 10.60.1.12 | nacos |\n| rg-3 | 10.60.1.13 | nacos |\n| rg-lb | 10.60.1.10 | nginx |\n| rg-db | 10.60.1.20 | mysql |\n\n"
+    )
+}
+
+fn with_step(role: &str, sentence: &str) -> String {
+    format!(
+        "{}## 2 验证\n\n{sentence}\n\n```bash\ncurl -s http://127.0.0.1:8848/nacos/v1/ns/operator/servers\n```\n",
+        fleet(role)
+    )
+}
+
+const NODES: &[&str] = &["rg-1", "rg-2", "rg-3"];
+
+#[test]
+fn a_column_saying_what_each_machine_runs_names_its_group() {
+    for role in [
+        "部署组件",
+        "组件",
+        "安装服务",
+        "部署服务",
+        "Components",
+        "服务角色",
+    ] {
+        for sentence in [
+            "在所有 nacos 节点上执行：",
+            "三台 nacos 机器都要执行：",
+            "登录每台 nacos 节点，执行：",
+        ] {
+            let text = with_step(role, sentence);
+            let c = plan(&text);
+            assert_eq!(
+                hosts_of(&c, &text, "curl -s"),
+                set(NODES),
+                "{role} / {sentence}"
+            );
+        }
+    }
+    // A column the text does not head as a role (`备注`) names no group: nothing runs.
+    let text = with_step("备注", "在所有 nacos 节点上执行：");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "curl -s").is_empty());
+}
+
+#[test]
+fn any_one_of_a_group_runs_on_its_first_host_and_the_why_says_so() {
+    for sentence in [
+        "在 nacos 集群任意一台上执行：",
+        "登录任意一个 nacos 节点，执行：",
+        "在 rg-1、rg-2、rg-3 中任选一台执行：",
+        "任意一台 nacos 节点上执行即可：",
+    ] {
+        let text = with_step("部署组件", sentence);
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "curl -s"), set(&["rg-1"]), "{sentence}");
+        let whys = whys_of(&c, &text, "curl -s").join(" | ");
+        assert!(
+            whys.contains("any one of rg-1, rg-2, rg-3") && whys.contains("the first, rg-1"),
+            "{sentence}: {whys}"
+        );
+    }
+}
+
+#[test]
+fn one_of_them_without_saying_which_is_never_automated() {
+    for sentence in [
+        "在其中一台 nacos 上执行：",
+        "在某台 nacos 节点上执行：",
+        "登录其中一个节点 rg-1、rg-2 或 rg-3，执行：",
+    ] {
+        let text = with_step("部署组件", sentence);
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "curl -s").is_empty(),
+            "{sentence}: {:?}",
+            hosts_of(&c, &text, "curl -s")
+        );
+        assert!(is_manual(&c, &text, "curl -s"), "{sentence}");
+    }
+}
+
+/// The rollback chapter of a registry change, its steps written as list items.
+fn rollback(items: &str) -> String {
+    format!("{}## 3 回滚\n\n{items}\n", fleet("部署组件"))
+}
+
+#[test]
+fn a_label_a_colon_and_a_command_in_code_runs_that_command_where_the_label_says() {
+    for (item, needle, hosts) in [
+        (
+            "1. 三台 nacos 停服务：`sh /usr/local/nacos/bin/shutdown.sh`",
+            "停服务",
+            NODES,
+        ),
+        ("2. rg-lb 重载：`nginx -s reload`。", "重载", &["rg-lb"][..]),
+        (
+            "- rg-db 上恢复权限：`chmod 600 /etc/my.cnf` 然后 `systemctl restart mysqld`",
+            "恢复权限",
+            &["rg-db"][..],
+        ),
+    ] {
+        let text = rollback(item);
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, needle), set(hosts), "{item}");
+        let steps: Vec<_> = c
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.line == common::plan::line_of(&text, needle))
+            .collect();
+        assert!(
+            steps.iter().all(|s| s.phase == rbc::plan::Phase::Rollback),
+            "{item}: a rollback chapter's command belongs to rollback.sh"
+        );
+    }
+}
+
+#[test]
+fn a_command_shown_in_a_sentence_is_run_or_warned_about_never_silently_dropped() {
+    // Not commands to run here: a note, a condition, an example. Each stays a note or manual,
+    // and the note says that rbc does not run the command it shows.
+    for (item, needle) in [
+        (
+            "注意：`systemctl stop nacos` 之前先确认流量已经切走。",
+            "之前先确认",
+        ),
+        (
+            "三台 nacos 停服务，可参考 `sh bin/shutdown.sh` 的写法。",
+            "可参考",
+        ),
+    ] {
+        let text = rollback(item);
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, needle).is_empty(), "{item}");
+        assert!(
+            codes_at(&c, &text, needle).contains(&"W045".to_string())
+                || is_manual(&c, &text, needle),
+            "{item}: a command that rbc does not run must be said: {:?}",
+            codes_at(&c, &text, needle)
+        );
+    }
+    for item in [
+        "如果启动失败：`sh /usr/local/nacos/bin/startup.sh -m cluster`",
+        "例如：`sh /usr/local/nacos/bin/shutdown.sh`",
+    ] {
+        let text = rollback(item);
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "sh /usr").is_empty(), "{item}");
+    }
+    // What a program prints, or a path, is no command: no warning.
+    for item in [
+        "应输出 `nacos version 2.2.3`。",
+        "配置文件：`/usr/local/nacos/conf/application.properties`",
+    ] {
+        let text = rollback(item);
+        let c = plan(&text);
+        let line = common::plan::line_of(&text, &item[..6]);
+        assert!(
+            !c.diagnostics
+                .iter()
+                .any(|d| d.line == line && d.code == "W045"),
+            "{item}"
+        );
+    }
+}
