@@ -188,11 +188,18 @@ const LAST_OCTET: &[&str] = &["末位", "尾号", "末段", "最后一段", "最
 static ITEM_NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*[:：]?\s*(?:IP\s*[:：]?\s*)?((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[（(,，;；]|$)").unwrap()
 });
-/// A list item that declares a host by name and address (`cache-1：10.3.0.11`).
+/// A list item written address first, as in /etc/hosts: `192.168.5.21 redis-m（主）`,
+/// `10.3.0.11：cache-1`, the item holding nothing else but a remark in parentheses.
+static ITEM_IP_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[:：]\s*|\s+)([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*(?:[（(]\s*([^()（）]{1,24}?)\s*[)）])?\s*[。；;，,]?$").unwrap()
+});
+/// A list item that declares a host by name and address (`cache-1：10.3.0.11`,
+/// `10.3.0.11 cache-1（主）`).
 pub fn is_host_item(text: &str) -> bool {
     ITEM_NAME_IP
         .captures(text.trim())
         .is_some_and(|c| !lexicon::KEY_IP.contains(&c[1].to_ascii_lowercase().as_str()))
+        || ITEM_IP_NAME.is_match(text.trim())
 }
 
 /// `两台Nginx（10.0.0.18、10.0.0.28）`.
@@ -714,6 +721,26 @@ pub fn build(
                             {
                                 inv.set_group(h, role);
                             }
+                        }
+                    }
+                }
+                if matches!(element.kind, ElementKind::ListItem { .. }) {
+                    if let Some(cap) = ITEM_IP_NAME.captures(text.trim()) {
+                        let h = inv.declare(
+                            &cap[2],
+                            Some(&cap[1]),
+                            HostKind::Server,
+                            element.line,
+                            source,
+                            element.span.clone(),
+                            diags,
+                        );
+                        for role in cap
+                            .get(3)
+                            .map(|r| split_roles(r.as_str()))
+                            .unwrap_or_default()
+                        {
+                            inv.add_role(h, role);
                         }
                     }
                 }

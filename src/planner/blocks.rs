@@ -103,12 +103,38 @@ impl<'a> Walker<'a> {
             line_hosts,
             prompt,
         };
+        let (drafts, diags) = (self.drafts.len(), self.diags.len());
         for (_, rule) in BLOCK_RULES {
             if rule(self, &mut b) {
                 break;
             }
         }
+        self.hostless_is_said(i, drafts, diags);
         self.annotation = None;
+    }
+
+    /// A step of block `i` (drafted from `drafts` on) that is on no host and not a note, with
+    /// no warning given for the block since `diags`: W031, so that nothing goes to no host
+    /// silently.
+    fn hostless_is_said(&mut self, i: usize, drafts: usize, diags: usize) {
+        let hostless = self.drafts[drafts..]
+            .iter()
+            .any(|d| d.kind != StepKind::Note && d.hosts.is_empty() && d.evidence.is_empty());
+        let span = self.doc.elements[i].span.clone();
+        let warned = self.diags[diags..].iter().any(|d| {
+            d.severity == crate::diagnostic::Severity::Warning
+                && d.span
+                    .as_ref()
+                    .is_some_and(|s| s.start < span.end && span.start < s.end)
+        });
+        if hostless && !warned {
+            self.warn(
+                "W031",
+                span,
+                "rbc cannot tell which hosts this block is for; its steps are manual".into(),
+                "name the hosts before the block (`在web-1上`) or add `<!-- rbc: hosts=... -->`",
+            );
+        }
     }
 
     /// The lines on `t`, then the same lines on `rest` (other hosts whose evidence is weaker,

@@ -188,11 +188,27 @@ impl<'a> Walker<'a> {
                 line,
             }),
         }
+        let text = format!("{file} → {dir}");
+        // `安装包已上传到 /root 下。` naming no host: the file goes nowhere unless a person says
+        // where; never silently.
+        if t.hosts.is_empty() {
+            self.warn(
+                "W031",
+                self.doc.elements[i].span.clone(),
+                format!("rbc cannot tell which hosts get `{file}` (in {dir}); the upload is a manual step"),
+                "name the hosts in the sentence (`已上传到 web-1、web-2 的 /root 下`)",
+            );
+            let action = Action::Manual {
+                instruction: format!("put {file} in {dir} on the hosts that need it"),
+            };
+            let d = self.draft(i, StepKind::Manual, t, line, &text, action);
+            self.push(i, d);
+            return;
+        }
         let action = Action::Payload {
             file: file.to_string(),
             dir: dir.to_string(),
         };
-        let text = format!("{file} → {dir}");
         let d = self.draft(i, StepKind::Converge, t, line, &text, action);
         self.push(i, d);
     }

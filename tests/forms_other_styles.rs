@@ -1,12 +1,14 @@
-//! Issue #11, items 3, 12 and 16–17 in forms the corpus did not have: a host table whose role
-//! column is headed by what is deployed (`部署组件`), "any one of them" (`任意一台`: the first,
-//! said in the why) against "one of them" (`其中一台`: which one is not said, so manual), and a
-//! command given in a sentence after a label and a colon (`三台停服务：`sh …``) — run, or when
-//! rbc does not run a command it shows, never a silent note (W045).
+//! Issue #11 in forms the corpus did not have (found by writing runbooks in other house styles):
+//! a host table whose role column is headed by what is deployed (`部署组件`); hosts listed
+//! address first as list items (`- 192.168.5.21 redis-m（主）`); "any one of them" (`任意一台`:
+//! the first, said in the why) against "one of them" (`其中一台`: which one is not said, so
+//! manual); a command given after a label and a colon (`三台停服务：`sh …``); and nothing going
+//! to no host silently — a command rbc does not run (W045), a block or an upload on no host
+//! (W031).
 
 mod common;
 
-use common::plan::{codes_at, hosts_of, is_manual, plan, set, whys_of};
+use common::plan::{codes_at, hosts_of, is_manual, line_of, plan, set, whys_of};
 
 /// Three registry nodes, a balancer and a database; `{role}` heads the column of what runs where.
 fn fleet(role: &str) -> String {
@@ -118,7 +120,7 @@ fn a_label_a_colon_and_a_command_in_code_runs_that_command_where_the_label_says(
             .plan
             .steps
             .iter()
-            .filter(|s| s.line == common::plan::line_of(&text, needle))
+            .filter(|s| s.line == line_of(&text, needle))
             .collect();
         assert!(
             steps.iter().all(|s| s.phase == rbc::plan::Phase::Rollback),
@@ -166,12 +168,88 @@ fn a_command_shown_in_a_sentence_is_run_or_warned_about_never_silently_dropped()
     ] {
         let text = rollback(item);
         let c = plan(&text);
-        let line = common::plan::line_of(&text, &item[..6]);
+        let line = line_of(&text, &item[..6]);
         assert!(
             !c.diagnostics
                 .iter()
                 .any(|d| d.line == line && d.code == "W045"),
             "{item}"
+        );
+    }
+}
+
+/// A sentinel setup whose machines are list items written address first, a role in brackets.
+const LISTED: &str = "# 哨兵部署\n\n## 1. 机器\n\n- 192.168.5.21 cache-m（主）\n- 192.168.5.22 cache-s1（从）\n- 192.168.5.23：cache-s2（从）\n\n";
+
+#[test]
+fn list_items_written_address_first_declare_the_machines_and_their_roles() {
+    let text = format!(
+        "{LISTED}## 2. 配置\n\n在 cache-s1、cache-s2 上，在 /etc/cache/6379.conf 末尾追加：\n\n```\nreplicaof 192.168.5.21 6379\n```\n\n主库上确认：\n\n```\n# cache-cli info replication\n```\n"
+    );
+    let c = plan(&text);
+    let hosts: Vec<(String, Option<String>)> = c
+        .inventory
+        .hosts
+        .iter()
+        .map(|h| (h.name.clone(), h.ip.clone()))
+        .collect();
+    for (name, ip) in [
+        ("cache-m", "192.168.5.21"),
+        ("cache-s1", "192.168.5.22"),
+        ("cache-s2", "192.168.5.23"),
+    ] {
+        assert!(
+            hosts.contains(&(name.to_string(), Some(ip.to_string()))),
+            "{name} {ip}: {hosts:?}"
+        );
+    }
+    assert_eq!(
+        hosts_of(&c, &text, "replicaof"),
+        set(&["cache-s1", "cache-s2"])
+    );
+    // The role in brackets names the machine: `主库` is cache-m, not the hosts named before.
+    assert_eq!(hosts_of(&c, &text, "info replication"), set(&["cache-m"]));
+}
+
+#[test]
+fn a_sentence_after_a_list_of_machines_is_not_about_the_last_machine_listed() {
+    // The upload sentence names no host: the last list item (cache-s2) is a declaration, not
+    // where the file goes. The upload is manual, and said (W031).
+    let text = format!("{LISTED}说明：安装包 cache-6.2.tar.gz 已上传到 /root 下。\n\n");
+    let c = plan(&text);
+    let line = line_of(&text, "已上传到");
+    let steps: Vec<_> = c.plan.steps.iter().filter(|s| s.line == line).collect();
+    assert!(!steps.is_empty());
+    assert!(
+        steps.iter().all(|s| s.hosts.is_empty()),
+        "the file went to {:?}",
+        steps.iter().map(|s| &s.hosts).collect::<Vec<_>>()
+    );
+    assert!(is_manual(&c, &text, "已上传到"));
+    assert!(codes_at(&c, &text, "已上传到").contains(&"W031".to_string()));
+}
+
+#[test]
+fn a_block_on_no_host_is_always_said() {
+    // A file edit whose hosts cannot be told (two groups, a count with no group of that size):
+    // manual, and a warning names the block — whatever rule read it.
+    for lead in [
+        "两台的 /etc/cache/6379.conf 写入：",
+        "新建 /etc/cache/sentinel.conf：",
+    ] {
+        let text = format!("{LISTED}## 2. 配置\n\n{lead}\n\n```\nport 26379\ndaemonize yes\n```\n");
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "port 26379").is_empty(), "{lead}");
+        let block = line_of(&text, "port 26379") - 1;
+        assert!(
+            c.diagnostics
+                .iter()
+                .any(|d| d.line == block && d.severity == rbc::diagnostic::Severity::Warning),
+            "{lead}: no warning on the block: {:?}",
+            c.diagnostics
+                .iter()
+                .map(|d| (d.line, d.code))
+                .collect::<Vec<_>>()
         );
     }
 }
