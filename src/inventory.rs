@@ -1424,11 +1424,32 @@ fn host_table(
                 span.clone(),
                 diags,
             );
-            if let Some(role) = role_col
+            if let Some(cell) = role_col
                 .and_then(|c| row.get(c))
                 .filter(|r| !r.trim().is_empty())
             {
-                inv.set_group(h, role.trim());
+                // `master, data, ingest`: a list of roles, the first naming the group.
+                // `Harbor 服务器，数据盘挂载 /data`, `Broker（broker-a，Master）`: the role, then
+                // a remark that is no role.
+                let parts = split_roles(cell);
+                let list = parts.len() > 1
+                    && parts
+                        .iter()
+                        .all(|p| p.is_ascii() && !p.contains(char::is_whitespace));
+                if list {
+                    inv.set_group(h, parts[0]);
+                    for r in &parts[1..] {
+                        inv.add_role(h, r);
+                    }
+                } else {
+                    let role = cell
+                        .split(['（', '(', '，', ',', '；', ';'])
+                        .next()
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or(cell.trim());
+                    inv.set_group(h, role);
+                }
             }
             for &c in &mark_cols {
                 if row.get(c).is_some_and(|v| MARKS.contains(&v.trim())) {

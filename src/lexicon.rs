@@ -707,6 +707,15 @@ pub const TABLE_HOST: &[&str] = &[
     "服务器名称",
     "hostname",
     "host",
+    "host name",
+    "server",
+    "server name",
+    "node",
+    "machine",
+    "机器",
+    "机器名",
+    "节点名",
+    "节点名称",
     "名称",
     "目标服务器",
     "节点",
@@ -725,6 +734,10 @@ pub const TABLE_IP: &[&str] = &[
     "业务ip",
     "内网ip",
     "ip address",
+    "ip addr",
+    "address",
+    "服务器ip",
+    "主机ip",
 ];
 /// A host table's column saying what each machine is for: its cells name the machine's roles.
 pub const TABLE_ROLE: &[&str] = &[

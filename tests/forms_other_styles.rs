@@ -253,3 +253,40 @@ fn a_block_on_no_host_is_always_said() {
         );
     }
 }
+
+#[test]
+fn host_tables_headed_in_english_declare_their_machines() {
+    for (host, ip, role) in [
+        ("Server", "IP", "Role"),
+        ("Node", "Address", "Components"),
+        ("Host name", "IP addr", "Service"),
+        ("机器", "服务器IP", "部署服务"),
+    ] {
+        let text = format!(
+            "# Release\n\n| {host} | {ip} | {role} |\n|---|---|---|\n| ord-web1 | 172.16.3.11 | web |\n| ord-web2 | 172.16.3.12 | web |\n| ord-job | 172.16.3.21 | job |\n\n## 1 web\n\n在所有 web 节点上执行：\n\n```\n$ sudo systemctl restart order-web\n```\n"
+        );
+        let c = plan(&text);
+        assert_eq!(c.inventory.hosts.len(), 3, "{host}/{ip}/{role}");
+        assert_eq!(
+            hosts_of(&c, &text, "restart order-web"),
+            set(&["ord-web1", "ord-web2"]),
+            "{host}/{ip}/{role}"
+        );
+    }
+}
+
+#[test]
+fn a_role_cell_lists_roles_or_holds_one_role_and_a_remark() {
+    let text = "# 集群\n\n| 主机名 | IP | 角色 |\n|---|---|---|\n| sr-1 | 10.1.0.1 | master, data |\n| sr-2 | 10.1.0.2 | data |\n| ci-1 | 10.1.0.9 | 构建机，推送镜像 |\n\n## 1 数据节点\n\n在所有 data 节点上执行：\n\n```\n# systemctl restart search\n```\n\n## 2 镜像\n\n在 sr-1 上，推送镜像到仓库前先登录：\n\n```\n# docker login registry.local\n```\n";
+    let c = plan(text);
+    // Each role of a list counts: both machines hold `data`.
+    assert_eq!(hosts_of(&c, text, "restart search"), set(&["sr-1", "sr-2"]));
+    // A remark after the role names no group: the sentence means sr-1, never the build host.
+    assert_eq!(hosts_of(&c, text, "docker login"), set(&["sr-1"]));
+    let ci = c.inventory.hosts.iter().find(|h| h.name == "ci-1").unwrap();
+    assert!(
+        !ci.roles.iter().any(|r| r.contains("推送镜像")),
+        "{:?}",
+        ci.roles
+    );
+}
