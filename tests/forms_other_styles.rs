@@ -290,3 +290,48 @@ fn a_role_cell_lists_roles_or_holds_one_role_and_a_remark() {
         ci.roles
     );
 }
+
+#[test]
+fn the_entries_typed_into_crontab_e_are_shown_in_the_persons_step() {
+    for (block, entries) in [
+        (
+            "# crontab -e\n0 3 * * * find /opt/pts/logs -mtime +7 -delete\n",
+            &["0 3 * * * find /opt/pts/logs -mtime +7 -delete"][..],
+        ),
+        (
+            "# crontab -e\n*/5 * * * * /opt/pts/bin/sync.sh\n\n30 2 * * 0 /opt/pts/bin/weekly.sh\n",
+            &[
+                "*/5 * * * * /opt/pts/bin/sync.sh",
+                "30 2 * * 0 /opt/pts/bin/weekly.sh",
+            ][..],
+        ),
+    ] {
+        let text = format!(
+            "{}## 2 定时任务\n\n只在 rg-1 上配置：\n\n```\n{block}```\n",
+            fleet("部署组件")
+        );
+        let c = plan(&text);
+        let step = c
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.line == line_of(&text, "crontab -e"))
+            .expect("a step for crontab -e");
+        assert_eq!(step.kind, rbc::plan::StepKind::Manual);
+        assert_eq!(step.hosts, vec!["rg-1".to_string()]);
+        let rbc::plan::Action::Manual { instruction } = &step.action else {
+            panic!("{:?}", step.action)
+        };
+        for e in entries {
+            assert!(instruction.contains(e), "{instruction}");
+            // Shown once, in the person's step; not also a note of its own.
+            assert!(
+                !c.plan
+                    .steps
+                    .iter()
+                    .any(|s| s.line == line_of(&text, e) && s.kind == rbc::plan::StepKind::Note),
+                "{e}"
+            );
+        }
+    }
+}

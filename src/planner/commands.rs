@@ -547,11 +547,28 @@ fn command_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
         }
         kind = StepKind::Manual;
     }
+    // `crontab -e` then the entries typed into it: the person's step shows them, and they are
+    // not read again as text of the block.
+    let mut next = c.k + 1;
+    if c.prog() == "crontab" && c.words.iter().any(|a| a == "-e") {
+        let mut typed = Vec::new();
+        while next < c.lines.len() && matches!(c.lines[next].1, Line::Plain(_) | Line::Blank) {
+            if let Line::Plain(p) = &c.lines[next].1 {
+                typed.push(p.trim().to_string());
+            }
+            next += 1;
+        }
+        if let (false, Action::Manual { instruction }) = (typed.is_empty(), &mut action) {
+            *instruction = format!("{instruction}; the entries to add:\n{}", typed.join("\n"));
+        } else {
+            next = c.k + 1;
+        }
+    }
     let nowhere = Target::nowhere(t.why.clone());
     let on = if kind == StepKind::Note { &nowhere } else { t };
     let mut d = w.draft(i, kind, on, line, cmd, action);
     d.cwd = Some(w.cwd.clone());
     d.source = c.block_source.to_string();
     w.push(i, d);
-    Some(c.k + 1)
+    Some(next)
 }
