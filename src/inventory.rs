@@ -193,6 +193,38 @@ static ITEM_NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
 static ITEM_IP_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[:：]\s*|\s+)([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*(?:[（(]\s*([^()（）]{1,24}?)\s*[)）])?\s*[。；;，,]?$").unwrap()
 });
+/// `kfk-01 10.7.1.1，kfk-02 10.7.1.2`: pairs of a name (with a digit) and its address in one
+/// sentence, separated by `，`/`、`/`；`.
+static PROSE_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"([A-Za-z][A-Za-z0-9_.-]*[0-9][A-Za-z0-9_.-]*)\s*[:：]?\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
+    )
+    .unwrap()
+});
+/// The pairs of [`PROSE_PAIR`] in a sentence holding two or more of them, with distinct names.
+fn prose_pairs(text: &str) -> Vec<(&str, &str)> {
+    // Each pair stands alone: nothing glued before the name or after the address.
+    let alone = |c: &regex::Captures| {
+        let (all, name) = (c.get(0).unwrap(), c.get(1).unwrap());
+        let before = text[..name.start()].chars().next_back();
+        let after = text[all.end()..].chars().next();
+        before.map_or(true, |b| b.is_whitespace() || "，,、；;：:（(".contains(b))
+            && after.map_or(true, |a| a.is_whitespace() || "，,、；;。）)".contains(a))
+    };
+    let pairs: Vec<(&str, &str)> = PROSE_PAIR
+        .captures_iter(text)
+        .filter(alone)
+        .filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str())))
+        .collect();
+    let mut names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+    names.sort();
+    names.dedup();
+    if pairs.len() >= 2 && names.len() == pairs.len() {
+        pairs
+    } else {
+        Vec::new()
+    }
+}
 /// A list item that declares a host by name and address (`cache-1：10.3.0.11`,
 /// `10.3.0.11 cache-1（主）`).
 pub fn is_host_item(text: &str) -> bool {
@@ -767,6 +799,17 @@ pub fn build(
                     diags,
                 );
                 if matches!(element.kind, ElementKind::Paragraph { .. }) {
+                    for (name, ip) in prose_pairs(text) {
+                        inv.declare(
+                            name,
+                            Some(ip),
+                            HostKind::Server,
+                            element.line,
+                            source,
+                            element.span.clone(),
+                            diags,
+                        );
+                    }
                     listing(
                         text,
                         element.line,

@@ -320,6 +320,8 @@ pub const EXCEPTION: &[&str] = &[
     "区别在于",
     "唯一不同",
 ];
+/// Words in a repeat that say something changes on the new hosts (`把 IP 换成本机 IP`).
+pub const REPEAT_CHANGES: &[&str] = &["换成", "替换成", "替换为", "改成", "改为", "修改为"];
 /// A value the text says differs per host (in a comment or the sentence around a block).
 pub const PER_HOST_VALUE: &[&str] = &[
     "当前主机",

@@ -335,3 +335,104 @@ fn the_entries_typed_into_crontab_e_are_shown_in_the_persons_step() {
         }
     }
 }
+
+/// A rolling upgrade written out for the first broker only; a later chapter says to repeat it.
+fn rolling(repeat: &str) -> String {
+    format!(
+        "# 滚动升级\n\n## 一、准备\n\nbroker 列表：kfk-01 10.7.1.1，kfk-02 10.7.1.2，kfk-03 10.7.1.3。\n\n## 二、升级 kfk-01\n\n```\n[root@kfk-01 ~]# systemctl stop kafka\n[root@kfk-01 ~]# ln -sfn /opt/kafka-3.5.1 /opt/kafka\n[root@kfk-01 ~]# systemctl start kafka\n[root@kfk-01 ~]# /opt/kafka/bin/kafka-topics.sh --bootstrap-server 10.7.1.1:9092 --describe\n```\n\n## 三、其余节点\n\n{repeat}\n"
+    )
+}
+
+fn steps_on<'a>(c: &'a rbc::planner::Compiled, host: &str) -> Vec<&'a rbc::plan::Step> {
+    c.plan
+        .steps
+        .iter()
+        .filter(|s| s.hosts.iter().any(|h| h == host))
+        .collect()
+}
+
+#[test]
+fn prose_pairs_of_name_and_address_declare_the_machines() {
+    let c = plan(&rolling(""));
+    let got: Vec<(String, Option<String>)> = c
+        .inventory
+        .hosts
+        .iter()
+        .map(|h| (h.name.clone(), h.ip.clone()))
+        .collect();
+    for (n, ip) in [
+        ("kfk-01", "10.7.1.1"),
+        ("kfk-02", "10.7.1.2"),
+        ("kfk-03", "10.7.1.3"),
+    ] {
+        assert!(got.contains(&(n.into(), Some(ip.into()))), "{got:?}");
+    }
+}
+
+#[test]
+fn a_repeat_of_a_numbered_chapter_runs_its_steps_on_the_hosts_named_after_it() {
+    for (repeat, one_at_a_time) in [
+        ("在 kfk-02、kfk-03 上依次重复第二章的步骤。", true),
+        ("登录 kfk-02、kfk-03，参照第 2 章的操作逐台执行。", true),
+        ("在 kfk-02、kfk-03 上重复 2 章的全部步骤。", false),
+    ] {
+        let text = rolling(repeat);
+        let c = plan(&text);
+        // The first broker keeps its own steps, automated.
+        let first = steps_on(&c, "kfk-01");
+        assert_eq!(first.len(), 4, "{repeat}");
+        assert!(first
+            .iter()
+            .all(|s| s.section == "2" && s.kind != rbc::plan::StepKind::Manual));
+        for host in ["kfk-02", "kfk-03"] {
+            let mine = steps_on(&c, host);
+            assert_eq!(mine.len(), 4, "{repeat}: {host}");
+            // Here, in the chapter that says so: after the first broker's.
+            assert!(mine.iter().all(|s| s.section == "3"), "{repeat}");
+            let lines: Vec<usize> = mine.iter().map(|s| s.line).collect();
+            assert_eq!(lines, first.iter().map(|s| s.line).collect::<Vec<_>>());
+            // The check names the first broker's address: on the others it is a guess.
+            let check = mine
+                .iter()
+                .find(|s| s.text.contains("kafka-topics"))
+                .unwrap();
+            assert_eq!(check.kind, rbc::plan::StepKind::Manual, "{repeat}");
+            assert!(
+                mine.iter()
+                    .filter(|s| !s.text.contains("kafka-topics"))
+                    .all(|s| s.kind != rbc::plan::StepKind::Manual),
+                "{repeat}: {host}"
+            );
+        }
+        // One broker after the other when the sentence says so.
+        let third = steps_on(&c, "kfk-03");
+        let waits_for_second = third[0]
+            .gates
+            .iter()
+            .any(|g| g.host == "kfk-03" && g.after.iter().any(|a| a.host == "kfk-02"));
+        assert_eq!(waits_for_second, one_at_a_time, "{repeat}");
+    }
+}
+
+#[test]
+fn a_repeat_that_says_something_changes_is_manual_on_the_new_hosts_only() {
+    for repeat in [
+        "在 kfk-02、kfk-03 上依次重复第二章的步骤（注意把命令中的 IP 换成本机 IP）。",
+        "在 kfk-02、kfk-03 上重复第二章的步骤，但端口改为 9093。",
+    ] {
+        let text = rolling(repeat);
+        let c = plan(&text);
+        assert!(steps_on(&c, "kfk-01")
+            .iter()
+            .all(|s| s.kind != rbc::plan::StepKind::Manual));
+        for host in ["kfk-02", "kfk-03"] {
+            let mine = steps_on(&c, host);
+            assert_eq!(mine.len(), 4, "{repeat}");
+            assert!(
+                mine.iter().all(|s| s.kind == rbc::plan::StepKind::Manual),
+                "{repeat}: {host}"
+            );
+        }
+        assert!(c.diagnostics.iter().any(|d| d.code == "W042"), "{repeat}");
+    }
+}

@@ -1,9 +1,13 @@
 use super::edits::edit_verb;
 use super::hosts::host_names;
-use super::{Explicit, Fate, SameAs, Walker};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Draft, Explicit, Fate, SameAs, Walker};
 use crate::classify::{self, Line};
 use crate::document::ElementKind;
-use crate::evidence::{EvidenceKind, Target};
+use crate::evidence::{Evidence, EvidenceKind, Target};
 use crate::inventory::{self};
 use crate::lexicon;
 use crate::plan::{Action, Artifact, StepKind};
@@ -299,6 +303,10 @@ type SentenceRule = for<'a, 't> fn(&mut Walker<'a>, &mut Sentence<'t>) -> Read;
 /// write one function `fn(&mut Walker, &mut Sentence) -> Read` below and put it in this list
 /// where it belongs (earlier rules win).
 pub(super) const SENTENCE_RULES: &[(&str, SentenceRule)] = &[
+    (
+        "a repeat of a numbered section on other hosts",
+        section_repeat_rule,
+    ),
     ("where work happens: repeats and host names", scope_rule),
     ("advice for when something fails", advice_rule),
     ("an upload names the payload", upload_rule),
@@ -319,6 +327,147 @@ pub(super) const SENTENCE_RULES: &[(&str, SentenceRule)] = &[
     ("a command written in the prose", prose_command_rule),
     ("a person's step, or a note", manual_or_note_rule),
 ];
+
+/// `在 kfk-02、kfk-03 上依次重复第二章的步骤`: the steps of the section the sentence names, done
+/// again on the hosts it names, here (after what came before), one host at a time when it says
+/// so. The steps on the hosts they were written for stay as they are. A repeat that also says
+/// something changes (`注意把 IP 换成本机 IP`, `但…`), or a step that names the host it was
+/// written for (its IP or name), is a guess on the new hosts: manual there.
+fn section_repeat_rule(w: &mut Walker, s: &mut Sentence) -> Read {
+    static REF: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:重复|参照|参考|按照|按|同)\s*(?:执行\s*)?(?:第\s*)?([0-9]+(?:\.[0-9]+)*|[一二三四五六七八九十]{1,3})\s*(?:章|节|小节|部分)?\s*(?:中的|的)?\s*(?:全部|所有)?\s*(?:步骤|操作|流程)").unwrap()
+    });
+    if w.troubleshooting {
+        return Read::Next;
+    }
+    let prose = s.prose.clone();
+    let Some(cap) = REF.captures(&prose) else {
+        return Read::Next;
+    };
+    let id = match cap[1].parse::<u32>() {
+        Ok(_) => cap[1].to_string(),
+        Err(_) if cap[1].contains('.') => cap[1].to_string(),
+        Err(_) => match chinese_number(&cap[1]) {
+            Some(n) => n.to_string(),
+            None => return Read::Next,
+        },
+    };
+    let Some(model_section) = w.outline.sections.iter().position(|x| x.id == id) else {
+        return Read::Next;
+    };
+    let group = w.current_group();
+    let Some(t) = scope::targets(&prose, w.inv, &group) else {
+        return Read::Next;
+    };
+    let phase = w.phase();
+    let within = |d: &Draft| {
+        d.section
+            .is_some_and(|x| w.outline.lineage(x).contains(&model_section))
+    };
+    let models: Vec<Draft> = w
+        .drafts
+        .iter()
+        .filter(|d| {
+            within(d) && d.kind != StepKind::Note && !d.hosts.is_empty() && d.phase == phase
+        })
+        .cloned()
+        .collect();
+    let model_hosts: Vec<usize> = {
+        let mut h: Vec<usize> = models.iter().flat_map(|d| d.hosts.clone()).collect();
+        h.sort();
+        h.dedup();
+        h
+    };
+    let copies: Vec<usize> = t
+        .hosts
+        .iter()
+        .copied()
+        .filter(|h| !model_hosts.contains(h))
+        .collect();
+    if models.is_empty() || copies.is_empty() {
+        return Read::Next;
+    }
+    let (i, line) = (s.i, s.line);
+    let changes = lexicon::contains_any(&prose, lexicon::EXCEPTION)
+        || lexicon::contains_any(&prose, lexicon::REPEAT_CHANGES);
+    let names = host_names(w.inv, &copies);
+    let model_names = host_names(w.inv, &model_hosts);
+    w.warn(
+        "W035",
+        w.doc.elements[i].span.clone(),
+        format!(
+            "rbc repeats the {} step(s) of section {id} (done on {model_names}) on {names}, here{}",
+            models.len(),
+            if changes {
+                "; the sentence says something changes, so they are manual there"
+            } else {
+                ""
+            }
+        ),
+        "check the plan (`rbc plan --host ...`); write the steps out if they differ",
+    );
+    // What names a model host in a step's text: its address, its name.
+    let own: Vec<String> = model_hosts
+        .iter()
+        .flat_map(|h| {
+            let host = &w.inv.hosts[*h];
+            std::iter::once(host.name.clone()).chain(host.ip.clone())
+        })
+        .collect();
+    for m in models {
+        let mut d = m.clone();
+        d.section = w.section;
+        d.hosts = copies.clone();
+        d.element = i;
+        d.unit = i;
+        // `依次重复…`: one host after the other.
+        d.serial = (copies.len() > 1 && lexicon::contains_any(s.text, lexicon::ONE_AT_A_TIME))
+            .then(|| (line, copies.clone()));
+        d.why = format!("{names} repeat section {id} (line {line}); written for {model_names}");
+        let kind = if changes {
+            EvidenceKind::RepeatWithException
+        } else {
+            EvidenceKind::Repeat
+        };
+        d.evidence = vec![Evidence::new(kind, line)];
+        if own.iter().any(|o| names_value(&m, o)) {
+            d.evidence
+                .push(Evidence::new(EvidenceKind::PerHostValue, line));
+        }
+        w.drafts.push(d);
+    }
+    let why = "repeats the steps of another section on more hosts (see their `why`)";
+    w.note(i, line, s.text, why);
+    Read::Done
+}
+
+/// Whether a step's command or content names `value` (a host's name or IP) — not in a prompt.
+fn names_value(d: &Draft, value: &str) -> bool {
+    let shown = match &d.action {
+        Action::Run { command } | Action::Probe { command } => command.clone(),
+        _ => d.text.clone(),
+    };
+    shown.contains(value)
+}
+
+/// `二` → 2, `十二` → 12, `二十` → 20.
+fn chinese_number(text: &str) -> Option<u32> {
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
+    };
+    let chars: Vec<char> = text.chars().collect();
+    match chars.as_slice() {
+        ['十'] => Some(10),
+        [d] => digit(*d),
+        ['十', o] => Some(10 + digit(*o)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', o] => Some(digit(*t)? * 10 + digit(*o)?),
+        _ => None,
+    }
+}
 
 /// Scope: `X与Y相同` copies Y's steps; other host mentions set the scope that follows; a list
 /// item that only names hosts is read here.
