@@ -436,3 +436,31 @@ fn a_repeat_that_says_something_changes_is_manual_on_the_new_hosts_only() {
         assert!(c.diagnostics.iter().any(|d| d.code == "W042"), "{repeat}");
     }
 }
+
+#[test]
+fn a_repeat_rbc_cannot_resolve_is_a_persons_step_on_the_hosts_named_never_a_note() {
+    for (repeat, hosts) in [
+        (
+            "在 kfk-02、kfk-03 上依次重复第九章的步骤。",
+            &["kfk-02", "kfk-03"][..],
+        ),
+        ("kfk-02、kfk-03 也照此操作一遍。", &["kfk-02", "kfk-03"][..]),
+        ("然后到 kfk-02 上做一遍。", &["kfk-02"][..]),
+    ] {
+        let text = rolling(repeat);
+        let c = plan(&text);
+        let line = line_of(&text, repeat);
+        let step = c
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.line == line)
+            .expect("a step for the sentence");
+        assert_eq!(step.kind, rbc::plan::StepKind::Manual, "{repeat}");
+        assert_eq!(
+            step.hosts,
+            hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            "{repeat}"
+        );
+    }
+}
