@@ -310,6 +310,19 @@ pub const ONE_AT_A_TIME: &[&str] = &[
 
 /// `同理`: the same procedure again, on the same hosts.
 pub const SAME_AGAIN: &[&str] = &["同理", "同上", "重复上述", "重复以上"];
+/// "The same way" (`kfk-02 按相同方法升级`): a repeat of earlier work, said loosely.
+pub const SAME_WAY: &[&str] = &[
+    "相同方法",
+    "相同的方法",
+    "同样的方法",
+    "同样方法",
+    "同样的步骤",
+    "相同步骤",
+    "相同的步骤",
+    "同样操作",
+    "同样的操作",
+    "相同操作",
+];
 /// An exception to a repeat (`web-2与web-1相同，但端口改为8082`): what follows differs.
 pub const EXCEPTION: &[&str] = &[
     "但是",

@@ -699,7 +699,17 @@ pub fn same_as(text: &str, inv: &Inventory) -> Option<(Vec<usize>, Vec<usize>)> 
     // or after `操作同` / `步骤同` (`切换到 bill-2，操作同 bill-1`).
     let last = ms.last()?;
     let before_last = text[..last.start].trim_end();
-    let tail = lexicon::contains_any(text, lexicon::SAME_AS_TAIL)
+    // `web-2 与 web-1 相同`, not `kfk-02 和 kfk-03 按相同方法升级` (both do the same thing).
+    let after_last = &text[last.end..];
+    let tail = lexicon::SAME_AS_TAIL
+        .iter()
+        .filter_map(|t| after_last.find(t))
+        .min()
+        .is_some_and(|p| {
+            !["按", "用", "以", "照"]
+                .iter()
+                .any(|w| after_last[..p].contains(w))
+        })
         && lexicon::SAME_AS_JOIN
             .iter()
             .any(|j| before_last.ends_with(j));

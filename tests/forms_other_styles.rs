@@ -446,6 +446,11 @@ fn a_repeat_rbc_cannot_resolve_is_a_persons_step_on_the_hosts_named_never_a_note
         ),
         ("kfk-02、kfk-03 也照此操作一遍。", &["kfk-02", "kfk-03"][..]),
         ("然后到 kfk-02 上做一遍。", &["kfk-02"][..]),
+        (
+            "kfk-02 和 kfk-03 按相同方法升级。",
+            &["kfk-02", "kfk-03"][..],
+        ),
+        ("kfk-02、kfk-03 同上。", &["kfk-02", "kfk-03"][..]),
     ] {
         let text = rolling(repeat);
         let c = plan(&text);

@@ -840,13 +840,19 @@ fn manual_or_note_rule(w: &mut Walker, s: &mut Sentence) -> Read {
         .unwrap_or_default();
     let is_item = matches!(w.doc.elements[i].kind, ElementKind::ListItem { .. });
     let prev_gui = is_item && w.previous_paragraph_is(i, lexicon::GUI);
-    let note_like = lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
-        || lexicon::contains_any(text, lexicon::INFORMATIONAL)
-        || lexicon::contains_any(text, lexicon::SAME_AGAIN);
+    // A repeat that no rule could resolve (`kfk-02 按相同方法升级`) is still work to do — unless
+    // the steps follow it, written out (`sms服务同理——` then its blocks).
+    let repeat_left = (lexicon::contains_any(text, lexicon::SAME_AGAIN)
+        || lexicon::contains_any(text, lexicon::SAME_WAY))
+        && !w.block_follows_in_section(i);
     let acts = lexicon::contains_any(text, lexicon::ACTION_VERBS)
+        || repeat_left
         || (is_item
             && (w.previous_paragraph_is(i, lexicon::ACTION_VERBS)
                 || lexicon::contains_any(&section_title, lexicon::ACTION_VERBS)));
+    let note_like = lexicon::starts_with_any(text, lexicon::NOTE_PREFIX)
+        || lexicon::contains_any(text, lexicon::INFORMATIONAL)
+        || (lexicon::contains_any(text, lexicon::SAME_AGAIN) && !repeat_left);
     let names_hosts = scope::targets(text, w.inv, &w.current_group()).is_some();
     let scope_only = names_hosts
         && (lexicon::contains_any(text, lexicon::SCOPE_ONLY)

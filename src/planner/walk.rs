@@ -118,6 +118,19 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether a code block or table comes after element `i` in its section.
+    pub(super) fn block_follows_in_section(&self, i: usize) -> bool {
+        let section = self.outline.element_section[i];
+        (i + 1..self.doc.elements.len())
+            .take_while(|j| self.outline.element_section[*j] == section)
+            .any(|j| {
+                matches!(
+                    self.doc.elements[j].kind,
+                    ElementKind::Code { .. } | ElementKind::Table { .. }
+                )
+            })
+    }
+
     pub(super) fn next_is_block(&self, i: usize) -> bool {
         let mut j = i + 1;
         while j < self.doc.elements.len() {
