@@ -264,7 +264,11 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
         });
         // `然后去从库查：`: where the reader goes is where the work happens.
         let goes = text[..m.start].trim_end().ends_with('去');
-        if m.role_word && (lead.is_empty() || goes) && !text[m.end..].trim_start().starts_with('的')
+        // `仅主库：`, `只在从库执行`: the role the work is restricted to.
+        let only = ["仅", "只", "仅在", "只在", "仅需", "只需"].contains(&lead.trim_end());
+        if m.role_word
+            && (lead.is_empty() || goes || only)
+            && !text[m.end..].trim_start().starts_with('的')
         {
             m.marked = true;
         }

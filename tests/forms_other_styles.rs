@@ -469,3 +469,18 @@ fn a_repeat_rbc_cannot_resolve_is_a_persons_step_on_the_hosts_named_never_a_note
         );
     }
 }
+
+#[test]
+fn only_and_a_role_word_restrict_the_work_to_that_role() {
+    for (lead, hosts) in [
+        ("仅主库：", &["od-m"][..]),
+        ("只在从库执行：", &["od-s"][..]),
+        ("仅在主库上执行：", &["od-m"][..]),
+    ] {
+        let text = format!(
+            "# 加字段\n\n## 1. 环境\n\n| 角色 | 主机 | IP |\n|---|---|---|\n| 主库 | od-m | 10.30.0.11 |\n| 从库 | od-s | 10.30.0.12 |\n\n## 2. 回滚\n\n{lead}\n\n```\n# mysql -uroot -p orderdb -e 'ALTER TABLE t_order DROP COLUMN channel_code'\n```\n"
+        );
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "ALTER TABLE"), set(hosts), "{lead}");
+    }
+}
