@@ -343,7 +343,7 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         jump.clone(),
         renderer.jump_bundle(plan, &jump, &placeholder)?,
     )];
-    let scripts = stage_scripts(&stage, rendered.iter().chain(to_lint.iter()))?;
+    let (scripts, distinct) = stage_scripts(&stage, rendered.iter().chain(to_lint.iter()))?;
 
     // The lint (bash -n, shellcheck) runs beside the packaging; dist/ moves into place only if
     // both succeed.
@@ -353,7 +353,7 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         .map(|(host, files)| bundle_entries(&dist, &host, files))
         .collect();
     let (shellcheck, shas) = std::thread::scope(|scope| {
-        let lint = scope.spawn(|| check_scripts(&scripts, opts.shellcheck));
+        let lint = scope.spawn(|| check_scripts(&scripts, distinct, opts.shellcheck));
         let shas = package::write_all(jobs.into_iter().map(Ok))
             .map_err(|e| format!("cannot write a bundle: {e}"));
         let lint = lint
@@ -502,14 +502,64 @@ fn bundle_entries(dist: &Path, host: &str, files: Vec<BundleFile>) -> package::B
     }
 }
 
-/// Writes every distinct generated script once into `stage`, for the lint.
+/// A file the lint reads: a script's shape (or the helper words) and what it stands for.
+struct Staged {
+    path: PathBuf,
+    /// Who a finding on line N is about: one script (and how many share its shape), or, in the
+    /// helper words' file, the script of each line's word.
+    about: Standing,
+}
+
+enum Standing {
+    Scripts(crate::script_lint::Origin, usize),
+    Words(crate::script_lint::WordsFile),
+}
+
+impl Staged {
+    /// The lint's output told against the generated scripts instead of the staged file.
+    fn retell(&self, output: &str) -> String {
+        use crate::script_lint::retell;
+        let file = self.path.to_string_lossy();
+        output
+            .lines()
+            .map(|l| match &self.about {
+                Standing::Scripts(origin, alike) => retell(l, &file, origin, *alike),
+                Standing::Words(words) => {
+                    // `FILE:LINE:COLUMN: …` (shellcheck) or `FILE: line LINE: …` (bash -n)
+                    let numbers: Vec<usize> = l
+                        .strip_prefix(file.as_ref())
+                        .unwrap_or("")
+                        .split(':')
+                        .skip(1)
+                        .take(2)
+                        .map_while(|n| n.trim().trim_start_matches("line ").parse().ok())
+                        .collect();
+                    let origin = match numbers[..] {
+                        [line, column] => words.origin(line, column),
+                        [line] => words.origin(line, 1),
+                        _ => None,
+                    };
+                    match origin {
+                        Some(origin) => retell(l, &file, origin, 1),
+                        None => l.to_string(),
+                    }
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Writes what the lint reads into `stage`: each distinct shape of the generated scripts once
+/// (`script_lint`: a template's fixed part, with the runbook's values that cannot matter to the
+/// lint taken out), and the distinct words taken out, once each. Returns the files and how many
+/// scripts they stand for.
 fn stage_scripts<'a>(
     stage: &Path,
     rendered: impl Iterator<Item = &'a (String, Vec<BundleFile>)>,
-) -> Result<Vec<PathBuf>, String> {
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
-    for (_, files) in rendered {
+) -> Result<(Vec<Staged>, usize), String> {
+    let mut scripts = Vec::new();
+    for (host, files) in rendered {
         for f in files {
             if let Content::Text(text) = &f.content {
                 // The static runtime is the same in every bundle and checked by rbc's own tests.
@@ -517,37 +567,77 @@ fn stage_scripts<'a>(
                     .iter()
                     .any(|(_, t, _)| *t == text.as_str());
                 if f.path.ends_with(".sh") && !static_runtime {
-                    let key = sha256_hex(text.as_bytes());
-                    if seen.contains_key(&key) {
-                        continue;
-                    }
-                    let path = stage.join(format!("{}-{}", &key[..12], f.path.replace('/', "_")));
-                    std::fs::write(&path, text).map_err(|e| e.to_string())?;
-                    seen.insert(key, path);
+                    scripts.push((host.as_str(), f.path.as_str(), text.as_str()));
                 }
             }
         }
     }
-    Ok(seen.into_values().collect())
+    stage_texts(stage, &scripts)
 }
 
-/// `bash -n` and shellcheck on the staged scripts. Both run on every core (the scripts split in
-/// batches taken in turn); what is reported is the first failure in the scripts' order, as one
+/// `bash -n` and shellcheck (when `use_shellcheck` and installed) on generated scripts, each
+/// `(host, path in its bundle, text)`, as `rbc compile` lints its own: each distinct shape once
+/// and the words taken out of them once (`script_lint`). Ok: what was linted; Err: the findings,
+/// each told against the script, step and runbook line it comes from.
+pub fn lint_scripts(
+    scripts: &[(&str, &str, &str)],
+    use_shellcheck: bool,
+) -> Result<String, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (staged, n) = stage_texts(dir.path(), scripts)?;
+    check_scripts(&staged, n, use_shellcheck)
+}
+
+fn stage_texts(
+    stage: &Path,
+    scripts: &[(&str, &str, &str)],
+) -> Result<(Vec<Staged>, usize), String> {
+    let mut shapes = crate::script_lint::Shapes::default();
+    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
+    for (host, path, text) in scripts {
+        shapes.add(crate::script_lint::Origin::new(host, path, text), text);
+    }
+    let mut staged = Vec::new();
+    for (shape, (origin, alike)) in &shapes.shapes {
+        let key = sha256_hex(shape.as_bytes());
+        let path = stage.join(format!("{}-{}", &key[..12], origin.file.replace('/', "_")));
+        std::fs::write(&path, shape).map_err(|e| e.to_string())?;
+        staged.push(Staged {
+            path,
+            about: Standing::Scripts(origin.clone(), *alike),
+        });
+    }
+    for (k, words) in shapes.words_files().into_iter().enumerate() {
+        let path = stage.join(format!("words-{k}.sh"));
+        std::fs::write(&path, &words.text).map_err(|e| e.to_string())?;
+        staged.push(Staged {
+            path,
+            about: Standing::Words(words),
+        });
+    }
+    Ok((staged, shapes.scripts))
+}
+
+/// `bash -n` and shellcheck on the staged files. Both run on every core (the files split in
+/// batches taken in turn); what is reported is the first failure in the files' order, as one
 /// process after the other would report it.
-fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, String> {
-    let singles: Vec<&[PathBuf]> = files.chunks(1).collect();
+fn check_scripts(
+    staged: &[Staged],
+    scripts: usize,
+    use_shellcheck: bool,
+) -> Result<String, String> {
+    let singles: Vec<&[Staged]> = staged.chunks(1).collect();
     in_parallel(&singles, |chunk| {
         let f = &chunk[0];
         let out = Command::new("bash")
             .arg("-n")
-            .arg(f)
+            .arg(&f.path)
             .output()
             .map_err(|e| format!("cannot run bash -n: {e}"))?;
         if !out.status.success() {
             return Err(format!(
-                "a generated script does not parse (bash -n): {}\n{}",
-                f.display(),
-                String::from_utf8_lossy(&out.stderr)
+                "a generated script does not parse (bash -n):\n{}",
+                f.retell(&String::from_utf8_lossy(&out.stderr))
             ));
         }
         Ok(())
@@ -558,24 +648,30 @@ fn check_scripts(files: &[PathBuf], use_shellcheck: bool) -> Result<String, Stri
     let Some(shellcheck) = which("shellcheck") else {
         return Ok("shellcheck: not installed, skipped (apt-get install shellcheck)".into());
     };
-    let batches: Vec<&[PathBuf]> = files.chunks(100).collect();
+    let batches: Vec<&[Staged]> = staged.chunks(25).collect();
     in_parallel(&batches, |chunk| {
         let out = Command::new(&shellcheck)
             .args(["-s", "bash", "-f", "gcc", "-e", "SC1091"])
-            .args(chunk.iter())
+            .args(chunk.iter().map(|s| &s.path))
             .output()
             .map_err(|e| format!("cannot run shellcheck: {e}"))?;
         if !out.status.success() {
+            let mut told = String::from_utf8_lossy(&out.stdout).into_owned();
+            for s in chunk.iter() {
+                told = s.retell(&told);
+            }
             return Err(format!(
-                "shellcheck finds problems in generated scripts:\n{}\n  = help: this is a bug in rbc's templates; --no-shellcheck skips the lint",
-                String::from_utf8_lossy(&out.stdout)
+                "shellcheck finds problems in generated scripts:\n{told}\n  = help: this is a bug in rbc's templates; --no-shellcheck skips the lint",
             ));
         }
         Ok(())
     })?;
     Ok(format!(
-        "shellcheck: {} distinct scripts, no findings",
-        files.len()
+        "shellcheck: {scripts} scripts, linted as {} distinct shapes and the words taken out of them, no findings",
+        staged
+            .iter()
+            .filter(|s| matches!(s.about, Standing::Scripts(..)))
+            .count()
     ))
 }
 

@@ -30,6 +30,7 @@ pub mod rehearse;
 pub mod render;
 pub mod report;
 pub mod scope;
+pub mod script_lint;
 pub mod secrets;
 pub mod sfx;
 pub mod source;

@@ -115,7 +115,10 @@ pub fn split_number(text: &str) -> Option<(Vec<u32>, &str)> {
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        if i == start || i - start > 3 {
+        // A chapter number has at most 3 digits (`2024 年` is a year); a later part up to 5
+        // (`1.1000 app-1000`: the thousandth host of a fleet). See `plausible`.
+        let most = if number.is_empty() { 3 } else { 5 };
+        if i == start || i - start > most {
             return None;
         }
         number.push(text[start..i].parse().ok()?);
@@ -151,6 +154,13 @@ fn is_successor(prev: Option<&[u32]>, n: &[u32]) -> bool {
     (1..=p.len()).any(|k| n.len() == k && n[..k - 1] == p[..k - 1] && n[k - 1] == p[k - 1] + 1)
 }
 
+/// A number with a part of 4 digits or more (`1.1000`) is a section number only where it is
+/// the next one after the previous section (`1.999` → `1.1000`): elsewhere such a number is more
+/// likely a quantity or a version (`3.1415 ...`, `2.5000 元`) than a section.
+fn plausible(prev: Option<&[u32]>, n: &[u32]) -> bool {
+    n.iter().all(|&x| x < 1000) || is_successor(prev, n)
+}
+
 fn looks_like_title(title: &str) -> bool {
     title.chars().count() <= 40
         && !title.contains('\n')
@@ -179,11 +189,13 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
     // Depth that numbered headings show for their Markdown level (`## 1.` → level 2 is depth 1).
     let mut depth_of_level: std::collections::BTreeMap<usize, usize> = Default::default();
     let mut current: Option<usize> = None;
+    // The section ids so far (a number used twice gets `_2`): looked up once per section.
+    let mut ids: std::collections::HashSet<String> = Default::default();
     for (index, element) in doc.elements.iter().enumerate() {
         let prev = current.map(|c| outline.sections[c].number.clone());
         let candidate: Option<(Vec<u32>, String)> = match &element.kind {
             ElementKind::Heading { level, text } => match split_number(text) {
-                Some((n, t)) => {
+                Some((n, t)) if plausible(prev.as_deref(), &n) => {
                     depth_of_level.insert(*level, n.len());
                     Some((n, t.to_string()))
                 }
@@ -193,7 +205,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                     outline.element_section.push(None);
                     continue;
                 }
-                None => {
+                _ => {
                     let depth = depth_of_level
                         .get(level)
                         .copied()
@@ -217,7 +229,12 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                 Some((n, t)) if looks_like_title(t) && is_successor(prev.as_deref(), &n) => {
                     Some((n, t.to_string()))
                 }
-                Some((n, t)) if looks_like_title(t) && n.len() <= 4 && prev.is_some() => {
+                Some((n, t))
+                    if looks_like_title(t)
+                        && n.len() <= 4
+                        && prev.is_some()
+                        && plausible(None, &n) =>
+                {
                     let p = prev.as_deref().unwrap_or_default();
                     // Ahead of its predecessor (`5.7` after `5.4`), or a slip back in the same
                     // chapter (`5.6` after `5.7`): still a section, so that the sections after
@@ -263,7 +280,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
             // A number used twice (`5.7 ECSC` … `5.7 Nginx`): the second is its own section.
             let mut id = join(&number);
             let mut k = 1;
-            while outline.sections.iter().any(|s| s.id == id) {
+            while ids.contains(&id) {
                 k += 1;
                 id = format!("{}_{k}", join(&number));
             }
@@ -273,6 +290,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
             let parent = find_parent(&outline.sections, current, &number);
             let rollback = lexicon::is_rollback_title(&title)
                 || parent.is_some_and(|p| outline.sections[p].rollback);
+            ids.insert(id.clone());
             outline.sections.push(Section {
                 id,
                 number,

@@ -415,3 +415,113 @@ fn rbc_in(r: &common::Rbc, args: &[&str]) -> i32 {
         .code()
         .unwrap_or(-1)
 }
+
+// #12 item 18: the lint runs on each template's shape once and on the words taken out of the
+// scripts once (rbc::script_lint); what it finds is still told against the script, the step and
+// the runbook line it comes from. Scripts in the form of the generated ones, written here.
+
+fn step_script(n: usize, body: &str) -> String {
+    format!(
+        "# shellcheck shell=bash disable=SC2329,SC2016\n# (SC2329: the runner calls these functions; SC2016: values from the runbook are quoted literally.)\n# rbc step 3.{n}-1 (converge): move /srv/web{n}/conf\n# plan.md line {}; on this host because: login\n# shellcheck source=/dev/null\n. \"$RBC_BUNDLE_DIR\"/lib/steps.sh\n{body}",
+        100 + n
+    )
+}
+
+fn many_steps(odd: Option<(usize, &str)>) -> Vec<(String, String, String)> {
+    (1..=300)
+        .map(|n| {
+            let host = format!("web-{}", n % 7 + 1);
+            let body = match odd {
+                Some((k, body)) if k == n => body.to_string(),
+                _ => format!(
+                    "rbc_check() {{\n\trbc_renamed /srv/web{n}/conf /srv/web{n}/conf.{n}\n}}\nrbc_apply() {{\n\tif [ -e /srv/web{n}/conf ]; then\n\t\trbc_rename /srv/web{n}/conf /srv/web{n}/conf.{n}\n\tfi\n}}\n"
+                ),
+            };
+            (host, format!("steps/{n:04}.sh"), step_script(n, &body))
+        })
+        .collect()
+}
+
+fn lint(scripts: &[(String, String, String)]) -> Result<String, String> {
+    let v: Vec<(&str, &str, &str)> = scripts
+        .iter()
+        .map(|(h, p, t)| (h.as_str(), p.as_str(), t.as_str()))
+        .collect();
+    rbc::compile::lint_scripts(&v, true)
+}
+
+#[test]
+fn the_lint_of_many_alike_scripts_finds_what_one_step_holds_and_names_that_step() {
+    if which("shellcheck").is_err() {
+        eprintln!("shellcheck not installed: skipped");
+        return;
+    }
+    // 300 scripts of one template, other values: clean, and linted as one shape.
+    let ok = lint(&many_steps(None)).expect("clean");
+    assert!(ok.contains("300 scripts, linted as 1 distinct"), "{ok}");
+    // Step 137's value holds a finding (a `~` in quotes does not expand: SC2088).
+    let odd = "rbc_check() {\n\trbc_renamed '~/web137/conf' /srv/web137/conf.137\n}\n";
+    let err = lint(&many_steps(Some((137, odd)))).expect_err("finding");
+    assert!(err.contains("SC2088"), "{err}");
+    assert!(err.contains("web-5/steps/0137.sh:8:"), "{err}");
+    assert!(
+        err.contains("step 3.137-1 (converge), plan.md line 237"),
+        "{err}"
+    );
+    // A command of one step that does not parse: bash -n names that script.
+    let broken = "rbc_apply() {\n\tif [ -e /srv/x ]; then\n\t\trbc_rename /srv/x /srv/y\n}\n";
+    let err = lint(&many_steps(Some((42, broken)))).expect_err("parse error");
+    assert!(
+        err.contains("bash -n") && err.contains("web-1/steps/0042.sh"),
+        "{err}"
+    );
+    assert!(err.contains("plan.md line 142"), "{err}");
+}
+
+#[test]
+fn a_template_line_shellcheck_rejects_is_found_in_every_rendering_of_it() {
+    if which("shellcheck").is_err() {
+        eprintln!("shellcheck not installed: skipped");
+        return;
+    }
+    // The fixed part of a template with a finding (an unquoted expansion), rendered 300 times:
+    // reported once, on the first script, with how many more share it.
+    let scripts: Vec<(String, String, String)> = many_steps(None)
+        .into_iter()
+        .map(|(h, p, t)| {
+            (
+                h,
+                p,
+                t.replace("\tfi\n", "\tfi\n\techo $RBC_STEP_DIR/done\n"),
+            )
+        })
+        .collect();
+    let err = lint(&scripts).expect_err("template finding");
+    assert!(err.contains("SC2086"), "{err}");
+    assert!(err.contains("the same in 299 more script(s)"), "{err}");
+    assert_eq!(err.matches("SC2086").count(), 1, "{err}");
+    // A table of bundle.sh (one element a step) with a literal shellcheck rejects: found in the
+    // words taken out, and told against that bundle.sh.
+    let bundle = |host: &str, extra: &str| {
+        format!("# shellcheck shell=bash disable=SC2034\nRBC_HOST={host}\nRBC_STEP_ID=( 1.1-1 1.2-1{extra} )\nRBC_STEP_TITLE=( '升级 {host}' 'x y' )\n")
+    };
+    let tables = vec![
+        (
+            "web-1".to_string(),
+            "bundle.sh".to_string(),
+            bundle("web-1", ""),
+        ),
+        (
+            "web-2".to_string(),
+            "bundle.sh".to_string(),
+            bundle("web-2", " '~/web-2'"),
+        ),
+    ];
+    let err = lint(&tables).expect_err("finding in a table");
+    assert!(
+        err.contains("SC2088") && err.contains("web-2/bundle.sh:"),
+        "{err}"
+    );
+    let ok = lint(&tables[..1]).expect("clean");
+    assert!(ok.contains("1 scripts"), "{ok}");
+}

@@ -140,3 +140,54 @@ fn four_thousand_hosts_plan_in_seconds() {
     }
     assert!(took.as_secs() < 15, "4,000 hosts took {took:?}");
 }
+
+/// #12 item 18: a fleet numbered past 999 (`1.1000 web-1000`) declares its hosts by their
+/// headings like the first 999. A section number's later part had at most 3 digits, so from the
+/// thousandth host on the headings were plain text, the hosts came in from the login lines (N002,
+/// without their addresses) and each got a host check.
+#[test]
+fn four_digit_section_numbers_declare_their_hosts() {
+    let mut md = String::from("1 主机清单\n\n");
+    for n in 1..=1003 {
+        md += &format!(
+            "1.{n} web-{n}\n\n- IP: 172.16.{}.{}\n\n",
+            n / 200,
+            n % 200 + 1
+        );
+    }
+    md += "2 发布\n\n2.1 重新加载\n\n登录web-1002，执行：\n\n```\n# service nginx reload\n```\n\n";
+    // Not sections: a 4-digit part that does not follow the section before it.
+    md += "2.2 核对\n\n2.5000 次请求以内不算压测。\n\n2.1999 db-1999\n\n";
+    let c = planner::compile(&Source::from_text("fleet.md", &md));
+    let ids: Vec<&str> = c.outline.sections.iter().map(|s| s.id.as_str()).collect();
+    assert!(
+        ids.contains(&"1.1000") && ids.contains(&"1.1003"),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.contains(&"2.5000") && !ids.contains(&"2.1999"),
+        "{ids:?}"
+    );
+    let n002: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "N002").collect();
+    assert!(n002.is_empty(), "{n002:?}");
+    let host = c.inventory.hosts.iter().find(|h| h.name == "web-1002");
+    assert_eq!(
+        host.and_then(|h| h.ip.as_deref()),
+        Some("172.16.5.3"),
+        "web-1002 is declared by its heading, with its address"
+    );
+    // One step on web-1002: the reload (no host check for a host the runbook did not declare).
+    let on: Vec<_> = c
+        .plan
+        .steps
+        .iter()
+        .filter(|s| s.hosts == ["web-1002".to_string()])
+        .map(|s| s.summary.clone())
+        .collect();
+    assert_eq!(on.len(), 1, "{on:?}");
+    assert!(!c
+        .inventory
+        .hosts
+        .iter()
+        .any(|h| h.name == "db-1999" && h.ip.is_some()));
+}
