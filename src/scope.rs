@@ -770,6 +770,21 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
     title_side(title, inv)
 }
 
+/// `3.2 旧客户端`: a title naming a side of a client/server service that some server's role
+/// is, qualified in a way no role says. It means machines rbc cannot tell — never the group of
+/// an enclosing title (`3 客户端配置`). Returns the side word.
+pub fn unknown_side(title: &str, inv: &Inventory) -> Option<&'static str> {
+    let side = lexicon::ROLE_SIDES.iter().copied().find(|side| {
+        title.contains(side)
+            && inv.servers().any(|(_, h)| {
+                h.roles
+                    .iter()
+                    .any(|r| role_side(r).is_some_and(|(s, _)| s == *side))
+            })
+    })?;
+    side_mentions(title, inv).is_empty().then_some(side)
+}
+
 /// `2 服务端配置`, `3.3 只读客户端`: a title naming a side of a client/server service names the
 /// servers whose role is that side.
 fn title_side(title: &str, inv: &Inventory) -> Option<Targets> {

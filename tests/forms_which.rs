@@ -294,3 +294,31 @@ fn logging_in_to_a_client_program_is_no_unknown_machine() {
     let c = plan(&text);
     assert_eq!(hosts_of(&c, &text, "mkdir -p /data/cli"), set(&["nd7"]));
 }
+
+#[test]
+fn a_subsection_naming_a_side_no_role_has_never_takes_its_chapter_s_group() {
+    // `### 3.2 旧客户端` under `## 3 客户端配置`: machines rbc cannot tell, never all the
+    // clients of the chapter; a sibling naming a known side keeps its own.
+    for (sub, other) in [
+        ("### 3.2 旧客户端", "### 3.3 读客户端"),
+        ("### 3.2 临时客户端的清理", "### 3.3 客户端（读）"),
+        ("3.2 测试客户端", "3.3 读客户端"),
+    ] {
+        let text = format!(
+            "{SHARE}## 3 客户端配置\n\n### 3.1 公共\n\n```\n# mkdir -p /mnt/c31\n```\n\n{sub}\n\n```\n# mkdir -p /mnt/c32\n```\n\n{other}\n\n```\n# mkdir -p /mnt/c33\n```\n"
+        );
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/c31"),
+            set(&["wk-1", "wk-2", "rp-1"]),
+            "{sub}"
+        );
+        assert!(hosts_of(&c, &text, "mkdir -p /mnt/c32").is_empty(), "{sub}");
+        assert!(is_manual(&c, &text, "mkdir -p /mnt/c32"), "{sub}");
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/c33"),
+            set(&["rp-1"]),
+            "{other}"
+        );
+    }
+}
