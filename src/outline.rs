@@ -181,21 +181,32 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
     let mut current: Option<usize> = None;
     // The Markdown level of each section's heading (`None`: a numbered paragraph).
     let mut levels: Vec<Option<usize>> = Vec::new();
+    // The number each section's title shows (`1.` for a section read as 2.1).
+    let mut written_of: Vec<Vec<u32>> = Vec::new();
     for (index, element) in doc.elements.iter().enumerate() {
+        let mut written_now: Option<Vec<u32>> = None;
         let prev = current.map(|c| outline.sections[c].number.clone());
         let candidate: Option<(Vec<u32>, String)> = match &element.kind {
             ElementKind::Heading { level, text } => match split_number(text) {
                 Some((n, t)) => {
                     // `### 1. 写 hosts` under `## 一、准备`: a deeper heading whose numbering
                     // starts again is a part of the chapter above it (1.1), not chapter 1 again.
+                    // (`#### 1.1` under that `### 1.`: 1.1.1, its written number continued.)
+                    let written = n.clone();
                     let n = match enclosing_heading(&outline.sections, &levels, current, *level) {
-                        Some(a) if n.len() <= outline.sections[a].number.len() => {
-                            let mut full = outline.sections[a].number.clone();
-                            full.extend_from_slice(&n);
-                            full
+                        Some(a) => {
+                            let (full, wrote) = (&outline.sections[a].number, &written_of[a]);
+                            if full != wrote && n.len() > wrote.len() && n.starts_with(wrote) {
+                                [full.as_slice(), &n[wrote.len()..]].concat()
+                            } else if n.len() <= full.len() {
+                                [full.as_slice(), &n].concat()
+                            } else {
+                                n
+                            }
                         }
-                        _ => n,
+                        None => n,
                     };
+                    written_now = Some(written);
                     depth_of_level.insert(*level, n.len());
                     Some((n, t.to_string()))
                 }
@@ -285,6 +296,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
             let parent = find_parent(&outline.sections, current, &number);
             let rollback = lexicon::is_rollback_title(&title)
                 || parent.is_some_and(|p| outline.sections[p].rollback);
+            written_of.push(written_now.take().unwrap_or_else(|| number.clone()));
             levels.push(match &element.kind {
                 ElementKind::Heading { level, .. } => Some(*level),
                 _ => None,

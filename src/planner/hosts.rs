@@ -172,6 +172,13 @@ impl<'a> Walker<'a> {
         {
             return Target::nowhere(format!("names `{unknown}`, which is no host rbc knows"));
         }
+        // `仍在跳板机上执行`, `在跳板机 jump-1 上核对`: the work happens on the jump host, where
+        // rbc runs no step — never on the servers the rest of the sentence names.
+        if let Some(jump) = scope::jump_place(text, self.inv) {
+            return Target::nowhere(format!(
+                "runs on the jump host (`{jump}`), where rbc runs no step: the operator runs it there by hand"
+            ));
+        }
         if let Some(t) = scope::targets(text, self.inv, &group) {
             return Target::new(
                 t.hosts,
