@@ -191,11 +191,34 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
     let mut current: Option<usize> = None;
     // The section ids so far (a number used twice gets `_2`): looked up once per section.
     let mut ids: std::collections::HashSet<String> = Default::default();
+    // The Markdown level of each section's heading (`None`: a numbered paragraph).
+    let mut levels: Vec<Option<usize>> = Vec::new();
+    // The number each section's title shows (`1.` for a section read as 2.1).
+    let mut written_of: Vec<Vec<u32>> = Vec::new();
     for (index, element) in doc.elements.iter().enumerate() {
+        let mut written_now: Option<Vec<u32>> = None;
         let prev = current.map(|c| outline.sections[c].number.clone());
         let candidate: Option<(Vec<u32>, String)> = match &element.kind {
             ElementKind::Heading { level, text } => match split_number(text) {
                 Some((n, t)) if plausible(prev.as_deref(), &n) => {
+                    // `### 1. 写 hosts` under `## 一、准备`: a deeper heading whose numbering
+                    // starts again is a part of the chapter above it (1.1), not chapter 1 again.
+                    // (`#### 1.1` under that `### 1.`: 1.1.1, its written number continued.)
+                    let written = n.clone();
+                    let n = match enclosing_heading(&outline.sections, &levels, current, *level) {
+                        Some(a) => {
+                            let (full, wrote) = (&outline.sections[a].number, &written_of[a]);
+                            if full != wrote && n.len() > wrote.len() && n.starts_with(wrote) {
+                                [full.as_slice(), &n[wrote.len()..]].concat()
+                            } else if n.len() <= full.len() {
+                                [full.as_slice(), &n].concat()
+                            } else {
+                                n
+                            }
+                        }
+                        None => n,
+                    };
+                    written_now = Some(written);
                     depth_of_level.insert(*level, n.len());
                     Some((n, t.to_string()))
                 }
@@ -291,6 +314,11 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
             let rollback = lexicon::is_rollback_title(&title)
                 || parent.is_some_and(|p| outline.sections[p].rollback);
             ids.insert(id.clone());
+            written_of.push(written_now.take().unwrap_or_else(|| number.clone()));
+            levels.push(match &element.kind {
+                ElementKind::Heading { level, .. } => Some(*level),
+                _ => None,
+            });
             outline.sections.push(Section {
                 id,
                 number,
@@ -332,6 +360,23 @@ fn numbered_item(doc: &Document, source: &Source, index: usize) -> bool {
                 .trim_start()
                 .starts_with(|c: char| c.is_ascii_digit())
     })
+}
+
+/// The nearest open section whose heading is of a higher Markdown level than `level`.
+fn enclosing_heading(
+    sections: &[Section],
+    levels: &[Option<usize>],
+    current: Option<usize>,
+    level: usize,
+) -> Option<usize> {
+    let mut cur = current;
+    while let Some(c) = cur {
+        if levels[c].is_some_and(|l| l < level) {
+            return Some(c);
+        }
+        cur = sections[c].parent;
+    }
+    None
 }
 
 fn find_parent(sections: &[Section], current: Option<usize>, number: &[u32]) -> Option<usize> {
@@ -413,6 +458,26 @@ mod tests {
         let got = ids("# 上线手册\n\n## 1. 准备\n\n### 1.1 数据库\n\n## 回滚\n");
         let ids: Vec<_> = got.iter().map(|g| g.0.as_str()).collect();
         assert_eq!(ids, vec!["1", "1.1", "2"]);
+    }
+
+    #[test]
+    fn a_deeper_heading_numbered_from_one_again_is_part_of_its_chapter() {
+        let got = ids("# 手册\n\n## 一、准备（三台都执行）\n\n### 1. 写 hosts\n\n### 2. 用户\n\n## 二、配置\n\n### 1. 公共\n\n#### 1.1 细节\n\n## 三、启动\n");
+        let want = [
+            ("1", None),
+            ("1.1", Some("1")),
+            ("1.2", Some("1")),
+            ("2", None),
+            ("2.1", Some("2")),
+            ("2.1.1", Some("2.1")),
+            ("3", None),
+        ];
+        let got: Vec<_> = got.iter().map(|g| (g.0.as_str(), g.2.as_deref())).collect();
+        assert_eq!(got, want);
+        // Numbers that already continue the chapter's (`### 3.1` under `## 3`) stay as written.
+        let got = ids("## 3 部署\n\n### 3.1 解压\n\n### 3.2 配置\n\n## 4 验证\n");
+        let ids: Vec<_> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(ids, vec!["3", "3.1", "3.2", "4"]);
     }
 
     #[test]

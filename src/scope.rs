@@ -679,6 +679,22 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
     })
 }
 
+/// The first place phrase of a text (`在…上`) when it is the jump host, by its role word
+/// (`跳板机`, `堡垒机`) or by a name the inventory gives a jump host: the words naming it.
+pub fn jump_place(text: &str, inv: &Inventory) -> Option<String> {
+    static LOCUS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"在([^，。；：,;:]{1,60}?)上").unwrap());
+    let place = LOCUS.captures(text)?.get(1)?.as_str().trim();
+    let by_role = lexicon::contains_any(place, lexicon::JUMP_ROLE);
+    let by_name = inventory::ascii_words(place).into_iter().any(|w| {
+        inv.find(w)
+            .is_some_and(|i| inv.hosts[i].kind == crate::plan::HostKind::Jump)
+    });
+    // A place that also names a server (`在跳板机和 app-1 上`) is not only the jump host.
+    let server = mentions(place, inv, &[]).iter().any(|m| !m.group_word);
+    ((by_role || by_name) && !server).then(|| place.to_string())
+}
+
 /// A text that is nothing but host names or addresses (`push-01`, `web-1 (10.0.0.1)`).
 pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
     let mut rest = text.to_string();
@@ -802,6 +818,21 @@ pub fn title_group(title: &str, inv: &Inventory) -> Option<Targets> {
         });
     }
     title_side(title, inv)
+}
+
+/// `3.2 旧客户端`: a title naming a side of a client/server service that some server's role
+/// is, qualified in a way no role says. It means machines rbc cannot tell — never the group of
+/// an enclosing title (`3 客户端配置`). Returns the side word.
+pub fn unknown_side(title: &str, inv: &Inventory) -> Option<&'static str> {
+    let side = lexicon::ROLE_SIDES.iter().copied().find(|side| {
+        title.contains(side)
+            && inv.servers().any(|(_, h)| {
+                h.roles
+                    .iter()
+                    .any(|r| role_side(r).is_some_and(|(s, _)| s == *side))
+            })
+    })?;
+    side_mentions(title, inv).is_empty().then_some(side)
 }
 
 /// `2 服务端配置`, `3.3 只读客户端`: a title naming a side of a client/server service names the

@@ -224,3 +224,43 @@ fn role_words_that_fit_no_host_or_both_stay_manual() {
     let c = plan(text);
     assert!(!hosts_of(&c, text, "mkdir -p /data/probe").contains("db-master"));
 }
+
+#[test]
+fn subsections_numbered_from_one_again_take_their_chapter_s_count() {
+    // `## 一、准备（三台都执行）` then `### 1. …`, `### 2. …`: parts of that chapter.
+    for (chapter, sub1, sub2) in [
+        (
+            "## 一、准备（三台都执行）",
+            "### 1. 写 hosts",
+            "### 2. 用户与目录",
+        ),
+        (
+            "## 二、基础环境（3 台均执行）",
+            "### 1 关闭 swap",
+            "### 2 建目录",
+        ),
+        ("## 第一步 所有节点都要做", "### 1、内核参数", "### 2、目录"),
+    ] {
+        let text = format!("{THREE}{chapter}\n\n{sub1}\n\n```\n# mkdir -p /data/s1\n```\n\n{sub2}\n\n```\n# mkdir -p /data/s2\n```\n\n## 三、启动\n\n### 1. 首台\n\n```\n# mkdir -p /data/s3\n```\n");
+        let c = plan(&text);
+        let want = set(&["cache-01", "cache-02", "cache-03"]);
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/s1"), want, "{chapter}");
+        assert_eq!(hosts_of(&c, &text, "mkdir -p /data/s2"), want, "{chapter}");
+        // The next chapter's subsection does not inherit the count.
+        assert!(
+            hosts_of(&c, &text, "mkdir -p /data/s3").is_empty(),
+            "{chapter}"
+        );
+    }
+    // A chapter that says one host: its restarted subsections stay on that host only.
+    let text = format!("{THREE}## 二、初始化（只在 cache-01 上执行）\n\n### 1. 建目录\n\n```\n# mkdir -p /data/one\n```\n\n### 2. 再建\n\n```\n# mkdir -p /data/two\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/one"),
+        set(&["cache-01"])
+    );
+    assert_eq!(
+        hosts_of(&c, &text, "mkdir -p /data/two"),
+        set(&["cache-01"])
+    );
+}

@@ -294,3 +294,65 @@ fn logging_in_to_a_client_program_is_no_unknown_machine() {
     let c = plan(&text);
     assert_eq!(hosts_of(&c, &text, "mkdir -p /data/cli"), set(&["nd7"]));
 }
+
+#[test]
+fn a_subsection_naming_a_side_no_role_has_never_takes_its_chapter_s_group() {
+    // `### 3.2 旧客户端` under `## 3 客户端配置`: machines rbc cannot tell, never all the
+    // clients of the chapter; a sibling naming a known side keeps its own.
+    for (sub, other) in [
+        ("### 3.2 旧客户端", "### 3.3 读客户端"),
+        ("### 3.2 临时客户端的清理", "### 3.3 客户端（读）"),
+        ("3.2 测试客户端", "3.3 读客户端"),
+    ] {
+        let text = format!(
+            "{SHARE}## 3 客户端配置\n\n### 3.1 公共\n\n```\n# mkdir -p /mnt/c31\n```\n\n{sub}\n\n```\n# mkdir -p /mnt/c32\n```\n\n{other}\n\n```\n# mkdir -p /mnt/c33\n```\n"
+        );
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/c31"),
+            set(&["wk-1", "wk-2", "rp-1"]),
+            "{sub}"
+        );
+        assert!(hosts_of(&c, &text, "mkdir -p /mnt/c32").is_empty(), "{sub}");
+        assert!(is_manual(&c, &text, "mkdir -p /mnt/c32"), "{sub}");
+        assert_eq!(
+            hosts_of(&c, &text, "mkdir -p /mnt/c33"),
+            set(&["rp-1"]),
+            "{other}"
+        );
+    }
+}
+
+// ---- the jump host as the place of the work (item 5) ----
+
+const VIA_JUMP: &str = "# 发布\n\n所有操作先登录跳板机 jb-1（10.9.7.5），再从跳板机 ssh 到目标机器。\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| 应用 | ap-1 | 10.9.7.21 |\n| 应用 | ap-2 | 10.9.7.22 |\n\n## 3 准备\n\n";
+
+#[test]
+fn work_placed_on_the_jump_host_is_manual_and_never_on_the_servers() {
+    for sentence in [
+        "在跳板机 jb-1 上核对 MD5，一致才能继续：",
+        "仍在跳板机上执行，把介质推到两台应用服务器：",
+        "还是在堡垒机上，检查介质：",
+        "在 jb-1 上执行：",
+    ] {
+        let text = format!("{VIA_JUMP}{sentence}\n\n```\n$ md5sum /data/rel/app.war\n```\n");
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "md5sum /data/rel/app.war").is_empty(),
+            "{sentence}"
+        );
+        let line = line_of(&text, "md5sum /data/rel/app.war");
+        let step = c.plan.steps.iter().find(|s| s.line == line);
+        let step = step.unwrap_or_else(|| panic!("no step: {sentence}"));
+        assert_eq!(step.kind, StepKind::Manual, "{sentence}");
+        assert!(step.hosts.is_empty(), "{sentence}: {:?}", step.hosts);
+        assert!(step.why.contains("jump host"), "{sentence}: {}", step.why);
+    }
+    // A place that is a server, the jump host only mentioned in passing: the server's.
+    let text = format!("{VIA_JUMP}在 ap-1 上执行，介质已在跳板机上备好：\n\n```\n$ md5sum /data/rel/app.war\n```\n");
+    let c = plan(&text);
+    assert_eq!(
+        hosts_of(&c, &text, "md5sum /data/rel/app.war"),
+        set(&["ap-1"])
+    );
+}

@@ -48,6 +48,9 @@ impl<'a> Walker<'a> {
             if let Some(t) = scope::title_group(&self.outline.sections[x].title, self.inv) {
                 return t.hosts;
             }
+            if scope::unknown_side(&self.outline.sections[x].title, self.inv).is_some() {
+                return Vec::new();
+            }
             s = self.outline.sections[x].parent;
         }
         Vec::new()
@@ -169,6 +172,13 @@ impl<'a> Walker<'a> {
         {
             return Target::nowhere(format!("names `{unknown}`, which is no host rbc knows"));
         }
+        // `仍在跳板机上执行`, `在跳板机 jump-1 上核对`: the work happens on the jump host, where
+        // rbc runs no step — never on the servers the rest of the sentence names.
+        if let Some(jump) = scope::jump_place(text, self.inv) {
+            return Target::nowhere(format!(
+                "runs on the jump host (`{jump}`), where rbc runs no step: the operator runs it there by hand"
+            ));
+        }
         if let Some(t) = scope::targets(text, self.inv, &group) {
             return Target::new(
                 t.hosts,
@@ -240,6 +250,13 @@ impl<'a> Walker<'a> {
                     self.outline.sections[x].line,
                     format!("{} ({id})", t.how),
                 );
+            }
+            // `3.2 旧客户端` under `3 客户端配置`: machines rbc cannot tell, not the chapter's.
+            if let Some(side) = scope::unknown_side(&self.outline.sections[x].title, self.inv) {
+                let id = &self.outline.sections[x].id;
+                return Target::nowhere(format!(
+                    "the section title ({id}) names a kind of {side} no host's role says"
+                ));
             }
             // `二、安装（三台都执行）`: the title counts the machines of its steps — the group an
             // enclosing title names, else the one group (or all servers) of that size.
