@@ -455,12 +455,7 @@ pub fn value_flows(plan: &Plan) -> Vec<ValueFlow> {
         if s.phase != Phase::Run || crate::render::effective_kind(s) == StepKind::Manual {
             continue;
         }
-        let Some(before) = s
-            .hosts
-            .iter()
-            .filter_map(|h| stretch_of(h, &s.id))
-            .min()
-        else {
+        let Some(before) = s.hosts.iter().filter_map(|h| stretch_of(h, &s.id)).min() else {
             continue;
         };
         let i = match flows.iter().position(|f| f.name == *value) {
@@ -651,13 +646,39 @@ fn value_play(f: &ValueFlow) -> String {
         )
         .replace("@HOSTS@", &y(&f.hosts.join(":")))
         .replace("@TAG@", &tag)
-        .replace("@T_BLOCK@", &y(&format!("{label}: to the hosts that do not have it")))
-        .replace("@T_KEPT@", &y(&format!("{label}: kept on the host already?")))
-        .replace("@T_TMP@", &y(&format!("{label}: a script for the hosts, 0600 on the control machine")))
+        .replace(
+            "@T_BLOCK@",
+            &y(&format!("{label}: to the hosts that do not have it")),
+        )
+        .replace(
+            "@T_KEPT@",
+            &y(&format!("{label}: kept on the host already?")),
+        )
+        .replace(
+            "@T_TMP@",
+            &y(&format!(
+                "{label}: a script for the hosts, 0600 on the control machine"
+            )),
+        )
         .replace("@T_SCRIPT@", &y(&format!("{label}: the script")))
-        .replace("@T_PUT@", &y(&format!("{label}: kept 0600 in the host's state directory, where run.sh looks")))
-        .replace("@T_RM@", &y(&format!("{label}: the script removed from the control machine")))
-        .replace("@T_STOP@", &y(&format!("{label}: a host failed or is unreachable: the change stops here")))
+        .replace(
+            "@T_PUT@",
+            &y(&format!(
+                "{label}: kept 0600 in the host's state directory, where run.sh looks"
+            )),
+        )
+        .replace(
+            "@T_RM@",
+            &y(&format!(
+                "{label}: the script removed from the control machine"
+            )),
+        )
+        .replace(
+            "@T_STOP@",
+            &y(&format!(
+                "{label}: a host failed or is unreachable: the change stops here"
+            )),
+        )
         .replace("@LABEL@", &y(&label))
         .replace("@NEED@", need)
         .replace("@NAME@", &f.name)
@@ -679,7 +700,7 @@ f=$d/values/$n
 if [ -L "$d" ] || [ -L "$d/values" ] || [ -L "$f" ]; then echo "rbc-value: refusing a symbolic link under $d"; exit 1; fi
 if [ -s "$f" ] && [ "$(cat "$f")" = "$v" ]; then echo 'rbc-value-same'; exit 0; fi
 rm -f "$f.new.$$"
-printf '%s' "$v" >"$f.new.$$" && mv -f "$f.new.$$" "$f" || { rm -f "$f.new.$$"; exit 1; }
+if ! printf '%s' "$v" >"$f.new.$$" || ! mv -f "$f.new.$$" "$f"; then rm -f "$f.new.$$"; exit 1; fi
 echo 'rbc-value-written'
 "#;
 

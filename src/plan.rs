@@ -323,7 +323,7 @@ impl Action {
             | Action::WriteValue { .. }
             | Action::Run { .. }
             | Action::Probe { .. }
-                        | Action::PackageInstall { .. }
+            | Action::PackageInstall { .. }
             | Action::StopProcesses { .. }
             | Action::Service { .. }
             | Action::ServiceRestart { .. }

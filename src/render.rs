@@ -692,7 +692,9 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
         };
         match &s.action {
             Action::Rename { from, .. } => add(from),
-            Action::Extract { archive, .. } | Action::ReadValue { path: archive, .. } => add(archive),
+            Action::Extract { archive, .. } | Action::ReadValue { path: archive, .. } => {
+                add(archive)
+            }
             Action::Run { command } | Action::Probe { command } => {
                 let written: Vec<String> = classify::files_written(command, cwd);
                 for w in shlex::split(command).unwrap_or_default().iter().skip(1) {

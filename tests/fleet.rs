@@ -707,7 +707,10 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
     // The token is in no output of Ansible's, no journal or log gathered on the control machine,
     // no log on the hosts, and no copy of the delivery script is left on the control machine.
     for o in &outs {
-        assert!(!o.contains(&token), "the token is in the playbook's output:\n{o}");
+        assert!(
+            !o.contains(&token),
+            "the token is in the playbook's output:\n{o}"
+        );
     }
     let mut seen = Vec::new();
     let mut dirs = vec![dist.join("runs")];
@@ -738,4 +741,98 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         .map(|e| e.path())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Where site.yml takes a value the bundles ask for, in phrasings of their own: read on the host
+/// the text names (`more`, `cat`; the look then keeps it and no longer shows it), or given by the
+/// operator when no look on that host shows a file of that name (a pause that does not echo, or
+/// `-e rbc_value_<name>`), and never before the stretch that reads it.
+#[test]
+fn site_yml_takes_each_value_from_where_the_runbook_reads_it() {
+    let ops = |dist: &Path| -> Vec<(String, String)> {
+        let plan: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dist.join("plan.json")).unwrap())
+                .unwrap();
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    s["action"]["op"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let site = |dist: &Path| std::fs::read_to_string(dist.join("ansible/site.yml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // `more` on the named host, the file copied over on two others.
+    let a = tmp.path().join("a");
+    std::fs::create_dir_all(&a).unwrap();
+    let dist = compile(&a, "# 集群\n\n## 1 服务器\n\n- mq-1 (10.8.0.1)\n- mq-2 (10.8.0.2)\n- mq-3 (10.8.0.3)\n\n## 2 主节点\n\n登录mq-1，创建目录：\n\n```\n# mkdir -p /srv/mq\n```\n\n读取mq-1上的集群密钥：\n\n```\n# more /srv/mq/cluster.key\n```\n\n## 3 从节点\n\n登录mq-2、mq-3，修改密钥文件：\n\n```\n# vim /srv/mq/cluster.key\n```\n\n将mq-1上读取的cluster.key内容覆盖到本机的该文件，保存。\n");
+    let o = ops(&dist);
+    assert!(o.contains(&("2-2".into(), "read_value".into())), "{o:?}");
+    assert!(o.contains(&("3-1".into(), "write_value".into())), "{o:?}");
+    let s = site(&dist);
+    let play = s
+        .find("- name: \"Value CLUSTER_KEY: read on mq-1 (2-2), to mq-2, mq-3")
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(play < s.find("- name: \"Stretch 2/").unwrap(), "{s}");
+    assert!(!s.contains("rbc_value_cluster_key"), "{s}");
+    // The look keeps the value and does not show it.
+    let x = Command::new("tar")
+        .arg("xzf")
+        .arg(dist.join("hosts/mq-1.tar.gz"))
+        .arg("-C")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(x.status.success());
+    std::fs::create_dir_all(a.join("srv")).unwrap();
+    let step = std::fs::read_to_string(a.join("mq-1/steps/0002.sh")).unwrap();
+    assert!(
+        step.contains("rbc_read_value /srv/mq/cluster.key CLUSTER_KEY"),
+        "{step}"
+    );
+
+    // No look at that file on the named host (only at another file): the operator gives it.
+    let b = tmp.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    let dist = compile(&b, "# 令牌\n\n## 1 服务器\n\n- app-1 (10.8.1.1)\n- app-2 (10.8.1.2)\n\n## 2 查看\n\n登录app-1，查看配置：\n\n```\n# cat /etc/app/app.conf\n```\n\n## 3 同步\n\n登录app-2，编辑令牌：\n\n```\n# vim /etc/app/api.token\n```\n\n把app-1上的api.token内容复制到本机该文件中。\n");
+    let o = ops(&dist);
+    assert!(o.contains(&("2-1".into(), "probe".into())), "{o:?}");
+    let s = site(&dist);
+    assert!(
+        s.contains(
+            "- name: \"Value API_TOKEN: given by the operator (-e rbc_value_api_token=…), to app-2"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("echo: false"), "{s}");
+    assert!(s.contains("when: (ansible_play_hosts"), "{s}");
+    assert!(s.contains("rbc_value_api_token is not defined"), "{s}");
+
+    // The script that writes a value on a host is plain bash 4.1: shellcheck finds nothing.
+    let vars = std::fs::read_to_string(dist.join("ansible/group_vars/all.yml")).unwrap();
+    let put: String = vars
+        .split("rbc_value_put_sh: !unsafe |\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{vars}"))
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    assert!(put.starts_with("#!/bin/bash\n"), "{put}");
+    if have("shellcheck") {
+        let p = b.join("put.sh");
+        std::fs::write(&p, &put).unwrap();
+        let o = Command::new("shellcheck")
+            .args(["-s", "bash"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
 }

@@ -364,10 +364,10 @@ rbc_read_value() { # PATH NAME
 		fi
 		tmp="$file.$$"
 		rm -f "$tmp"
-		(umask 077 && printf '%s' "$v" >"$tmp") && mv -f "$tmp" "$file" || {
+		if ! (umask 077 && printf '%s' "$v" >"$tmp") || ! mv -f "$tmp" "$file"; then
 			rm -f "$tmp"
 			return 1
-		}
+		fi
 	fi
 	rbc_say "$2: read from $1 (${#v} characters, not shown), kept in $file (0600) for the hosts that write it"
 }
