@@ -1,7 +1,9 @@
 #!/bin/bash
 # The shipped runbook's hosts as throwaway hosts on this machine, the change run two ways:
 #   (a) ansible: dist/ansible/site.yml with the real ansible-playbook over ssh, manual steps
-#       answered the unattended way (-e rbc_confirm=<every manual step>, as tests/fleet.rs does)
+#       answered the unattended way (-e rbc_confirm=<every manual step>, as tests/fleet.rs does);
+#       no RBC_VALUE_* on the hosts: the Erlang cookie read on rabbit-mq-1 reaches rabbit-mq-2/3
+#       through the playbook, the operator's values (the NTP server) come as -e rbc_value_<name>
 #   (b) one after another: per host, in the runbook's order of hosts, over ssh
 #       `tar xzf HOST.tar.gz && ./run.sh --yes` with RBC_MANUAL_DONE=1 (every gate and manual
 #       step answered yes: what an operator does by hand today, without the waiting)
@@ -79,8 +81,8 @@ proxy() { echo "nsenter --net=/proc/${pids[$1]}/ns/net socat STDIO TCP:%h:%p"; }
 hssh() { # INDEX COMMAND
 	ssh "${sshopts[@]}" -o ProxyCommand="$(proxy "$1")" "root@$(addr "$1")" "$2"
 }
-start_hosts() {
-	local i h d ip
+start_hosts() { # fleet|hand: fleet hosts get no RBC_VALUE_* (the playbook carries the values)
+	local i h d ip env
 	for i in "${!hosts[@]}"; do
 		h=${hosts[$i]} d=$work/h/${hosts[$i]}
 		ip=$(awk -v h="$h" '$1 == h { for (i = 2; i <= NF; i++) if ($i ~ /^ansible_host=/) print substr($i, 14) }' \
@@ -88,7 +90,12 @@ start_hosts() {
 		rm -rf "$d"
 		mkdir -p "$d"
 		cp -a "$work/prep/hosts/$h/u" "$d/u"
-		pids+=("$(HOST_NETNS=1 HOST_IP=$ip bash "$hostsh" "$d" "$h" "$(addr "$i")" 2222 "$work/key.pub" "$work/prep/hosts/$h/env")")
+		env=$work/prep/hosts/$h/env
+		if [ "$1" = fleet ]; then
+			grep -v '^RBC_VALUE_' "$env" >"$env.fleet" || true
+			env=$env.fleet
+		fi
+		pids+=("$(HOST_NETNS=1 HOST_IP=$ip bash "$hostsh" "$d" "$h" "$(addr "$i")" 2222 "$work/key.pub" "$env")")
 	done
 	{
 		echo "[servers]"
@@ -132,6 +139,12 @@ snapshot() { # INDEX
 # answered unattended.
 manual=$(cd "$work/dist/ansible" && grep -oh 'manual step [^ ]* (pause)"' site.yml rollback.yml |
 	awk '{ print $3 }' | sort -u | paste -sd, -)
+# Values only an operator can give (site.yml's `typed once` pauses), given the unattended way;
+# values read on a host (the Erlang cookie) are the playbook's own.
+values=()
+for v in $(cd "$work/dist/ansible" && grep -oh 'rbc_value_[a-z0-9_]* is not defined' site.yml | awk '{ print $1 }' | sort -u); do
+	values+=(-e "$v=rehearsal")
+done
 playbook() { # BOOK LOG
 	local t0 rc=0
 	t0=$(date +%s.%N)
@@ -140,14 +153,31 @@ playbook() { # BOOK LOG
 		ansible-playbook "$1" -i inventory.ini -i "$work/local.ini" \
 		-e "ansible_ssh_private_key_file=$work/key" \
 		-e "ansible_ssh_extra_args='-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'" \
-		-e "rbc_confirm=$manual" </dev/null >"$2" 2>&1) || rc=$?
+		-e "rbc_confirm=$manual" ${values[@]+"${values[@]}"} </dev/null >"$2" 2>&1) || rc=$?
 	secs "$t0" >"$2.secs"
 	return "$rc"
 }
 
 # (a) ansible-playbook site.yml
 echo "starting $n hosts ..."
-start_hosts
+start_hosts fleet
+idx() { local i; for i in "${!hosts[@]}"; do [ "${hosts[$i]}" = "$1" ] && echo "$i"; done; }
+# A value of this run's own in each file a host reads for others (the stub rabbitmq-server
+# would make the same cookie everywhere), so that what reaches the writing hosts is checked.
+python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["steps"]:
+    a = s["action"]
+    if a["op"] in ("read_value", "write_value"):
+        for h in s["hosts"]:
+            print(a["op"], a["value"], h, a["path"])
+' "$work/dist/plan.json" >"$work/values.txt"
+while read -r op v h p; do
+	[ "$op" = read_value ] || continue
+	r=$(root_of "$(idx "$h")")
+	mkdir -p "$r${p%/*}"
+	(umask 077 && printf 'bench%s%s' "$RANDOM" "$RANDOM" >"$r$p") && chmod 0400 "$r$p"
+done <"$work/values.txt"
 for i in "${!hosts[@]}"; do snapshot "$i" >"$work/start.$i"; done
 echo "(a) ansible-playbook site.yml ..."
 if ! playbook site.yml "$work/site.log"; then
@@ -156,6 +186,18 @@ if ! playbook site.yml "$work/site.log"; then
 	exit 1
 fi
 "$rbc" status "$work/dist" >"$work/status.txt"
+cookie_check=""
+# shellcheck disable=SC2094 # values.txt is only read, by the loop and by awk
+while read -r op v h p; do
+	[ "$op" = write_value ] || continue
+	src=$(awk -v v="$v" '$1 == "read_value" && $2 == v { print $3; exit }' "$work/values.txt")
+	[ -n "$src" ] || continue
+	if cmp -s "$(root_of "$(idx "$src")")$p" "$(root_of "$(idx "$h")")$p"; then
+		cookie_check="$cookie_check $v $h=$src's"
+	else
+		cookie_check="$cookie_check $v $h DIFFERS"
+	fi
+done <"$work/values.txt"
 done_hosts=$(grep -c '· done$' "$work/status.txt" || true)
 # Confirmations the playbook needed: each manual step's `record` task that ran on a host, and
 # each operator step recorded (without -e rbc_confirm, each is a pause for a person).
@@ -178,7 +220,7 @@ stop_hosts
 
 # (b) the bundles one after another, on fresh hosts
 echo "(b) the $n bundles one after another ..."
-start_hosts
+start_hosts hand
 gates_seen=0
 manual_seen=0
 t0=$(date +%s.%N)
@@ -201,9 +243,9 @@ read -r plan_gates plan_manual stretches < <(python3 - "$work/dist" <<'PY'
 import json, sys
 d = sys.argv[1]
 steps = [s for s in json.load(open(d + "/plan.json"))["steps"] if s["phase"] == "run"]
-servers = lambda s: [h for h in s["hosts"]]
-gates = sum(len(servers(s)) for s in steps if s["gates"])
-manual = sum(len(servers(s)) for s in steps if s["kind"] == "manual")
+# a gate is a host's own (2.4.2-18 runs on rabbit-mq-1..3 but only -2 and -3 wait)
+gates = sum(len({g["host"] for g in s["gates"]}) for s in steps)
+manual = sum(len(s["hosts"]) for s in steps if s["kind"] == "manual")
 print(gates, manual, len(json.load(open(d + "/ansible/stretches.json"))["stretches"]))
 PY
 )
@@ -216,6 +258,8 @@ printf '%-44s %10.1f\n' "(c) ansible-playbook rollback.yml (rc $rb_rc)" "$rb"
 echo "hosts done after (a): $done_hosts/$n; restored byte for byte after (c): $restored/$n"
 echo "stretches (plays): $stretches"
 echo "confirmations the playbook needed (pauses): $confirmations (manual/operator steps given in rbc_confirm)"
+echo "values: $(grep -c '^TASK \[Value [A-Z0-9_]*: kept 0600' "$work/site.log" || true) value plays wrote; given with -e: ${values[*]:-none}; RBC_VALUE_ on the fleet hosts: $(cat "$work"/prep/hosts/*/env.fleet | grep -c '^RBC_VALUE_' || true)"
+echo "values read on one host, on the hosts that write them after (a):$cookie_check"
 echo "today by hand: $plan_gates host gates (plan.json; run.sh said 'taken as finished' $gates_seen times) + $plan_manual host manual steps ($manual_seen seen)"
 echo "load: $(uptime)"
 [ "$done_hosts" = "$n" ] && [ "$restored" = "$n" ] && [ "$rb_rc" = 0 ]

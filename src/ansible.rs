@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::fleet::{self, HostStep, Person, Stretch};
-use crate::plan::{HostKind, Phase, Plan};
+use crate::plan::{Action, HostKind, Phase, Plan, StepKind};
 
 /// A bundle on a host: its name and the sum the `.run` file checks itself against.
 pub struct Bundle {
@@ -199,8 +199,12 @@ rbc_sh: >-
 fn group_vars() -> String {
     let tail = "2>&1; rc=$?; printf '\\n@@rbc-journal@@\\n'; cat \"$RBC_STATE_DIR/journal\" 2>/dev/null; printf '\\n@@rbc-log@@\\n'; cat \"$RBC_STATE_DIR/logs/last.log\" 2>/dev/null; exit $rc";
     format!(
-        "{GROUP_VARS}{GROUP_VARS_SHELL}# after run.sh: its output, then the journal and the log for dist/runs/\nrbc_tail: {}\n",
-        ys(tail)
+        "{GROUP_VARS}{GROUP_VARS_SHELL}# after run.sh: its output, then the journal and the log for dist/runs/\nrbc_tail: {}\n# writes a value the bundles ask for (RBC_VALUE_<NAME>) on a host; see site.yml's Value plays\nrbc_value_put_sh: !unsafe |\n{}",
+        ys(tail),
+        VALUE_PUT_SH
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
     )
 }
 
@@ -411,6 +415,295 @@ fn confirm_tasks(p: &Person, waiting: &str, label: &str) -> String {
     )
 }
 
+/// A value a bundle asks for (`RBC_VALUE_<NAME>`: a cookie read on another host, an NTP server)
+/// and the hosts that use it. A terminal is what run.sh asks on, and there is none under
+/// Ansible: site.yml gives the value to those hosts itself, 0600 in their state directories where
+/// run.sh looks for a value given earlier, before the first stretch that uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueFlow {
+    pub name: String,
+    /// The hosts whose bundle steps use it, in the plan's host order.
+    pub hosts: Vec<String>,
+    /// The steps that use it.
+    pub steps: Vec<String>,
+    /// The stretch before which it is given.
+    pub before: usize,
+    /// The host and step that read it (`ReadValue`, in an earlier stretch); none: the operator
+    /// gives it (`-e rbc_value_<name>=…`, or typed once at a pause).
+    pub from: Option<(String, String)>,
+}
+
+/// Every value a bundle step asks for, with where the playbook takes it from.
+pub fn value_flows(plan: &Plan) -> Vec<ValueFlow> {
+    let servers: Vec<&str> = plan
+        .hosts
+        .iter()
+        .filter(|h| h.kind == HostKind::Server)
+        .map(|h| h.name.as_str())
+        .collect();
+    let stretch_of = |host: &str, id: &str| {
+        fleet::host_steps(plan, host)
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(|s| s.stretch)
+    };
+    let mut flows: Vec<ValueFlow> = Vec::new();
+    for s in &plan.steps {
+        let (Action::WriteValue { value, .. } | Action::CronEntry { value, .. }) = &s.action else {
+            continue;
+        };
+        if s.phase != Phase::Run || crate::render::effective_kind(s) == StepKind::Manual {
+            continue;
+        }
+        let Some(before) = s.hosts.iter().filter_map(|h| stretch_of(h, &s.id)).min() else {
+            continue;
+        };
+        let i = match flows.iter().position(|f| f.name == *value) {
+            Some(i) => i,
+            None => {
+                flows.push(ValueFlow {
+                    name: value.clone(),
+                    hosts: Vec::new(),
+                    steps: Vec::new(),
+                    before,
+                    from: None,
+                });
+                flows.len() - 1
+            }
+        };
+        let f = &mut flows[i];
+        f.before = f.before.min(before);
+        f.steps.push(s.id.clone());
+        for h in &s.hosts {
+            if !f.hosts.contains(h) {
+                f.hosts.push(h.clone());
+            }
+        }
+    }
+    for f in &mut flows {
+        f.hosts
+            .sort_by_key(|h| servers.iter().position(|s| s == h).unwrap_or(usize::MAX));
+        // Read on a host in an earlier stretch: taken from there. Read later (or on one of the
+        // hosts that need it), it cannot be: the operator gives it.
+        f.from = plan.steps.iter().find_map(|s| {
+            let Action::ReadValue { value, .. } = &s.action else {
+                return None;
+            };
+            if *value != f.name || s.phase != Phase::Run {
+                return None;
+            }
+            let host = s.hosts.iter().find(|h| !f.hosts.contains(h))?;
+            (stretch_of(host, &s.id)? < f.before).then(|| (host.clone(), s.id.clone()))
+        });
+    }
+    flows
+}
+
+/// The play before stretch `f.before` that gives value `f` to the hosts that use it and do not
+/// have it yet: read (base64) from the reading host's state directory, or taken from
+/// `-e rbc_value_<name>`, or typed once at a pause that does not echo; then written 0600 into
+/// each host's state directory (`values/<NAME>`, where run.sh looks for a value given earlier)
+/// by a script that the `script` module copies there: the value is in no process's arguments
+/// and, with `no_log`, in no output of Ansible's. The script's copy on the control machine
+/// (0600) is removed at once.
+fn value_play(f: &ValueFlow) -> String {
+    let tag = format!("rbc_stretch_{}", f.before);
+    let var = format!("rbc_value_{}", f.name.to_ascii_lowercase());
+    let label = format!("Value {}", f.name);
+    let source = match &f.from {
+        Some((host, id)) => format!("read on {host} ({id})"),
+        None => format!("given by the operator (-e {var}=…)"),
+    };
+    let need = "ansible_play_hosts | map('extract', hostvars, ['rbc_value_kept', 'stdout']) | select('search', 'rbc-value-needed') | list | length > 0";
+    let get = match &f.from {
+        Some((host, id)) => r#"        - name: @T_READ@
+          ansible.builtin.raw: "f={{ (hostvars[@HOSTQ@]['rbc_state_dir'] ~ '/values/@NAME@') | quote }}; test -s \"$f\" && base64 -w 0 <\"$f\""
+          delegate_to: @HOST@
+          run_once: true
+          register: rbc_value_read
+          changed_when: false
+          failed_when: false
+          no_log: true
+          when: @NEED@
+        - name: @T_MISSING@
+          ansible.builtin.fail:
+            msg: @MSG_MISSING@
+          run_once: true
+          when: (@NEED@) and (rbc_value_read.rc != 0 or (rbc_value_read.stdout | trim) == '')
+        - name: @T_AS@
+          ansible.builtin.set_fact:
+            rbc_value_b64: "{{ rbc_value_read.stdout | trim }}"
+          no_log: true
+          when: @NEED@
+"#
+        .replace("@T_READ@", &y(&format!("{label}: read on {host}, kept there by step {id}")))
+        .replace("@HOST@", &y(host))
+        .replace("@HOSTQ@", &format!("'{}'", host.replace(['\'', '"', '\\'], "")))
+        .replace("@T_MISSING@", &y(&format!("{label}: {host} has not kept it: the change stops here")))
+        .replace("@MSG_MISSING@", &y(&format!(
+            "{} is not in {host}'s state directory (its step {id} keeps it there): the change stops here; run the playbook again once {id} is done on {host}",
+            f.name
+        )))
+        .replace("@T_AS@", &y(&format!("{label}: as read"))),
+        None => r#"        - name: @T_ASK@
+          ansible.builtin.pause:
+            prompt: @PROMPT@
+            echo: false
+          register: rbc_value_typed
+          run_once: true
+          no_log: true
+          when: (@NEED@) and @VAR@ is not defined
+        - name: @T_AS@
+          ansible.builtin.set_fact:
+            rbc_value_b64: "{{ (@VAR@ if @VAR@ is defined else (rbc_value_typed.user_input | default(''))) | string | trim | b64encode }}"
+          no_log: true
+          when: @NEED@
+        - name: @T_MISSING@
+          ansible.builtin.fail:
+            msg: @MSG_MISSING@
+          run_once: true
+          when: (@NEED@) and rbc_value_b64 == ''
+"#
+        .replace("@T_ASK@", &y(&format!("{label}: typed once (not shown), unless -e {var}")))
+        .replace("@PROMPT@", &unsafe_text(&format!(
+            "\n==== value {} for {} (steps {}) ====\n输入该值（不显示）。Type the value (it is not shown); an empty answer stops the change",
+            f.name,
+            f.hosts.join(", "),
+            f.steps.join(", ")
+        )))
+        .replace("@T_AS@", &y(&format!("{label}: as given")))
+        .replace("@T_MISSING@", &y(&format!("{label}: not given: the change stops here")))
+        .replace("@MSG_MISSING@", &y(&format!(
+            "{} was not given: the change stops here. Run the playbook again on a terminal and type it, or add -e {var}=... (from a vault for a secret; no terminal: AWX, CI)",
+            f.name
+        )))
+        .replace("@VAR@", &var),
+    };
+    let body = r#"- name: @PLAY@
+  hosts: @HOSTS@
+  gather_facts: false
+  any_errors_fatal: true
+  max_fail_percentage: 0
+  tags: [@TAG@]
+  tasks:
+@GUARD@    - name: @T_BLOCK@
+      block:
+        - name: @T_KEPT@
+          ansible.builtin.raw: "test -s {{ (rbc_state_dir ~ '/values/@NAME@') | quote }} && echo rbc-value-kept || echo rbc-value-needed"
+          register: rbc_value_kept
+          changed_when: false
+@GET@        - name: @T_TMP@
+          ansible.builtin.tempfile:
+            suffix: .rbc-value
+          register: rbc_value_script
+          delegate_to: localhost
+          run_once: true
+          changed_when: false
+          when: @NEED@
+        - name: @T_SCRIPT@
+          ansible.builtin.copy:
+            dest: "{{ rbc_value_script.path }}"
+            mode: "0600"
+            content: "{{ rbc_value_put_sh | replace('RBC-VALUE-B64', rbc_value_b64) }}"
+          delegate_to: localhost
+          run_once: true
+          changed_when: false
+          no_log: true
+          when: @NEED@
+        - name: @T_PUT@
+          ansible.builtin.script: "{{ rbc_value_script.path | quote }} {{ rbc_state_dir | quote }} @NAME@"
+          register: rbc_value_put
+          changed_when: rbc_value_put.stdout is search('rbc-value-written')
+          when: rbc_value_kept.stdout is search('rbc-value-needed')
+      always:
+        - name: @T_RM@
+          ansible.builtin.file:
+            path: "{{ rbc_value_script.path }}"
+            state: absent
+          delegate_to: localhost
+          run_once: true
+          changed_when: false
+          when: rbc_value_script.path is defined
+        - name: @T_STOP@
+          ansible.builtin.set_fact:
+            rbc_stopped: @LABEL@
+          delegate_to: localhost
+          delegate_facts: true
+          run_once: true
+          when: ansible_play_hosts | length < ansible_play_hosts_all | length
+
+"#;
+    body.replace("@GET@", &get)
+        .replace("@GUARD@", &guard(&tag))
+        .replace(
+            "@PLAY@",
+            &y(&format!(
+                "{label}: {source}, to {} (steps {}) before stretch {}",
+                f.hosts.join(", "),
+                f.steps.join(", "),
+                f.before
+            )),
+        )
+        .replace("@HOSTS@", &y(&f.hosts.join(":")))
+        .replace("@TAG@", &tag)
+        .replace(
+            "@T_BLOCK@",
+            &y(&format!("{label}: to the hosts that do not have it")),
+        )
+        .replace(
+            "@T_KEPT@",
+            &y(&format!("{label}: kept on the host already?")),
+        )
+        .replace(
+            "@T_TMP@",
+            &y(&format!(
+                "{label}: a script for the hosts, 0600 on the control machine"
+            )),
+        )
+        .replace("@T_SCRIPT@", &y(&format!("{label}: the script")))
+        .replace(
+            "@T_PUT@",
+            &y(&format!(
+                "{label}: kept 0600 in the host's state directory, where run.sh looks"
+            )),
+        )
+        .replace(
+            "@T_RM@",
+            &y(&format!(
+                "{label}: the script removed from the control machine"
+            )),
+        )
+        .replace(
+            "@T_STOP@",
+            &y(&format!(
+                "{label}: a host failed or is unreachable: the change stops here"
+            )),
+        )
+        .replace("@LABEL@", &y(&label))
+        .replace("@NEED@", need)
+        .replace("@NAME@", &f.name)
+}
+
+/// The script that writes a value on a host (group_vars: `rbc_value_put_sh`, the value in base64
+/// in place of `RBC-VALUE-B64`; arguments: the state directory and the value's name): 0600
+/// under the state directory, through a file of its own beside it, never through a symbolic
+/// link; says whether it wrote.
+const VALUE_PUT_SH: &str = r#"#!/bin/bash
+# rbc: a value for run.sh, kept 0600 in the state directory (values/NAME) as if typed on a terminal
+umask 077
+d=${1:?state directory} n=${2:?name}
+case $n in '' | *[!A-Z0-9_]*) echo "rbc-value: bad name $n"; exit 2 ;; esac
+v=$(printf '%s' 'RBC-VALUE-B64' | base64 -d) || exit 1
+[ -n "$v" ] || { echo 'rbc-value: empty'; exit 1; }
+mkdir -p "$d/values" || exit 1
+f=$d/values/$n
+if [ -L "$d" ] || [ -L "$d/values" ] || [ -L "$f" ]; then echo "rbc-value: refusing a symbolic link under $d"; exit 1; fi
+if [ -s "$f" ] && [ "$(cat "$f")" = "$v" ]; then echo 'rbc-value-same'; exit 0; fi
+rm -f "$f.new.$$"
+if ! printf '%s' "$v" >"$f.new.$$" || ! mv -f "$f.new.$$" "$f"; then rm -f "$f.new.$$"; exit 1; fi
+echo 'rbc-value-written'
+"#;
+
 pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
     let total = stretches.len();
     let mut out = format!(
@@ -422,7 +715,7 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
         plan.title.replace('\n', " ")
     )));
     out.push_str(DELIVER_PLAY);
-    stretch_plays(&mut out, stretches, Phase::Run);
+    stretch_plays(&mut out, stretches, Phase::Run, &value_flows(plan));
     out.push_str(RECAP_PLAY);
     out
 }
@@ -431,13 +724,16 @@ pub fn site(plan: &Plan, stretches: &[Stretch]) -> String {
 /// `rollback.sh --stretch N` (rollback.yml), a pause on the control machine for a manual step
 /// (then `--confirm` on the host), and a play on the control machine for a step a person does
 /// off the servers.
-fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase) {
+fn stretch_plays(out: &mut String, stretches: &[Stretch], phase: Phase, values: &[ValueFlow]) {
     let total = stretches.len();
     let script = match phase {
         Phase::Run => "run.sh",
         Phase::Rollback => "rollback.sh",
     };
     for x in stretches {
+        for f in values.iter().filter(|f| f.before == x.n) {
+            out.push_str(&value_play(f));
+        }
         let (name, label, tag) = match phase {
             Phase::Run => (
                 stretch_name(x, total),
@@ -618,7 +914,12 @@ pub fn rollback(plan: &Plan, bundles: &[Bundle]) -> String {
         out.push_str(&gather_task(&label, &["rbc_out"]));
         out.push('\n');
     }
-    stretch_plays(&mut out, &fleet::rollback_stretches(plan), Phase::Rollback);
+    stretch_plays(
+        &mut out,
+        &fleet::rollback_stretches(plan),
+        Phase::Rollback,
+        &[],
+    );
     let hosts: Vec<String> = bundles.iter().map(|b| b.host.clone()).collect();
     if !hosts.is_empty() {
         let label = "Rollback: what is left";

@@ -190,6 +190,9 @@ fn expected(s: &Step) -> String {
     let e = match &s.action {
         Action::Run { .. } => "the command succeeds (exit 0); runs once, journaled".to_string(),
         Action::Probe { .. } => "the output looks right (read-only, nothing changes)".to_string(),
+        Action::ReadValue { value, .. } => {
+            format!("{value} is kept for the hosts that write it (not shown; read-only)")
+        }
         Action::RpmInstall { file } => {
             format!("`rpm -q` shows {} installed", file.trim_end_matches(".rpm"))
         }

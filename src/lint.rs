@@ -667,7 +667,8 @@ fn effects(step: &Step) -> Effects {
         | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
         | Action::Chmod { path, .. }
-        | Action::TailLog { path } => used.push(path),
+        | Action::TailLog { path }
+        | Action::ReadValue { path, .. } => used.push(path),
         Action::Extract { archive, dir } => {
             used.push(archive);
             if let Some(top) = unpacked_dir(basename(archive)) {
@@ -767,6 +768,7 @@ fn consumed_files(step: &Step) -> Vec<(String, &'static str)> {
             })
             .collect(),
         Action::Probe { .. }
+        | Action::ReadValue { .. }
         | Action::PackageInstall { .. }
         | Action::AppendBlock { .. }
         | Action::PrependBlock { .. }

@@ -116,6 +116,10 @@ pub enum Action {
         value: String,
         from: String,
     },
+    /// A look at a file whose content other hosts write (`value`, a `WriteValue` with `from` this
+    /// host): the content is kept mode 0600 in the state directory, never shown, for the
+    /// playbook to carry to those hosts (kind `check`).
+    ReadValue { path: String, value: String },
     /// A cron entry from a known recipe (`时间同步crontab`): `line` with `{VALUE}` replaced by a value
     /// the operator gives once, in its own file under /etc/cron.d.
     CronEntry {
@@ -254,6 +258,7 @@ impl Action {
             | Action::WriteValue { path, .. } => Some(path),
             Action::Run { .. }
             | Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::RpmInstall { .. }
             | Action::PackageInstall { .. }
             | Action::CronEntry { .. }
@@ -299,7 +304,8 @@ impl Action {
             Action::CronEntry { path, .. }
             | Action::Mkdir { path }
             | Action::Chmod { path, .. }
-            | Action::TailLog { path } => vec![path.clone()],
+            | Action::TailLog { path }
+            | Action::ReadValue { path, .. } => vec![path.clone()],
             Action::RpmInstall { file } => vec![file.clone()],
             Action::Extract { archive, dir } => vec![archive.clone(), dir.clone()],
             Action::Rename { from, to } => vec![from.clone(), to.clone()],
@@ -331,7 +337,9 @@ impl Action {
     pub fn kind(&self) -> StepKind {
         match self {
             Action::Run { .. } | Action::Dump { .. } => StepKind::Once,
-            Action::Probe { .. } | Action::TailLog { .. } => StepKind::Check,
+            Action::Probe { .. } | Action::TailLog { .. } | Action::ReadValue { .. } => {
+                StepKind::Check
+            }
             Action::Manual { .. } => StepKind::Manual,
             Action::Note => StepKind::Note,
             Action::Sql { statements, .. } => {
@@ -516,6 +524,10 @@ impl Action {
             Action::CronEntry { path, value, .. } => (
                 format!("cron entry in {path} ({value} asked once)"),
                 "the line is in the file".into(),
+            ),
+            Action::ReadValue { path, value } => (
+                format!("read {value} from {path} for the hosts that write it"),
+                "read-only; the value is kept 0600 in the state directory, never shown".into(),
             ),
             Action::WriteValue { path, value, from } => (
                 format!("write {path} with {value} from {from}"),

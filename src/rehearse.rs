@@ -417,6 +417,7 @@ fn paths_of(s: &Step) -> Vec<(String, Use)> {
         }
         Action::Run { .. }
         | Action::Probe { .. }
+        | Action::ReadValue { .. }
         | Action::RpmInstall { .. }
         | Action::PackageInstall { .. }
         | Action::AppendBlock { .. }
@@ -531,6 +532,7 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
             }
             Action::Run { .. }
             | Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::RpmInstall { .. }
             | Action::PackageInstall { .. }
             | Action::AppendBlock { .. }
@@ -1130,6 +1132,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                     .extend(crate::classify::files_written(command, cwd));
             }
             Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::RpmInstall { .. }
             | Action::PackageInstall { .. }
             | Action::AppendBlock { .. }
@@ -1174,6 +1177,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             }
             Action::Run { .. }
             | Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::RpmInstall { .. }
             | Action::PackageInstall { .. }
             | Action::AppendBlock { .. }

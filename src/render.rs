@@ -105,6 +105,7 @@ fn state_keys(action: &Action) -> Vec<String> {
         Action::Mkdir { path } => vec![format!("path {path}")],
         Action::Run { .. }
         | Action::Probe { .. }
+        | Action::ReadValue { .. }
         | Action::RpmInstall { .. }
         | Action::PackageInstall { .. }
         | Action::AppendBlock { .. }
@@ -215,6 +216,10 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     (
         "write_value",
         include_str!("../templates/steps/write_value.sh.j2"),
+    ),
+    (
+        "read_value",
+        include_str!("../templates/steps/read_value.sh.j2"),
     ),
     (
         "cron_entry",
@@ -647,6 +652,7 @@ pub fn effective_kind(step: &Step) -> StepKind {
             Action::Run { .. }
             | Action::Dump { .. }
             | Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::TailLog { .. },
         ) => StepKind::Once,
         (StepKind::Converge, Action::ServiceRestart { watch, .. }) if watch.is_empty() => {
@@ -686,7 +692,9 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
         };
         match &s.action {
             Action::Rename { from, .. } => add(from),
-            Action::Extract { archive, .. } => add(archive),
+            Action::Extract { archive, .. } | Action::ReadValue { path: archive, .. } => {
+                add(archive)
+            }
             Action::Run { command } | Action::Probe { command } => {
                 let written: Vec<String> = classify::files_written(command, cwd);
                 for w in shlex::split(command).unwrap_or_default().iter().skip(1) {
@@ -864,6 +872,7 @@ fn op_name(action: &Action) -> &'static str {
     match action {
         Action::Run { .. } => "run",
         Action::Probe { .. } => "probe",
+        Action::ReadValue { .. } => "read_value",
         Action::RpmInstall { .. } => "rpm_install",
         Action::PackageInstall { .. } => "package_install",
         Action::AppendBlock { .. } => "append_block",

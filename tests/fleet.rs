@@ -34,11 +34,13 @@ fn text(o: &Output) -> String {
 }
 
 /// The runbook of these tests: web-1 and web-2 prepare side by side (each sleeps 3 s), db-1 waits
-/// for them and has a manual step, then web-1 and web-2 start (they wait for db-1). Its rollback
-/// chapter: db-1 first (3 s), then web-1 and web-2 (they wait for db-1).
+/// for them, has a manual step and then shows its token, then web-1 and web-2 start (they wait
+/// for db-1) and write db-1's token into their own token file (a value read on one host and
+/// written on others). Its rollback chapter: db-1 first (3 s), then web-1 and web-2 (they wait
+/// for db-1).
 fn runbook(a: &str, b: &str, c: &str) -> String {
     format!(
-        "# 扩容演练\n\n## 1 主机\n\n- web-1 ({a})\n- web-2 ({b})\n- db-1 ({c})\n\n## 2 准备\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app\n# sleep 3\n# test ! -e /srv/fleet/fail\n```\n\n在 /srv/fleet/app.conf 文件末尾补充：\n\n```\nlisten=8080\n```\n\n## 3 数据库\n\n登录db-1，执行：\n\n```\n# mkdir -p /srv/fleet/db\n```\n\n确认数据库备份已完成，人工检查备份文件。\n\n## 4 启动\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app/run\n```\n\n## 5 回退方案\n\n登录db-1，执行：\n\n```\n# sleep 3\n```\n\n登录web-1、web-2，执行：\n\n```\n# sleep 1\n```\n"
+        "# 扩容演练\n\n## 1 主机\n\n- web-1 ({a})\n- web-2 ({b})\n- db-1 ({c})\n\n## 2 准备\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app\n# sleep 3\n# test ! -e /srv/fleet/fail\n```\n\n在 /srv/fleet/app.conf 文件末尾补充：\n\n```\nlisten=8080\n```\n\n## 3 数据库\n\n登录db-1，执行：\n\n```\n# mkdir -p /srv/fleet/db\n```\n\n确认数据库备份已完成，人工检查备份文件。\n\n查看db-1上的访问令牌：\n\n```\n# cat /srv/fleet/token\n```\n\n## 4 启动\n\n登录web-1、web-2，执行：\n\n```\n# mkdir -p /srv/fleet/app/run\n```\n\n编辑本机的令牌文件：\n\n```\n# vim /srv/fleet/token\n```\n\n把db-1上查到的令牌内容复制到该文件中，保存退出。\n\n## 5 回退方案\n\n登录db-1，执行：\n\n```\n# sleep 3\n```\n\n登录web-1、web-2，执行：\n\n```\n# sleep 1\n```\n"
     )
 }
 
@@ -476,12 +478,24 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         .unwrap();
     assert!(k.status.success(), "{}", text(&k));
     let original = b"# app\nport=80\n".to_vec();
+    // db-1's token, read there and written on web-1 and web-2 by the playbook alone: no
+    // RBC_VALUE_TOKEN anywhere, no terminal. The web hosts' own token files are 0600.
+    let token = format!("tok-{}-Zq9xW", std::process::id());
+    let old_token = b"old-token\n".to_vec();
     let mut hosts = Hosts { pids: Vec::new() };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fleet/host.sh");
     for (i, name) in names.iter().enumerate() {
         let d = tmp.path().join("hosts").join(name);
         std::fs::create_dir_all(d.join("u/srv/fleet")).unwrap();
         std::fs::write(d.join("u/srv/fleet/app.conf"), &original).unwrap();
+        let t = d.join("u/srv/fleet/token");
+        if *name == "db-1" {
+            std::fs::write(&t, &token).unwrap();
+        } else {
+            std::fs::write(&t, &old_token).unwrap();
+            std::fs::set_permissions(&t, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
         if *name == "web-2" {
             std::fs::write(d.join("u/srv/fleet/fail"), "").unwrap();
         }
@@ -549,8 +563,10 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
     let ansible = dist.join("ansible");
     let root_of = |h: &str| roots[names.iter().position(|n| *n == h).unwrap()].clone();
 
+    let mut outs: Vec<String> = Vec::new();
     // 1. web-2 fails in the first stretch: the change stops there, db-1 never starts.
     let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    outs.push(out.clone());
     assert!(!ok, "{out}");
     assert!(
         out.contains("NO MORE HOSTS LEFT") || out.contains("fatal: [web-2]"),
@@ -566,6 +582,7 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
     // 2. Fixed; the run resumes and stops at the manual step: no terminal, no answer, no pass.
     std::fs::remove_file(root_of("web-2").join("srv/fleet/fail")).unwrap();
     let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    outs.push(out.clone());
     assert!(!ok, "{out}");
     assert!(out.contains("manual step 3-2 was not confirmed"), "{out}");
     let s = status(&dist);
@@ -573,13 +590,33 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         host_line(&s, "db-1").contains("waiting: manual step 3-2"),
         "{s}"
     );
-    assert!(host_line(&s, "web-1").contains("4/5"), "{s}");
+    assert!(host_line(&s, "web-1").contains("4/6"), "{s}");
     assert!(s.contains("waiting for manual step 3-2"), "{s}");
     assert!(!root_of("web-1").join("srv/fleet/app/run").exists());
 
     // 3. Confirmed (the unattended way): the change finishes.
     let (ok, out) = playbook(&ansible, "site.yml", &key, &["-e", "rbc_confirm=3-2"]);
+    outs.push(out.clone());
     assert!(ok, "{out}");
+    // db-1's token reached web-1 and web-2 through the playbook: their files hold exactly it,
+    // still 0600, and each keeps it 0600 in its state directory as a value typed there would be.
+    assert!(out.contains("Value TOKEN: read on db-1"), "{out}");
+    for h in ["web-1", "web-2"] {
+        let r = root_of(h);
+        assert_eq!(
+            std::fs::read(r.join("srv/fleet/token")).unwrap(),
+            token.as_bytes(),
+            "{h}"
+        );
+        let mode = |p: &Path| {
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions())
+                & 0o777
+        };
+        assert_eq!(mode(&r.join("srv/fleet/token")), 0o600, "{h}");
+        let kept = r.join(format!("var/lib/rbc/{h}/values/TOKEN"));
+        assert_eq!(std::fs::read(&kept).unwrap(), token.as_bytes(), "{h}");
+        assert_eq!(mode(&kept), 0o600, "{h}");
+    }
     assert!(out.contains("RECAP web-1:"), "{out}");
     let s = status(&dist);
     for h in names {
@@ -616,6 +653,7 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         .map(|h| journal(&root_of(h), h).len())
         .collect();
     let (ok, out) = playbook(&ansible, "site.yml", &key, &[]);
+    outs.push(out.clone());
     assert!(ok, "{out}");
     for line in out.lines().filter(|l| l.contains(" : ok=")) {
         assert!(line.contains("changed=0"), "{out}");
@@ -631,6 +669,7 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
 
     // 5. Rollback: every host back byte for byte.
     let (ok, out) = playbook(&ansible, "rollback.yml", &key, &[]);
+    outs.push(out.clone());
     assert!(ok, "{out}");
     for h in names {
         let r = root_of(h);
@@ -641,6 +680,13 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         );
         assert!(!r.join("srv/fleet/app").exists(), "{h}");
         assert!(!r.join("srv/fleet/db").exists(), "{h}");
+        if h != "db-1" {
+            assert_eq!(
+                std::fs::read(r.join("srv/fleet/token")).unwrap(),
+                old_token,
+                "{h}"
+            );
+        }
     }
     let s = status(&dist);
     for h in names {
@@ -657,4 +703,136 @@ fn ansible_playbook_runs_the_change_over_ssh_in_order() {
         );
     }
     assert!(out.contains("Rollback chapter stretch 2/2"), "{out}");
+
+    // The token is in no output of Ansible's, no journal or log gathered on the control machine,
+    // no log on the hosts, and no copy of the delivery script is left on the control machine.
+    for o in &outs {
+        assert!(
+            !o.contains(&token),
+            "the token is in the playbook's output:\n{o}"
+        );
+    }
+    let mut seen = Vec::new();
+    let mut dirs = vec![dist.join("runs")];
+    for h in names {
+        dirs.push(root_of(h).join(format!("var/lib/rbc/{h}/logs")));
+    }
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                seen.push(p.clone());
+                let bytes = std::fs::read(&p).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(&token),
+                    "the token is in {}",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(seen.len() > 10, "{seen:?}");
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".rbc-value"))
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Where site.yml takes a value the bundles ask for, in phrasings of their own: read on the host
+/// the text names (`more`, `cat`; the look then keeps it and no longer shows it), or given by the
+/// operator when no look on that host shows a file of that name (a pause that does not echo, or
+/// `-e rbc_value_<name>`), and never before the stretch that reads it.
+#[test]
+fn site_yml_takes_each_value_from_where_the_runbook_reads_it() {
+    let ops = |dist: &Path| -> Vec<(String, String)> {
+        let plan: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dist.join("plan.json")).unwrap())
+                .unwrap();
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    s["action"]["op"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let site = |dist: &Path| std::fs::read_to_string(dist.join("ansible/site.yml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // `more` on the named host, the file copied over on two others.
+    let a = tmp.path().join("a");
+    std::fs::create_dir_all(&a).unwrap();
+    let dist = compile(&a, "# 集群\n\n## 1 服务器\n\n- mq-1 (10.8.0.1)\n- mq-2 (10.8.0.2)\n- mq-3 (10.8.0.3)\n\n## 2 主节点\n\n登录mq-1，创建目录：\n\n```\n# mkdir -p /srv/mq\n```\n\n读取mq-1上的集群密钥：\n\n```\n# more /srv/mq/cluster.key\n```\n\n## 3 从节点\n\n登录mq-2、mq-3，修改密钥文件：\n\n```\n# vim /srv/mq/cluster.key\n```\n\n将mq-1上读取的cluster.key内容覆盖到本机的该文件，保存。\n");
+    let o = ops(&dist);
+    assert!(o.contains(&("2-2".into(), "read_value".into())), "{o:?}");
+    assert!(o.contains(&("3-1".into(), "write_value".into())), "{o:?}");
+    let s = site(&dist);
+    let play = s
+        .find("- name: \"Value CLUSTER_KEY: read on mq-1 (2-2), to mq-2, mq-3")
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(play < s.find("- name: \"Stretch 2/").unwrap(), "{s}");
+    assert!(!s.contains("rbc_value_cluster_key"), "{s}");
+    // The look keeps the value and does not show it.
+    let x = Command::new("tar")
+        .arg("xzf")
+        .arg(dist.join("hosts/mq-1.tar.gz"))
+        .arg("-C")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(x.status.success());
+    std::fs::create_dir_all(a.join("srv")).unwrap();
+    let step = std::fs::read_to_string(a.join("mq-1/steps/0002.sh")).unwrap();
+    assert!(
+        step.contains("rbc_read_value /srv/mq/cluster.key CLUSTER_KEY"),
+        "{step}"
+    );
+
+    // No look at that file on the named host (only at another file): the operator gives it.
+    let b = tmp.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    let dist = compile(&b, "# 令牌\n\n## 1 服务器\n\n- app-1 (10.8.1.1)\n- app-2 (10.8.1.2)\n\n## 2 查看\n\n登录app-1，查看配置：\n\n```\n# cat /etc/app/app.conf\n```\n\n## 3 同步\n\n登录app-2，编辑令牌：\n\n```\n# vim /etc/app/api.token\n```\n\n把app-1上的api.token内容复制到本机该文件中。\n");
+    let o = ops(&dist);
+    assert!(o.contains(&("2-1".into(), "probe".into())), "{o:?}");
+    let s = site(&dist);
+    assert!(
+        s.contains(
+            "- name: \"Value API_TOKEN: given by the operator (-e rbc_value_api_token=…), to app-2"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("echo: false"), "{s}");
+    assert!(s.contains("when: (ansible_play_hosts"), "{s}");
+    assert!(s.contains("rbc_value_api_token is not defined"), "{s}");
+
+    // The script that writes a value on a host is plain bash 4.1: shellcheck finds nothing.
+    let vars = std::fs::read_to_string(dist.join("ansible/group_vars/all.yml")).unwrap();
+    let put: String = vars
+        .split("rbc_value_put_sh: !unsafe |\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{vars}"))
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    assert!(put.starts_with("#!/bin/bash\n"), "{put}");
+    if have("shellcheck") {
+        let p = b.join("put.sh");
+        std::fs::write(&p, &put).unwrap();
+        let o = Command::new("shellcheck")
+            .args(["-s", "bash"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
 }

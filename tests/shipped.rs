@@ -169,6 +169,18 @@ fn rabbit_cluster_lands_per_node_as_the_prose_says() {
         [["rabbit-mq-1", "rabbit-mq-2", "rabbit-mq-3"]]
     );
     assert_eq!(hosts("more /root/.erlang.cookie"), [["rabbit-mq-1"]]);
+    // rabbit1's look at the cookie is what rabbit2/rabbit3 write: it keeps the value for the
+    // fleet (never shown), and they take it from rabbit1.
+    let read = step(&c, "more /root/.erlang.cookie")[0];
+    assert!(
+        matches!(&read.action, Action::ReadValue { path, value } if path == "/root/.erlang.cookie" && value == "ERLANG_COOKIE"),
+        "{:?}",
+        read.action
+    );
+    assert!(step(&c, "vim /root/.erlang.cookie").iter().all(|s| matches!(
+        &s.action,
+        Action::WriteValue { value, from, .. } if value == "ERLANG_COOKIE" && from == "rabbit-mq-1"
+    )));
     // The joiners wait for rabbit1 to be up.
     let join_start = step(&c, "rabbitmq-server -detached")[1];
     let gate = join_start

@@ -429,6 +429,7 @@ impl<'a> Walker<'a> {
             | Action::ConfBlocks { content, .. } => content.as_str(),
             Action::Run { .. }
             | Action::Probe { .. }
+            | Action::ReadValue { .. }
             | Action::RpmInstall { .. }
             | Action::PackageInstall { .. }
             | Action::EnsureLines { .. }
@@ -570,25 +571,13 @@ impl<'a> Walker<'a> {
         if !lexicon::contains_any(&following, lexicon::COPY_FROM) {
             return None;
         }
-        let name = path.rsplit('/').next().unwrap_or(path);
         let source = inventory::ascii_words(&following)
             .into_iter()
             .filter_map(|w| self.inv.find(w))
             .find(|h| {
                 !hosts.contains(h) && self.inv.hosts[*h].kind == crate::plan::HostKind::Server
             })?;
-        let value: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect::<String>()
-            .trim_matches('_')
-            .to_string();
+        let value = super::values::value_name(path);
         (!value.is_empty()).then(|| (value, self.inv.hosts[source].name.clone()))
     }
 }

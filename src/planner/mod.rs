@@ -21,6 +21,7 @@ mod sentences;
 mod shell;
 mod sql;
 mod tables;
+mod values;
 mod walk;
 
 use finish::finish;
@@ -224,6 +225,7 @@ pub fn compile(source: &Source) -> Compiled {
     }
     crate::markers::enforce(&mut plan, source, &mut diagnostics);
     crate::secrets::enforce(&mut plan, source, &mut diagnostics);
+    values::link_read_values(&mut plan);
     diagnostics.extend(findings);
     diagnostics.sort_by_key(|d| (d.line, d.code));
     diagnostics.dedup();

@@ -342,6 +342,36 @@ rbc_value() { # NAME FROM-HOST [secret]
 	printf '%s' "$v"
 }
 
+# The value NAME that other hosts write is the content of PATH on this host: kept in
+# $RBC_STATE_DIR/values/NAME (mode 0600, as a value given on the terminal), never shown, for
+# dist/ansible/site.yml to carry to those hosts (by hand: `cat` it there and type it on them).
+rbc_read_value() { # PATH NAME
+	local file="${RBC_STATE_DIR:-/tmp}/values/$2" v tmp
+	if [ ! -f "$1" ] || [ -L "$1" ]; then
+		rbc_say "nothing to read: $1 is not a file on this host (the hosts that write $2 need it)"
+		return 1
+	fi
+	v=$(cat "$1") || return 1
+	if [ -z "$v" ]; then
+		rbc_say "nothing to read: $1 is empty (the hosts that write $2 need its content)"
+		return 1
+	fi
+	if [ ! -s "$file" ] || [ "$(cat "$file")" != "$v" ]; then
+		(umask 077 && mkdir -p "${file%/*}") || return 1
+		if [ -L "$file" ] || [ -L "${file%/*}" ]; then
+			rbc_say "refusing to write through a symbolic link: $file"
+			return 1
+		fi
+		tmp="$file.$$"
+		rm -f "$tmp"
+		if ! (umask 077 && printf '%s' "$v" >"$tmp") || ! mv -f "$tmp" "$file"; then
+			rm -f "$tmp"
+			return 1
+		fi
+	fi
+	rbc_say "$2: read from $1 (${#v} characters, not shown), kept in $file (0600) for the hosts that write it"
+}
+
 # PATH holds exactly the value NAME: RBC_VALUE_NAME when set, else the one kept.
 rbc_value_written() { # PATH NAME
 	local file="${RBC_STATE_DIR:-/tmp}/values/$2" var="RBC_VALUE_$2"
