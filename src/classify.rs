@@ -1390,6 +1390,22 @@ pub fn looks_like_command(line: &str) -> bool {
         "ulimit",
         "uname",
         "env",
+        // Administration programs of common cluster and system software (users, time, storage,
+        // Kubernetes, monitoring agents): a line starting with one is a command, never text.
+        "userdel",
+        "groupdel",
+        "chronyc",
+        "gluster",
+        "kubeadm",
+        "etcdctl",
+        "crictl",
+        "helm",
+        "journalctl",
+        "exportfs",
+        "showmount",
+        "zabbix_agentd",
+        "zabbix_agent2",
+        "zabbix_get",
     ];
     KNOWN.contains(&first)
         || (first.starts_with('/')

@@ -264,7 +264,10 @@ pub(super) fn ini_keys(path: &str, lead: &str, lines: &[String]) -> Option<(Stri
 }
 
 pub(super) fn edit_verb(lead: &str) -> Option<String> {
-    if lexicon::contains_any(lead, lexicon::EDIT_WRITE) || new_file(lead) {
+    if lexicon::contains_any(lead, lexicon::EDIT_WRITE)
+        || new_file(lead)
+        || whole_file_replaced(lead)
+    {
         Some("write".into())
     } else if lexicon::contains_any(lead, lexicon::EDIT_APPEND) {
         Some("append".into())
@@ -276,6 +279,33 @@ pub(super) fn edit_verb(lead: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// `/etc/chrony.conf 替换为下面内容`, `把 /etc/x.conf 的内容改为如下内容`: the file itself (its path
+/// right before the verb, at most `的内容` between) becomes the content that follows, whole.
+/// A part of the file between them (`中的 server 行改为如下内容`) is not the whole file.
+fn whole_file_replaced(lead: &str) -> bool {
+    static WHOLE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\s*(?:的全部内容|的内容|内容)?\s*(?:替换|修改|改)(?:为|成)\s*(?:下面|以下|如下|下列)的?(?:内容|配置)")
+            .unwrap()
+    });
+    static VERB: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:替换|修改|改)(?:为|成)").unwrap());
+    // Content given for one host as an example, or other changes asked in the same sentence
+    // (`ha-n2 上把 state 改为 BACKUP`): not the same whole file everywhere.
+    const PER_HOST: &[&str] = &[
+        "为例",
+        "例如",
+        "比如",
+        "每台",
+        "各自",
+        "分别",
+        "本机",
+        "当前主机",
+    ];
+    WHOLE.is_match(lead)
+        && VERB.find_iter(lead).count() == 1
+        && !lexicon::contains_any(lead, PER_HOST)
 }
 
 /// `新建 /etc/systemd/system/x.service：`, `三台都创建 /etc/x/check.sh：`: a new file, whole. Only

@@ -61,29 +61,13 @@ impl<'a> Walker<'a> {
             d => {
                 // The one directory of that name this line or the section's steps have used,
                 // made or entered (or a folder of such a path).
-                let mut cands: Vec<String> = classify::paths_in(raw);
+                // When the section's chapter has none, the one directory of that name the
+                // runbook's earlier steps have used (`ln -s … /opt/module/conf` in an earlier
+                // chapter, then `[root@h1 conf]#`): still exactly one, or W038.
                 let chapter = self.section.map(|s| self.outline.chapter(s));
-                for dr in self
-                    .drafts
-                    .iter()
-                    .rev()
-                    .filter(|x| x.section.map(|s| self.outline.chapter(s)) == chapter)
-                {
-                    cands.extend(dr.action.paths());
-                    cands.extend(dr.cwd.clone());
-                    if let Action::Run { command } = &dr.action {
-                        cands.extend(classify::paths_in(command));
-                    }
-                }
-                let mut seen: Vec<String> = Vec::new();
-                for p in cands {
-                    let mut p = p.trim_end_matches('/').to_string();
-                    while !p.is_empty() {
-                        if p.rsplit('/').next() == Some(d) && !seen.contains(&p) {
-                            seen.push(p.clone());
-                        }
-                        p.truncate(p.rfind('/').unwrap_or(0));
-                    }
+                let mut seen = self.directories_named(d, raw, Some(chapter));
+                if seen.is_empty() {
+                    seen = self.directories_named(d, raw, None);
                 }
                 match seen.as_slice() {
                     [one] => Some(one.clone()),
@@ -106,6 +90,39 @@ impl<'a> Walker<'a> {
             self.cwd = w;
         }
         true
+    }
+
+    /// The directories named `d` (or folders of paths) that `raw` and the earlier steps name,
+    /// those of one chapter only when `chapter` is given.
+    fn directories_named(&self, d: &str, raw: &str, chapter: Option<Option<usize>>) -> Vec<String> {
+        let mut cands: Vec<String> = classify::paths_in(raw);
+        for dr in
+            self.drafts.iter().rev().filter(|x| {
+                chapter.map_or(true, |c| x.section.map(|s| self.outline.chapter(s)) == c)
+            })
+        {
+            cands.extend(dr.cwd.clone());
+            if chapter.is_none() {
+                // Across chapters: only directories a step made or entered.
+                cands.extend(made_directory(&dr.action));
+                continue;
+            }
+            cands.extend(dr.action.paths());
+            if let Action::Run { command } = &dr.action {
+                cands.extend(classify::paths_in(command));
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for p in cands {
+            let mut p = p.trim_end_matches('/').to_string();
+            while !p.is_empty() {
+                if p.rsplit('/').next() == Some(d) && !seen.contains(&p) {
+                    seen.push(p.clone());
+                }
+                p.truncate(p.rfind('/').unwrap_or(0));
+            }
+        }
+        seen
     }
 
     pub(super) fn shell_state(&self) -> ShellState {
@@ -231,4 +248,30 @@ pub(super) fn chained_cd(cmd: &str) -> Option<String> {
     let words = classify::words(last);
     (words.first().map(String::as_str) == Some("cd"))
         .then(|| words.get(1).cloned().unwrap_or_else(|| "~".to_string()))
+}
+
+/// The directory a step makes: `mkdir -p DIR…`, the link `ln -s TARGET DIR`, an archive's
+/// destination.
+fn made_directory(action: &Action) -> Vec<String> {
+    match action {
+        Action::Mkdir { path } => vec![path.clone()],
+        Action::Extract { dir, .. } => vec![dir.clone()],
+        Action::Run { command } => {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            match words.as_slice() {
+                ["mkdir", rest @ ..] => rest
+                    .iter()
+                    .filter(|w| w.starts_with('/'))
+                    .map(|w| w.to_string())
+                    .collect(),
+                ["ln", opts, _, link] if opts.starts_with('-') && opts.contains('s') => link
+                    .starts_with('/')
+                    .then(|| link.to_string())
+                    .into_iter()
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
 }
