@@ -117,7 +117,11 @@ pub fn find(text: &str) -> Vec<Found> {
         let body = line.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim();
         if let Some(name) = &shown {
+            // (A fence ends the shown content too: in a checklist or a page the block closes
+            // there, and what follows is the document's own text.)
             let prompt = trimmed.is_empty()
+                || trimmed.starts_with("```")
+                || trimmed.starts_with("~~~")
                 || trimmed.starts_with(['#', '$', '['])
                 || trimmed.contains("]#")
                 || trimmed.contains("]$");
@@ -356,6 +360,11 @@ mod tests {
             (
                 "# more /root/.erlang.cookie\nQZMWPLRTYBNVCXKJHGDS\n",
                 "# more /root/.erlang.cookie\n***\n",
+            ),
+            // In a page: the fence ends what the file showed; the page's own text stays.
+            (
+                "```text\nmore /root/.erlang.cookie\nQZMWPLRTYBNVCXKJHGDS\n```\n  - 预期 Expected: kept\n",
+                "```text\nmore /root/.erlang.cookie\n***\n```\n  - 预期 Expected: kept\n",
             ),
         ] {
             assert_eq!(redact(text), want, "{text}");
