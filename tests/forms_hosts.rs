@@ -4,35 +4,11 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+use common::plan::{automated, hosts_of, line_of, plan, set};
+
 use rbc::plan::StepKind;
-use rbc::planner::{compile, Compiled};
-use rbc::source::Source;
-
-fn plan(text: &str) -> Compiled {
-    compile(&Source::from_text("runbook.md", text))
-}
-
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the runbook"))
-        + 1
-}
-
-fn automated(kind: StepKind) -> bool {
-    matches!(kind, StepKind::Converge | StepKind::Once | StepKind::Check)
-}
-
-/// The hosts that run an automated step from the runbook line holding `needle`.
-fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .filter(|s| s.line == line && automated(s.kind))
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect()
-}
+use rbc::planner::Compiled;
 
 /// The hosts that have a manual step from the line holding `needle`.
 fn manual_on(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
@@ -43,10 +19,6 @@ fn manual_on(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
         .filter(|s| s.line == line && s.kind == StepKind::Manual)
         .flat_map(|s| s.hosts.iter().cloned())
         .collect()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 fn codes(c: &Compiled) -> Vec<&str> {

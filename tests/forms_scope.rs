@@ -3,50 +3,8 @@
 //! Each rule on small runbooks of our own, in several phrasings, with phrasings that must stay
 //! manual: an automated step never runs on a host the text does not mean.
 
-use std::collections::BTreeSet;
-
-use rbc::plan::StepKind;
-use rbc::planner::{compile, Compiled};
-use rbc::source::Source;
-
-fn plan(text: &str) -> Compiled {
-    compile(&Source::from_text("runbook.md", text))
-}
-
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the runbook"))
-        + 1
-}
-
-fn automated(kind: StepKind) -> bool {
-    matches!(kind, StepKind::Converge | StepKind::Once | StepKind::Check)
-}
-
-/// The hosts that run an automated step from the runbook line holding `needle`.
-fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .filter(|s| s.line == line && automated(s.kind))
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect()
-}
-
-/// Whether the line holding `needle` became a manual step (on some host or on none).
-fn is_manual(c: &Compiled, text: &str, needle: &str) -> bool {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .any(|s| s.line == line && s.kind == StepKind::Manual)
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
-}
+mod common;
+use common::plan::{hosts_of, is_manual, plan, set};
 
 /// Three cache nodes, a jump host, and (in `TWO_GROUPS`) two web servers.
 const THREE: &str = "# 缓存集群部署\n\n所有操作先登录堡垒机 jump-a（10.7.0.9）。\n\n| 主机名 | IP |\n|---|---|\n| cache-01 | 10.7.1.11 |\n| cache-02 | 10.7.1.12 |\n| cache-03 | 10.7.1.13 |\n\n";

@@ -4,50 +4,10 @@
 //! our own, in several phrasings, with phrasings that must stay manual: an automated step never
 //! runs on a host the text does not mean.
 
-use std::collections::BTreeSet;
+mod common;
+use common::plan::{automated, hosts_of, is_manual, line_of, plan, set};
 
 use rbc::plan::StepKind;
-use rbc::planner::{compile, Compiled};
-use rbc::source::Source;
-
-fn plan(text: &str) -> Compiled {
-    compile(&Source::from_text("runbook.md", text))
-}
-
-fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the runbook"))
-        + 1
-}
-
-fn automated(kind: StepKind) -> bool {
-    matches!(kind, StepKind::Converge | StepKind::Once | StepKind::Check)
-}
-
-/// The hosts that run an automated step from the runbook line holding `needle`.
-fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .filter(|s| s.line == line && automated(s.kind))
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect()
-}
-
-/// Whether the line holding `needle` became a manual step (on some host or on none).
-fn is_manual(c: &Compiled, text: &str, needle: &str) -> bool {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .any(|s| s.line == line && s.kind == StepKind::Manual)
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
-}
 
 // ---- server / client sides of a service (item 12) ----
 
