@@ -55,17 +55,17 @@ pub const NOT_MARKERS: &[&str] = &[
 
 /// "Any one of them" (`任意一台 nacos 节点上执行`): the text leaves the choice of host to the
 /// operator; rbc takes the first host of those named and says so. (`其中一台` is not here: "one of
-/// them" does not say that any will do.)
+/// them" does not say that any will do; nor a bare `任一`/`任意节点`, which also open conditions:
+/// `任一节点失败则回滚`.)
 pub const ANY_ONE: &[&str] = &[
     "任意一台",
-    "任一",
+    "任一台",
     "任选一台",
     "随便一台",
     "任意一个",
-    "任意节点",
-    "任意一个实例",
+    "任意节点上",
+    "任一节点上",
     "any one of",
-    "any node",
 ];
 
 /// "One of them" (`在其中一台 nacos 上执行`): one host, but the text does not say which, nor

@@ -484,3 +484,13 @@ fn only_and_a_role_word_restrict_the_work_to_that_role() {
         assert_eq!(hosts_of(&c, &text, "ALTER TABLE"), set(hosts), "{lead}");
     }
 }
+
+#[test]
+fn any_one_in_a_condition_does_not_narrow_the_hosts() {
+    let text = with_step(
+        "部署组件",
+        "在 rg-1、rg-2、rg-3 上执行，任一节点失败则整体回滚：",
+    );
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "curl -s"), set(NODES));
+}
