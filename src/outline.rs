@@ -18,6 +18,8 @@ pub struct Section {
     pub element: usize,
     /// In the rollback chapter (a title with 回退/回滚, or below one).
     pub rollback: bool,
+    /// The number its title shows (`1.4` for `#### 1.4` read as section 1.1.4).
+    pub written: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,20 @@ impl Outline {
             cur = self.sections[p].parent;
         }
         out
+    }
+
+    /// The section a sentence means by a number (`1.4`, `第二章` → `2`): the only one whose title
+    /// shows that number, else the one with that id.
+    pub fn by_number(&self, n: &str) -> Option<usize> {
+        let mut shown = self
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.written == n);
+        match (shown.next(), shown.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => self.sections.iter().position(|s| s.id == n),
+        }
     }
 
     /// The top-level chapter of a section.
@@ -319,6 +335,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                 ElementKind::Heading { level, .. } => Some(*level),
                 _ => None,
             });
+            let written = join(written_of.last().unwrap_or(&number));
             outline.sections.push(Section {
                 id,
                 number,
@@ -327,6 +344,7 @@ pub fn build(doc: &Document, source: &Source, diags: &mut Vec<Diagnostic>) -> Ou
                 parent,
                 element: index,
                 rollback,
+                written,
             });
             current = Some(outline.sections.len() - 1);
             outline.is_heading[index] = true;

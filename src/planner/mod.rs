@@ -13,6 +13,7 @@ use crate::source::Source;
 mod blocks;
 mod commands;
 mod edits;
+mod exceptions;
 mod finish;
 mod hosts;
 mod passes;
@@ -94,8 +95,13 @@ struct SameAs {
     model: Vec<usize>,
     upto: usize,
     line: usize,
-    /// `…相同，但…` / `除了…`: the copies differ somewhere (a guess which steps).
+    /// `…相同，但…` / `除了…`: the copies differ somewhere (a guess which steps, unless
+    /// `exceptions::read` reads all of it).
     exception: bool,
+    /// The text from the exception's first word on (`但 server.port 改为 8082。…`).
+    exception_text: String,
+    /// The sentence's element.
+    element: usize,
 }
 
 struct Walker<'a> {

@@ -352,7 +352,7 @@ fn section_repeat_rule(w: &mut Walker, s: &mut Sentence) -> Read {
             None => return Read::Next,
         },
     };
-    let Some(model_section) = w.outline.sections.iter().position(|x| x.id == id) else {
+    let Some(model_section) = w.outline.by_number(&id) else {
         return Read::Next;
     };
     let group = w.current_group();
@@ -484,6 +484,13 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
         Some(p) => (&prose[..p], !prose[p..].trim().is_empty()),
         None => (prose, false),
     };
+    // The exception as written (inline code kept: `server.port` may be one).
+    let exception_text = lexicon::EXCEPTION
+        .iter()
+        .filter_map(|x| text.find(x))
+        .min()
+        .map(|p| text[p..].to_string())
+        .unwrap_or_default();
     if let Some((copies, model)) = scope::same_as(core, w.inv) {
         w.same_as.push(SameAs {
             section: w.section,
@@ -492,6 +499,8 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
             upto: w.drafts.len(),
             line,
             exception,
+            exception_text: exception_text.clone(),
+            element: i,
         });
         s.repeats = true;
     } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !w.troubleshooting {
@@ -547,6 +556,8 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
                     upto: w.drafts.len(),
                     line,
                     exception,
+                    exception_text: exception_text.clone(),
+                    element: i,
                 });
                 s.repeats = true;
             }
