@@ -60,6 +60,10 @@ pub const CODES: &[Code] = &[
         "W045",
         "a command in the text that rbc does not run (a note)",
     ),
+    c(
+        "W046",
+        "a rollback branch under a condition a person judges (manual)",
+    ),
     c("W035", "steps repeated on the hosts named"),
     c("W036", "an instruction done by a known recipe"),
     c("W037", "a credential written in the runbook"),

@@ -50,6 +50,8 @@ pub enum EvidenceKind {
     /// The section's place in the tree (and so its hosts or phase) rests on a section number
     /// that does not follow its predecessor.
     NumberingAnomaly,
+    /// A branch of the rollback under a condition the operator judges (`如果是证书问题导致的失败`).
+    Conditional,
 }
 
 /// What a guess is, in words, and what the writer can do to make it certain.
@@ -97,6 +99,11 @@ impl EvidenceKind {
                 "W044",
                 "the block's prompt shows another host than this one, at",
                 "name every host in a sentence before the block (`分别登录web-1和web-2`), or give each host its own block",
+            ),
+            Conditional => (
+                "W046",
+                "the rollback does this only under a condition a person judges, said at",
+                "the operator decides whether the condition holds; write it as a check rbc can run, or keep it manual",
             ),
             NumberingAnomaly => (
                 "W001",

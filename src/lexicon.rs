@@ -521,6 +521,17 @@ pub const SHOWS_EXISTING: &[&str] = &[
     "修改前",
 ];
 
+/// The lead-in says the block shows what is there now — not `还原配置目录` / `恢复原配置`
+/// (restoring is work to do, and its `原配置` is no excerpt).
+pub fn shows_existing(text: &str) -> bool {
+    let text = text
+        .replace("还原", "")
+        .replace("复原", "")
+        .replace("恢复原", "")
+        .replace("改回原", "");
+    contains_any(&text, SHOWS_EXISTING)
+}
+
 /// A lead-in that makes a new file (`新建 /etc/x.service：`), when it names a file (not a directory).
 pub const EDIT_NEW_FILE: &[&str] = &["新建", "创建"];
 
@@ -913,9 +924,17 @@ pub const DAEMONS: &[(&str, &str)] = &[
 
 /// `如果启动失败，可以…`: a condition on a failure introduces troubleshooting advice.
 pub fn is_troubleshooting(text: &str) -> bool {
-    contains_any(text, TROUBLESHOOTING)
-        || (contains_any(text, CONDITIONS) && contains_any(text, SYMPTOMS))
+    // `模拟主节点故障`, `故障演练`: a failure made on purpose is a test the runbook asks for.
+    let text = SIMULATED.replace_all(text, "");
+    contains_any(&text, TROUBLESHOOTING)
+        || (contains_any(&text, CONDITIONS) && contains_any(&text, SYMPTOMS))
 }
+
+/// A failure made on purpose (`模拟主节点故障`, `故障演练`, `故障切换测试`): a test, not advice.
+static SIMULATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:模拟|人为制造|制造)[^，,。；;：:]{0,12}?(?:故障|宕机|失败)|故障(?:演练|切换测试|转移测试)")
+        .unwrap()
+});
 
 /// A note (`注：…`) that speaks of a condition or a symptom: advice for when something goes
 /// wrong, whose block never runs as part of the change.

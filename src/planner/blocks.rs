@@ -1,6 +1,7 @@
 use super::edits::edit_verb;
 use super::hosts::{host_names, is_strong};
 use super::shell::is_assignment;
+use super::walk::RollbackCondition;
 use super::Walker;
 use crate::classify::{self, Line};
 use crate::evidence::{Evidence, EvidenceKind, Target};
@@ -56,7 +57,7 @@ impl<'a> Walker<'a> {
         let annotation = self.annotation.clone();
         // Under an announced edit (`在/etc/x末尾追加：`), `# text` lines are the file's comments
         // unless one of them is a real command.
-        let announced_edit = !lexicon::contains_any(&lead_text, lexicon::SHOWS_EXISTING)
+        let announced_edit = !lexicon::shows_existing(&lead_text)
             && (annotation.as_ref().is_some_and(|a| a.edit.is_some())
                 || edit_verb(&lead_text).is_some())
             && self.edit_target(&lead_text).is_some();
@@ -107,6 +108,16 @@ impl<'a> Walker<'a> {
         for (_, rule) in BLOCK_RULES {
             if rule(self, &mut b) {
                 break;
+            }
+        }
+        // A branch of the rollback (`如果是证书问题导致的失败，…也一并删除`): the operator judges
+        // the condition, so its steps are manual (W046).
+        if let Some(at) = self.branch.take() {
+            for d in self.drafts[drafts..].iter_mut() {
+                if d.kind != StepKind::Note {
+                    d.evidence
+                        .push(Evidence::new(EvidenceKind::Conditional, at));
+                }
             }
         }
         self.hostless_is_said(i, drafts, diags);
@@ -438,8 +449,11 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
         .trim_end_matches([':', '：', '。'])
         .trim();
     let only_label = lexicon::OUTPUT_LABELS.contains(&label);
+    // The sentence that introduces the block is the lead-in's last one: `…能看到 RUNNING 即可。
+    // 验证完后取消作业：` speaks of the output before it, then asks for the block.
+    let last = last_sentence(&b.lead_text);
     let shown = only_label
-        || (lexicon::contains_any(&b.lead_text, lexicon::OUTPUT_SHOWN)
+        || (lexicon::contains_any(last, lexicon::OUTPUT_SHOWN)
             && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)
             && edit_verb(&b.lead_text).is_none()
             && !runs_something);
@@ -450,9 +464,35 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
     shown
 }
 
+/// The last sentence of a lead-in (after its last `。`, `！`, `？`), when it says something.
+fn last_sentence(lead: &str) -> &str {
+    let body = lead.trim_end().trim_end_matches([':', '：']);
+    match body.rfind(['。', '！', '？']) {
+        Some(p)
+            if !body[p..]
+                .chars()
+                .skip(1)
+                .collect::<String>()
+                .trim()
+                .is_empty() =>
+        {
+            &lead[p..]
+        }
+        _ => lead,
+    }
+}
+
 fn troubleshooting_rule(w: &mut Walker, b: &mut Block) -> bool {
     if !(w.troubleshooting || lexicon::is_troubleshooting(&b.lead_text) || w.in_faq()) {
         return false;
+    }
+    if !w.troubleshooting {
+        if let Some(c) = w.rollback_condition(&b.lead_text) {
+            if c == RollbackCondition::Branch && w.branch.is_none() {
+                w.branch = Some(b.lead.map_or(b.block_line, |l| w.doc.elements[l].line));
+            }
+            return false;
+        }
     }
     w.troubleshooting = false; // the advice covered this block only
     let why = "troubleshooting advice; not executed";
@@ -462,7 +502,7 @@ fn troubleshooting_rule(w: &mut Walker, b: &mut Block) -> bool {
 
 /// `原配置如下：`: what a file holds now, kept to check later edits against; never run.
 fn excerpt_rule(w: &mut Walker, b: &mut Block) -> bool {
-    let shows_existing = lexicon::contains_any(&b.lead_text, lexicon::SHOWS_EXISTING);
+    let shows_existing = lexicon::shows_existing(&b.lead_text);
     if b.has_commands || !shows_existing || b.edit_verb.as_deref() == Some("write") {
         return false;
     }

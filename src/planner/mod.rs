@@ -120,6 +120,8 @@ struct Walker<'a> {
     pending_edit: Option<(String, usize)>,
     excerpt: Option<String>,
     troubleshooting: bool,
+    /// The line of a condition in the rollback chapter that makes the next block a branch.
+    branch: Option<usize>,
     sql_session: Option<(String, Option<String>)>,
     annotation: Option<Annotation>,
     /// (section, copies, model, drafts before this index, line)
@@ -182,6 +184,7 @@ pub fn compile(source: &Source) -> Compiled {
         pending_edit: None,
         excerpt: None,
         troubleshooting: false,
+        branch: None,
         sql_session: None,
         annotation: None,
         same_as: Vec::new(),

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::walk::RollbackCondition;
 use super::{Draft, Explicit, Fate, SameAs, Walker};
 use crate::classify::{self, Line};
 use crate::document::ElementKind;
@@ -621,6 +622,12 @@ fn advice_rule(w: &mut Walker, s: &mut Sentence) -> Read {
         || (lexicon::is_troubleshooting(text)
             && lexicon::starts_with_any(text, &["如果", "如遇", "若", "万一"]));
     if !advice {
+        return Read::Next;
+    }
+    if let Some(c) = w.rollback_condition(text) {
+        if c == RollbackCondition::Branch && s.lead_of_block {
+            w.branch = Some(s.line);
+        }
         return Read::Next;
     }
     if s.lead_of_block {

@@ -81,6 +81,34 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// A condition said in the rollback chapter (`如果初始化失败…，先在两个 node 节点上执行重置：`):
+    /// before the chapter's first step it is the rollback's own premise (the whole chapter runs
+    /// only then), so its block is read like any other; after it, it is a branch of the rollback
+    /// that the operator judges (`如果是证书问题导致的失败，…也一并删除`). Troubleshooting proper
+    /// (`如果遇到`, `排查`) and FAQ sections are advice either way.
+    pub(super) fn rollback_condition(&self, text: &str) -> Option<RollbackCondition> {
+        let conditional = lexicon::contains_any(text, lexicon::CONDITIONS)
+            && lexicon::contains_any(text, lexicon::SYMPTOMS);
+        if self.phase() != Phase::Rollback
+            || self.in_faq()
+            || !conditional
+            || lexicon::contains_any(text, lexicon::TROUBLESHOOTING)
+        {
+            return None;
+        }
+        let chapter = self.section.map(|s| self.outline.chapter(s));
+        let started = self.drafts.iter().any(|d| {
+            d.kind != StepKind::Note
+                && d.phase == Phase::Rollback
+                && d.section.map(|s| self.outline.chapter(s)) == chapter
+        });
+        Some(if started {
+            RollbackCondition::Branch
+        } else {
+            RollbackCondition::Premise
+        })
+    }
+
     pub(super) fn phase(&self) -> Phase {
         if let Some(p) = self.annotation.as_ref().and_then(|a| a.phase) {
             return p;
@@ -341,4 +369,11 @@ impl<'a> Walker<'a> {
             _ => String::new(),
         }
     }
+}
+
+/// What a condition in the rollback chapter is (see [`Walker::rollback_condition`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RollbackCondition {
+    Premise,
+    Branch,
 }

@@ -1,0 +1,118 @@
+//! Issue #11, what a block is, by the sentence that introduces it:
+//! - a failure made on purpose (`模拟主节点故障`, `故障演练`) is a test the runbook asks for, not
+//!   troubleshooting advice;
+//! - a lead-in of several sentences is judged by its last one (`…能看到 RUNNING 即可。验证完后
+//!   取消作业：` asks for the block; the output was the previous block's);
+//! - in the rollback chapter, a condition before its first step is the rollback's premise (its
+//!   block runs like any rollback step); a condition after that is a branch a person judges:
+//!   manual with W046, never a silent note.
+
+mod common;
+
+use common::plan::{codes_at, hosts_of, is_manual, plan, set};
+
+const HOSTS: &str =
+    "# 变更\n\n| 主机名 | IP |\n| --- | --- |\n| lb-1 | 10.80.1.11 |\n| lb-2 | 10.80.1.12 |\n\n";
+
+#[test]
+fn a_failure_made_on_purpose_is_a_test_step() {
+    for lead in [
+        "切换测试：在 lb-1 上停掉 keepalived，模拟主节点故障：",
+        "故障演练：在 lb-1 上执行：",
+        "在 lb-1 上人为制造宕机，观察 VIP 是否漂移：",
+    ] {
+        let text = format!("{HOSTS}## 1 测试\n\n{lead}\n\n```\nsystemctl stop keepalived\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "systemctl stop"),
+            set(&["lb-1"]),
+            "{lead}"
+        );
+    }
+    // Advice for a real failure stays advice: nothing runs.
+    for lead in [
+        "如果 lb-1 上 keepalived 出现故障，可以执行：",
+        "如遇到 VIP 不漂移，在 lb-1 上排查：",
+    ] {
+        let text = format!("{HOSTS}## 1 测试\n\n{lead}\n\n```\nsystemctl stop keepalived\n```\n");
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "systemctl stop").is_empty(), "{lead}");
+    }
+}
+
+#[test]
+fn the_last_sentence_of_a_lead_in_says_what_the_block_is() {
+    let run = |lead: &str| {
+        let text = format!(
+            "{HOSTS}## 1 验证\n\n在 lb-1 上执行：\n\n```\nflink list\n```\n\n{lead}\n\n```\nsudo -u flink /opt/flink/bin/flink cancel 3f2a\n```\n"
+        );
+        let c = plan(&text);
+        hosts_of(&c, &text, "flink cancel")
+    };
+    for lead in [
+        "flink list 里能看到作业处于 RUNNING 即可。验证完后取消作业：",
+        "应能看到一个 RUNNING 的作业。确认后在同一台上取消它：",
+    ] {
+        assert_eq!(run(lead), set(&["lb-1"]), "{lead}");
+    }
+    // The output is what the last sentence shows: nothing runs.
+    for lead in [
+        "正常能看到类似下面的内容：",
+        "作业已提交。输出如下：",
+        "验证完后。应能看到：",
+    ] {
+        assert!(run(lead).is_empty(), "{lead}");
+    }
+}
+
+fn rollback(chapter: &str) -> String {
+    format!(
+        "{HOSTS}## 1 升级\n\n在 lb-1、lb-2 上执行：\n\n```\nrpm -Uvh /root/nginx-1.24.rpm\n```\n\n## 2 回退\n\n{chapter}"
+    )
+}
+
+#[test]
+fn the_rollback_chapters_opening_condition_is_its_premise() {
+    for premise in [
+        "如果升级失败，在 lb-1、lb-2 上执行：",
+        "若升级后 nginx -t 不通过，两台都执行：",
+    ] {
+        let text = rollback(&format!(
+            "{premise}\n\n```\nrpm -Uvh --oldpackage /root/nginx-1.20.rpm\n```\n"
+        ));
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "--oldpackage"),
+            set(&["lb-1", "lb-2"]),
+            "{premise}"
+        );
+    }
+}
+
+#[test]
+fn a_later_condition_in_the_rollback_is_a_branch_a_person_judges() {
+    for branch in [
+        "如果只是配置问题导致的失败，也可以只还原配置目录后 reload：",
+        "若是证书导致的报错，lb-1 上的证书也一并还原：",
+    ] {
+        let text = rollback(&format!(
+            "在 lb-1、lb-2 上执行：\n\n```\nrpm -Uvh --oldpackage /root/nginx-1.20.rpm\n```\n\n{branch}\n\n```\ncp -a /etc/nginx.bak/. /etc/nginx/\n```\n"
+        ));
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "--oldpackage"), set(&["lb-1", "lb-2"]));
+        assert!(hosts_of(&c, &text, "cp -a").is_empty(), "{branch}");
+        assert!(is_manual(&c, &text, "cp -a"), "{branch}: not manual");
+        assert!(
+            codes_at(&c, &text, "cp -a").contains(&"W046".to_string()),
+            "{branch}: {:?}",
+            codes_at(&c, &text, "cp -a")
+        );
+    }
+    // Troubleshooting proper inside the rollback chapter stays advice.
+    let text = rollback(
+        "在 lb-1、lb-2 上执行：\n\n```\nrpm -Uvh --oldpackage /root/nginx-1.20.rpm\n```\n\n如果遇到依赖报错，可以执行：\n\n```\nrpm -Uvh --nodeps --oldpackage /root/nginx-1.20.rpm\n```\n",
+    );
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "--nodeps").is_empty());
+    assert!(!is_manual(&c, &text, "--nodeps"));
+}
