@@ -69,6 +69,15 @@ pub fn by_last_octet(inv: &Inventory, tok: &str) -> Option<usize> {
     inv.ending_in(&n.to_string())
 }
 
+/// `新主库`, `新的备库` after a switchover: a side of a replicated service that is no longer the
+/// one the host table gave — the word names no host (a prompt or a name decides).
+fn new_side(before: &str, word: &str) -> bool {
+    (before.ends_with('新') || before.ends_with("新的"))
+        && lexicon::ROLE_KINDS
+            .iter()
+            .any(|(words, values)| words.contains(&word) || values.contains(&word))
+}
+
 fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
     for m in TOKEN.find_iter(text) {
@@ -127,6 +136,9 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 continue;
             }
             let before = &text[..pos];
+            if new_side(before, &text[pos..pos + len]) {
+                continue;
+            }
             out.push(Mention {
                 hosts: hosts.clone(),
                 start: pos,
@@ -158,6 +170,9 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
                 continue;
             }
             let before = &text[..pos];
+            if new_side(before, &text[pos..pos + len]) {
+                continue;
+            }
             out.push(Mention {
                 hosts: hosts.clone(),
                 start: pos,

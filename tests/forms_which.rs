@@ -316,3 +316,23 @@ fn work_placed_on_the_jump_host_is_manual_and_never_on_the_servers() {
         set(&["ap-1"])
     );
 }
+
+/// `新主库` after a switchover is the host that was the standby: the host table's primary is not
+/// it, so the word names no host — the block is manual (W031) unless a prompt or a name says.
+#[test]
+fn a_new_primary_after_a_switchover_is_not_the_tables_primary() {
+    let head = "# 切换\n\n| 主机名 | IP | 角色 |\n| --- | --- | --- |\n| pg-a | 10.90.1.11 | 主库 |\n| pg-b | 10.90.1.12 | 备库 |\n\n## 1 切换后检查\n\n";
+    for sentence in ["切换完成后，在新主库上执行：", "登录新的主库执行："] {
+        let text = format!("{head}{sentence}\n\n```bash\npsql -c 'select 1'\n```\n");
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "psql -c").is_empty(),
+            "{sentence}: {:?}",
+            hosts_of(&c, &text, "psql -c")
+        );
+    }
+    // The primary of the table, said plainly, is still read.
+    let text = format!("{head}在主库上执行：\n\n```bash\npsql -c 'select 1'\n```\n");
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "psql -c"), set(&["pg-a"]));
+}
