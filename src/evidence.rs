@@ -50,7 +50,8 @@ pub enum EvidenceKind {
     /// The section's place in the tree (and so its hosts or phase) rests on a section number
     /// that does not follow its predecessor.
     NumberingAnomaly,
-    /// A branch of the rollback under a condition the operator judges (`如果是证书问题导致的失败`).
+    /// Work under a condition the operator judges: a branch of the rollback (`如果是证书问题导致的
+    /// 失败`), a section for when something has failed (`附：主库故障时手工提升备库`).
     Conditional,
 }
 
@@ -102,7 +103,7 @@ impl EvidenceKind {
             ),
             Conditional => (
                 "W046",
-                "the rollback does this only under a condition a person judges, said at",
+                "the runbook does this only under a condition a person judges, said at",
                 "the operator decides whether the condition holds; write it as a check rbc can run, or keep it manual",
             ),
             NumberingAnomaly => (

@@ -521,6 +521,25 @@ pub const SHOWS_EXISTING: &[&str] = &[
     "修改前",
 ];
 
+/// The last sentence of a text (after its last `。`, `！`, `？`), when it says something; else
+/// the whole text.
+pub fn last_sentence(text: &str) -> &str {
+    let body = text.trim_end().trim_end_matches([':', '：']);
+    match body.rfind(['。', '！', '？']) {
+        Some(p)
+            if !body[p..]
+                .chars()
+                .skip(1)
+                .collect::<String>()
+                .trim()
+                .is_empty() =>
+        {
+            &text[p + '。'.len_utf8()..]
+        }
+        _ => text,
+    }
+}
+
 /// The lead-in says the block shows what is there now — not `还原配置目录` / `恢复原配置`
 /// (restoring is work to do, and its `原配置` is no excerpt).
 pub fn shows_existing(text: &str) -> bool {
@@ -1033,6 +1052,21 @@ pub const OUTPUT_SHOWN: &[&str] = &[
     "可以看到",
     "应看到",
     "会看到",
+];
+
+/// Section titles of work done only when something has failed (`附：主库故障时手工提升备库`):
+/// a person judges when; the steps are manual (W046).
+pub const CONTINGENCY_TITLES: &[&str] = &[
+    "故障时",
+    "失败时",
+    "异常时",
+    "宕机时",
+    "不可用时",
+    "应急处理",
+    "应急预案",
+    "应急操作",
+    "应急方案",
+    "紧急处理",
 ];
 
 /// Section titles of questions and troubleshooting: nothing in them runs as part of the change.

@@ -711,6 +711,40 @@ pub fn jump_place(text: &str, inv: &Inventory) -> Option<String> {
 }
 
 /// A text that is nothing but host names or addresses (`push-01`, `web-1 (10.0.0.1)`).
+/// A sentence that only says where to work: hosts and place words (`在 pg-standby 上：`,
+/// `然后登录 web-2 执行：`).
+pub fn place_sentence(text: &str, inv: &Inventory) -> bool {
+    const PLACE: &[&str] = &[
+        "然后",
+        "接着",
+        "再",
+        "登录",
+        "登陆",
+        "切换到",
+        "在",
+        "到",
+        "上",
+        "执行",
+        "操作",
+        "以下",
+        "命令",
+        "如下",
+    ];
+    let mut rest = text.to_string();
+    let mut found = false;
+    for m in TOKEN.find_iter(text) {
+        let tok = m.as_str().trim_end_matches(['.', '-']);
+        if inv.find(tok).is_some() || inv.by_ip(tok).is_some() {
+            rest = rest.replacen(tok, " ", 1);
+            found = true;
+        }
+    }
+    for w in PLACE {
+        rest = rest.replace(w, " ");
+    }
+    found && rest.chars().all(|c| !c.is_alphanumeric())
+}
+
 pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
     let mut rest = text.to_string();
     let mut found = false;

@@ -116,3 +116,50 @@ fn a_later_condition_in_the_rollback_is_a_branch_a_person_judges() {
     assert!(hosts_of(&c, &text, "--nodeps").is_empty());
     assert!(!is_manual(&c, &text, "--nodeps"));
 }
+
+#[test]
+fn a_last_sentence_that_only_says_where_is_where_the_work_happens() {
+    for lead in [
+        "仅在 lb-1 确认已停止后执行。在 lb-2 上：",
+        "只在 lb-1 的连接清空后操作。登录 lb-2 执行：",
+    ] {
+        let text = format!("{HOSTS}## 1 切换\n\n{lead}\n\n```\nsystemctl start nginx\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "systemctl start"),
+            set(&["lb-2"]),
+            "{lead}"
+        );
+    }
+    // A last sentence that says more than where is no place sentence: both hosts stay named.
+    let text = format!(
+        "{HOSTS}## 1 切换\n\n在 lb-1、lb-2 上执行。注意 lb-2 上的日志目录不同：\n\n```\nsystemctl start nginx\n```\n"
+    );
+    let c = plan(&text);
+    assert_ne!(hosts_of(&c, &text, "systemctl start"), set(&["lb-2"]));
+}
+
+#[test]
+fn a_section_for_when_something_has_failed_is_manual() {
+    for title in [
+        "附：主节点故障时手工切换",
+        "应急处理：VIP 不漂移",
+        "主机宕机时的处理",
+    ] {
+        let text = format!(
+            "{HOSTS}## 1 升级\n\n在 lb-1 上执行：\n\n```\nsystemctl reload nginx\n```\n\n## 2 {title}\n\n仅在确认 lb-1 无法恢复后执行。在 lb-2 上：\n\n```\nsystemctl restart keepalived\n```\n"
+        );
+        let c = plan(&text);
+        assert!(
+            hosts_of(&c, &text, "restart keepalived").is_empty(),
+            "{title}"
+        );
+        assert!(is_manual(&c, &text, "restart keepalived"), "{title}");
+        assert!(
+            codes_at(&c, &text, "restart keepalived").contains(&"W046".to_string()),
+            "{title}"
+        );
+        // The run before it is untouched.
+        assert_eq!(hosts_of(&c, &text, "reload nginx"), set(&["lb-1"]));
+    }
+}

@@ -110,9 +110,11 @@ impl<'a> Walker<'a> {
                 break;
             }
         }
-        // A branch of the rollback (`如果是证书问题导致的失败，…也一并删除`): the operator judges
-        // the condition, so its steps are manual (W046).
-        if let Some(at) = self.branch.take() {
+        // A branch of the rollback (`如果是证书问题导致的失败，…也一并删除`), or a section for when
+        // something has failed (`附：主库故障时手工提升备库`): the operator judges the condition,
+        // so its steps are manual (W046).
+        let branch = self.branch.take();
+        if let Some(at) = branch.or_else(|| self.contingency_title()) {
             for d in self.drafts[drafts..].iter_mut() {
                 if d.kind != StepKind::Note {
                     d.evidence
@@ -451,7 +453,7 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
     let only_label = lexicon::OUTPUT_LABELS.contains(&label);
     // The sentence that introduces the block is the lead-in's last one: `…能看到 RUNNING 即可。
     // 验证完后取消作业：` speaks of the output before it, then asks for the block.
-    let last = last_sentence(&b.lead_text);
+    let last = lexicon::last_sentence(&b.lead_text);
     let shown = only_label
         || (lexicon::contains_any(last, lexicon::OUTPUT_SHOWN)
             && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)
@@ -462,24 +464,6 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
         w.note(b.i, b.block_line, b.content.trim(), why);
     }
     shown
-}
-
-/// The last sentence of a lead-in (after its last `。`, `！`, `？`), when it says something.
-fn last_sentence(lead: &str) -> &str {
-    let body = lead.trim_end().trim_end_matches([':', '：']);
-    match body.rfind(['。', '！', '？']) {
-        Some(p)
-            if !body[p..]
-                .chars()
-                .skip(1)
-                .collect::<String>()
-                .trim()
-                .is_empty() =>
-        {
-            &lead[p..]
-        }
-        _ => lead,
-    }
 }
 
 fn troubleshooting_rule(w: &mut Walker, b: &mut Block) -> bool {

@@ -153,6 +153,14 @@ impl<'a> Walker<'a> {
         // talks to, not where it runs.
         let prose = self.without_inline_code(i, text);
         let text = prose.as_str();
+        // `仅在主库确认不可恢复后执行。在 pg-standby 上：`: a last sentence that only says where
+        // to work is where the work happens.
+        let last = lexicon::last_sentence(text);
+        let text = if last.len() < text.len() && scope::place_sentence(last, self.inv) {
+            last
+        } else {
+            text
+        };
         // A machine-like name rbc does not know where work happens (`登录node7`): never the
         // hosts of another sentence.
         let sibling = || {

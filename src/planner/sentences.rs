@@ -565,6 +565,14 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
         }
     } else if !w.troubleshooting {
         let group = w.current_group();
+        // `仅在主库确认不可恢复后执行。在 pg-standby 上：`: a last sentence that only says where
+        // to work is where the work happens.
+        let last = lexicon::last_sentence(prose);
+        let prose = if last.len() < prose.len() && scope::place_sentence(last, w.inv) {
+            last
+        } else {
+            prose
+        };
         // `loan-api01 上的结果应为：` describes output, it does not say where to work.
         let found = scope::targets(prose, w.inv, &group)
             .filter(|_| !lexicon::contains_any(prose, lexicon::OUTPUT_SHOWN));

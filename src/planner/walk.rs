@@ -109,6 +109,16 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// The line of the title of an enclosing section that is for when something has failed
+    /// (`附：主库故障时手工提升备库`, `应急处理`).
+    pub(super) fn contingency_title(&self) -> Option<usize> {
+        let s = self.section?;
+        self.outline.lineage(s).into_iter().find_map(|x| {
+            let sec = &self.outline.sections[x];
+            lexicon::contains_any(&sec.title, lexicon::CONTINGENCY_TITLES).then_some(sec.line)
+        })
+    }
+
     pub(super) fn phase(&self) -> Phase {
         if let Some(p) = self.annotation.as_ref().and_then(|a| a.phase) {
             return p;
