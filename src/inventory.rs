@@ -173,6 +173,21 @@ static NAME_IP_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至|-{1,2})\s*(?:([A-Za-z][A-Za-z0-9_-]*?))?([0-9]+)\s*[（(]\s*((?:[0-9]{1,3}\.){3})([0-9]{1,3})\s*(?:~|～|至|-{1,2})\s*((?:[0-9]{1,3}\.){3})?([0-9]{1,3})\s*(?:[，,、;；\s][^()（）\n]{0,24})?[)）]")
         .unwrap()
 });
+/// `web-01 ~ web-04，地址 10.2.3.11~14（顺序对应）`: the same, the addresses after `地址`/`IP`
+/// instead of in parentheses.
+static NAME_RANGE_ADDR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至|-{1,2})\s*(?:([A-Za-z][A-Za-z0-9_-]*?))?([0-9]+)\s*[，,、;；]?\s*(?:IP\s*地址|地址|IP|ip)\s*[:：为是]?\s*((?:[0-9]{1,3}\.){3})([0-9]{1,3})\s*(?:~|～|至|-{1,2})\s*((?:[0-9]{1,3}\.){3})?([0-9]{1,3})(?:[^0-9.]|$)")
+        .unwrap()
+});
+/// A last octet written with its dot (`.5（主）`), and the remark after it.
+static DOT_OCTET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9A-Za-z.])\.([0-9]{1,3})\b(?:\s*[（(]\s*([^()（）\n]{1,12}?)\s*[)）])?")
+        .unwrap()
+});
+/// `主机名 pub-a、pub-b`: names listed after the word for them.
+static NAMES_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:主机名|hostname)\s*(?:分别|依次)?\s*(?:为|是)?\s*[:：]?\s*([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9](?:\s*[、,，/]\s*[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])+)").unwrap()
+});
 /// A network written as `172.20.5.0/24` or `192.168.10.x`: the prefix that last octets complete.
 static NETWORK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -798,6 +813,15 @@ pub fn build(
                     &mut inv,
                     diags,
                 );
+                octets_then_names(
+                    text,
+                    prefix.as_deref(),
+                    element.line,
+                    source,
+                    element.span.clone(),
+                    &mut inv,
+                    diags,
+                );
                 if matches!(element.kind, ElementKind::Paragraph { .. }) {
                     for (name, ip) in prose_pairs(text) {
                         inv.declare(
@@ -1177,6 +1201,56 @@ fn split_roles(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `发布机：.5（主），.6（备），主机名 pub-a、pub-b` with the network stated elsewhere
+/// (`网段：10.2.3.0/24`): last octets and then as many names, paired in order; a remark after an
+/// octet is that host's role. Different counts, or no network, declare nothing.
+fn octets_then_names(
+    text: &str,
+    prefix: Option<&str>,
+    line: usize,
+    source: &Source,
+    span: std::ops::Range<usize>,
+    inv: &mut Inventory,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let (Some(prefix), Some(names)) = (prefix, NAMES_AFTER.captures(text)) else {
+        return;
+    };
+    let names_at = names.get(0).map_or(0, |m| m.start());
+    let octets: Vec<(u32, Option<String>)> = DOT_OCTET
+        .captures_iter(&text[..names_at])
+        .filter_map(|c| {
+            let n: u32 = c[1].parse().ok()?;
+            (1..=254)
+                .contains(&n)
+                .then(|| (n, c.get(2).map(|r| r.as_str().to_string())))
+        })
+        .collect();
+    let names: Vec<&str> = names[1]
+        .split(['、', ',', '，', '/'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if octets.len() < 2 || octets.len() != names.len() {
+        return;
+    }
+    for ((octet, remark), name) in octets.iter().zip(names) {
+        let ip = format!("{prefix}.{octet}");
+        let h = inv.declare(
+            name,
+            Some(&ip),
+            HostKind::Server,
+            line,
+            source,
+            span.clone(),
+            diags,
+        );
+        for role in remark.as_deref().map(split_roles).unwrap_or_default() {
+            inv.add_role(h, role);
+        }
+    }
+}
+
 /// `web-01 ~ web-06（10.20.1.21 ~ 26，依次对应）`: each name of the range gets the address of the
 /// same rank; ranges of different lengths declare nothing.
 fn name_ip_ranges(
@@ -1187,7 +1261,10 @@ fn name_ip_ranges(
     inv: &mut Inventory,
     diags: &mut Vec<Diagnostic>,
 ) {
-    for c in NAME_IP_RANGE.captures_iter(text) {
+    for c in NAME_IP_RANGE
+        .captures_iter(text)
+        .chain(NAME_RANGE_ADDR.captures_iter(text))
+    {
         let stem = &c[1];
         if c.get(3).is_some_and(|m| m.as_str() != stem) {
             continue;
@@ -1749,6 +1826,36 @@ mod tests {
         let (v, _) = inv("负载均衡：lb-01（10.1.3.11，主）、lb-02 (10.1.3.12 备)\n");
         assert_eq!(ip_of(&v, "lb-02").as_deref(), Some("10.1.3.12"));
         assert!(v.cjk_roles().iter().any(|(r, _)| r == "备"));
+    }
+
+    #[test]
+    fn ranges_after_an_address_word_and_octets_then_names() {
+        for item in [
+            "- Web 节点：web-01 ~ web-04，地址 10.2.3.11~14（顺序对应）\n",
+            "- Web 节点 web-01 至 web-04，IP：10.2.3.11 ~ 10.2.3.14\n",
+        ] {
+            let (v, _) = inv(item);
+            assert_eq!(ip_of(&v, "web-03").as_deref(), Some("10.2.3.13"), "{item}");
+        }
+        // Ranges of different lengths declare nothing.
+        let (v, _) = inv("- web-01 ~ web-04，地址 10.2.3.11~16\n");
+        assert!(v.find("web-02").is_none());
+        for text in [
+            "- 网段：10.2.3.0/24\n- 发布机：.5（主），.6（备），主机名 pub-a、pub-b\n",
+            "网段 10.2.3.x。发布机 .5、.6，主机名分别为 pub-a, pub-b。\n",
+        ] {
+            let (v, _) = inv(text);
+            assert_eq!(ip_of(&v, "pub-a").as_deref(), Some("10.2.3.5"), "{text}");
+            assert_eq!(ip_of(&v, "pub-b").as_deref(), Some("10.2.3.6"), "{text}");
+        }
+        // No network stated, or counts that differ: no addresses made up.
+        for text in [
+            "- 发布机：.5（主），.6（备），主机名 pub-a、pub-b\n",
+            "- 网段：10.2.3.0/24\n- 发布机：.5、.6、.7，主机名 pub-a、pub-b\n",
+        ] {
+            let (v, _) = inv(text);
+            assert_eq!(ip_of(&v, "pub-b"), None, "{text}");
+        }
     }
 
     #[test]
