@@ -55,6 +55,7 @@ pub const CODES: &[Code] = &[
         "N015",
         "a value marked as each host's own name/IP, given per host",
     ),
+    c("N020", "values given per host in order, each host its own"),
     c("W044", "a prompt that disagrees with the sentence"),
     c(
         "W045",

@@ -159,7 +159,14 @@ fn a_section_for_when_something_has_failed_is_manual() {
             codes_at(&c, &text, "restart keepalived").contains(&"W046".to_string()),
             "{title}"
         );
-        // The run before it is untouched.
+        // The run before it is untouched, and a rollback titled for a failure is its premise.
+        let rb = format!("{text}\n## 3 回滚（仅在升级失败时执行）\n\n在 lb-1 上执行：\n\n```\nsystemctl restart nginx\n```\n");
+        let c2 = plan(&rb);
+        assert_eq!(
+            hosts_of(&c2, &rb, "restart nginx"),
+            set(&["lb-1"]),
+            "{title}"
+        );
         assert_eq!(hosts_of(&c, &text, "reload nginx"), set(&["lb-1"]));
     }
 }

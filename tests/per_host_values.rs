@@ -225,3 +225,76 @@ fn a_non_local_address_in_the_sentence_is_no_per_host_value() {
         assert_eq!(s.kind, StepKind::Manual, "{s:#?}");
     }
 }
+
+/// `依次为 kv-a、kv-b、kv-c` before a block that shows the first value: each host gets its own
+/// (N020), in the order of the step's hosts; anything less certain stays manual.
+#[test]
+fn values_given_in_order_go_to_each_host_in_order() {
+    let cases = [
+        (
+            "三台分别设置主机名，依次为 kv-a、kv-b、kv-c：",
+            "hostnamectl set-hostname kv-a",
+            ["kv-a", "kv-b", "kv-c"],
+        ),
+        (
+            "三台都执行，节点编号分别为 1、2、3：",
+            "echo 1 > /etc/kv/myid",
+            ["1", "2", "3"],
+        ),
+        (
+            "在 kv-a、kv-b、kv-c 上写入优先级，依次是 `150`, `100`, `50`：",
+            "echo 'priority 150' >> /etc/kv/ha.conf",
+            ["150", "100", "50"],
+        ),
+    ];
+    for (lead, line, values) in cases {
+        let text = format!("{HOSTS}{lead}\n\n```\n{line}\n```\n");
+        let c = plan(&text);
+        let steps = steps_at(&c, &text, line);
+        assert_eq!(steps.len(), 3, "{lead}: {steps:#?}");
+        for (host, value) in ["kv-a", "kv-b", "kv-c"].iter().zip(values) {
+            let s = steps
+                .iter()
+                .find(|s| s.hosts == [host.to_string()])
+                .unwrap_or_else(|| panic!("{lead}: no step on {host}"));
+            assert_ne!(s.kind, StepKind::Manual, "{lead}: {host}");
+            let own = what(&s.action);
+            assert!(own.contains(value), "{lead}: {host}: {own}");
+            if value != values[0] {
+                assert!(!own.contains(values[0]), "{lead}: {host}: {own}");
+            }
+        }
+        assert!(c.diagnostics.iter().any(|d| d.code == "N020"), "{lead}");
+    }
+    // The first value twice in the block, values fewer than the hosts, or the same value twice:
+    // rbc cannot tell which to change — manual.
+    let cases = [
+        (
+            "三台都执行，节点编号分别为 1、2、3：",
+            "echo 1 > /etc/kv/myid && echo 1",
+        ),
+        ("三台都执行，节点编号分别为 1、2：", "echo 1 > /etc/kv/myid"),
+        (
+            "三台都执行，节点编号分别为 1、1、2：",
+            "echo 1 > /etc/kv/myid",
+        ),
+    ];
+    for (lead, line) in cases {
+        let text = format!("{HOSTS}{lead}\n\n```\n{line}\n```\n");
+        let c = plan(&text);
+        assert!(
+            !c.diagnostics.iter().any(|d| d.code == "N020"),
+            "{lead} {line}"
+        );
+        let automated: Vec<&Step> = steps_at(&c, &text, line)
+            .into_iter()
+            .filter(|s| s.kind != StepKind::Manual)
+            .collect();
+        assert!(
+            automated
+                .iter()
+                .all(|s| !what(&s.action).contains("echo 1 >") || s.hosts == ["kv-a".to_string()]),
+            "{lead} {line}: {automated:#?}"
+        );
+    }
+}

@@ -340,4 +340,125 @@ impl<'a> Walker<'a> {
         );
         Some(out)
     }
+
+    /// `两台分别设置主机名，依次为 ha-n1、ha-n2：` over `hostnamectl set-hostname ha-n1`: the
+    /// sentence before the block gives one value per host, in the order of the step's hosts, and
+    /// the block shows the first; each host gets its own (N020). Only when the first value stands
+    /// exactly once in the step, the values are as many as the hosts and all different.
+    pub(super) fn in_order_split(&mut self, d: &Draft) -> Option<Vec<Draft>> {
+        if d.kind == StepKind::Note
+            || d.hosts.len() < 2
+            || self.annotation.as_ref().is_some_and(|a| a.hosts.is_some())
+        {
+            return None;
+        }
+        let lead = self.lead_in(d.element)?;
+        let text = self.doc.elements[lead].text().to_string();
+        let values = values_in_order(&text)?;
+        if values.len() != d.hosts.len() {
+            return None;
+        }
+        let lines = Self::per_host_lines(&d.action)?;
+        let joined = lines.join("\n");
+        let first = &values[0];
+        let ip = first.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if token_spans(&joined, first, ip).len() != 1
+            || values[1..]
+                .iter()
+                .any(|v| !token_spans(&joined, v, ip).is_empty())
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (h, v) in d.hosts.iter().zip(&values) {
+            let own = replace_tokens(&joined, first, v, ip);
+            let keep_nl = |orig: &str| {
+                let mut s = own.clone();
+                if orig.ends_with('\n') {
+                    s.push('\n');
+                }
+                s
+            };
+            let action = match &d.action {
+                Action::Run { command } => Action::Run {
+                    command: keep_nl(command),
+                },
+                Action::AppendBlock { path, content } => Action::AppendBlock {
+                    path: path.clone(),
+                    content: keep_nl(content),
+                },
+                Action::PrependBlock { path, content } => Action::PrependBlock {
+                    path: path.clone(),
+                    content: keep_nl(content),
+                },
+                Action::WriteFile { path, content } => Action::WriteFile {
+                    path: path.clone(),
+                    content: keep_nl(content),
+                },
+                Action::IniSet { path, section, .. } => Action::IniSet {
+                    path: path.clone(),
+                    section: section.clone(),
+                    lines: own.lines().map(str::to_string).collect(),
+                },
+                Action::EnsureLines { path, .. } => Action::EnsureLines {
+                    path: path.clone(),
+                    lines: own.lines().map(str::to_string).collect(),
+                },
+                _ => return None,
+            };
+            let mut one = d.clone();
+            one.source = replace_tokens(&d.source, first, v, ip);
+            one.hosts = vec![*h];
+            one.evidence.push(Evidence::new(
+                EvidenceKind::OwnValue,
+                self.doc.elements[lead].line,
+            ));
+            if let Action::Run { command } = &action {
+                one.text = format!("run `{}`", command.trim());
+            }
+            one.action = action;
+            one.why = format!(
+                "{}; {}'s own value `{v}`, given in order at line {}",
+                d.why, self.inv.hosts[*h].name, self.doc.elements[lead].line
+            );
+            out.push(one);
+        }
+        let pairs: Vec<String> = d
+            .hosts
+            .iter()
+            .zip(&values)
+            .map(|(h, v)| format!("{} `{v}`", self.inv.hosts[*h].name))
+            .collect();
+        self.diags.push(
+            Diagnostic::note(
+                "N020",
+                format!(
+                    "the sentence gives a value per host in order and the block shows the first (`{first}`): {}",
+                    pairs.join(", ")
+                ),
+            )
+            .at(self.source, self.line_span(d.line)),
+        );
+        Some(out)
+    }
+}
+
+/// `依次为 ha-n1、ha-n2`, `分别是 1、2、3`: the values a sentence gives in order.
+fn values_in_order(text: &str) -> Option<Vec<String>> {
+    use std::sync::LazyLock;
+    static IN_ORDER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?:依次|分别)(?:设置?为|改为|写为|填为|为|是)\s*[:：]?\s*`?([A-Za-z0-9_.-]+`?(?:\s*(?:、|,|，|/|和)\s*`?[A-Za-z0-9_.-]+`?)+)")
+            .unwrap()
+    });
+    let cap = IN_ORDER.captures(text)?;
+    let values: Vec<String> = cap[1]
+        .split(['、', ',', '，', '/'])
+        .flat_map(|p| p.split('和'))
+        .map(|v| v.trim().trim_matches('`').to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let mut unique = values.clone();
+    unique.sort();
+    unique.dedup();
+    (values.len() >= 2 && unique.len() == values.len()).then_some(values)
 }

@@ -114,8 +114,10 @@ impl<'a> Walker<'a> {
     pub(super) fn contingency_title(&self) -> Option<usize> {
         let s = self.section?;
         self.outline.lineage(s).into_iter().find_map(|x| {
+            // `回滚（仅在升级失败时执行）`: the rollback's own premise, not a contingency.
             let sec = &self.outline.sections[x];
-            lexicon::contains_any(&sec.title, lexicon::CONTINGENCY_TITLES).then_some(sec.line)
+            (!sec.rollback && lexicon::contains_any(&sec.title, lexicon::CONTINGENCY_TITLES))
+                .then_some(sec.line)
         })
     }
 
@@ -242,7 +244,8 @@ impl<'a> Walker<'a> {
             d.source = self.doc.elements[i].text().to_string();
         }
         // `hostnamectl set-hostname node1  # 改为当前主机名`: each host its own name (perhost.rs).
-        if let Some(parts) = self.per_host_split(&d) {
+        // `依次为 ha-n1、ha-n2` before a block showing the first: each host its own (perhost.rs).
+        if let Some(parts) = self.per_host_split(&d).or_else(|| self.in_order_split(&d)) {
             for p in parts {
                 self.push(i, p);
             }
