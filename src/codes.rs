@@ -56,6 +56,10 @@ pub const CODES: &[Code] = &[
         "a value marked as each host's own name/IP, given per host",
     ),
     c("N020", "values given per host in order, each host its own"),
+    c(
+        "N021",
+        "other hosts' values given by key, each host its own",
+    ),
     c("W044", "a prompt that disagrees with the sentence"),
     c(
         "W045",

@@ -337,6 +337,12 @@ pub const EXCEPTION: &[&str] = &[
 pub const REPEAT_CHANGES: &[&str] = &["换成", "替换成", "替换为", "改成", "改为", "修改为"];
 /// A value the text says differs per host (in a comment or the sentence around a block).
 pub const PER_HOST_VALUE: &[&str] = &[
+    "填自己的",
+    "写自己的",
+    "自己的 IP",
+    "自己的IP",
+    "自己的地址",
+    "自己的主机名",
     "当前主机",
     "每台不一样",
     "各台不一样",

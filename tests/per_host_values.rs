@@ -298,3 +298,58 @@ fn values_given_in_order_go_to_each_host_in_order() {
         );
     }
 }
+
+/// A whole file given for one host (`下面是 kv-a 的`, `以 kv-a 为例`) and the other hosts' values
+/// by key, in the lead-in or the sentence after the block: each host gets its own file (N021);
+/// a host with no values, a key on no line, or a value rbc cannot place keeps it manual.
+#[test]
+fn other_hosts_values_given_by_key_make_each_hosts_own_file() {
+    const FILE: &str = "node.id=1\nstate MASTER\nlisten=tcp://10.8.4.11:7000\ncluster=kv-prod";
+    let cases = [
+        format!(
+            "{HOSTS}三台都把 /etc/kv/kv.conf 替换为下面的内容。下面是 kv-a 的，kv-b 上把 node.id 改为 2，state 改为 BACKUP，listen 改为 10.8.4.12；kv-c 上 node.id 改为 3，state 改为 BACKUP，listen 改为 10.8.4.13：\n\n```\n{FILE}\n```\n"
+        ),
+        format!(
+            "{HOSTS}三台都把 /etc/kv/kv.conf 替换为如下内容（以 kv-a 为例）：\n\n```\n{FILE}\n```\n\n注意：kv-b 上 node.id 改为 2，state 改为 BACKUP，listen 改为 10.8.4.12；kv-c 上 node.id 改为 3，state 改为 `BACKUP`，listen 改为 10.8.4.13。\n"
+        ),
+    ];
+    for text in &cases {
+        let c = plan(text);
+        let steps = steps_at(&c, text, "node.id=1");
+        let of = |host: &str| {
+            steps
+                .iter()
+                .find(|s| s.hosts == [host.to_string()])
+                .map(|s| (s.kind, what(&s.action)))
+                .unwrap_or_else(|| panic!("no step on {host}: {steps:#?}"))
+        };
+        let (kind, a) = of("kv-a");
+        assert_ne!(kind, StepKind::Manual);
+        assert_eq!(a.trim(), FILE);
+        let (kind, b) = of("kv-b");
+        assert_ne!(kind, StepKind::Manual);
+        assert_eq!(
+            b.trim(),
+            "node.id=2\nstate BACKUP\nlisten=tcp://10.8.4.12:7000\ncluster=kv-prod"
+        );
+        let (_, c3) = of("kv-c");
+        assert!(
+            c3.contains("node.id=3") && c3.contains("tcp://10.8.4.13:7000"),
+            "{c3}"
+        );
+        assert!(c.diagnostics.iter().any(|d| d.code == "N021"));
+    }
+    // kv-c given nothing; a key on no line; an address where the old value holds two: manual.
+    for lead in [
+        "三台都把 /etc/kv/kv.conf 替换为下面的内容。下面是 kv-a 的，kv-b 上把 node.id 改为 2：",
+        "三台都把 /etc/kv/kv.conf 替换为下面的内容。下面是 kv-a 的，kv-b 上把 port 改为 2，kv-c 上把 port 改为 3：",
+        "三台都把 /etc/kv/kv.conf 替换为下面的内容。下面是 kv-a 的，kv-b 上把 peers 改为 10.8.4.12，kv-c 上把 peers 改为 10.8.4.13：",
+    ] {
+        let text = format!("{HOSTS}{lead}\n\n```\n{FILE}\npeers=10.8.4.11,10.8.4.12\n```\n");
+        let c = plan(&text);
+        for s in steps_at(&c, &text, "node.id=1") {
+            assert_eq!(s.kind, StepKind::Manual, "{lead}: {s:#?}");
+        }
+        assert!(!c.diagnostics.iter().any(|d| d.code == "N021"), "{lead}");
+    }
+}

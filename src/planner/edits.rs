@@ -286,7 +286,7 @@ pub(super) fn edit_verb(lead: &str) -> Option<String> {
 /// A part of the file between them (`中的 server 行改为如下内容`) is not the whole file.
 fn whole_file_replaced(lead: &str) -> bool {
     static WHOLE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\s*(?:的全部内容|的内容|内容)?\s*(?:替换|修改|改)(?:为|成)\s*(?:下面|以下|如下|下列)的?(?:内容|配置)")
+        Regex::new(r"/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\s*(?:的全部内容|的内容|内容)?\s*(?:都|均|也|统一)?\s*(?:替换|修改|改)(?:为|成)\s*(?:下面|以下|如下|下列)的?(?:内容|配置)")
             .unwrap()
     });
     static VERB: LazyLock<Regex> =
@@ -303,9 +303,19 @@ fn whole_file_replaced(lead: &str) -> bool {
         "本机",
         "当前主机",
     ];
-    WHOLE.is_match(lead)
-        && VERB.find_iter(lead).count() == 1
-        && !lexicon::contains_any(lead, PER_HOST)
+    // The sentence that names the file (`…替换为下面的内容。下面是 ha-n1 的，ha-n2 上把 state 改为
+    // BACKUP`): the whole file, given for one host when the rest says so — then the step is
+    // split per host (perhost.rs) or stays manual (`for_one_host`).
+    let core = lead.split(['。', '（', '(']).next().unwrap_or(lead);
+    WHOLE.is_match(core)
+        && VERB.find_iter(core).count() == 1
+        && (!lexicon::contains_any(lead, PER_HOST) || for_one_host(lead))
+}
+
+/// Words saying a whole file is given for one host (`下面是 ha-n1 的`, `以 kafka-01 为例`) and
+/// another host changes some of it: the content as written is that host's only.
+pub(super) fn for_one_host(lead: &str) -> bool {
+    lexicon::contains_any(lead, &["为例", "下面是", "以下是", "如下是"])
 }
 
 /// `新建 /etc/systemd/system/x.service：`, `三台都创建 /etc/x/check.sh：`: a new file, whole. Only

@@ -441,6 +441,168 @@ impl<'a> Walker<'a> {
         );
         Some(out)
     }
+
+    /// A whole file given for one host (`下面是 ha-n1 的`, `以 kafka-01 为例`) and, in the same
+    /// sentence or the one after the block, other hosts' values by key (`ha-n2 上把 state 改为
+    /// BACKUP，priority 改为 90`, `NODE_ROLE 在 bat02 上改为 standby`): each host gets the content
+    /// with its own values (N021). Every host but the one it was written for must be given
+    /// changes, and every key must stand on exactly one line; else `None` (manual).
+    pub(super) fn changes_split(&mut self, d: &Draft) -> Option<Vec<Draft>> {
+        if d.kind == StepKind::Note
+            || self.annotation.as_ref().is_some_and(|a| a.hosts.is_some())
+            || d.evidence.iter().any(|e| e.kind == EvidenceKind::OwnValue)
+        {
+            return None;
+        }
+        let lines = Self::per_host_lines(&d.action)?;
+        let lead = self.lead_in(d.element);
+        let mut texts: Vec<(usize, String)> = Vec::new();
+        if let Some(l) = lead {
+            texts.push((
+                self.doc.elements[l].line,
+                self.doc.elements[l].text().to_string(),
+            ));
+        }
+        if let Some(next) = self.doc.elements.get(d.element + 1) {
+            if matches!(
+                next.kind,
+                crate::document::ElementKind::Paragraph { .. }
+                    | crate::document::ElementKind::ListItem { .. }
+            ) {
+                texts.push((next.line, next.text().to_string()));
+            }
+        }
+        let mut model: Option<usize> = None;
+        let mut changes: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+        let mut said_at = 0;
+        for (line, text) in &texts {
+            let (m, c) = host_changes(text, self.inv)?;
+            if m.is_some() {
+                if model.is_some() && model != m {
+                    return None;
+                }
+                model = m;
+            }
+            if !c.is_empty() {
+                said_at = *line;
+            }
+            for (h, kv) in c {
+                if changes.iter().any(|(x, _)| *x == h) {
+                    return None;
+                }
+                changes.push((h, kv));
+            }
+        }
+        if changes.is_empty() {
+            return None;
+        }
+        // The hosts: the step's, and those the text gives values for.
+        let mut hosts = d.hosts.clone();
+        for (h, _) in &changes {
+            if !hosts.contains(h) {
+                hosts.push(*h);
+            }
+        }
+        let unchanged: Vec<usize> = hosts
+            .iter()
+            .copied()
+            .filter(|h| !changes.iter().any(|(x, _)| x == h))
+            .collect();
+        let model = match (model, unchanged.as_slice()) {
+            (Some(m), [one]) if m == *one => m,
+            (None, [one]) => *one,
+            _ => return None,
+        };
+        hosts.sort_by_key(|h| self.inv.hosts[*h].line);
+        // `三台都把…替换为…`: as many hosts as the sentence counts, or rbc does not know them all.
+        if let Some(l) = lead {
+            let counted = crate::scope::stated_count(self.doc.elements[l].text());
+            if matches!(counted, Some(crate::scope::Count::Exactly(n)) if n != hosts.len()) {
+                return None;
+            }
+        }
+        let mut out = Vec::new();
+        for h in &hosts {
+            let own: Vec<String> = match changes.iter().find(|(x, _)| x == h) {
+                None => lines.clone(),
+                Some((_, kv)) => with_values(&lines, kv)?,
+            };
+            let joined = |orig: &str| {
+                let mut s = own.join("\n");
+                if orig.ends_with('\n') {
+                    s.push('\n');
+                }
+                s
+            };
+            let action = match &d.action {
+                Action::AppendBlock { path, content } => Action::AppendBlock {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::PrependBlock { path, content } => Action::PrependBlock {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::WriteFile { path, content } => Action::WriteFile {
+                    path: path.clone(),
+                    content: joined(content),
+                },
+                Action::IniSet { path, section, .. } => Action::IniSet {
+                    path: path.clone(),
+                    section: section.clone(),
+                    lines: own.clone(),
+                },
+                Action::EnsureLines { path, .. } => Action::EnsureLines {
+                    path: path.clone(),
+                    lines: own.clone(),
+                },
+                _ => return None,
+            };
+            let mut one = d.clone();
+            one.hosts = vec![*h];
+            one.action = action;
+            // What the runbook shows, as it reads for this host.
+            if let Some((_, kv)) = changes.iter().find(|(x, _)| x == h) {
+                let shown: Vec<String> = d.source.lines().map(str::to_string).collect();
+                one.source =
+                    with_values(&shown, kv).map_or_else(|| own.join("\n"), |l| l.join("\n"));
+            }
+            one.evidence
+                .push(Evidence::new(EvidenceKind::OwnValue, said_at));
+            let name = &self.inv.hosts[*h].name;
+            one.why = match changes.iter().find(|(x, _)| x == h) {
+                Some((_, kv)) => {
+                    let said: Vec<String> = kv.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    format!(
+                        "{}; {name}'s own values ({}), line {said_at}",
+                        d.why,
+                        said.join(", ")
+                    )
+                }
+                None => format!("{}; written for {name}", d.why),
+            };
+            out.push(one);
+        }
+        let said: Vec<String> = changes
+            .iter()
+            .map(|(h, kv)| {
+                let kv: Vec<String> = kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{} {}", self.inv.hosts[*h].name, kv.join(" "))
+            })
+            .collect();
+        self.diags.push(
+            Diagnostic::note(
+                "N021",
+                format!(
+                    "the content is {}'s; the text gives the other hosts' values by key: {}",
+                    self.inv.hosts[model].name,
+                    said.join("; ")
+                ),
+            )
+            .at(self.source, self.line_span(d.line)),
+        );
+        Some(out)
+    }
 }
 
 /// `依次为 ha-n1、ha-n2`, `分别是 1、2、3`: the values a sentence gives in order.
@@ -461,4 +623,114 @@ fn values_in_order(text: &str) -> Option<Vec<String>> {
     unique.sort();
     unique.dedup();
     (values.len() >= 2 && unique.len() == values.len()).then_some(values)
+}
+
+/// The host a whole file was written for (`下面是 ha-n1 的`, `以 kafka-01 为例`) and the values
+/// other hosts change by key (`ha-n2 上把 state 改为 BACKUP，priority 改为 90`, `NODE_ROLE 在
+/// loan-bat02 上改为 standby`). `None` when a change is said for no host, or a host is no host
+/// rbc knows.
+#[allow(clippy::type_complexity)]
+fn host_changes(
+    text: &str,
+    inv: &crate::inventory::Inventory,
+) -> Option<(Option<usize>, Vec<(usize, Vec<(String, String)>)>)> {
+    use std::sync::LazyLock;
+    static MODEL: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?:下面是|以下是|如下是)\s*([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*的|以\s*([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*为例").unwrap()
+    });
+    static PLACE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*上").unwrap());
+    static PAIR: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"`?([A-Za-z_][A-Za-z0-9_.-]*)`?\s*(?:的值)?\s*(?:在\s*([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9])\s*上\s*)?(?:改为|改成|换成|修改为|设为)\s*`?([^\s，,；;。：、`（()）]+)`?").unwrap()
+    });
+    let mut model = None;
+    if let Some(c) = MODEL.captures(text) {
+        let name = c.get(1).or(c.get(2))?.as_str();
+        model = Some(inv.find(name)?);
+    }
+    // Where each `HOST 上` stands: the changes after it are that host's.
+    let places: Vec<(usize, usize)> = PLACE
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            inv.find(m.as_str()).map(|h| (m.start(), h))
+        })
+        .collect();
+    let mut out: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    for c in PAIR.captures_iter(text) {
+        let at = c.get(0).map_or(0, |m| m.start());
+        let host = match c.get(2) {
+            Some(h) => inv.find(h.as_str())?,
+            None => places.iter().rev().find(|(p, _)| *p < at)?.1,
+        };
+        let (key, value) = (c[1].to_string(), c[3].to_string());
+        match out.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, kv)) => kv.push((key, value)),
+            None => out.push((host, vec![(key, value)])),
+        }
+    }
+    Some((model, out))
+}
+
+/// The lines with each key's value replaced (`state MASTER` → `state BACKUP`, `a=1` → `a=2`),
+/// the indentation and separator kept; `None` when a key is on no line or on several.
+fn with_values(lines: &[String], kv: &[(String, String)]) -> Option<Vec<String>> {
+    let mut out = lines.to_vec();
+    for (key, value) in kv {
+        let at: Vec<usize> = out
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                let t = l.trim_start();
+                t.strip_prefix(key.as_str())
+                    .is_some_and(|rest| rest.starts_with([' ', '\t', '=', ':']))
+            })
+            .map(|(n, _)| n)
+            .collect();
+        let [n] = at.as_slice() else { return None };
+        let l = &out[*n];
+        let indent = &l[..l.len() - l.trim_start().len()];
+        let rest = &l.trim_start()[key.len()..];
+        let sep: String = rest
+            .chars()
+            .take_while(|c| c.is_whitespace() || *c == '=' || *c == ':')
+            .collect();
+        let old = rest[sep.len()..].trim_end();
+        out[*n] = format!("{indent}{key}{sep}{}", new_value(old, value)?);
+    }
+    Some(out)
+}
+
+/// The value a line gets when the text says `KEY 改为 VALUE`: the whole old value when it is one
+/// plain word (`MASTER` → `BACKUP`, `1` → `2`); the one address inside it when the new value is
+/// an address (`PLAINTEXT://172.18.6.21:9092` → `PLAINTEXT://172.18.6.22:9092`); `None` when
+/// rbc cannot tell which part changes.
+fn new_value(old: &str, value: &str) -> Option<String> {
+    use std::sync::LazyLock;
+    static IPV4: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}").unwrap());
+    let plain = |v: &str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if IPV4.is_match(value) && IPV4.find(value).is_some_and(|m| m.as_str() == value) {
+        let found: Vec<_> = IPV4.find_iter(old).collect();
+        return match found.as_slice() {
+            [one] => Some(format!(
+                "{}{value}{}",
+                &old[..one.start()],
+                &old[one.end()..]
+            )),
+            _ => None,
+        };
+    }
+    (plain(old) || (old.starts_with('"') && old.ends_with('"') && plain(old.trim_matches('"'))))
+        .then(|| {
+            if old.starts_with('"') {
+                format!("\"{value}\"")
+            } else {
+                value.to_string()
+            }
+        })
 }

@@ -245,11 +245,26 @@ impl<'a> Walker<'a> {
         }
         // `hostnamectl set-hostname node1  # 改为当前主机名`: each host its own name (perhost.rs).
         // `依次为 ha-n1、ha-n2` before a block showing the first: each host its own (perhost.rs).
-        if let Some(parts) = self.per_host_split(&d).or_else(|| self.in_order_split(&d)) {
+        // `下面是 ha-n1 的，ha-n2 上把 state 改为 BACKUP`: each host its values by key (perhost.rs).
+        if let Some(parts) = self
+            .per_host_split(&d)
+            .or_else(|| self.in_order_split(&d))
+            .or_else(|| self.changes_split(&d))
+        {
             for p in parts {
                 self.push(i, p);
             }
             return;
+        }
+        // A whole file written for one host (`下面是 ha-n1 的`) that rbc could not give each
+        // host: the content as written is that host's only.
+        if let (Action::WriteFile { .. }, Some(lead)) = (&d.action, self.lead_in(d.element)) {
+            let text = self.doc.elements[lead].text();
+            if super::edits::for_one_host(text) && d.hosts.len() > 1 {
+                let line = self.doc.elements[lead].line;
+                d.evidence
+                    .push(Evidence::new(EvidenceKind::PerHostValue, line));
+            }
         }
         // Any other value the text says differs per host: the value as written is one host's.
         if let Some(at) = self.per_host_value(&d) {
