@@ -999,6 +999,7 @@ pub fn build(
     crate::names::register(doc, &mut inv, source, diags);
     // Hosts only ever given by IP get a name from their group.
     let mut counters: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut renamed = false;
     for i in 0..inv.hosts.len() {
         if inv.hosts[i].anonymous {
             let base = inv.hosts[i]
@@ -1023,9 +1024,13 @@ pub fn build(
             );
             inv.hosts[i].name = name;
             inv.hosts[i].anonymous = false;
+            renamed = true;
         }
     }
-    inv.seal();
+    // (The maps made since the first seal stay good unless a host was named here.)
+    if renamed {
+        inv.changed();
+    }
     diags.extend(unusable(&inv, source));
     inv
 }
