@@ -272,14 +272,16 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         .collect();
     values.sort();
     values.dedup();
-    let hide = |text: &str| -> String {
-        let mut out = redact(text);
+    // In place: a text with nothing to hide (nearly every one) is left as it is, not copied.
+    let hide = |text: &mut String| {
+        if !find(text).is_empty() {
+            *text = redact(text);
+        }
         for v in &values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), "***");
+            if text.contains(v.as_str()) {
+                *text = text.replace(v.as_str(), "***");
             }
         }
-        out
     };
     for step in &mut plan.steps {
         let in_action = action_text(&step.action).and_then(|t| key(&t));
@@ -325,17 +327,17 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
                 said.push(step.line);
             }
         }
-        step.text = hide(&step.text);
-        step.summary = hide(&step.summary);
-        step.source = hide(&step.source);
-        step.guard = hide(&step.guard);
-        step.section_title = hide(&step.section_title);
-        step.why = hide(&step.why);
+        hide(&mut step.text);
+        hide(&mut step.summary);
+        hide(&mut step.source);
+        hide(&mut step.guard);
+        hide(&mut step.section_title);
+        hide(&mut step.why);
         if let Some(f) = &mut step.finding {
-            *f = hide(f);
+            hide(f);
         }
         if let Action::Manual { instruction } = &mut step.action {
-            *instruction = hide(instruction);
+            hide(instruction);
         }
     }
 }
