@@ -1,6 +1,8 @@
 //! `cargo bench --bench plan`: planning time of the shipped runbook (in-process and the whole
 //! `rbc plan` process) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth); many
 //! hosts and login lines (#12 item 18); `rbc compile` of 5,000 steps on 50 hosts.
+//! `RBC_BENCH_ONLY=hosts,compile` runs only those parts (`shipped`, `steps`, `hosts`, `logins`,
+//! `compile`).
 
 use std::path::Path;
 use std::process::Command;
@@ -21,7 +23,31 @@ fn best_of<F: FnMut()>(runs: usize, mut f: F) -> Duration {
 }
 
 fn main() {
+    let only = std::env::var("RBC_BENCH_ONLY").ok();
+    let part = |name: &str| match only.as_deref() {
+        Some(o) => o.split(',').any(|p| p == name),
+        None => true,
+    };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = root.join("target/release/rbc");
+    if part("shipped") {
+        shipped(root, &exe);
+    }
+    if part("steps") {
+        steps();
+    }
+    if part("hosts") {
+        hosts();
+    }
+    if part("logins") {
+        logins();
+    }
+    if part("compile") {
+        compile(&exe);
+    }
+}
+
+fn shipped(root: &Path, exe: &Path) {
     let shipped = std::fs::read_to_string(root.join("runbook.md")).expect("runbook.md");
     let t = best_of(20, || {
         let c = planner::compile(&Source::from_text("runbook.md", &shipped));
@@ -31,10 +57,9 @@ fn main() {
         "shipped runbook, plan in-process:     {:>8.2} ms (target < 20 ms)",
         t.as_secs_f64() * 1e3
     );
-    let exe = root.join("target/release/rbc");
     if exe.exists() {
         let t = best_of(10, || {
-            let out = Command::new(&exe)
+            let out = Command::new(exe)
                 .args(["plan", "--json"])
                 .arg(root.join("runbook.md"))
                 .output()
@@ -46,6 +71,9 @@ fn main() {
             t.as_secs_f64() * 1e3
         );
     }
+}
+
+fn steps() {
     let mut rows = Vec::new();
     for steps in [1_000, 2_500, 5_000, 10_000, 20_000] {
         let text = rbc::synthetic::runbook(steps, 40);
@@ -67,9 +95,11 @@ fn main() {
     let per = |r: &(usize, usize, Duration)| r.2.as_secs_f64() / r.1 as f64;
     let ratio = per(&rows[rows.len() - 1]) / per(&rows[0]);
     println!("time per step, 20,000 vs 1,000 steps: {ratio:.2}x (1.0 = linear)");
+}
 
+fn hosts() {
     // Hosts (#12 item 18): one step on each of N hosts. Target: 4,000 hosts within 8x the time
-    // of 500. Larger counts take long today (quadratic); RBC_BENCH_HOSTS=4000 adds them.
+    // of 500. RBC_BENCH_HOSTS=4000 adds the larger counts.
     let most: usize = std::env::var("RBC_BENCH_HOSTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -80,7 +110,7 @@ fn main() {
         .filter(|&h| h <= most)
     {
         let text = rbc::synthetic::fleet(hosts);
-        let t = best_of(if hosts > 1_000 { 1 } else { 3 }, || {
+        let t = best_of(5, || {
             let c = planner::compile(&Source::from_text("fleet.md", &text));
             assert!(!c.plan.steps.is_empty());
         });
@@ -98,9 +128,35 @@ fn main() {
                 b.1.as_secs_f64() / a.1.as_secs_f64(),
                 b.0 as f64 / 500.0
             );
+            // The same ratio from runs taken in turn (three of 500 hosts, one of the most), best
+            // of each: on a shared machine the load moves between the rows above.
+            let small = rbc::synthetic::fleet(500);
+            let large = rbc::synthetic::fleet(b.0);
+            let run = |text: &str| {
+                best_of(1, || {
+                    let c = planner::compile(&Source::from_text("fleet.md", text));
+                    assert!(!c.plan.steps.is_empty());
+                })
+            };
+            let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
+            for _ in 0..10 {
+                for _ in 0..3 {
+                    ta = ta.min(run(&small));
+                }
+                tb = tb.min(run(&large));
+            }
+            println!(
+                "fleet {} vs 500 hosts, taken in turn (best of 10 / 30): {:.1}x ({:.1} / {:.1} ms)",
+                b.0,
+                tb.as_secs_f64() / ta.as_secs_f64(),
+                tb.as_secs_f64() * 1e3,
+                ta.as_secs_f64() * 1e3
+            );
         }
     }
+}
 
+fn logins() {
     // Login lines to machines no table declares (#12 item 18: 50,000 never finished).
     // RBC_BENCH_LOGINS=50000 adds the review's count.
     let most: usize = std::env::var("RBC_BENCH_LOGINS")
@@ -120,14 +176,16 @@ fn main() {
             t.as_secs_f64() * 1e6 / lines as f64
         );
     }
+}
 
+fn compile(exe: &Path) {
     // `rbc compile` (with shellcheck when installed) of 5,000 steps on 50 hosts: target < 10 s.
     if exe.exists() {
         let dir = tempfile::tempdir().expect("temp dir");
         let md = dir.path().join("synthetic.md");
         std::fs::write(&md, rbc::synthetic::runbook(5_000, 50)).expect("write runbook");
         let t = best_of(1, || {
-            let out = Command::new(&exe)
+            let out = Command::new(exe)
                 .arg("compile")
                 .arg(&md)
                 .arg("-o")

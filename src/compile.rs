@@ -648,7 +648,7 @@ fn check_scripts(
     let Some(shellcheck) = which("shellcheck") else {
         return Ok("shellcheck: not installed, skipped (apt-get install shellcheck)".into());
     };
-    let batches: Vec<&[Staged]> = staged.chunks(25).collect();
+    let batches = by_size(staged);
     in_parallel(&batches, |chunk| {
         let out = Command::new(&shellcheck)
             .args(["-s", "bash", "-f", "gcc", "-e", "SC1091"])
@@ -673,6 +673,29 @@ fn check_scripts(
             .filter(|s| matches!(s.about, Standing::Scripts(..)))
             .count()
     ))
+}
+
+/// The staged files in runs of about the same size, in order, for shellcheck (whose time
+/// follows the bytes): a few runs a core, so that the cores finish close together, and at most
+/// 25 files to a run.
+fn by_size(staged: &[Staged]) -> Vec<&[Staged]> {
+    let size = |s: &Staged| std::fs::metadata(&s.path).map_or(0, |m| m.len());
+    let sizes: Vec<u64> = staged.iter().map(size).collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let budget = (sizes.iter().sum::<u64>() / (cores * 4)).max(1);
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, n) in sizes.iter().enumerate() {
+        if i > start && (bytes + n > budget || i - start == 25) {
+            batches.push(&staged[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += n;
+    }
+    if start < staged.len() {
+        batches.push(&staged[start..]);
+    }
+    batches
 }
 
 /// `check` on every batch, one thread per core taking the next batch; the first error in the

@@ -40,8 +40,55 @@ pub struct Inventory {
     /// Maps from names, addresses and group keys to hosts, made once the inventory is complete
     /// (the end of [`build`]); until then lookups scan `hosts`. `hosts` is not changed after.
     index: std::sync::OnceLock<Index>,
+    /// Name and address lookups while the inventory is being read (before it is sealed), kept
+    /// up to date as hosts are declared, so that each declaration costs the same with 10 or
+    /// 10,000 hosts before it.
+    reading: Reading,
     role_kinds: std::sync::OnceLock<RoleKinds>,
     sealed: bool,
+}
+
+/// Every host that has answered to a name (or alias, lower case) or an address since it was
+/// declared, in declaration order: a lookup takes the first that still does, as a scan of
+/// `hosts` would. Hosts from `covered` on are not in the maps yet (a lookup scans them).
+#[derive(Debug, Clone, Default)]
+struct Reading {
+    names: HashMap<String, Vec<usize>>,
+    ips: HashMap<String, Vec<usize>>,
+    covered: usize,
+}
+
+impl Reading {
+    /// Host `i` answers (also) to what it has now.
+    fn note(&mut self, i: usize, h: &Host) {
+        fn put(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+            let hs = map.entry(key.to_string()).or_default();
+            if let Err(at) = hs.binary_search(&i) {
+                hs.insert(at, i);
+            }
+        }
+        if h.name.bytes().all(|b| !b.is_ascii_uppercase()) {
+            put(&mut self.names, &h.name, i);
+        }
+        for a in &h.aliases {
+            put(&mut self.names, &a.to_ascii_lowercase(), i);
+        }
+        if let Some(ip) = &h.ip {
+            put(&mut self.ips, ip, i);
+        }
+    }
+
+    /// The maps take every host declared since they were last brought up to date.
+    fn catch_up(&mut self, hosts: &[Host]) {
+        for (i, h) in hosts.iter().enumerate().skip(self.covered) {
+            self.note(i, h);
+        }
+        self.covered = self.covered.max(hosts.len());
+    }
+}
+
+fn answers_to(h: &Host, lower: &str) -> bool {
+    h.name == lower || h.aliases.iter().any(|a| a.to_ascii_lowercase() == lower)
 }
 
 /// Words of a side of a replicated service (`主库`) and the servers on that side.
@@ -330,7 +377,25 @@ impl Inventory {
     /// The inventory is complete: lookups from now on use maps made once.
     fn seal(&mut self) {
         self.sealed = true;
+        self.reading = Reading::default();
         self.changed();
+    }
+
+    /// A host declared while the inventory is read.
+    fn push_host(&mut self, host: Host) -> usize {
+        self.hosts.push(host);
+        if !self.sealed {
+            self.reading.catch_up(&self.hosts);
+        }
+        self.hosts.len() - 1
+    }
+
+    /// Host `i` was given a name, an alias or an address while the inventory is read.
+    fn renamed(&mut self, i: usize) {
+        if !self.sealed {
+            self.reading.catch_up(&self.hosts);
+            self.reading.note(i, &self.hosts[i]);
+        }
     }
 
     pub fn find(&self, name: &str) -> Option<usize> {
@@ -338,16 +403,35 @@ impl Inventory {
         if let Some(ix) = self.index() {
             return ix.names.get(&lower).copied();
         }
-        self.hosts.iter().position(|h| {
-            h.name == lower || h.aliases.iter().any(|a| a.to_ascii_lowercase() == lower)
-        })
+        let r = &self.reading;
+        r.names
+            .get(&lower)
+            .and_then(|hs| {
+                hs.iter()
+                    .copied()
+                    .find(|&i| answers_to(&self.hosts[i], &lower))
+            })
+            .or_else(|| {
+                let rest = self.hosts.get(r.covered..).unwrap_or_default();
+                rest.iter()
+                    .position(|h| answers_to(h, &lower))
+                    .map(|k| r.covered + k)
+            })
     }
 
     pub fn by_ip(&self, ip: &str) -> Option<usize> {
         if let Some(ix) = self.index() {
             return ix.ips.get(ip).copied();
         }
-        self.hosts.iter().position(|h| h.ip.as_deref() == Some(ip))
+        let r = &self.reading;
+        let has = |h: &Host| h.ip.as_deref() == Some(ip);
+        r.ips
+            .get(ip)
+            .and_then(|hs| hs.iter().copied().find(|&i| has(&self.hosts[i])))
+            .or_else(|| {
+                let rest = self.hosts.get(r.covered..).unwrap_or_default();
+                rest.iter().position(has).map(|k| r.covered + k)
+            })
     }
 
     /// Once the inventory is complete: every (host, lower-case name or alias) whose name ends in
@@ -491,6 +575,7 @@ impl Inventory {
             } else if kind == HostKind::Server && host.kind == HostKind::Physical {
                 // A physical machine that also runs steps stays physical; nothing to do.
             }
+            self.renamed(i);
             return i;
         }
         if let Some(ip) = ip {
@@ -503,6 +588,7 @@ impl Inventory {
                     host.anonymous = false;
                     host.group_keys.push(norm(stem(&name)));
                     host.group_keys.dedup();
+                    self.renamed(i);
                     return i;
                 }
                 diags.push(
@@ -517,7 +603,7 @@ impl Inventory {
         } else {
             Vec::new()
         };
-        self.hosts.push(Host {
+        let i = self.push_host(Host {
             name,
             ip: ip.map(str::to_string),
             aliases: Vec::new(),
@@ -530,7 +616,6 @@ impl Inventory {
             line,
             anonymous: false,
         });
-        let i = self.hosts.len() - 1;
         // A host added at the end: the maps take it as they would have from the start.
         if let Some(ix) = self.index.get_mut() {
             ix.add(i, &self.hosts[i]);
@@ -725,8 +810,7 @@ pub fn build(
                     let group = cap.get(1).map(|m| m.as_str());
                     for ip in ips_in(&cap[2]) {
                         if inv.by_ip(&ip).is_none() {
-                            let i = inv.hosts.len();
-                            inv.hosts.push(Host {
+                            let i = inv.push_host(Host {
                                 name: ip.clone(),
                                 ip: Some(ip.clone()),
                                 aliases: Vec::new(),
@@ -886,6 +970,7 @@ pub fn build(
                             && inv.find(&lower).is_none()
                         {
                             inv.hosts[i].aliases.push(lower);
+                            inv.renamed(i);
                         }
                     }
                     continue;
@@ -926,6 +1011,7 @@ pub fn build(
                         && inv.find(&n).is_none()
                     {
                         inv.hosts[h].aliases.push(n);
+                        inv.renamed(h);
                     }
                 }
             }
@@ -937,6 +1023,7 @@ pub fn build(
     crate::names::register(doc, &mut inv, source, diags);
     // Hosts only ever given by IP get a name from their group.
     let mut counters: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut renamed = false;
     for i in 0..inv.hosts.len() {
         if inv.hosts[i].anonymous {
             let base = inv.hosts[i]
@@ -961,9 +1048,13 @@ pub fn build(
             );
             inv.hosts[i].name = name;
             inv.hosts[i].anonymous = false;
+            renamed = true;
         }
     }
-    inv.seal();
+    // (The maps made since the first seal stay good unless a host was named here.)
+    if renamed {
+        inv.changed();
+    }
     diags.extend(unusable(&inv, source));
     inv
 }

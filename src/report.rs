@@ -221,13 +221,23 @@ fn evidence_word(k: crate::evidence::EvidenceKind) -> String {
 /// Per host, in order, every step; then the steps on no host.
 pub fn plan(plan: &Plan, only: &[String]) -> String {
     let mut out = String::new();
+    // Each host's steps by phase, in plan order, in one pass over the steps (not one per host).
+    let mut of: std::collections::HashMap<(&str, Phase), Vec<&Step>> = Default::default();
+    for s in &plan.steps {
+        for h in &s.hosts {
+            let steps = of.entry((h.as_str(), s.phase)).or_default();
+            if steps.last().map_or(true, |last| !std::ptr::eq(*last, s)) {
+                steps.push(s);
+            }
+        }
+    }
     for h in plan
         .hosts
         .iter()
         .filter(|h| only.is_empty() || only.contains(&h.name))
     {
         for phase in [Phase::Run, Phase::Rollback] {
-            let steps: Vec<&Step> = plan.steps_for(&h.name, phase).collect();
+            let steps: &[&Step] = of.get(&(h.name.as_str(), phase)).map_or(&[], |v| v);
             if steps.is_empty() {
                 continue;
             }

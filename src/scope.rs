@@ -214,8 +214,16 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             .flat_map(|c| lexicon::GROUP_NOUNS.iter().map(move |n| format!("{c}{n}")))
             .collect()
     });
-    if !current_group.is_empty() && text.chars().any(lexicon::is_cjk) {
-        for phrase in COUNTED_NOUNS.iter() {
+    // (A phrase ends with its noun: the phrases of a noun the text lacks are not looked for.)
+    let nouns: Vec<bool> = lexicon::GROUP_NOUNS
+        .iter()
+        .map(|n| !current_group.is_empty() && text.contains(n))
+        .collect();
+    if nouns.contains(&true) {
+        for (k, phrase) in COUNTED_NOUNS.iter().enumerate() {
+            if !nouns[k % nouns.len()] {
+                continue;
+            }
             if let Some(pos) = text.find(phrase.as_str()) {
                 // `三台节点` means three: not a current group of another size.
                 let fits = match stated_count(phrase) {

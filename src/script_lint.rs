@@ -252,6 +252,8 @@ pub struct WordsFile {
 
 /// Words a line in a words file.
 const WORDS_A_LINE: usize = 40;
+/// Lines a words file (shellcheck takes about 0.1 s for one).
+const LINES_A_FILE: usize = 40;
 
 impl Shapes {
     pub fn add(&mut self, origin: Origin, text: &str) {
@@ -275,17 +277,18 @@ impl Shapes {
             .or_insert((origin, 1));
     }
 
-    /// The files that lint the words taken out: one for each directive line they were under,
-    /// `rbc__words W1 W2 …` lines.
+    /// The files that lint the words taken out, under the directive line they were under:
+    /// `rbc__words W1 W2 …` lines, at most [`LINES_A_FILE`] to a file so that the files can be
+    /// linted on every core (5,000 steps take out 30,000 words).
     pub fn words_files(&self) -> Vec<WordsFile> {
-        self.words
-            .iter()
-            .map(|(header, words)| {
+        let mut files = Vec::new();
+        for (header, words) in &self.words {
+            let all: Vec<(&String, &Origin)> = words.iter().collect();
+            for part in all.chunks(WORDS_A_LINE * LINES_A_FILE) {
                 let mut text =
                     format!("{header}\n# Words taken out of generated scripts, each once.\n");
                 let mut lines = BTreeMap::new();
-                let all: Vec<(&String, &Origin)> = words.iter().collect();
-                for (k, chunk) in all.chunks(WORDS_A_LINE).enumerate() {
+                for (k, chunk) in part.chunks(WORDS_A_LINE).enumerate() {
                     let mut line = String::from("rbc__words");
                     let mut at = Vec::new();
                     for (w, origin) in chunk {
@@ -297,9 +300,10 @@ impl Shapes {
                     text.push('\n');
                     lines.insert(k + 3, at);
                 }
-                WordsFile { text, lines }
-            })
-            .collect()
+                files.push(WordsFile { text, lines });
+            }
+        }
+        files
     }
 }
 

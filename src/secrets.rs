@@ -78,8 +78,20 @@ fn may_hold_a_credential(text: &str) -> bool {
     if text.contains(['\u{212A}', '\u{17F}']) {
         return true;
     }
-    let lower = text.to_lowercase();
-    TRIGGERS.iter().any(|t| lower.contains(t))
+    // One pass, no copy (this runs on every string of a plan): the words are ASCII, and no other
+    // character lowercases to ASCII letters but `İ` (to `i` and a combining dot, which no word
+    // holds after an `i`), so comparing ASCII letters without case finds what
+    // `text.to_lowercase().contains(word)` finds.
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, c)| {
+        matches!(
+            c.to_ascii_lowercase(),
+            b'p' | b's' | b't' | b'i' | b'c' | b'.' | b'm' | b'r'
+        ) && TRIGGERS.iter().any(|t| {
+            b.get(i..i + t.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(t.as_bytes()))
+        })
+    })
 }
 
 /// Every credential in `text`, in order.
@@ -260,14 +272,16 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         .collect();
     values.sort();
     values.dedup();
-    let hide = |text: &str| -> String {
-        let mut out = redact(text);
+    // In place: a text with nothing to hide (nearly every one) is left as it is, not copied.
+    let hide = |text: &mut String| {
+        if !find(text).is_empty() {
+            *text = redact(text);
+        }
         for v in &values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), "***");
+            if text.contains(v.as_str()) {
+                *text = text.replace(v.as_str(), "***");
             }
         }
-        out
     };
     for step in &mut plan.steps {
         let in_action = action_text(&step.action).and_then(|t| key(&t));
@@ -313,17 +327,17 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
                 said.push(step.line);
             }
         }
-        step.text = hide(&step.text);
-        step.summary = hide(&step.summary);
-        step.source = hide(&step.source);
-        step.guard = hide(&step.guard);
-        step.section_title = hide(&step.section_title);
-        step.why = hide(&step.why);
+        hide(&mut step.text);
+        hide(&mut step.summary);
+        hide(&mut step.source);
+        hide(&mut step.guard);
+        hide(&mut step.section_title);
+        hide(&mut step.why);
         if let Some(f) = &mut step.finding {
-            *f = hide(f);
+            hide(f);
         }
         if let Action::Manual { instruction } = &mut step.action {
-            *instruction = hide(instruction);
+            hide(instruction);
         }
     }
 }
@@ -331,6 +345,46 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_check_finds_what_lowercasing_finds() {
+        let texts = [
+            "mkdir -p /opt/app",
+            "DB_PASSWORD=x",
+            "x Secret y",
+            "TOKEN",
+            "Identified By",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "more /root/.erlang.COOKIE",
+            "server.KEY",
+            "a.Pem",
+            "MySQL -uroot",
+            "MariaDB",
+            "Redis-Cli -a x",
+            "İDENTIFIED",
+            "pas",
+            "ok",
+            "",
+            "服务器 pass",
+            "passé",
+        ];
+        for t in TRIGGERS {
+            let up = t.to_uppercase();
+            for text in [
+                t.to_string(),
+                up.clone(),
+                format!("前{up}后"),
+                format!("{t}。"),
+            ] {
+                assert!(may_hold_a_credential(&text), "{text}");
+            }
+        }
+        for text in texts {
+            let lower = text.to_lowercase();
+            let want = TRIGGERS.iter().any(|t| lower.contains(t));
+            assert_eq!(may_hold_a_credential(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn finds_and_hides_credentials() {

@@ -525,3 +525,35 @@ fn a_template_line_shellcheck_rejects_is_found_in_every_rendering_of_it() {
     let ok = lint(&tables[..1]).expect("clean");
     assert!(ok.contains("1 scripts"), "{ok}");
 }
+
+#[test]
+fn a_word_in_a_later_words_file_is_told_against_its_own_script() {
+    if which("shellcheck").is_err() {
+        eprintln!("shellcheck not installed: skipped");
+        return;
+    }
+    // 2,000 bundle.sh tables with a title of their own: the words taken out fill more than one
+    // words file (they are linted on every core); the element shellcheck rejects sorts last,
+    // into the last file, and is still told against the bundle.sh it comes from.
+    let bundle = |n: usize, extra: &str| {
+        format!("# shellcheck shell=bash disable=SC2034\nRBC_HOST=web-{n}\nRBC_STEP_ID=( 1.1-1 1.2-1{extra} )\nRBC_STEP_TITLE=( 'a web-{n}' 'x y' )\n")
+    };
+    let tables: Vec<(String, String, String)> = (1..=2000)
+        .map(|n| {
+            let extra = if n == 1990 { " '~/web-1990'" } else { "" };
+            (
+                format!("web-{n}"),
+                "bundle.sh".to_string(),
+                bundle(n, extra),
+            )
+        })
+        .collect();
+    let err = lint(&tables).expect_err("finding in a table");
+    assert!(
+        err.contains("SC2088") && err.contains("web-1990/bundle.sh:"),
+        "{err}"
+    );
+    assert_eq!(err.matches("SC2088").count(), 1, "{err}");
+    let ok = lint(&tables[..1989]).expect("clean");
+    assert!(ok.contains("1989 scripts"), "{ok}");
+}
