@@ -5,7 +5,7 @@
 //! manual.
 
 mod common;
-use common::plan::{hosts_of, is_manual, plan, set, whys_of};
+use common::plan::{codes_at, hosts_of, is_manual, plan, set, whys_of};
 
 // ---- a group the same sentence names ----
 
@@ -196,4 +196,101 @@ fn all_n_machines_with_no_table_of_n_servers_stays_manual() {
         );
         assert!(is_manual(&c, &text, "cp -a /opt/ops/bak"), "{sentence}");
     }
+}
+
+// ---- a comment in a block that names the host of the lines under it ----
+
+const K8S: &str = "# 集群部署（一主两从）\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| master | kc-master | 172.20.5.10 |\n| node | kc-node1 | 172.20.5.11 |\n| node | kc-node2 | 172.20.5.12 |\n\n## 1 设置主机名\n\n三台机器各自设置自己的主机名：\n\n```\n";
+
+#[test]
+fn comments_naming_one_host_each_send_their_lines_to_that_host() {
+    for (m, n1, n2) in [
+        ("# master 节点", "# node1 节点", "# node2 节点"),
+        (
+            "# 在 kc-master 上执行",
+            "# 在 kc-node1 上执行",
+            "# 在 kc-node2 上执行",
+        ),
+        ("# kc-master:", "# kc-node1:", "# kc-node2："),
+        ("# 仅在 master 上操作", "# node1", "# 只在 node2 节点执行"),
+    ] {
+        let text = format!(
+            "{K8S}{m}\nhostnamectl set-hostname kc-master\n{n1}\nhostnamectl set-hostname kc-node1\n\n{n2}\nhostnamectl set-hostname kc-node2\necho done-node2\n```\n"
+        );
+        let c = plan(&text);
+        for (line, host) in [
+            ("set-hostname kc-master", "kc-master"),
+            ("set-hostname kc-node1", "kc-node1"),
+            ("set-hostname kc-node2", "kc-node2"),
+            ("echo done-node2", "kc-node2"),
+        ] {
+            assert_eq!(hosts_of(&c, &text, line), set(&[host]), "{m} / {line}");
+        }
+        let why = whys_of(&c, &text, "set-hostname kc-node1").join(" ");
+        assert!(why.contains("comment"), "{why}");
+    }
+}
+
+#[test]
+fn a_block_whose_comments_do_not_each_name_one_host_is_not_split() {
+    for (label, block) in [
+        (
+            "a comment that names no host",
+            "# 设置主机名\nhostnamectl set-hostname kc-master\n# node1 节点\nhostnamectl set-hostname kc-node1\n",
+        ),
+        (
+            "a line under no comment",
+            "hostnamectl set-hostname kc-master\n# node1 节点\nhostnamectl set-hostname kc-node1\n",
+        ),
+        (
+            "a comment naming two hosts",
+            "# master 节点\nhostnamectl set-hostname kc-master\n# node1、node2 节点\nhostnamectl set-hostname kc-node1\n",
+        ),
+        (
+            "a role of two hosts",
+            "# master 节点\nhostnamectl set-hostname kc-master\n# node 节点\nhostnamectl set-hostname kc-node1\n",
+        ),
+        (
+            "a comment that says more than where",
+            "# master 节点\nhostnamectl set-hostname kc-master\n# 把 node1 的名字改掉\nhostnamectl set-hostname kc-node1\n",
+        ),
+    ] {
+        let text = format!("{K8S}{block}```\n");
+        let c = plan(&text);
+        // Neither split nor run on every host: a person's step, said with W090.
+        for line in ["set-hostname kc-master", "set-hostname kc-node1"] {
+            assert!(hosts_of(&c, &text, line).is_empty(), "{label}: {line}");
+        }
+        assert!(
+            c.diagnostics.iter().any(|d| d.code == "W090"),
+            "{label}: {:?}",
+            c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_label_comment_over_lines_that_are_not_commands_keeps_them_off_other_hosts() {
+    let text = format!("{K8S}# master 节点\n期望输出：Static hostname: kc-master\n```\n");
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "Static hostname").is_empty());
+}
+
+#[test]
+fn one_label_comment_agreeing_with_the_sentence_runs_there() {
+    let text = "# 集群部署（一主两从）\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| master | kc-master | 172.20.5.10 |\n| node | kc-node1 | 172.20.5.11 |\n| node | kc-node2 | 172.20.5.12 |\n\n## 1 初始化\n\n在 kc-master 上执行：\n\n```\n# 在 master 上执行\nkubeadm init --config kubeadm.yaml\n```\n";
+    let c = plan(text);
+    assert_eq!(hosts_of(&c, text, "kubeadm init"), set(&["kc-master"]));
+    assert!(codes_at(&c, text, "kubeadm init").is_empty());
+}
+
+#[test]
+fn a_comment_naming_a_host_the_sentence_does_not_is_not_obeyed() {
+    let text = "# 集群部署（一主两从）\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| master | kc-master | 172.20.5.10 |\n| node | kc-node1 | 172.20.5.11 |\n| node | kc-node2 | 172.20.5.12 |\n\n## 1 设置主机名\n\n在 kc-master 上执行：\n\n```\n# node1 节点\nhostnamectl set-hostname kc-node1\n```\n";
+    let c = plan(text);
+    assert!(hosts_of(&c, text, "set-hostname kc-node1").is_empty());
+    assert!(c.plan.steps.iter().any(
+        |s| s.kind == rbc::plan::StepKind::Manual && s.source.contains("set-hostname kc-node1")
+    ));
+    assert!(c.diagnostics.iter().any(|d| d.code == "W090"));
 }
