@@ -294,3 +294,40 @@ fn a_comment_naming_a_host_the_sentence_does_not_is_not_obeyed() {
     ));
     assert!(c.diagnostics.iter().any(|d| d.code == "W090"));
 }
+
+// ---- a sentence after a block that names where the block runs ----
+
+const AFTER: &str = "# 集群检查\n\n| 主机名 | IP |\n|---|---|\n| ec-01 | 10.30.8.21 |\n| ec-02 | 10.30.8.22 |\n| ec-03 | 10.30.8.23 |\n\n## 5 验证\n\n### 5.1 状态\n\n在 ec-01 上执行：\n\n```bash\netcdctl endpoint status\n```\n\n### 5.2 写入测试\n\n```bash\netcdctl put /smoke/ok 1\n```\n\n";
+
+#[test]
+fn a_sentence_after_a_block_pointing_back_at_it_names_its_host() {
+    for after in [
+        "上面这条同样在 ec-01 上执行，写入的是 ec-02 的端点。",
+        "上面的命令在 ec-02 上执行。",
+        "以上命令请登录 ec-03 执行。",
+    ] {
+        let text = format!("{AFTER}{after}\n");
+        let c = plan(&text);
+        let want = ["ec-01", "ec-02", "ec-03"]
+            .into_iter()
+            .find(|h| after.contains(&format!(" {h} ")))
+            .unwrap();
+        assert_eq!(hosts_of(&c, &text, "etcdctl put"), set(&[want]), "{after}");
+    }
+}
+
+#[test]
+fn a_sentence_after_a_block_that_adds_a_host_or_does_not_point_back_is_no_host_for_it() {
+    for after in [
+        "上面这条也要在 ec-02 上执行。",
+        "然后在 ec-02 上执行下一步。",
+    ] {
+        let text = format!("{AFTER}{after}\n");
+        let c = plan(&text);
+        assert_ne!(
+            hosts_of(&c, &text, "etcdctl put"),
+            set(&["ec-02"]),
+            "{after}"
+        );
+    }
+}

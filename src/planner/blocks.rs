@@ -47,6 +47,12 @@ impl<'a> Walker<'a> {
         }
         let block_line = self.doc.elements[i].line;
         let base = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
+        // `上面这条同样在 etcd-01 上执行`: the sentence right after the block names its hosts,
+        // over weaker evidence (a title, hosts carried over); against a sentence before, no.
+        let base = match self.named_after(i) {
+            Some(t) if !is_strong(&base) => t,
+            _ => base,
+        };
         let (t, rest) = self.prompt_rules(base, &prompt, block_line);
         let lines: Vec<(usize, Line)> = content
             .lines()
@@ -111,6 +117,49 @@ impl<'a> Walker<'a> {
         }
         self.hostless_is_said(i, drafts, diags);
         self.annotation = None;
+    }
+
+    /// The hosts the sentence right after block `i` names for it (`上面这条同样在 etcd-01 上执行`,
+    /// `以上命令在 db-2 上执行`): it opens by pointing back at the block (not `也`/`还`: as well
+    /// as where else, it does not say).
+    fn named_after(&self, i: usize) -> Option<Target> {
+        const BACK: &[&str] = &[
+            "上面这条",
+            "上面这些",
+            "上面的命令",
+            "上面命令",
+            "上面这段",
+            "以上命令",
+            "以上这条",
+            "上述命令",
+            "以上操作",
+            "上述操作",
+            "上面的操作",
+        ];
+        let e = self.doc.elements.get(i + 1)?;
+        let text = match &e.kind {
+            crate::document::ElementKind::Paragraph { text } => text,
+            _ => return None,
+        };
+        let opening =
+            text.trim_start_matches(|c: char| c.is_whitespace() || c == '注' || c == '：');
+        // `…也要在 db-2 上执行`: there as well as elsewhere, which the sentence does not say.
+        if !BACK.iter().any(|b| opening.starts_with(b))
+            || text.contains('也')
+            || text.contains('还')
+        {
+            return None;
+        }
+        let prose = self.without_inline_code(i + 1, text);
+        let t = crate::scope::targets(&prose, self.inv, &[])?;
+        (!t.hosts.is_empty()).then(|| {
+            Target::new(
+                t.hosts,
+                EvidenceKind::Sentence,
+                e.line,
+                format!("the sentence after the block: {} (line {})", t.how, e.line),
+            )
+        })
     }
 
     /// A step of block `i` (drafted from `drafts` on) that is on no host and not a note, with
