@@ -149,7 +149,7 @@ pub fn parse_line(raw: &str) -> Line {
             if rest.is_empty() {
                 return Line::Blank;
             }
-            if rest.starts_with(lexicon::is_cjk) {
+            if rest.starts_with(lexicon::is_cjk) || labels_in_words(rest) {
                 return Line::Comment(rest.to_string());
             }
             return Line::Command(strip_sudo(rest).to_string());
@@ -159,6 +159,22 @@ pub fn parse_line(raw: &str) -> Line {
         return Line::Blank;
     }
     Line::Plain(line.to_string())
+}
+
+/// `# master 节点`, `# node1节点上执行`: one plain word (no command rbc knows, no path or
+/// assignment) followed right away by words in the writer's language is a comment that names
+/// something, not a command.
+fn labels_in_words(rest: &str) -> bool {
+    let Some(cjk) = rest.find(lexicon::is_cjk) else {
+        return false;
+    };
+    let word = rest[..cjk].trim();
+    !word.is_empty()
+        && !word.contains(char::is_whitespace)
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !looks_like_command(word)
 }
 
 /// The host a `[root@web-1 ~]#` (or `ops@web-1:~$`, `web-1:~#`) prompt shows. A machine's

@@ -74,6 +74,10 @@ pub const CODES: &[Code] = &[
     c("W037", "a credential written in the runbook"),
     c("W038", "a prompt directory rbc cannot place (manual)"),
     c("W040", "a file name glued to prose"),
+    c(
+        "W090",
+        "a comment in a block names one host but the block cannot be split by such comments (manual)",
+    ),
     c("W080", "an `allow=` that acknowledges nothing"),
     c("W081", "a fence never closed"),
     c("W082", "an HTML comment never closed"),

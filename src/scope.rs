@@ -79,6 +79,13 @@ fn new_side(before: &str, word: &str) -> bool {
 }
 
 fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
+    let mut out = all_mentions(text, inv, current_group);
+    out.retain(|m| !m.negated && (!m.group_word || m.marked || m.counted));
+    out
+}
+
+/// Every mention, with the group words named in passing (neither marked nor counted).
+fn all_mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
     for m in TOKEN.find_iter(text) {
         let tok = m.as_str().trim_end_matches(['.', '-']);
@@ -353,7 +360,6 @@ fn mentions(text: &str, inv: &Inventory, current_group: &[usize]) -> Vec<Mention
             }
         }
     }
-    out.retain(|m| !m.negated && (!m.group_word || m.marked || m.counted));
     out
 }
 
@@ -1090,6 +1096,25 @@ pub fn stated_count(text: &str) -> Option<Count> {
         d => d.parse().ok()?,
     };
     Some(Count::Exactly(n))
+}
+
+/// The groups a sentence names by a group or role word (`回退 NameServer，两台…`), each with
+/// its word: not a word inside a path (`/etc/nginx/…`), not a last octet, not a group named as
+/// where the work does not happen.
+pub fn group_words(text: &str, inv: &Inventory) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for m in all_mentions(text, inv, &[]) {
+        let word = &text[m.start..m.end];
+        let in_path = text[..m.start].ends_with(['/', '.', '_', '-', '@', '$'])
+            || text[m.end..].starts_with(['/', '.', '_']);
+        if !m.group_word || m.negated || in_path || word.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if !out.iter().any(|(w, h)| w == word || *h == m.hosts) {
+            out.push((word.to_string(), m.hosts));
+        }
+    }
+    out
 }
 
 /// The count a section title states as the scope of its steps: inside parentheses

@@ -48,6 +48,12 @@ impl<'a> Walker<'a> {
         }
         let block_line = self.doc.elements[i].line;
         let base = self.hosts_for_with(lead.unwrap_or(i), &lead_text, true, undone, &prompt);
+        // `上面这条同样在 etcd-01 上执行`: the sentence right after the block names its hosts,
+        // over weaker evidence (a title, hosts carried over); against a sentence before, no.
+        let base = match self.named_after(i) {
+            Some(t) if !is_strong(&base) => t,
+            _ => base,
+        };
         let (t, rest) = self.prompt_rules(base, &prompt, block_line);
         let lines: Vec<(usize, Line)> = content
             .lines()
@@ -124,6 +130,49 @@ impl<'a> Walker<'a> {
         }
         self.hostless_is_said(i, drafts, diags);
         self.annotation = None;
+    }
+
+    /// The hosts the sentence right after block `i` names for it (`上面这条同样在 etcd-01 上执行`,
+    /// `以上命令在 db-2 上执行`): it opens by pointing back at the block (not `也`/`还`: as well
+    /// as where else, it does not say).
+    fn named_after(&self, i: usize) -> Option<Target> {
+        const BACK: &[&str] = &[
+            "上面这条",
+            "上面这些",
+            "上面的命令",
+            "上面命令",
+            "上面这段",
+            "以上命令",
+            "以上这条",
+            "上述命令",
+            "以上操作",
+            "上述操作",
+            "上面的操作",
+        ];
+        let e = self.doc.elements.get(i + 1)?;
+        let text = match &e.kind {
+            crate::document::ElementKind::Paragraph { text } => text,
+            _ => return None,
+        };
+        let opening =
+            text.trim_start_matches(|c: char| c.is_whitespace() || c == '注' || c == '：');
+        // `…也要在 db-2 上执行`: there as well as elsewhere, which the sentence does not say.
+        if !BACK.iter().any(|b| opening.starts_with(b))
+            || text.contains('也')
+            || text.contains('还')
+        {
+            return None;
+        }
+        let prose = self.without_inline_code(i + 1, text);
+        let t = crate::scope::targets(&prose, self.inv, &[])?;
+        (!t.hosts.is_empty()).then(|| {
+            Target::new(
+                t.hosts,
+                EvidenceKind::Sentence,
+                e.line,
+                format!("the sentence after the block: {} (line {})", t.how, e.line),
+            )
+        })
     }
 
     /// A step of block `i` (drafted from `drafts` on) that is on no host and not a note, with
@@ -404,6 +453,10 @@ pub(super) const BLOCK_RULES: &[(&str, BlockRule)] = &[
         "a snippet in a programming language, for people",
         snippet_rule,
     ),
+    (
+        "commands under comments naming their host",
+        host_comments_rule,
+    ),
     ("SQL without a prompt", promptless_sql_rule),
     ("commands without prompts", promptless_commands_rule),
     ("content rbc cannot place (W020)", unplaced_content_rule),
@@ -625,10 +678,29 @@ fn promptless_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
     if b.has_commands {
         return false;
     }
-    // The fence (```bash) or the sentence (`执行：`) says the block is shell; else one of
-    // its lines is a command rbc knows.
-    let crate::document::ElementKind::Code { info, .. } = &w.doc.elements[b.i].kind else {
+    let evidence = shell_evidence(w, b);
+    let Some(as_commands) = promptless_commands(&b.lines, b.content, b.first_line, evidence) else {
         return false;
+    };
+    // Lines that only set variables (`export JAVA_HOME=…`) are content to keep in a file,
+    // not commands: with an edit announced and no file named, manual.
+    let sets_variables = as_commands
+        .iter()
+        .any(|(_, l)| matches!(l, Line::Command(c) if is_assignment(c)));
+    let announced = lexicon::contains_any(&b.lead_text, lexicon::EDIT_STRONG)
+        || (b.edit_verb.is_some() && sets_variables);
+    if announced {
+        return false;
+    }
+    w.commands(b.i, &as_commands, &b.t, b.phase, &b.lead_text);
+    true
+}
+
+/// The fence (```bash) or the sentence (`执行：`) says the block is shell; else one of its
+/// lines is a command rbc knows; else none.
+fn shell_evidence(w: &Walker, b: &Block) -> Option<classify::ShellEvidence> {
+    let crate::document::ElementKind::Code { info, .. } = &w.doc.elements[b.i].kind else {
+        return None;
     };
     let fence = info
         .split_whitespace()
@@ -647,28 +719,13 @@ fn promptless_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
         let t = l.trim();
         classify::looks_like_command(t) || t.starts_with("for ")
     });
-    let evidence = if declared {
+    if declared {
         Some(classify::ShellEvidence::Declared)
     } else if seen {
         Some(classify::ShellEvidence::Seen)
     } else {
         None
-    };
-    let Some(as_commands) = promptless_commands(&b.lines, b.content, b.first_line, evidence) else {
-        return false;
-    };
-    // Lines that only set variables (`export JAVA_HOME=…`) are content to keep in a file,
-    // not commands: with an edit announced and no file named, manual.
-    let sets_variables = as_commands
-        .iter()
-        .any(|(_, l)| matches!(l, Line::Command(c) if is_assignment(c)));
-    let announced = lexicon::contains_any(&b.lead_text, lexicon::EDIT_STRONG)
-        || (b.edit_verb.is_some() && sets_variables);
-    if announced {
-        return false;
     }
-    w.commands(b.i, &as_commands, &b.t, b.phase, &b.lead_text);
-    true
 }
 
 /// Text rbc cannot place (no prompt, no edit it can name): a person's step, with W020.
@@ -770,5 +827,217 @@ fn prompted_commands_rule(w: &mut Walker, b: &mut Block) -> bool {
         );
         start = end;
     }
+    true
+}
+
+/// Words a comment that only says where the lines under it run may hold besides the host
+/// (`# 在 node1 上执行`, `# master 节点`, `# k8s-node2:`).
+const HOST_LABEL_WORDS: &[&str] = &[
+    "以下命令",
+    "下面的命令",
+    "以下",
+    "下面",
+    "命令",
+    "仅在",
+    "只在",
+    "仅",
+    "只",
+    "需要",
+    "在",
+    "上面",
+    "上执行",
+    "上操作",
+    "执行",
+    "操作",
+    "上",
+    "节点",
+    "机器",
+    "服务器",
+    "主机",
+    "的",
+    "中",
+];
+
+impl<'a> Walker<'a> {
+    /// The one host a comment of a block names, when the comment says nothing else: a host's
+    /// name or alias, the part of one server's name after its last `-` (`node1` for
+    /// `k8s-node1`), or a role or group of one server (`master`, `主节点`).
+    fn comment_host(&self, comment: &str) -> Option<usize> {
+        let text = comment.trim();
+        let mut rest = text.to_string();
+        let mut hosts: Vec<usize> = Vec::new();
+        for word in crate::inventory::ascii_words(text) {
+            let lower = word.to_ascii_lowercase();
+            let short = || {
+                let mut found = self.inv.servers().filter(|(_, h)| {
+                    h.name
+                        .to_ascii_lowercase()
+                        .rsplit_once('-')
+                        .is_some_and(|(_, tail)| tail == lower)
+                });
+                match (found.next(), found.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            };
+            let group = || {
+                let g = self.inv.group(word);
+                (g.len() == 1).then(|| g[0])
+            };
+            let host = self
+                .inv
+                .find(word)
+                .filter(|h| self.inv.hosts[*h].kind == crate::plan::HostKind::Server)
+                .or_else(short)
+                .or_else(group)?;
+            hosts.push(host);
+            rest = rest.replacen(word, " ", 1);
+        }
+        for (word, g) in crate::scope::group_words(&rest.clone(), self.inv) {
+            let [one] = g.as_slice() else { return None };
+            hosts.push(*one);
+            rest = rest.replacen(&word, " ", 1);
+        }
+        hosts.dedup();
+        let [host] = hosts.as_slice() else {
+            return None;
+        };
+        for w in HOST_LABEL_WORDS {
+            rest = rest.replace(w, " ");
+        }
+        let label = rest
+            .chars()
+            .all(|c| c.is_whitespace() || ":：()（）-—,，.。".contains(c));
+        label.then_some(*host)
+    }
+}
+
+/// A comment naming one host: the host, the comment's line and text, the lines under it.
+type LabelRun = (usize, usize, String, Vec<(usize, Line)>);
+
+/// `# master 节点` / `hostnamectl set-hostname k8s-master` / `# node1 节点` / …: every command
+/// line of the block is under a comment that names one host and says nothing else; each runs
+/// on that host only. When some comment names one host but the block cannot be read so (a
+/// comment names no host or several, a line is under none, the lines are not commands, the
+/// sentence names other hosts), and the block's hosts are not just that one: the block is a
+/// person's step with W090 — never run on hosts the comment does not name.
+fn host_comments_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if !b.line_hosts.is_empty()
+        || b.edit_verb.is_some()
+        || w.annotation.as_ref().is_some_and(|a| a.hosts.is_some())
+    {
+        return false;
+    }
+    // The first comment naming one host, and what keeps the block from being read by them.
+    let mut label: Option<(usize, String, usize)> = None;
+    let mut obstacle: Option<String> = None;
+    let mut runs: Vec<LabelRun> = Vec::new();
+    let mut heredoc: Option<String> = None;
+    for (n, raw) in b.content.lines().enumerate() {
+        let at = b.first_line + n;
+        let t = raw.trim();
+        if let Some(delim) = &heredoc {
+            if t == delim {
+                heredoc = None;
+            }
+        } else if t.is_empty() {
+            if let Some(run) = runs.last_mut() {
+                run.3.push((at, Line::Blank));
+            }
+            continue;
+        } else if let Some(comment) = t.strip_prefix('#') {
+            match w.comment_host(comment) {
+                Some(host) if !comment.starts_with('!') => {
+                    label.get_or_insert((at, t.to_string(), host));
+                    runs.push((host, at, t.to_string(), Vec::new()));
+                }
+                _ => {
+                    obstacle.get_or_insert(format!("the comment at line {at} names no one host"));
+                }
+            }
+            continue;
+        } else {
+            heredoc = classify::heredoc_delimiter(t);
+        }
+        match runs.last_mut() {
+            Some(run) => run.3.push((at, Line::Plain(raw.to_string()))),
+            None => {
+                obstacle.get_or_insert(format!("line {at} is under no such comment"));
+            }
+        }
+    }
+    let Some((label_line, label_text, label_host)) = label else {
+        return false;
+    };
+    if obstacle.is_none()
+        && runs
+            .iter()
+            .any(|r| r.3.iter().all(|(_, l)| *l == Line::Blank))
+    {
+        obstacle = Some("a comment has no line under it".into());
+    }
+    // The sentence before names the hosts: a comment naming another is a doubt.
+    if obstacle.is_none() && is_strong(&b.t) {
+        if let Some(r) = runs.iter().find(|r| !b.t.hosts.contains(&r.0)) {
+            obstacle = Some(format!(
+                "the sentence names {}, the comment at line {} names {}",
+                host_names(w.inv, &b.t.hosts),
+                r.1,
+                w.inv.hosts[r.0].name
+            ));
+        }
+    }
+    let evidence = shell_evidence(w, b);
+    let mut read = Vec::new();
+    if obstacle.is_none() {
+        for (host, at, comment, lines) in &runs {
+            let Some(cmds) = promptless_commands(lines, b.content, b.first_line, evidence) else {
+                obstacle = Some(format!("the lines under line {at} are not all commands"));
+                break;
+            };
+            let name = &w.inv.hosts[*host].name;
+            let t = Target::new(
+                vec![*host],
+                EvidenceKind::Prompt,
+                *at,
+                format!("the comment `{comment}` (line {at}) names {name}"),
+            );
+            read.push((t, cmds));
+        }
+    }
+    let Some(obstacle) = obstacle else {
+        for (t, cmds) in read {
+            w.commands(b.i, &cmds, &t, b.phase, &b.lead_text);
+        }
+        return true;
+    };
+    // Only that host anyway: the comment agrees with the block's hosts.
+    if b.t.hosts == [label_host] {
+        return false;
+    }
+    let name = w.inv.hosts[label_host].name.clone();
+    w.warn(
+        "W090",
+        w.doc.elements[b.i].span.clone(),
+        format!("the comment `{label_text}` (line {label_line}) names {name} for the lines under it, but rbc cannot read the block that way ({obstacle}); it becomes a manual step"),
+        "put each host's lines in its own block after a sentence naming it (`在 node1 上执行：`), or give every command line a comment naming its one host",
+    );
+    let (lead_text, content) = (&b.lead_text, b.content);
+    let action = Action::Manual {
+        instruction: format!("{lead_text}\n{content}").trim().to_string(),
+    };
+    let t = Target::nowhere(format!(
+        "the comment at line {label_line} names {name} for some lines; the block is a person's"
+    ));
+    let mut d = w.draft(
+        b.i,
+        StepKind::Manual,
+        &t,
+        b.content_line,
+        content.trim(),
+        action,
+    );
+    d.source = format!("{lead_text}\n{content}");
+    w.push(b.i, d);
     true
 }

@@ -22,10 +22,23 @@ impl<'a> Walker<'a> {
             });
         let counted = scope::stated_count(prose)
             .filter(|_| !unresolved_place)
-            .map(|c| scope::counted_hosts(c, self.inv, &self.title_group_hosts()));
+            .map(|c| {
+                let titled = self.title_group_hosts();
+                self.resolve_count(prose, c, &titled, self.section, line, "the sentence")
+                    .ok()
+                    .map(|(hosts, why)| {
+                        let why = why.unwrap_or_else(|| {
+                            format!("counted: {}", host_names(self.inv, &hosts))
+                        });
+                        (hosts, why)
+                    })
+            });
         match counted {
-            Some(Some(hosts)) => {
-                let why = format!("counted: {}", host_names(self.inv, &hosts));
+            Some(Some((hosts, why))) => {
+                // `两台命令相同，逐台执行`: one host at a time.
+                if hosts.len() > 1 && lexicon::contains_any(prose, lexicon::ONE_AT_A_TIME) {
+                    self.serial_scopes.push((self.section, line, hosts.clone()));
+                }
                 self.explicit_stale = false;
                 self.explicit = Some(Explicit {
                     hosts,
@@ -35,9 +48,197 @@ impl<'a> Walker<'a> {
                     section: self.section,
                 });
             }
-            Some(None) => self.explicit_stale = true,
-            None if unresolved_place => self.explicit_stale = true,
+            Some(None) => {
+                self.explicit_stale = true;
+                self.stale_count_line = Some(line);
+            }
+            None if unresolved_place => {
+                self.explicit_stale = true;
+                self.stale_count_line = None;
+            }
             None => {}
+        }
+    }
+
+    /// A count of machines (`两台都执行`, `（两台）`) that no title group, no one group of that
+    /// size and not all the servers fit: the set named nearby with exactly that many members —
+    /// the group the same text names (`回退 NameServer，两台…`), the hosts of the table row it
+    /// points at (`R2 在三台上都执行`), the hosts the same section named last (`section`), or for
+    /// `全部 5 台` the one host table of that many servers. The nearest of these with another
+    /// size, or none, keeps it manual: the error says why and which sets would fit.
+    /// The hosts a count of machines means (`两台都执行`, `（两台）`): the title's group of that
+    /// size or all the servers when they are that many, else the set named nearby ([`Self::count_nearby`]), else the one group of that size
+    /// or all the servers. Ok: the hosts and, for a set named nearby, why; Err: why not.
+    pub(super) fn resolve_count(
+        &self,
+        text: &str,
+        count: scope::Count,
+        titled: &[usize],
+        section: Option<usize>,
+        line: usize,
+        what: &str,
+    ) -> Result<(Vec<usize>, Option<String>), String> {
+        // The title's group, or every server when they are that many (`三台上都要` after a
+        // sentence on one of three servers): never narrowed by a smaller set nearby.
+        let servers = self.inv.servers().count();
+        if matches!(count, scope::Count::Exactly(n) if n == titled.len() || (titled.is_empty() && n == servers))
+        {
+            if let Some(h) = scope::counted_hosts(count, self.inv, titled) {
+                return Ok((h, None));
+            }
+        }
+        if let Some(r) = self.count_nearby(text, count, section, line, what) {
+            return r.map(|(h, w)| (h, Some(w)));
+        }
+        scope::counted_hosts(count, self.inv, titled)
+            .filter(|h| !h.is_empty())
+            .map(|h| (h, None))
+            .ok_or_else(|| self.count_candidates(count, what))
+    }
+
+    pub(super) fn count_nearby(
+        &self,
+        text: &str,
+        count: scope::Count,
+        section: Option<usize>,
+        line: usize,
+        what: &str,
+    ) -> Option<Result<(Vec<usize>, String), String>> {
+        let scope::Count::Exactly(n) = count else {
+            return None;
+        };
+        let names = |h: &[usize]| host_names(self.inv, h);
+        let differs = |set: &str, hosts: &[usize]| {
+            format!(
+                "{what} counts {n} machines, but {set} names {} ({}): rbc does not guess which",
+                hosts.len(),
+                names(hosts)
+            )
+        };
+        // `回退 NameServer，两台命令相同`: the group the text names.
+        let groups = scope::group_words(text, self.inv);
+        if !groups.is_empty() {
+            let mut union: Vec<usize> = Vec::new();
+            for (_, g) in &groups {
+                for h in g {
+                    if !union.contains(h) {
+                        union.push(*h);
+                    }
+                }
+            }
+            let words = groups
+                .iter()
+                .map(|(w, _)| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Some(if union.len() == n {
+                Ok((
+                    union.clone(),
+                    format!("counted {n}: {words} is {}", names(&union)),
+                ))
+            } else {
+                Err(differs(&words, &union))
+            });
+        }
+        // `R2 在三台上都执行：`: the row of the step the text opens with.
+        if let Some((hosts, row_line, id)) = self.row_pointed_at(text) {
+            let set = format!("the row of {id} (line {row_line})");
+            return Some(if hosts.len() == n {
+                Ok((
+                    hosts.clone(),
+                    format!("counted {n}: {set} names {}", names(&hosts)),
+                ))
+            } else {
+                Err(differs(&set, &hosts))
+            });
+        }
+        // `全部 5 台`: the one table of hosts that lists that many servers.
+        if lexicon::contains_any(text, &["全部", "所有", "全体"]) {
+            let tables: Vec<(Vec<usize>, usize)> = self
+                .doc
+                .elements
+                .iter()
+                .filter_map(|e| {
+                    let ElementKind::Table { rows } = &e.kind else {
+                        return None;
+                    };
+                    let last = e.line + rows.len();
+                    let hosts: Vec<usize> = self
+                        .inv
+                        .servers()
+                        .filter(|(_, h)| h.line > e.line && h.line <= last)
+                        .map(|(i, _)| i)
+                        .collect();
+                    (!hosts.is_empty()).then_some((hosts, e.line))
+                })
+                .collect();
+            if let [(hosts, at)] = tables.as_slice() {
+                let set = format!("the host table (line {at})");
+                return Some(if hosts.len() == n {
+                    Ok((
+                        hosts.clone(),
+                        format!("counted {n}: {set} lists {}", names(hosts)),
+                    ))
+                } else {
+                    Err(differs(&set, hosts))
+                });
+            }
+        }
+        // `lb-01、lb-02 执行：…` then `两台都重启：`: the hosts the section named last.
+        if let Some(e) = self
+            .explicit
+            .as_ref()
+            .filter(|e| section.is_some() && e.section == section)
+        {
+            // What this very sentence resolved to when it was read.
+            if e.line == line {
+                return Some(Ok((e.hosts.clone(), e.why.clone())));
+            }
+            if self.explicit_stale && self.stale_count_line != Some(line) {
+                return Some(Err(format!(
+                    "{what} counts {n} machines, and the last sentence naming where said it in words rbc cannot resolve"
+                )));
+            }
+            let set = format!("the text at line {}", e.line);
+            return Some(if e.hosts.len() == n {
+                Ok((
+                    e.hosts.clone(),
+                    format!("counted {n}: {set} named {}", names(&e.hosts)),
+                ))
+            } else {
+                Err(differs(&set, &e.hosts))
+            });
+        }
+        None
+    }
+
+    /// Why a count stays manual: which sets of that size there are (the operator picks, rbc
+    /// does not).
+    fn count_candidates(&self, count: scope::Count, what: &str) -> String {
+        let scope::Count::Exactly(n) = count else {
+            return format!("{what} counts machines but does not say which");
+        };
+        let mut sets: Vec<Vec<usize>> = Vec::new();
+        for (i, h) in self.inv.servers() {
+            let mut keys: Vec<&str> = vec![inventory::stem(&h.name)];
+            keys.extend(h.group_keys.iter().map(String::as_str));
+            for k in keys {
+                let g = self.inv.group(k);
+                if g.len() == n && g.contains(&i) && !sets.contains(&g) {
+                    sets.push(g);
+                }
+            }
+        }
+        if sets.is_empty() {
+            format!("{what} counts {n} machines but does not say which, and no {n} hosts are named nearby")
+        } else {
+            format!(
+                "{what} counts {n} machines but does not say which: {}",
+                sets.iter()
+                    .map(|g| host_names(self.inv, g))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
         }
     }
 
@@ -209,17 +410,25 @@ impl<'a> Walker<'a> {
             // The group a count refers to is the one a section title names, never the hosts of
             // an earlier sentence (that would be a carry).
             let titled = self.title_group_hosts();
-            return match scope::counted_hosts(count, self.inv, &titled) {
-                Some(hosts) => {
-                    let names = host_names(self.inv, &hosts);
+            return match self.resolve_count(
+                text,
+                count,
+                &titled,
+                self.section,
+                line,
+                "the sentence",
+            ) {
+                Ok((hosts, why)) => {
+                    let why =
+                        why.unwrap_or_else(|| format!("counted: {}", host_names(self.inv, &hosts)));
                     Target::new(
                         hosts,
                         EvidenceKind::Sentence,
                         line,
-                        format!("counted: {names} (line {line})"),
+                        format!("{why} (line {line})"),
                     )
                 }
-                None => Target::nowhere("the sentence counts machines but does not say which"),
+                Err(why) => Target::nowhere(why),
             };
         }
         // Before any section, the last login sentence holds.
@@ -278,19 +487,25 @@ impl<'a> Walker<'a> {
                     }
                     p = self.outline.sections[y].parent;
                 }
-                return match scope::counted_hosts(count, self.inv, &enclosing) {
-                    Some(hosts) => {
-                        let names = host_names(self.inv, &hosts);
+                let title = &self.outline.sections[x].title;
+                let what = format!("the section title ({id})");
+                return match self.resolve_count(title, count, &enclosing, None, line, &what) {
+                    Ok((hosts, why)) => {
+                        let why = match why {
+                            Some(w) => format!("section title: {w} ({id})"),
+                            None => format!(
+                                "section title counts {} ({id})",
+                                host_names(self.inv, &hosts)
+                            ),
+                        };
                         Target::new(
                             hosts,
                             EvidenceKind::SectionTitle,
                             self.outline.sections[x].line,
-                            format!("section title counts {names} ({id})"),
+                            why,
                         )
                     }
-                    None => Target::nowhere(format!(
-                        "the section title ({id}) counts machines but does not say which"
-                    )),
+                    Err(why) => Target::nowhere(why),
                 };
             }
             s = self.outline.sections[x].parent;

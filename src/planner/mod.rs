@@ -139,6 +139,8 @@ struct Walker<'a> {
     /// A sentence after the last one that named hosts says where in words rbc cannot resolve
     /// (`4) 数据库 134、135 单独处理`): reaching the older hosts now is carrying them over.
     explicit_stale: bool,
+    /// The line of the counting sentence that made `explicit` stale, when one did.
+    stale_count_line: Option<usize>,
     /// The runbook has one server and names no other machine: every step runs there.
     only_server: Option<usize>,
 }
@@ -194,6 +196,7 @@ pub fn compile(source: &Source) -> Compiled {
         host_sections: host_sections(&outline, &inv),
         last_host_item: None,
         explicit_stale: false,
+        stale_count_line: None,
         only_server: None,
     };
     let servers: Vec<usize> = inv.servers().map(|(i, _)| i).collect();

@@ -278,5 +278,51 @@ impl<'a> Walker<'a> {
         found
     }
 
+    /// `R2 在三台上都执行：`: the row of a table with a step column and a host column whose step
+    /// is the id the sentence opens with (one with a letter, `R2`, `S-3`: a bare number is a list
+    /// item's), as its hosts, line and id. Rows of that id with other hosts: none.
+    pub(super) fn row_pointed_at(&self, text: &str) -> Option<(Vec<usize>, usize, String)> {
+        static ID: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"^\s*(?:步骤\s*)?([A-Za-z][A-Za-z_]*-?[0-9]+(?:[.-][0-9]+)*)(?:[^A-Za-z0-9._-]|$)",
+            )
+            .unwrap()
+        });
+        let id = ID.captures(text)?.get(1)?.as_str();
+        if self.inv.find(id).is_some() {
+            return None;
+        }
+        let mut found: Option<(Vec<usize>, usize, String)> = None;
+        for e in &self.doc.elements {
+            let ElementKind::Table { rows } = &e.kind else {
+                continue;
+            };
+            let Some(header) = rows.first() else { continue };
+            let col = |words: &[&str]| {
+                header
+                    .iter()
+                    .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
+            };
+            let (Some(sc), Some(hc)) = (col(lexicon::TABLE_STEP), col(lexicon::TABLE_HOST)) else {
+                continue;
+            };
+            let markdown = self.source.line_text(e.line + 1).contains("--");
+            for (r, row) in rows.iter().enumerate().skip(1) {
+                if !row
+                    .get(sc)
+                    .is_some_and(|c| c.trim().eq_ignore_ascii_case(id))
+                {
+                    continue;
+                }
+                let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
+                if hosts.is_empty() || found.as_ref().is_some_and(|f| f.0 != hosts) {
+                    return None;
+                }
+                found = Some((hosts, e.line + r + usize::from(markdown), id.to_string()));
+            }
+        }
+        found
+    }
+
     // ---- blocks ----------------------------------------------------------------------------
 }
