@@ -136,6 +136,16 @@ impl<'a> Walker<'a> {
                     instruction: format!("{lead}\n{}", content.trim()),
                 }
             }
+            // Lines added to an XML file: they belong inside some element, never after its
+            // root's closing tag; which element and where rbc cannot tell.
+            _ if name.ends_with(".xml") => {
+                doubt = Some(format!(
+                    "where inside the XML of {name} this goes is not certain"
+                ));
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
             "add" if name.ends_with(".sh") => Action::PrependBlock {
                 path: path.to_string(),
                 content: ensure_newline(content.trim()),
@@ -189,7 +199,7 @@ impl<'a> Walker<'a> {
     /// it is replaced: the file's one such element becomes the block's ([`Action::XmlElement`]).
     /// `None` when the content or the sentence is not that (the other edit rules read it), else
     /// whether the edit is automated. The content's hosts and the editor line's must agree
-    /// (W096); a prompt on the editor line decides when the content's sentence names no host.
+    /// (W096); the editor line decides when no sentence names the content's hosts.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn xml_edit(
         &mut self,
@@ -206,11 +216,13 @@ impl<'a> Walker<'a> {
         self.credential_warning(i, path, content);
         let mut target = t.clone();
         let mut disagree = false;
-        if let Some(v) = vim {
-            if v.known() && t.known() && v.hosts != t.hosts {
-                disagree = true;
-            } else if !t.known() && v.known() {
+        // The editor line's prompt decides over weaker evidence for the content (a group, a
+        // default, hosts carried over); a sentence that names other hosts is a doubt.
+        if let Some(v) = vim.filter(|v| v.known() && v.guess().is_none()) {
+            if !super::hosts::is_strong(t) {
                 target = v.clone();
+            } else if v.hosts != t.hosts {
+                disagree = true;
             }
         }
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -517,7 +529,10 @@ pub(super) fn xml_announced(lead: &str, tag: &str, vim: bool) -> Option<bool> {
         "当前主机",
     ];
     let lead = lead.trim();
-    if lead.is_empty() {
+    let replace = lexicon::contains_any(lead, REPLACE);
+    let add = lexicon::contains_any(lead, ADD);
+    // After `vim FILE`, a sentence that says nothing of the content (`在 hd1 上执行：`) is none.
+    if lead.is_empty() || (!replace && !add && edit_verb(lead).is_none()) {
         return vim.then_some(false);
     }
     if TAG.captures_iter(lead).any(|c| &c[1] != tag) || lexicon::contains_any(lead, PER_HOST) {
@@ -530,8 +545,6 @@ pub(super) fn xml_announced(lead: &str, tag: &str, vim: bool) -> Option<bool> {
             regex::escape(tag)
         ))
         .is_ok_and(|r| r.is_match(lead));
-    let replace = lexicon::contains_any(lead, REPLACE);
-    let add = lexicon::contains_any(lead, ADD);
     match (replace, add) {
         (true, _) if named || vim || !add => Some(false),
         (false, true) if named => Some(true),
