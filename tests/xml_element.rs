@@ -259,11 +259,21 @@ fn the_vim_line_and_the_content_on_different_hosts_is_manual_with_w096() {
         vec![StepKind::Note]
     );
 
-    // No host at all for the content and none on the vim line: manual.
-    let text =
-        format!("# 配置\n\n```\nvim /opt/hd/conf/core-site.xml\n```\n\n```xml\n{CORE}\n```\n");
-    let c = plan(&text);
-    assert!(hosts_of(&c, &text, "<configuration>").is_empty());
+    // No host named for the content nor on the vim line (every server would be a guess), or
+    // the content marked manual: the edit is manual and the vim line stays a note.
+    for text in [
+        format!("{HEAD}```\nvim /opt/hd/conf/core-site.xml\n```\n\n```xml\n{CORE}\n```\n"),
+        format!("{HEAD}```\n[root@hd1 ~]# vim /opt/hd/conf/core-site.xml\n```\n\n<!-- rbc: kind=manual -->\n```xml\n{CORE}\n```\n"),
+    ] {
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "<configuration>").is_empty(), "{text}");
+        assert!(is_manual(&c, &text, "<configuration>"), "{text}");
+        assert_eq!(
+            kind_at(&c, &text, "vim /opt/hd/conf/core-site.xml"),
+            vec![StepKind::Note],
+            "{text}"
+        );
+    }
 }
 
 /// The runbook run for real: replace, a second run that changes nothing, rollback byte for

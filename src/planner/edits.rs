@@ -267,7 +267,15 @@ impl<'a> Walker<'a> {
         let mut d = self.draft(i, kind, &target, line, &text, action);
         d.source = format!("{lead}\n{content}");
         self.push(i, d);
-        Some(automated)
+        // Automated unless an annotation made it manual or its hosts are a guess (the doubt
+        // pass makes it manual later).
+        Some(
+            target.guess().is_none()
+                && self
+                    .drafts
+                    .last()
+                    .is_some_and(|d| d.kind == StepKind::Converge),
+        )
     }
 
     /// For a one-line replacement: the line of the shown excerpt with the same key.

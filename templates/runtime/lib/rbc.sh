@@ -2855,8 +2855,9 @@ END {
 			if (t != "") { print "<" tag "> of " path " (line " o ") already holds other content (line " n "): compare it with the runbook by hand" > rep; exit 3 }
 		}
 	}
+	cr = (L[o] ~ /\r$/) ? "\r" : ""
 	for (n = 1; n < o; n++) print L[n]
-	for (n = 1; n <= nw; n++) print want[n]
+	for (n = 1; n <= nw; n++) print want[n] cr
 	for (n = c + 1; n <= N; n++) print L[n]
 	print "replaced <" tag "> of " path " (lines " o "-" c ") with " nw " line(s)" > rep
 	exit 0
