@@ -213,6 +213,12 @@ fn what_is_not_one_announced_element_stays_manual_and_the_vim_line_a_note() {
             "<configuration><property><name>a</name><value>1</value></property>\n</configuration>",
             "<configuration>",
         ),
+        // not the block right after the editor's: another block was its content
+        (
+            "添加如下内容：\n\n```xml\n<property>\n</property>\n```\n\n",
+            CORE,
+            "<configuration>",
+        ),
         // something after the element
         (
             "",

@@ -531,9 +531,17 @@ fn xml_element_rule(w: &mut Walker, b: &mut Block) -> bool {
     let vim = w.pending_vim.clone().filter(|v| {
         v.path == path
             && w.pending_edit.as_ref() == Some(&(v.path.clone(), v.line))
-            && w.drafts
-                .get(v.draft)
-                .is_some_and(|d| d.line == v.line && d.kind == StepKind::Note)
+            && w.drafts.get(v.draft).is_some_and(|d| {
+                d.line == v.line
+                    && d.kind == StepKind::Note
+                    // the block right after the editor's: no other block between
+                    && (d.element + 1..b.i).all(|j| {
+                        !matches!(
+                            w.doc.elements[j].kind,
+                            crate::document::ElementKind::Code { .. }
+                        )
+                    })
+            })
     });
     let (i, content, line) = (b.i, b.content, b.content_line);
     let automated = w.xml_edit(
