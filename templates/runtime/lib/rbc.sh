@@ -2805,6 +2805,7 @@ rbc_conf_blocks_put() { # PATH FILE MODE
 # and comments) or already FILE's lines. The awk prints PATH as it must be (mode put), or exits
 # 0 when the element is already FILE's (mode check; 5 in mode put, nothing printed); a refusal is
 # said on REP with exit 3.
+# shellcheck disable=SC2016 # an awk program: its $ are awk's
 RBC__AWK_XML='
 function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
 function rtrim(s) { sub(/[ \t\r]+$/, "", s); return s }
@@ -2873,10 +2874,12 @@ rbc_xml_element_present() { # PATH FILE TAG MODE
 	LC_ALL=C awk -v path="$p" -v tag="$3" -v mode=check -v rep=/dev/null "$RBC__AWK_XML" "$src" "$p" >/dev/null
 }
 
-# Make the one element TAG of PATH FILE's lines (see above); a refusal changes nothing.
-rbc_xml_element_put() { # PATH FILE TAG MODE
-	rbc__need 4 $# "rbc_xml_element_put PATH FILE TAG replace|fill" || return 2
-	local p src tmp rep out rc
+# Make the one element TAG of PATH FILE's lines (see above); a refusal changes nothing. With
+# FMODE (0600 for a file that holds a credential) the file has that mode after the edit, set on
+# the new copy before it takes the file's place.
+rbc_xml_element_put() { # PATH FILE TAG MODE [FMODE]
+	rbc__need 4 $# "rbc_xml_element_put PATH FILE TAG replace|fill [FMODE]" || return 2
+	local p src tmp rep out rc fmode=${5:-}
 	p=$(rbc__target "$1") || return 1
 	src=$(rbc__file_arg "$2") || return 1
 	if [ ! -f "$p" ]; then
@@ -2892,8 +2895,11 @@ rbc_xml_element_put() { # PATH FILE TAG MODE
 	LC_ALL=C awk -v path="$p" -v tag="$3" -v mode="$4" -v rep="$rep" "$RBC__AWK_XML" "$src" "$p" >"$tmp" || rc=$?
 	out=$(cat "$rep")
 	rm -f "$rep"
-	if [ "$rc" = 5 ]; then
+	if [ "$rc" = 5 ] || { [ "$rc" = 0 ] && cmp -s "$tmp" "$p"; }; then
 		rm -f "$tmp"
+		if [ -n "$fmode" ] && ! rbc_mode_is "$p" "$fmode" && [ "${RBC__DIFF_ONLY:-0}" != 1 ]; then
+			rbc_backup "$p" && chmod "$fmode" "$p" || return 1
+		fi
 		rbc_say "$out"
 		return 0
 	fi
@@ -2902,16 +2908,11 @@ rbc_xml_element_put() { # PATH FILE TAG MODE
 		rbc__err "${out:-cannot read $p}; it is as it was"
 		return 1
 	fi
-	if cmp -s "$tmp" "$p"; then
-		rm -f "$tmp"
-		rbc_say "$out"
-		return 0
-	fi
 	rbc_backup "$p" || {
 		rm -f "$tmp"
 		return 1
 	}
-	rbc__commit "$tmp" "$p" || return 1
+	rbc__commit "$tmp" "$p" "$fmode" || return 1
 	rbc_say "$out"
 }
 
