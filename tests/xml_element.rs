@@ -337,6 +337,17 @@ fn the_generated_edit_replaces_once_refuses_what_is_uncertain_and_rolls_back() {
         );
     }
 
+    // An element that holds only comments is empty: filled (as Hadoop ships hbase-site.xml).
+    let commented = "<configuration>\n  <!-- Put site-specific property overrides in this file.\n  -->\n</configuration>\n";
+    let sb = sandbox_with(Some(fresh), commented);
+    let out = sb.run(&format!("{run} && cat {hbase}"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.ends_with("<configuration>\n  <property>\n    <name>hbase.rootdir</name>\n    <value>hdfs://hd1:8020/hbase</value>\n  </property>\n</configuration>\n"),
+        "{}",
+        out.stdout
+    );
+
     let two = "<configuration>\n</configuration>\n<configuration>\n</configuration>\n";
     let glued = "<configuration><property><name>x</name></property>\n</configuration>\n";
     let none = "<?xml version=\"1.0\"?>\n<config>\n</config>\n";
