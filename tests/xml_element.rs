@@ -207,6 +207,8 @@ fn what_is_not_one_announced_element_stays_manual_and_the_vim_line_a_note() {
             CORE,
             "<configuration>",
         ),
+        // one host's content as an example, without an edit word
+        ("以 hd1 为例：\n\n", CORE, "<configuration>"),
         // tags not alone on their lines
         (
             "",

@@ -539,12 +539,12 @@ pub(super) fn xml_announced(lead: &str, tag: &str, vim: bool) -> Option<bool> {
     let lead = lead.trim();
     let replace = lexicon::contains_any(lead, REPLACE);
     let add = lexicon::contains_any(lead, ADD);
+    if TAG.captures_iter(lead).any(|c| &c[1] != tag) || lexicon::contains_any(lead, PER_HOST) {
+        return None;
+    }
     // After `vim FILE`, a sentence that says nothing of the content (`在 hd1 上执行：`) is none.
     if lead.is_empty() || (!replace && !add && edit_verb(lead).is_none()) {
         return vim.then_some(false);
-    }
-    if TAG.captures_iter(lead).any(|c| &c[1] != tag) || lexicon::contains_any(lead, PER_HOST) {
-        return None;
     }
     let named = lead.contains(&format!("<{tag}>"))
         || lead.contains(&format!("<{tag} "))
