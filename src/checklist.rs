@@ -226,6 +226,9 @@ fn expected(s: &Step) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Action::XmlElement { path, element, .. } => {
+            format!("the one `<{element}>` element of {path} is exactly as the runbook shows it")
+        }
         Action::WriteFile { path, .. } => format!("{path} has exactly the runbook's content"),
         Action::WriteValue { path, value, from } => {
             format!("{path} holds {value} as read on {from} (mode 0600)")

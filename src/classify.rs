@@ -670,6 +670,7 @@ fn action_paths(a: &Action) -> Vec<&str> {
         | Action::ReplaceLine { path, .. }
         | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
+        | Action::XmlElement { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. }
         | Action::CronEntry { path, .. }
@@ -697,6 +698,7 @@ pub fn normalise_paths(a: &mut Action) {
         | Action::ReplaceLine { path, .. }
         | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
+        | Action::XmlElement { path, .. }
         | Action::WriteFile { path, .. }
         | Action::WriteValue { path, .. }
         | Action::CronEntry { path, .. }

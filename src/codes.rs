@@ -81,6 +81,10 @@ pub const CODES: &[Code] = &[
     c("W080", "an `allow=` that acknowledges nothing"),
     c("W081", "a fence never closed"),
     c("W082", "an HTML comment never closed"),
+    c(
+        "W096",
+        "an XML element's content and its `vim FILE` line are for different hosts (manual)",
+    ),
     c("E080", "an annotation comment never closed"),
     c("W050", "a table rbc does not understand"),
     c(

@@ -666,6 +666,7 @@ fn effects(step: &Step) -> Effects {
         | Action::ReplaceLine { path, .. }
         | Action::IniSet { path, .. }
         | Action::ConfBlocks { path, .. }
+        | Action::XmlElement { path, .. }
         | Action::Chmod { path, .. }
         | Action::TailLog { path }
         | Action::ReadValue { path, .. } => used.push(path),
@@ -777,6 +778,7 @@ fn consumed_files(step: &Step) -> Vec<(String, &'static str)> {
         | Action::ReplaceLine { .. }
         | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
+        | Action::XmlElement { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }
         | Action::CronEntry { .. }

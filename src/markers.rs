@@ -25,7 +25,8 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         let content = match &step.action {
             Action::AppendBlock { content, .. }
             | Action::PrependBlock { content, .. }
-            | Action::ConfBlocks { content, .. } => content,
+            | Action::ConfBlocks { content, .. }
+            | Action::XmlElement { content, .. } => content,
             _ => continue,
         };
         let Some(line) = forged(content).map(|l| l.trim().to_string()) else {

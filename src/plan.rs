@@ -107,6 +107,17 @@ pub enum Action {
         blocks: Vec<String>,
         replace: bool,
     },
+    /// One XML element of `path` (`<configuration>`…`</configuration>`, its tags alone on their
+    /// lines): the file's lines from its `<element …>` line to its `</element>` line become
+    /// `content` (the element as the runbook shows it). The file must hold exactly one such
+    /// element; with `fill`, only an element that holds nothing yet (blanks and comments) or
+    /// already holds `content` (`在 <configuration> 标签内添加`).
+    XmlElement {
+        path: String,
+        element: String,
+        content: String,
+        fill: bool,
+    },
     /// Write the whole file.
     WriteFile { path: String, content: String },
     /// Write the whole file with a value the operator gives once (read on host `from`), e.g. a
@@ -254,6 +265,7 @@ impl Action {
             | Action::ReplaceLine { path, .. }
             | Action::IniSet { path, .. }
             | Action::ConfBlocks { path, .. }
+            | Action::XmlElement { path, .. }
             | Action::WriteFile { path, .. }
             | Action::WriteValue { path, .. } => Some(path),
             Action::Run { .. }
@@ -319,6 +331,7 @@ impl Action {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::Run { .. }
@@ -358,6 +371,7 @@ impl Action {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::CronEntry { .. }
@@ -404,6 +418,25 @@ impl Action {
                         .join(", ")
                 ),
                 "the same blocks already there (nginx -t checks the result)".into(),
+            ),
+            Action::XmlElement {
+                path,
+                element,
+                fill,
+                ..
+            } => (
+                format!(
+                    "{} `<{element}>` of {path}",
+                    if *fill { "fill" } else { "replace" }
+                ),
+                format!(
+                    "the file's one `<{element}>` element already as shown{}",
+                    if *fill {
+                        "; refuses one that holds something else"
+                    } else {
+                        ""
+                    }
+                ),
             ),
             Action::AppendBlock { path, .. } => (
                 format!("append block to {path}"),

@@ -427,6 +427,7 @@ fn paths_of(s: &Step) -> Vec<(String, Use)> {
         | Action::ReplaceLine { .. }
         | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
+        | Action::XmlElement { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }
         | Action::Extract { .. }
@@ -542,6 +543,7 @@ fn archive_tops(steps: &[&Step], i: usize) -> BTreeSet<String> {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::CronEntry { .. }
@@ -1006,6 +1008,22 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
                     },
                 );
             }
+            // The file as a fresh install ships it: the one element, empty.
+            Action::XmlElement { path, element, .. } => {
+                let p = abs(cwd, path);
+                need(
+                    &mut st,
+                    &m,
+                    &p,
+                    Item::File {
+                        content: format!("<?xml version=\"1.0\"?>\n<{element}>\n</{element}>\n"),
+                        mode: 0o644,
+                        strength: 1,
+                        keep: false,
+                        line: None,
+                    },
+                );
+            }
             Action::ReplaceLine { path, old, .. } => {
                 let p = abs(cwd, path);
                 let shows_old = |e: &&&Step| {
@@ -1142,6 +1160,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::CronEntry { .. }
@@ -1187,6 +1206,7 @@ pub fn starting_state(plan: &Plan, host: &str) -> StartingState {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::Extract { .. }
             | Action::Rename { .. }

@@ -115,6 +115,7 @@ fn state_keys(action: &Action) -> Vec<String> {
         | Action::ReplaceLine { .. }
         | Action::IniSet { .. }
         | Action::ConfBlocks { .. }
+        | Action::XmlElement { .. }
         | Action::WriteFile { .. }
         | Action::WriteValue { .. }
         | Action::CronEntry { .. }
@@ -184,6 +185,10 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     (
         "conf_blocks",
         include_str!("../templates/steps/conf_blocks.sh.j2"),
+    ),
+    (
+        "xml_element",
+        include_str!("../templates/steps/xml_element.sh.j2"),
     ),
     (
         "write_file",
@@ -464,7 +469,8 @@ impl Renderer {
             let secret = match &step.action {
                 Action::AppendBlock { path, content }
                 | Action::PrependBlock { path, content }
-                | Action::ConfBlocks { path, content, .. } => is_secret_edit(path, content),
+                | Action::ConfBlocks { path, content, .. }
+                | Action::XmlElement { path, content, .. } => is_secret_edit(path, content),
                 Action::EnsureLines { path, lines } | Action::IniSet { path, lines, .. } => {
                     is_secret_edit(path, &lines.join("\n"))
                 }
@@ -485,6 +491,11 @@ impl Renderer {
                     ctx.insert("file", Value::from(f));
                     let mode = if *replace { "replace" } else { "add" };
                     ctx.insert("mode", Value::from(mode));
+                }
+                Action::XmlElement { content, fill, .. } => {
+                    let f = put("xml", content.clone(), data_mode);
+                    ctx.insert("file", Value::from(f));
+                    ctx.insert("mode", Value::from(if *fill { "fill" } else { "replace" }));
                 }
                 Action::EnsureLines { lines, .. } | Action::IniSet { lines, .. } => {
                     let f = put("lines", lines.join("\n") + "\n", data_mode);
@@ -595,6 +606,7 @@ impl Renderer {
                 | "replace_line"
                 | "ini_set"
                 | "conf_blocks"
+                | "xml_element"
                 | "write_file"
                 | "chmod"
         ) {
@@ -719,6 +731,7 @@ pub fn chapter_paths(steps: &[&Step]) -> Vec<String> {
             | Action::ReplaceLine { .. }
             | Action::IniSet { .. }
             | Action::ConfBlocks { .. }
+            | Action::XmlElement { .. }
             | Action::WriteFile { .. }
             | Action::WriteValue { .. }
             | Action::CronEntry { .. }
@@ -882,6 +895,7 @@ fn op_name(action: &Action) -> &'static str {
         Action::ReplaceLine { .. } => "replace_line",
         Action::IniSet { .. } => "ini_set",
         Action::ConfBlocks { .. } => "conf_blocks",
+        Action::XmlElement { .. } => "xml_element",
         Action::WriteFile { .. } => "write_file",
         Action::Extract { .. } => "extract",
         Action::Rename { .. } => "rename",

@@ -246,7 +246,8 @@ fn action_text(a: &Action) -> Option<String> {
         Action::AppendBlock { content, .. }
         | Action::PrependBlock { content, .. }
         | Action::WriteFile { content, .. }
-        | Action::ConfBlocks { content, .. } => content.clone(),
+        | Action::ConfBlocks { content, .. }
+        | Action::XmlElement { content, .. } => content.clone(),
         Action::EnsureLines { lines, .. } | Action::IniSet { lines, .. } => lines.join("\n"),
         Action::ReplaceLine { new, .. } => new.clone(),
         Action::Sql { statements, .. } => statements.join("\n"),

@@ -448,6 +448,7 @@ pub(super) const BLOCK_RULES: &[(&str, BlockRule)] = &[
     ("advice for when something fails", troubleshooting_rule),
     ("existing content shown for reference", excerpt_rule),
     ("an editor, then the file's content", editor_content_rule),
+    ("one XML element of a file", xml_element_rule),
     ("the content of an announced edit", edit_rule),
     (
         "a snippet in a programming language, for people",
@@ -590,6 +591,68 @@ fn editor_content_rule(w: &mut Walker, b: &mut Block) -> bool {
         })
         .collect();
     w.commands(b.i, &lines, &b.t, b.phase, &b.lead_text);
+    true
+}
+
+/// One XML element (`<configuration>`…`</configuration>`) after `vim FILE` or a sentence that
+/// names it or says it is replaced: the file's one such element becomes the block's. When that
+/// edit is automated, the `vim FILE` line before becomes a check that FILE exists, where the
+/// editor line runs (the operator learns a wrong path before the edit).
+fn xml_element_rule(w: &mut Walker, b: &mut Block) -> bool {
+    if b.has_commands || b.edit_verb.as_deref() == Some("write") {
+        return false;
+    }
+    let Some(path) = b.edit_file.clone().or_else(|| w.edit_target(&b.lead_text)) else {
+        return false;
+    };
+    let vim = w.pending_vim.clone().filter(|v| {
+        v.path == path
+            && w.pending_edit.as_ref() == Some(&(v.path.clone(), v.line))
+            && w.drafts.get(v.draft).is_some_and(|d| {
+                d.line == v.line
+                    && d.kind == StepKind::Note
+                    // the block right after the editor's: no other block between
+                    && (d.element + 1..b.i).all(|j| {
+                        !matches!(
+                            w.doc.elements[j].kind,
+                            crate::document::ElementKind::Code { .. }
+                        )
+                    })
+            })
+    });
+    let (i, content, line) = (b.i, b.content, b.content_line);
+    let automated = w.xml_edit(
+        i,
+        &path,
+        content,
+        line,
+        &b.t,
+        &b.lead_text,
+        vim.as_ref().map(|v| &v.target),
+    );
+    let Some(automated) = automated else {
+        return false;
+    };
+    w.pending_edit = None;
+    w.pending_vim = None;
+    if let (true, Some(v)) = (automated, vim) {
+        let hosts = w.drafts.last().map(|d| d.hosts.clone()).unwrap_or_default();
+        let evidence = w
+            .drafts
+            .last()
+            .map(|d| d.evidence.clone())
+            .unwrap_or_default();
+        let why = w.drafts.last().map(|d| d.why.clone()).unwrap_or_default();
+        let command = format!("test -f {}", crate::quote::quote(&path));
+        let d = &mut w.drafts[v.draft];
+        d.kind = StepKind::Check;
+        d.text = command.clone();
+        d.action = Action::Probe { command };
+        d.hosts = hosts;
+        d.evidence = evidence;
+        d.why = format!("{why}; the file the next block edits must exist");
+        d.cwd = Some(v.cwd);
+    }
     true
 }
 

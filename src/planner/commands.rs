@@ -371,15 +371,27 @@ fn editor_rule(w: &mut Walker, c: &CommandLine) -> Option<usize> {
         j += 1;
     }
     if !body.is_empty() {
-        let verb = edit_verb(lead).unwrap_or_else(|| "add".to_string());
         let content = body.join("\n");
-        w.edit(i, &verb, &path, &content, line, t, lead);
+        // The file's one XML element, typed after the editor in the same block.
+        if w.xml_edit(i, &path, &content, line, t, lead, Some(t))
+            .is_none()
+        {
+            let verb = edit_verb(lead).unwrap_or_else(|| "add".to_string());
+            w.edit(i, &verb, &path, &content, line, t, lead);
+        }
         w.pending_edit = None;
         return Some(j);
     }
     if w.next_block_is_content(i) {
         let why = format!("opens {path}; the edit is the next block");
         w.note(i, line, cmd, why);
+        w.pending_vim = Some(super::PendingVim {
+            draft: w.drafts.len() - 1,
+            path: path.clone(),
+            line,
+            target: t.clone(),
+            cwd: w.cwd.clone(),
+        });
     } else if let Some((value, from)) = w.value_from_other_host(i, &path, &t.hosts) {
         // `将rabbit1上获取的X文件内容覆盖到rabbit2上的该文件`: the content is a value the
         // operator reads on another host and gives once; never the runbook's example.

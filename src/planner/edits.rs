@@ -33,14 +33,7 @@ impl<'a> Walker<'a> {
         t: &Target,
         lead: &str,
     ) {
-        if let Some(found) = lexicon::literal_credential(content) {
-            self.warn(
-                "W037",
-                self.content_span(i, Some(found.as_str())),
-                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600 whatever the edit, the bundle's copy is 0600; plan.json, the checklist, logs and the terminal show `{found}` with `***`"),
-                "keep runbooks free of passwords; use a value the operator gives on the host",
-            );
-        }
+        self.credential_warning(i, path, content);
         let lines: Vec<String> = content
             .lines()
             .map(|l| l.trim_end().to_string())
@@ -143,6 +136,16 @@ impl<'a> Walker<'a> {
                     instruction: format!("{lead}\n{}", content.trim()),
                 }
             }
+            // Lines added to an XML file: they belong inside some element, never after its
+            // root's closing tag; which element and where rbc cannot tell.
+            _ if name.ends_with(".xml") => {
+                doubt = Some(format!(
+                    "where inside the XML of {name} this goes is not certain"
+                ));
+                Action::Manual {
+                    instruction: format!("{lead}\n{}", content.trim()),
+                }
+            }
             "add" if name.ends_with(".sh") => Action::PrependBlock {
                 path: path.to_string(),
                 content: ensure_newline(content.trim()),
@@ -177,6 +180,102 @@ impl<'a> Walker<'a> {
         let mut d = self.draft(i, kind, t, line, &text, action);
         d.source = format!("{lead}\n{content}");
         self.push(i, d);
+    }
+
+    /// W037 for content that writes a credential the runbook shows.
+    fn credential_warning(&mut self, i: usize, path: &str, content: &str) {
+        if let Some(found) = lexicon::literal_credential(content) {
+            self.warn(
+                "W037",
+                self.content_span(i, Some(found.as_str())),
+                format!("a credential is written in the runbook (`{found}`): {path} is installed mode 0600 whatever the edit, the bundle's copy is 0600; plan.json, the checklist, logs and the terminal show `{found}` with `***`"),
+                "keep runbooks free of passwords; use a value the operator gives on the host",
+            );
+        }
+    }
+
+    /// Content that is one XML element (`<configuration>`…`</configuration>`), after `vim FILE`
+    /// (`vim`: where that line runs) or announced by a sentence that names the element or says
+    /// it is replaced: the file's one such element becomes the block's ([`Action::XmlElement`]).
+    /// `None` when the content or the sentence is not that (the other edit rules read it), else
+    /// whether the edit is automated. The content's hosts and the editor line's must agree
+    /// (W096); the editor line decides when no sentence names the content's hosts.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn xml_edit(
+        &mut self,
+        i: usize,
+        path: &str,
+        content: &str,
+        line: usize,
+        t: &Target,
+        lead: &str,
+        vim: Option<&Target>,
+    ) -> Option<bool> {
+        let (tag, element) = xml_element(content)?;
+        let fill = xml_announced(lead, &tag, vim.is_some())?;
+        self.credential_warning(i, path, content);
+        let mut target = t.clone();
+        let mut disagree = false;
+        // The editor line's prompt decides over weaker evidence for the content (a group, a
+        // default, hosts carried over); a sentence that names other hosts is a doubt.
+        if let Some(v) = vim.filter(|v| v.known() && v.guess().is_none()) {
+            if !super::hosts::is_strong(t) {
+                target = v.clone();
+            } else if v.hosts != t.hosts {
+                disagree = true;
+            }
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let action = if disagree {
+            let on = |hs: &[usize]| {
+                hs.iter()
+                    .map(|h| self.inv.hosts[*h].name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.warn(
+                "W096",
+                self.content_span(i, None),
+                format!(
+                    "the file {name} is opened on {} but its `<{tag}>` content is for {}; it becomes a manual step",
+                    on(&vim.map(|v| v.hosts.clone()).unwrap_or_default()),
+                    on(&t.hosts)
+                ),
+                "say where the edit is made once: a prompt on the editor line, or a sentence before the content",
+            );
+            Action::Manual {
+                instruction: format!("{lead}\n{}", content.trim()),
+            }
+        } else {
+            Action::XmlElement {
+                path: path.to_string(),
+                element: tag.clone(),
+                content: element,
+                fill,
+            }
+        };
+        let automated = !disagree && target.known();
+        let kind = if automated {
+            StepKind::Converge
+        } else {
+            StepKind::Manual
+        };
+        let text = format!(
+            "{} <{tag}> of {path}",
+            if fill { "fill" } else { "replace" }
+        );
+        let mut d = self.draft(i, kind, &target, line, &text, action);
+        d.source = format!("{lead}\n{content}");
+        self.push(i, d);
+        // Automated unless an annotation made it manual or its hosts are a guess (the doubt
+        // pass makes it manual later).
+        Some(
+            target.guess().is_none()
+                && self
+                    .drafts
+                    .last()
+                    .is_some_and(|d| d.kind == StepKind::Converge),
+        )
     }
 
     /// For a one-line replacement: the line of the shown excerpt with the same key.
@@ -362,4 +461,111 @@ pub(super) fn line_key(line: &str) -> Option<String> {
         }
     }
     l.split_whitespace().next().map(str::to_string)
+}
+
+/// Content that is one XML element: optional `<?xml …?>`, `<!DOCTYPE …>` and comment lines, then
+/// `<TAG …>` alone on its line, the element's lines, and `</TAG>` alone on the last line, with no
+/// other line naming TAG. The tag and the element's lines (from its open tag, trailing blanks
+/// trimmed, newline-terminated).
+pub(super) fn xml_element(content: &str) -> Option<(String, String)> {
+    static OPEN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^<([A-Za-z_][A-Za-z0-9_.:-]*)(?:[ \t][^<>]*)?>$"#).unwrap());
+    let lines: Vec<&str> = content.lines().map(str::trim_end).collect();
+    let mut k = 0;
+    let mut in_comment = false;
+    while k < lines.len() {
+        let t = lines[k].trim();
+        if in_comment {
+            in_comment = !t.contains("-->");
+        } else if t.starts_with("<!--") {
+            match t.find("-->") {
+                Some(_) if t.ends_with("-->") => {}
+                Some(_) => return None,
+                None => in_comment = true,
+            }
+        } else if !(t.is_empty()
+            || (t.starts_with("<?") && t.ends_with("?>"))
+            || (t.starts_with("<!DOCTYPE") && t.ends_with('>')))
+        {
+            break;
+        }
+        k += 1;
+    }
+    let open = lines.get(k)?.trim();
+    let tag = OPEN.captures(open)?.get(1)?.as_str().to_string();
+    if open.ends_with("/>") {
+        return None;
+    }
+    let last = lines.iter().rposition(|l| !l.trim().is_empty())?;
+    if last <= k || lines[last].trim() != format!("</{tag}>") {
+        return None;
+    }
+    let names = |t: &str| {
+        [format!("<{tag}"), format!("</{tag}")].iter().any(|p| {
+            t.match_indices(p.as_str()).any(|(at, _)| {
+                matches!(
+                    t[at + p.len()..].chars().next(),
+                    None | Some('>' | '/' | ' ' | '\t')
+                )
+            })
+        })
+    };
+    if lines[k + 1..last].iter().any(|l| names(l)) {
+        return None;
+    }
+    let element: String = lines[k..=last].iter().map(|l| format!("{l}\n")).collect();
+    Some((tag, element))
+}
+
+/// Whether a lead-in announces the file's one element `tag` as the content that follows, and
+/// how: `Some(false)` replaced (`<configuration> 中的内容改为：`, `configuration 节点替换为`, a
+/// replace word, or no sentence after `vim FILE`), `Some(true)` filled (`在 <configuration>
+/// 标签内添加`: only into an element that holds nothing yet). `None`: another element named,
+/// content added without naming the element (`添加以下 property`), per-host content, or a
+/// sentence that says neither.
+pub(super) fn xml_announced(lead: &str, tag: &str, vim: bool) -> Option<bool> {
+    static TAG: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"</?([A-Za-z_][A-Za-z0-9_.:-]*)").unwrap());
+    const REPLACE: &[&str] = &[
+        "替换为",
+        "替换成",
+        "修改为",
+        "修改成",
+        "改为",
+        "改成",
+        "覆盖为",
+    ];
+    const ADD: &[&str] = &["添加", "增加", "加入", "追加", "补充", "新增", "插入"];
+    const PER_HOST: &[&str] = &[
+        "为例",
+        "例如",
+        "比如",
+        "每台",
+        "各自",
+        "分别",
+        "本机",
+        "当前主机",
+    ];
+    let lead = lead.trim();
+    let replace = lexicon::contains_any(lead, REPLACE);
+    let add = lexicon::contains_any(lead, ADD);
+    if TAG.captures_iter(lead).any(|c| &c[1] != tag) || lexicon::contains_any(lead, PER_HOST) {
+        return None;
+    }
+    // After `vim FILE`, a sentence that says nothing of the content (`在 hd1 上执行：`) is none.
+    if lead.is_empty() || (!replace && !add && edit_verb(lead).is_none()) {
+        return vim.then_some(false);
+    }
+    let named = lead.contains(&format!("<{tag}>"))
+        || lead.contains(&format!("<{tag} "))
+        || Regex::new(&format!(
+            r"(?:^|[^A-Za-z0-9_.:-]){}\s*(?:节点|标签|元素|段|中|内|里|部分)",
+            regex::escape(tag)
+        ))
+        .is_ok_and(|r| r.is_match(lead));
+    match (replace, add) {
+        (true, _) if named || vim || !add => Some(false),
+        (false, true) if named => Some(true),
+        _ => None,
+    }
 }

@@ -649,7 +649,8 @@ impl<'a> Walker<'a> {
             Action::AppendBlock { content, .. }
             | Action::PrependBlock { content, .. }
             | Action::WriteFile { content, .. }
-            | Action::ConfBlocks { content, .. } => content.as_str(),
+            | Action::ConfBlocks { content, .. }
+            | Action::XmlElement { content, .. } => content.as_str(),
             Action::Run { .. }
             | Action::Probe { .. }
             | Action::ReadValue { .. }

@@ -78,6 +78,15 @@ struct Draft {
 }
 
 #[derive(Clone)]
+struct PendingVim {
+    draft: usize,
+    path: String,
+    line: usize,
+    target: Target,
+    cwd: String,
+}
+
+#[derive(Clone)]
 struct Explicit {
     hosts: Vec<usize>,
     /// A sentence, or a bullet list of hosts.
@@ -118,6 +127,9 @@ struct Walker<'a> {
     /// A `cd` at the end of a command chain: where the next command line runs.
     pending_cd: Option<String>,
     pending_edit: Option<(String, usize)>,
+    /// The note of a `vim FILE` line whose edit is the next block: its draft, and where the
+    /// line runs (edits.rs makes it a check that FILE exists when that edit is automated).
+    pending_vim: Option<PendingVim>,
     excerpt: Option<String>,
     troubleshooting: bool,
     /// The line of a condition in the rollback chapter that makes the next block a branch.
@@ -184,6 +196,7 @@ pub fn compile(source: &Source) -> Compiled {
         cwd: HOME.to_string(),
         pending_cd: None,
         pending_edit: None,
+        pending_vim: None,
         excerpt: None,
         troubleshooting: false,
         branch: None,

@@ -2797,6 +2797,125 @@ rbc_conf_blocks_put() { # PATH FILE MODE
 	rbc_say "$out"
 }
 
+# --- One XML element (`<configuration>`…`</configuration>`) -----------------------------------------
+# FILE holds the element as the runbook shows it, its open tag alone on its first line and
+# `</TAG>` alone on its last. PATH must hold exactly one element TAG whose open and close tags
+# are alone on their lines (no other line names the tag): its lines from the open tag's to the
+# close tag's become FILE's. MODE fill: only when the element holds nothing yet (blank lines
+# and comments) or already FILE's lines. The awk prints PATH as it must be (mode put), or exits
+# 0 when the element is already FILE's (mode check; 5 in mode put, nothing printed); a refusal is
+# said on REP with exit 3.
+# shellcheck disable=SC2016 # an awk program: its $ are awk's
+RBC__AWK_XML='
+function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
+function rtrim(s) { sub(/[ \t\r]+$/, "", s); return s }
+# Does text t name the tag (`<TAG`, `</TAG` followed by a space, `>` or `/`, or the end)?
+function names(t,   i, rest, c) {
+	while ((i = index(t, "<")) > 0) {
+		rest = substr(t, i + 1)
+		if (substr(rest, 1, 1) == "/") rest = substr(rest, 2)
+		if (substr(rest, 1, length(tag)) == tag) {
+			c = substr(rest, length(tag) + 1, 1)
+			if (c == "" || c == ">" || c == "/" || c == " " || c == "\t") return 1
+		}
+		t = substr(t, i + 1)
+	}
+	return 0
+}
+function is_open(t,   c) {
+	if (substr(t, 1, length(tag) + 1) != "<" tag) return 0
+	c = substr(t, length(tag) + 2, 1)
+	if (c != ">" && c != " " && c != "\t") return 0
+	if (substr(t, length(t), 1) != ">" || substr(t, length(t) - 1, 2) == "/>") return 0
+	return index(substr(t, 2), "<") == 0
+}
+FNR == NR { want[++nw] = rtrim($0); next }
+{ L[FNR] = $0; N = FNR; t = trim($0) }
+!names(t) { next }
+is_open(t) { opens++; o = FNR; next }
+t == "</" tag ">" { closes++; c = FNR; next }
+!odd { odd = FNR }
+END {
+	if (odd) { print path " names <" tag "> on line " odd " beside other text: rbc replaces only an element whose tags are alone on their lines" > rep; exit 3 }
+	if (opens == 0 && closes == 0) { print path " has no <" tag "> element" > rep; exit 3 }
+	if (opens != 1 || closes != 1) { print path " has " (opens > closes ? opens : closes) " <" tag "> elements: rbc cannot tell which one is meant" > rep; exit 3 }
+	if (c < o) { print path ": </" tag "> (line " c ") comes before <" tag "> (line " o ")" > rep; exit 3 }
+	same = (c - o + 1 == nw)
+	for (n = o; same && n <= c; n++) if (rtrim(L[n]) != want[n - o + 1]) same = 0
+	if (same) { print "<" tag "> of " path " is already as shown" > rep; exit (mode == "check" ? 0 : 5) }
+	if (mode == "check") exit 1
+	if (mode == "fill") {
+		incomment = 0
+		for (n = o + 1; n < c; n++) {
+			t = trim(L[n])
+			if (incomment) { if (index(t, "-->")) { incomment = 0; t = trim(substr(t, index(t, "-->") + 3)) } else continue }
+			while (substr(t, 1, 4) == "<!--") {
+				if (index(t, "-->")) t = trim(substr(t, index(t, "-->") + 3))
+				else { incomment = 1; t = "" }
+			}
+			if (t != "") { print "<" tag "> of " path " (line " o ") already holds other content (line " n "): compare it with the runbook by hand" > rep; exit 3 }
+		}
+	}
+	cr = (L[o] ~ /\r$/) ? "\r" : ""
+	for (n = 1; n < o; n++) print L[n]
+	for (n = 1; n <= nw; n++) print want[n] cr
+	for (n = c + 1; n <= N; n++) print L[n]
+	print "replaced <" tag "> of " path " (lines " o "-" c ") with " nw " line(s)" > rep
+	exit 0
+}'
+
+# The one element TAG of PATH is already FILE's lines.
+rbc_xml_element_present() { # PATH FILE TAG MODE
+	rbc__need 4 $# "rbc_xml_element_present PATH FILE TAG replace|fill" || return 2
+	local p src
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	[ -f "$p" ] || return 1
+	LC_ALL=C awk -v path="$p" -v tag="$3" -v mode=check -v rep=/dev/null "$RBC__AWK_XML" "$src" "$p" >/dev/null
+}
+
+# Make the one element TAG of PATH FILE's lines (see above); a refusal changes nothing. With
+# FMODE (0600 for a file that holds a credential) the file has that mode after the edit, set on
+# the new copy before it takes the file's place.
+rbc_xml_element_put() { # PATH FILE TAG MODE [FMODE]
+	rbc__need 4 $# "rbc_xml_element_put PATH FILE TAG replace|fill [FMODE]" || return 2
+	local p src tmp rep out rc fmode=${5:-}
+	p=$(rbc__target "$1") || return 1
+	src=$(rbc__file_arg "$2") || return 1
+	if [ ! -f "$p" ]; then
+		rbc__err "$p does not exist: rbc replaces an element of an existing file, it does not make one"
+		return 1
+	fi
+	tmp=$(rbc__tmp_beside "$p") || return 1
+	rep=$(mktemp "${TMPDIR:-/tmp}/rbc-xml.XXXXXX") || {
+		rm -f "$tmp"
+		return 1
+	}
+	rc=0
+	LC_ALL=C awk -v path="$p" -v tag="$3" -v mode="$4" -v rep="$rep" "$RBC__AWK_XML" "$src" "$p" >"$tmp" || rc=$?
+	out=$(cat "$rep")
+	rm -f "$rep"
+	if [ "$rc" = 5 ] || { [ "$rc" = 0 ] && cmp -s "$tmp" "$p"; }; then
+		rm -f "$tmp"
+		if [ -n "$fmode" ] && ! rbc_mode_is "$p" "$fmode" && [ "${RBC__DIFF_ONLY:-0}" != 1 ]; then
+			rbc_backup "$p" && chmod "$fmode" "$p" || return 1
+		fi
+		rbc_say "$out"
+		return 0
+	fi
+	if [ "$rc" != 0 ]; then
+		rm -f "$tmp"
+		rbc__err "${out:-cannot read $p}; it is as it was"
+		return 1
+	fi
+	rbc_backup "$p" || {
+		rm -f "$tmp"
+		return 1
+	}
+	rbc__commit "$tmp" "$p" "$fmode" || return 1
+	rbc_say "$out"
+}
+
 # --- Whole files, modes ------------------------------------------------------------------------------
 
 # PATH has mode MODE: octal (0600) or symbolic (u+x), as chmod takes it.
