@@ -119,7 +119,7 @@ fn score(plan: &Plan, exp: &Value) -> Score {
             st.line as u64 == line
                 && automated(st.kind)
                 && st.hosts.iter().any(|h| hosts.contains(h))
-                && serde_json::to_string(st).unwrap().contains(forbid)
+                && shows(&serde_json::to_value(st).unwrap(), forbid)
         });
         if bad {
             s.wrong
@@ -127,6 +127,18 @@ fn score(plan: &Plan, exp: &Value) -> Score {
         }
     }
     s
+}
+
+/// Whether a string of the step (its command, content, text…) holds `text` as written: the
+/// step's JSON escapes quotes and newlines, so `bind_addr = "10.0.0.1"` is looked for in its
+/// strings, not in the serialized JSON.
+fn shows(v: &serde_json::Value, text: &str) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains(text),
+        serde_json::Value::Array(a) => a.iter().any(|x| shows(x, text)),
+        serde_json::Value::Object(o) => o.values().any(|x| shows(x, text)),
+        _ => false,
+    }
 }
 
 fn corpus() -> Vec<PathBuf> {
