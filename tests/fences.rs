@@ -149,8 +149,9 @@ fn a_part_of_the_file_or_content_for_one_host_is_not_the_whole_file() {
         let text = runbook(lead, CHRONY);
         let c = plan(&text);
         for s in steps_at(&c, &text, "server 10.7.1.9 iburst") {
+            // Never the same whole file written everywhere, automated.
             assert!(
-                !matches!(s.action, Action::WriteFile { .. }),
+                !(matches!(s.action, Action::WriteFile { .. }) && automated(s)),
                 "{lead}: {s:?}"
             );
             if s.hosts.iter().any(|h| h == "node-b") {

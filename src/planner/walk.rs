@@ -256,11 +256,12 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        // A whole file written for one host (`下面是 ha-n1 的`) that rbc could not give each
-        // host: the content as written is that host's only.
+        // A whole file written for one host (`下面是 ha-n1 的`, `以 node-a 为例`) that rbc could
+        // not give each host: the content is an example, the hosts it goes to a guess.
         if let (Action::WriteFile { .. }, Some(lead)) = (&d.action, self.lead_in(d.element)) {
             let text = self.doc.elements[lead].text();
-            if super::edits::for_one_host(text) && d.hosts.len() > 1 {
+            let own = d.evidence.iter().any(|e| e.kind == EvidenceKind::OwnValue);
+            if super::edits::for_one_host(text) && !own {
                 let line = self.doc.elements[lead].line;
                 d.evidence
                     .push(Evidence::new(EvidenceKind::PerHostValue, line));
