@@ -931,17 +931,22 @@ impl<'a> Walker<'a> {
         let mut hosts: Vec<usize> = Vec::new();
         for word in crate::inventory::ascii_words(text) {
             let lower = word.to_ascii_lowercase();
+            // One map of name tails for the whole walk (a scan of every server per word made
+            // a block-per-host runbook quadratic).
             let short = || {
-                let mut found = self.inv.servers().filter(|(_, h)| {
-                    h.name
-                        .to_ascii_lowercase()
-                        .rsplit_once('-')
-                        .is_some_and(|(_, tail)| tail == lower)
+                let tails = self.name_tails.get_or_init(|| {
+                    let mut m: std::collections::HashMap<String, Option<usize>> =
+                        std::collections::HashMap::new();
+                    for (i, h) in self.inv.servers() {
+                        if let Some((_, tail)) = h.name.to_ascii_lowercase().rsplit_once('-') {
+                            m.entry(tail.to_string())
+                                .and_modify(|e| *e = None)
+                                .or_insert(Some(i));
+                        }
+                    }
+                    m
                 });
-                match (found.next(), found.next()) {
-                    (Some((i, _)), None) => Some(i),
-                    _ => None,
-                }
+                tails.get(&lower).copied().flatten()
             };
             let group = || {
                 let g = self.inv.group(word);

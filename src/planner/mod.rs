@@ -134,6 +134,8 @@ struct Walker<'a> {
     troubleshooting: bool,
     /// The line of a condition in the rollback chapter that makes the next block a branch.
     branch: Option<usize>,
+    /// Server names by the part after their last `-` (`node1` → `k8s-node1`; `None`: several).
+    name_tails: std::cell::OnceCell<std::collections::HashMap<String, Option<usize>>>,
     sql_session: Option<(String, Option<String>)>,
     annotation: Option<Annotation>,
     /// (section, copies, model, drafts before this index, line)
@@ -200,6 +202,7 @@ pub fn compile(source: &Source) -> Compiled {
         excerpt: None,
         troubleshooting: false,
         branch: None,
+        name_tails: Default::default(),
         sql_session: None,
         annotation: None,
         same_as: Vec::new(),
