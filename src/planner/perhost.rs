@@ -240,40 +240,7 @@ impl<'a> Walker<'a> {
                     None => l.clone(),
                 })
                 .collect();
-            let joined = |orig: &str| {
-                let mut s = own.join("\n");
-                if orig.ends_with('\n') {
-                    s.push('\n');
-                }
-                s
-            };
-            let action = match &d.action {
-                Action::Run { command } => Action::Run {
-                    command: joined(command),
-                },
-                Action::AppendBlock { path, content } => Action::AppendBlock {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::PrependBlock { path, content } => Action::PrependBlock {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::WriteFile { path, content } => Action::WriteFile {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::IniSet { path, section, .. } => Action::IniSet {
-                    path: path.clone(),
-                    section: section.clone(),
-                    lines: own.clone(),
-                },
-                Action::EnsureLines { path, .. } => Action::EnsureLines {
-                    path: path.clone(),
-                    lines: own.clone(),
-                },
-                _ => return None,
-            };
+            let action = with_own_lines(&d.action, &own)?;
             let mut one = d.clone();
             // What the runbook says, as it reads for this host: the marked values its own, the
             // marker comment kept (so the checklist shows where the value came from).
@@ -372,40 +339,8 @@ impl<'a> Walker<'a> {
         let mut out = Vec::new();
         for (h, v) in d.hosts.iter().zip(&values) {
             let own = replace_tokens(&joined, first, v, ip);
-            let keep_nl = |orig: &str| {
-                let mut s = own.clone();
-                if orig.ends_with('\n') {
-                    s.push('\n');
-                }
-                s
-            };
-            let action = match &d.action {
-                Action::Run { command } => Action::Run {
-                    command: keep_nl(command),
-                },
-                Action::AppendBlock { path, content } => Action::AppendBlock {
-                    path: path.clone(),
-                    content: keep_nl(content),
-                },
-                Action::PrependBlock { path, content } => Action::PrependBlock {
-                    path: path.clone(),
-                    content: keep_nl(content),
-                },
-                Action::WriteFile { path, content } => Action::WriteFile {
-                    path: path.clone(),
-                    content: keep_nl(content),
-                },
-                Action::IniSet { path, section, .. } => Action::IniSet {
-                    path: path.clone(),
-                    section: section.clone(),
-                    lines: own.lines().map(str::to_string).collect(),
-                },
-                Action::EnsureLines { path, .. } => Action::EnsureLines {
-                    path: path.clone(),
-                    lines: own.lines().map(str::to_string).collect(),
-                },
-                _ => return None,
-            };
+            let own: Vec<String> = own.lines().map(str::to_string).collect();
+            let action = with_own_lines(&d.action, &own)?;
             let mut one = d.clone();
             one.source = replace_tokens(&d.source, first, v, ip);
             one.hosts = vec![*h];
@@ -527,37 +462,10 @@ impl<'a> Walker<'a> {
                 None => lines.clone(),
                 Some((_, kv)) => with_values(&lines, kv)?,
             };
-            let joined = |orig: &str| {
-                let mut s = own.join("\n");
-                if orig.ends_with('\n') {
-                    s.push('\n');
-                }
-                s
-            };
-            let action = match &d.action {
-                Action::AppendBlock { path, content } => Action::AppendBlock {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::PrependBlock { path, content } => Action::PrependBlock {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::WriteFile { path, content } => Action::WriteFile {
-                    path: path.clone(),
-                    content: joined(content),
-                },
-                Action::IniSet { path, section, .. } => Action::IniSet {
-                    path: path.clone(),
-                    section: section.clone(),
-                    lines: own.clone(),
-                },
-                Action::EnsureLines { path, .. } => Action::EnsureLines {
-                    path: path.clone(),
-                    lines: own.clone(),
-                },
-                _ => return None,
-            };
+            if matches!(d.action, Action::Run { .. }) {
+                return None;
+            }
+            let action = with_own_lines(&d.action, &own)?;
             let mut one = d.clone();
             one.hosts = vec![*h];
             one.action = action;
@@ -733,4 +641,42 @@ fn new_value(old: &str, value: &str) -> Option<String> {
                 value.to_string()
             }
         })
+}
+
+/// The action with its lines (content, command, keys) made `own`, a trailing newline kept.
+fn with_own_lines(action: &Action, own: &[String]) -> Option<Action> {
+    let joined = |orig: &str| {
+        let mut s = own.join("\n");
+        if orig.ends_with('\n') {
+            s.push('\n');
+        }
+        s
+    };
+    Some(match action {
+        Action::Run { command } => Action::Run {
+            command: joined(command),
+        },
+        Action::AppendBlock { path, content } => Action::AppendBlock {
+            path: path.clone(),
+            content: joined(content),
+        },
+        Action::PrependBlock { path, content } => Action::PrependBlock {
+            path: path.clone(),
+            content: joined(content),
+        },
+        Action::WriteFile { path, content } => Action::WriteFile {
+            path: path.clone(),
+            content: joined(content),
+        },
+        Action::IniSet { path, section, .. } => Action::IniSet {
+            path: path.clone(),
+            section: section.clone(),
+            lines: own.to_vec(),
+        },
+        Action::EnsureLines { path, .. } => Action::EnsureLines {
+            path: path.clone(),
+            lines: own.to_vec(),
+        },
+        _ => return None,
+    })
 }
