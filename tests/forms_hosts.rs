@@ -2,24 +2,10 @@
 //! from small runbooks of our own, in several phrasings. What a test checks is where the
 //! automated steps run — never on a host the text does not mean — and that a guess stays manual.
 
-use std::collections::BTreeSet;
-
 mod common;
-use common::plan::{automated, hosts_of, line_of, plan, set};
+use common::plan::{automated, hosts_of, line_of, manual_on, plan, set};
 
-use rbc::plan::StepKind;
 use rbc::planner::Compiled;
-
-/// The hosts that have a manual step from the line holding `needle`.
-fn manual_on(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .filter(|s| s.line == line && s.kind == StepKind::Manual)
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect()
-}
 
 fn codes(c: &Compiled) -> Vec<&str> {
     c.diagnostics.iter().map(|d| d.code).collect()

@@ -7,22 +7,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
-use common::plan::{hosts_of, line_of, plan, set};
-use rbc::plan::StepKind;
-use rbc::planner::Compiled;
-
-/// The hosts with a manual step from the line holding `needle`.
-fn manual_on(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
-    let line = line_of(text, needle);
-    c.plan
-        .steps
-        .iter()
-        .filter(|s| s.line == line && s.kind == StepKind::Manual)
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect()
-}
+use common::plan::{hosts_of, line_of, manual_on, plan, set};
 
 /// Two application servers; chapter 1 sets up `web-1`, chapter 2 says what `web-2` repeats.
 fn runbook(repeat: &str) -> String {

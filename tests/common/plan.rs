@@ -34,6 +34,17 @@ pub fn hosts_of(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The hosts that have a manual step from the line holding `needle`.
+pub fn manual_on(c: &Compiled, text: &str, needle: &str) -> BTreeSet<String> {
+    let line = line_of(text, needle);
+    c.plan
+        .steps
+        .iter()
+        .filter(|s| s.line == line && s.kind == StepKind::Manual)
+        .flat_map(|s| s.hosts.iter().cloned())
+        .collect()
+}
+
 /// Whether the line holding `needle` became a manual step (on some host or on none).
 pub fn is_manual(c: &Compiled, text: &str, needle: &str) -> bool {
     let line = line_of(text, needle);
