@@ -744,22 +744,21 @@ pub fn place_sentence(text: &str, inv: &Inventory) -> bool {
         "命令",
         "如下",
     ];
-    let mut rest = text.to_string();
-    let mut found = false;
-    for m in TOKEN.find_iter(text) {
-        let tok = m.as_str().trim_end_matches(['.', '-']);
-        if inv.find(tok).is_some() || inv.by_ip(tok).is_some() {
-            rest = rest.replacen(tok, " ", 1);
-            found = true;
-        }
-    }
+    let Some(mut rest) = without_hosts(text, inv) else {
+        return false;
+    };
     for w in PLACE {
         rest = rest.replace(w, " ");
     }
-    found && rest.chars().all(|c| !c.is_alphanumeric())
+    rest.chars().all(|c| !c.is_alphanumeric())
 }
 
 pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
+    without_hosts(text, inv).is_some_and(|rest| rest.chars().all(|c| !c.is_alphanumeric()))
+}
+
+/// The text with the names and addresses of known hosts blanked; `None` when it names none.
+fn without_hosts(text: &str, inv: &Inventory) -> Option<String> {
     let mut rest = text.to_string();
     let mut found = false;
     for m in TOKEN.find_iter(text) {
@@ -769,7 +768,7 @@ pub fn only_hosts(text: &str, inv: &Inventory) -> bool {
             found = true;
         }
     }
-    found && rest.chars().all(|c| !c.is_alphanumeric())
+    found.then_some(rest)
 }
 
 /// `注意：rabbit3节点服务的部署形式，与rabbit2相同。` → (rabbit3 hosts, rabbit2 hosts).
