@@ -527,6 +527,19 @@ pub const SHOWS_EXISTING: &[&str] = &[
     "修改前",
 ];
 
+/// Words saying content is one host's (an example) or differs per host (`以 X 为例`, `每台`,
+/// `本机`): not the same content everywhere.
+pub const CONTENT_PER_HOST: &[&str] = &[
+    "为例",
+    "例如",
+    "比如",
+    "每台",
+    "各自",
+    "分别",
+    "本机",
+    "当前主机",
+];
+
 /// The last sentence of a text (after its last `。`, `！`, `？`), when it says something; else
 /// the whole text.
 pub fn last_sentence(text: &str) -> &str {

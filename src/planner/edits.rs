@@ -392,23 +392,13 @@ fn whole_file_replaced(lead: &str) -> bool {
         LazyLock::new(|| Regex::new(r"(?:替换|修改|改)(?:为|成)").unwrap());
     // Content given for one host as an example, or other changes asked in the same sentence
     // (`ha-n2 上把 state 改为 BACKUP`): not the same whole file everywhere.
-    const PER_HOST: &[&str] = &[
-        "为例",
-        "例如",
-        "比如",
-        "每台",
-        "各自",
-        "分别",
-        "本机",
-        "当前主机",
-    ];
     // The sentence that names the file (`…替换为下面的内容。下面是 ha-n1 的，ha-n2 上把 state 改为
     // BACKUP`): the whole file, given for one host when the rest says so — then the step is
     // split per host (perhost.rs) or stays manual (`for_one_host`).
     let core = lead.split(['。', '（', '(']).next().unwrap_or(lead);
     WHOLE.is_match(core)
         && VERB.find_iter(core).count() == 1
-        && (!lexicon::contains_any(lead, PER_HOST) || for_one_host(lead))
+        && (!lexicon::contains_any(lead, lexicon::CONTENT_PER_HOST) || for_one_host(lead))
 }
 
 /// Words saying a whole file is given for one host (`下面是 ha-n1 的`, `以 kafka-01 为例`) and
@@ -536,20 +526,12 @@ pub(super) fn xml_announced(lead: &str, tag: &str, vim: bool) -> Option<bool> {
         "覆盖为",
     ];
     const ADD: &[&str] = &["添加", "增加", "加入", "追加", "补充", "新增", "插入"];
-    const PER_HOST: &[&str] = &[
-        "为例",
-        "例如",
-        "比如",
-        "每台",
-        "各自",
-        "分别",
-        "本机",
-        "当前主机",
-    ];
     let lead = lead.trim();
     let replace = lexicon::contains_any(lead, REPLACE);
     let add = lexicon::contains_any(lead, ADD);
-    if TAG.captures_iter(lead).any(|c| &c[1] != tag) || lexicon::contains_any(lead, PER_HOST) {
+    if TAG.captures_iter(lead).any(|c| &c[1] != tag)
+        || lexicon::contains_any(lead, lexicon::CONTENT_PER_HOST)
+    {
         return None;
     }
     // After `vim FILE`, a sentence that says nothing of the content (`在 hd1 上执行：`) is none.
