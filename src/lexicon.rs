@@ -540,6 +540,42 @@ pub const CONTENT_PER_HOST: &[&str] = &[
     "当前主机",
 ];
 
+/// A sentence that starts with a condition (`如果没有，执行：`, `否则`).
+pub const CONDITION_STARTS: &[&str] = &[
+    "如果",
+    "若",
+    "万一",
+    "否则",
+    "不然",
+    "假如",
+    "要是",
+    "如需",
+    "如有",
+    "如未",
+    "如没有",
+];
+
+/// A condition that restates the rollback's own premise: the change as a whole failed, or must be
+/// undone (`如果初始化失败或需要推倒重来`, `若升级后验证不通过`).
+pub const CHANGE_FAILED: &[&str] = &[
+    "升级",
+    "初始化",
+    "发布",
+    "变更",
+    "部署",
+    "上线",
+    "安装",
+    "更新",
+    "迁移",
+    "割接",
+    "验证",
+    "回退",
+    "回滚",
+    "推倒重来",
+];
+/// A condition that names a cause or a part (`如果只是配置问题`, `证书问题导致的失败`): a branch.
+pub const PARTIAL_CAUSE: &[&str] = &["只是", "仅是", "仅仅是", "导致", "问题", "其中"];
+
 /// The last sentence of a text (after its last `。`, `！`, `？`), when it says something; else
 /// the whole text.
 pub fn last_sentence(text: &str) -> &str {

@@ -170,3 +170,31 @@ fn a_section_for_when_something_has_failed_is_manual() {
         assert_eq!(hosts_of(&c, &text, "reload nginx"), set(&["lb-1"]));
     }
 }
+
+#[test]
+fn a_last_sentence_that_is_a_condition_never_makes_the_block_run() {
+    let text = format!(
+        "{HOSTS}## 1 验证\n\n在 lb-1 上执行：\n\n```\nflink list\n```\n\n应能看到作业处于 RUNNING 即可。如果没有，执行：\n\n```\nsudo -u flink /opt/flink/bin/flink run -d /opt/job.jar\n```\n"
+    );
+    let c = plan(&text);
+    assert!(hosts_of(&c, &text, "flink run -d").is_empty());
+}
+
+#[test]
+fn a_rollback_chapter_opening_on_a_cause_is_a_branch_not_its_premise() {
+    for opening in [
+        "如果只是配置问题，在 lb-1、lb-2 上只还原配置目录：",
+        "若是证书导致的报错，在 lb-1、lb-2 上执行：",
+    ] {
+        let text = rollback(&format!(
+            "{opening}\n\n```\ncp -a /etc/nginx.bak/. /etc/nginx/\n```\n"
+        ));
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "cp -a").is_empty(), "{opening}");
+        assert!(is_manual(&c, &text, "cp -a"), "{opening}");
+        assert!(
+            codes_at(&c, &text, "cp -a").contains(&"W046".to_string()),
+            "{opening}"
+        );
+    }
+}

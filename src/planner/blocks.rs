@@ -111,6 +111,16 @@ impl<'a> Walker<'a> {
             prompt,
         };
         let (drafts, diags) = (self.drafts.len(), self.diags.len());
+        // `如果只是配置问题，在 lb-1 上只还原配置：` in the rollback chapter: a branch (decided before
+        // this block's own steps count as the chapter having started).
+        if self.branch.is_none() && !self.troubleshooting {
+            if let Some(l) = lead {
+                let text = self.doc.elements[l].text();
+                if self.rollback_condition(text) == Some(RollbackCondition::Branch) {
+                    self.branch = Some(self.doc.elements[l].line);
+                }
+            }
+        }
         for (_, rule) in BLOCK_RULES {
             if rule(self, &mut b) {
                 break;
@@ -120,7 +130,15 @@ impl<'a> Walker<'a> {
         // something has failed (`附：主库故障时手工提升备库`): the operator judges the condition,
         // so its steps are manual (W046).
         let branch = self.branch.take();
-        if let Some(at) = branch.or_else(|| self.contingency_title()) {
+        // `…即可。如果没有，执行：`: the block runs only if something holds that a person judges.
+        // (The rollback chapter's conditions are read by `rollback_condition`.)
+        let conditional = lead.filter(|l| {
+            let last = lexicon::last_sentence(self.doc.elements[*l].text()).trim();
+            self.phase() != Phase::Rollback
+                && lexicon::starts_with_any(last, lexicon::CONDITION_STARTS)
+        });
+        let conditional = conditional.map(|l| self.doc.elements[l].line);
+        if let Some(at) = branch.or(conditional).or_else(|| self.contingency_title()) {
             for d in self.drafts[drafts..].iter_mut() {
                 if d.kind != StepKind::Note {
                     d.evidence
@@ -507,7 +525,10 @@ fn output_shown_rule(w: &mut Walker, b: &mut Block) -> bool {
     let only_label = lexicon::OUTPUT_LABELS.contains(&label);
     // The sentence that introduces the block is the lead-in's last one: `…能看到 RUNNING 即可。
     // 验证完后取消作业：` speaks of the output before it, then asks for the block.
-    let last = lexicon::last_sentence(&b.lead_text);
+    // (Not when the last sentence is a condition: `…即可。如果没有，执行：` is advice on the output.)
+    let last = Some(lexicon::last_sentence(&b.lead_text))
+        .filter(|l| !lexicon::starts_with_any(l.trim(), lexicon::CONDITION_STARTS))
+        .unwrap_or(&b.lead_text);
     let shown = only_label
         || (lexicon::contains_any(last, lexicon::OUTPUT_SHOWN)
             && !lexicon::contains_any(&b.lead_text, lexicon::RUN_VERBS)

@@ -82,13 +82,18 @@ impl<'a> Walker<'a> {
     }
 
     /// A condition said in the rollback chapter (`如果初始化失败…，先在两个 node 节点上执行重置：`):
-    /// before the chapter's first step it is the rollback's own premise (the whole chapter runs
-    /// only then), so its block is read like any other; after it, it is a branch of the rollback
-    /// that the operator judges (`如果是证书问题导致的失败，…也一并删除`). Troubleshooting proper
+    /// before the chapter's first step, and about the change as a whole, it is the rollback's own
+    /// premise (the whole chapter runs only then), so its block is read like any other; after it,
+    /// or about a cause or a part (`如果只是配置问题`), it is a branch of the rollback that the
+    /// operator judges (`如果是证书问题导致的失败，…也一并删除`). Troubleshooting proper
     /// (`如果遇到`, `排查`) and FAQ sections are advice either way.
     pub(super) fn rollback_condition(&self, text: &str) -> Option<RollbackCondition> {
-        let conditional = lexicon::contains_any(text, lexicon::CONDITIONS)
-            && lexicon::contains_any(text, lexicon::SYMPTOMS);
+        let conditional = (lexicon::contains_any(text, lexicon::CONDITIONS)
+            && lexicon::contains_any(text, lexicon::SYMPTOMS))
+            || lexicon::starts_with_any(
+                lexicon::last_sentence(text).trim(),
+                lexicon::CONDITION_STARTS,
+            );
         if self.phase() != Phase::Rollback
             || self.in_faq()
             || !conditional
@@ -102,7 +107,10 @@ impl<'a> Walker<'a> {
                 && d.phase == Phase::Rollback
                 && d.section.map(|s| self.outline.chapter(s)) == chapter
         });
-        Some(if started {
+        // The premise: before the chapter's first step, and about the change as a whole.
+        let whole = lexicon::contains_any(text, lexicon::CHANGE_FAILED)
+            && !lexicon::contains_any(text, lexicon::PARTIAL_CAUSE);
+        Some(if started || !whole {
             RollbackCondition::Branch
         } else {
             RollbackCondition::Premise
