@@ -241,7 +241,32 @@ impl<'a> Walker<'a> {
     /// section titled with the row's step): the hosts of the section's steps.
     pub(super) fn row_for_section(&self, x: usize) -> Option<Target> {
         let mut found: Option<Target> = None;
-        for e in &self.doc.elements {
+        for (header, row, _, hc, row_line) in self.rows_with(lexicon::TABLE_COMMAND) {
+            if self.section_of_row(header, row) != Some(x) {
+                continue;
+            }
+            let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
+            // Two rows for one section with other hosts: the text does not say which.
+            if hosts.is_empty() || found.as_ref().is_some_and(|f| f.hosts != hosts) {
+                return None;
+            }
+            let id = &self.outline.sections[x].id;
+            found = Some(Target::new(
+                hosts,
+                EvidenceKind::TableRow,
+                row_line,
+                format!("operation table row (line {row_line}) for section {id}"),
+            ));
+        }
+        found
+    }
+
+    /// The rows of the runbook's tables with a column headed by one of `words` and a host column
+    /// (see [`TableRow`]).
+    fn rows_with(&self, words: &[&str]) -> Vec<TableRow<'a>> {
+        let mut out = Vec::new();
+        let doc: &'a crate::document::Document = self.doc;
+        for e in &doc.elements {
             let ElementKind::Table { rows } = &e.kind else {
                 continue;
             };
@@ -251,31 +276,21 @@ impl<'a> Walker<'a> {
                     .iter()
                     .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
             };
-            let (Some(_), Some(hc)) = (col(lexicon::TABLE_COMMAND), col(lexicon::TABLE_HOST))
-            else {
+            let (Some(c), Some(hc)) = (col(words), col(lexicon::TABLE_HOST)) else {
                 continue;
             };
             let markdown = self.source.line_text(e.line + 1).contains("--");
             for (r, row) in rows.iter().enumerate().skip(1) {
-                if self.section_of_row(header, row) != Some(x) {
-                    continue;
-                }
-                let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
-                let row_line = e.line + r + usize::from(markdown);
-                // Two rows for one section with other hosts: the text does not say which.
-                if hosts.is_empty() || found.as_ref().is_some_and(|f| f.hosts != hosts) {
-                    return None;
-                }
-                let id = &self.outline.sections[x].id;
-                found = Some(Target::new(
-                    hosts,
-                    EvidenceKind::TableRow,
-                    row_line,
-                    format!("operation table row (line {row_line}) for section {id}"),
+                out.push((
+                    header.as_slice(),
+                    row.as_slice(),
+                    c,
+                    hc,
+                    e.line + r + usize::from(markdown),
                 ));
             }
         }
-        found
+        out
     }
 
     /// `R2 在三台上都执行：`: the row of a table with a step column and a host column whose step
@@ -293,36 +308,24 @@ impl<'a> Walker<'a> {
             return None;
         }
         let mut found: Option<(Vec<usize>, usize, String)> = None;
-        for e in &self.doc.elements {
-            let ElementKind::Table { rows } = &e.kind else {
+        for (_, row, sc, hc, row_line) in self.rows_with(lexicon::TABLE_STEP) {
+            if !row
+                .get(sc)
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case(id))
+            {
                 continue;
-            };
-            let Some(header) = rows.first() else { continue };
-            let col = |words: &[&str]| {
-                header
-                    .iter()
-                    .position(|h| words.iter().any(|w| h.trim().eq_ignore_ascii_case(w)))
-            };
-            let (Some(sc), Some(hc)) = (col(lexicon::TABLE_STEP), col(lexicon::TABLE_HOST)) else {
-                continue;
-            };
-            let markdown = self.source.line_text(e.line + 1).contains("--");
-            for (r, row) in rows.iter().enumerate().skip(1) {
-                if !row
-                    .get(sc)
-                    .is_some_and(|c| c.trim().eq_ignore_ascii_case(id))
-                {
-                    continue;
-                }
-                let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
-                if hosts.is_empty() || found.as_ref().is_some_and(|f| f.0 != hosts) {
-                    return None;
-                }
-                found = Some((hosts, e.line + r + usize::from(markdown), id.to_string()));
             }
+            let hosts = self.row_hosts(row.get(hc).map_or("", String::as_str));
+            if hosts.is_empty() || found.as_ref().is_some_and(|f| f.0 != hosts) {
+                return None;
+            }
+            found = Some((hosts, row_line, id.to_string()));
         }
         found
     }
 
     // ---- blocks ----------------------------------------------------------------------------
 }
+
+/// A row of a table: its header, its cells, the column asked for, the host column, its line.
+type TableRow<'a> = (&'a [String], &'a [String], usize, usize, usize);
