@@ -823,6 +823,13 @@ fn unplaced_content_rule(w: &mut Walker, b: &mut Block) -> bool {
         "rbc cannot tell what this block is (no command prompt, no edit announced)"
     };
     w.warn("W020", w.doc.elements[b.i].span.clone(), format!("block {reason}; it becomes a manual step"), "announce the file (`在/etc/x.conf末尾补充如下内容：`) or add `<!-- rbc: edit=append file=/path -->`");
+    let t = b.t.clone();
+    manual_block(w, b, &t);
+    true
+}
+
+/// The whole block, with its lead-in, as one step a person does on `t`'s hosts.
+fn manual_block(w: &mut Walker, b: &Block, t: &Target) {
     let (lead_text, content) = (&b.lead_text, b.content);
     let action = Action::Manual {
         instruction: format!("{lead_text}\n{content}").trim().to_string(),
@@ -830,14 +837,13 @@ fn unplaced_content_rule(w: &mut Walker, b: &mut Block) -> bool {
     let mut d = w.draft(
         b.i,
         StepKind::Manual,
-        &b.t,
+        t,
         b.content_line,
         content.trim(),
         action,
     );
     d.source = format!("{lead_text}\n{content}");
     w.push(b.i, d);
-    true
 }
 
 /// Commands (and SQL) under prompts. Lines under prompts naming different hosts go to their
@@ -1111,22 +1117,9 @@ fn host_comments_rule(w: &mut Walker, b: &mut Block) -> bool {
         format!("the comment `{label_text}` (line {label_line}) names {name} for the lines under it, but rbc cannot read the block that way ({obstacle}); it becomes a manual step"),
         "put each host's lines in its own block after a sentence naming it (`在 node1 上执行：`), or give every command line a comment naming its one host",
     );
-    let (lead_text, content) = (&b.lead_text, b.content);
-    let action = Action::Manual {
-        instruction: format!("{lead_text}\n{content}").trim().to_string(),
-    };
     let t = Target::nowhere(format!(
         "the comment at line {label_line} names {name} for some lines; the block is a person's"
     ));
-    let mut d = w.draft(
-        b.i,
-        StepKind::Manual,
-        &t,
-        b.content_line,
-        content.trim(),
-        action,
-    );
-    d.source = format!("{lead_text}\n{content}");
-    w.push(b.i, d);
+    manual_block(w, b, &t);
     true
 }
