@@ -133,17 +133,6 @@ pub fn is_secret_file(path: &str, content: &str) -> bool {
         || name.contains("cookie")
 }
 
-/// The key of a literal credential in content (`password=…`, `{default_pass, <<"…">>}`, `token: …`).
-pub fn literal_credential(content: &str) -> Option<String> {
-    static CRED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"(?i)\b([a-z_]*(?:pass(?:word|wd)?|secret|token)[a-z_]*)\b["']?\s*[:=,]\s*(?:<<)?["']?([^\s"'<>{}(),;]{4,})"#).unwrap()
-    });
-    // The key only: the value itself must not be repeated in diagnostics or logs.
-    CRED.captures(content)
-        .filter(|c| !c[2].starts_with('$'))
-        .map(|c| c[1].to_string())
-}
-
 /// Commands that destroy data: confirmed by the operator before they run (W025).
 pub const DESTRUCTIVE: &[&str] = &[
     "drop database",

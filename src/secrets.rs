@@ -41,6 +41,15 @@ static IDENTIFIED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// XML: an element named for a credential (`<password>…</password>`, `<db.secret>…`), and a
+/// Hadoop-style property whose name names one (`<name>…ConnectionPassword</name>` then
+/// `<value>…</value>`, on one line or several, a `<description>` between them or not).
+static XML_ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<([a-z0-9_.:-]*(?:pass(?:word|wd)?|secret|token)[a-z0-9_.:-]*)(?:\s[^<>]*)?>([^<]*)</([a-z0-9_.:-]+)\s*>").unwrap()
+});
+static XML_PROPERTY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<name>\s*([^<]*?(?:pass(?:word|wd)?|secret|token)[^<]*?)\s*</name>(?:\s*<description>[^<]*</description>)?\s*<value>([^<]*)</value>").unwrap()
+});
 /// A command that shows a secret file (`more /root/.erlang.cookie`): the lines after it, up to
 /// the next prompt or blank line, are its content.
 static SHOWS_SECRET_FILE: LazyLock<Regex> = LazyLock::new(|| {
@@ -114,6 +123,21 @@ pub fn find(text: &str) -> Vec<Found> {
             out.push(Found {
                 key: "identified by".into(),
                 value: v,
+            });
+        }
+    }
+    let xml = XML_ELEMENT
+        .captures_iter(text)
+        .filter(|c| c[1] == c[3])
+        .chain(XML_PROPERTY.captures_iter(text));
+    for c in xml {
+        let v = c.get(2).unwrap();
+        let lead = v.as_str().len() - v.as_str().trim_start().len();
+        let value = v.as_str().trim();
+        if !value.is_empty() && !value.starts_with('$') && !value.starts_with("***") {
+            out.push(Found {
+                key: c[1].to_string(),
+                value: v.start() + lead..v.start() + lead + value.len(),
             });
         }
     }
@@ -421,6 +445,23 @@ mod tests {
                 "```text\nmore /root/.erlang.cookie\nQZMWPLRTYBNVCXKJHGDS\n```\n  - 预期 Expected: kept\n",
                 "```text\nmore /root/.erlang.cookie\n***\n```\n  - 预期 Expected: kept\n",
             ),
+            // XML: an element named for it, a property whose name names it (one line or more).
+            (
+                "<user>app</user>\n<password> Qz9!app </password>",
+                "<user>app</user>\n<password> *** </password>",
+            ),
+            (
+                "<db.secret id=\"a\">k3y</db.secret>",
+                "<db.secret id=\"a\">***</db.secret>",
+            ),
+            (
+                "<property>\n  <name>javax.jdo.option.ConnectionPassword</name>\n  <value>Hv#2026</value>\n</property>",
+                "<property>\n  <name>javax.jdo.option.ConnectionPassword</name>\n  <value>***</value>\n</property>",
+            ),
+            (
+                "<property><name>ssl.keystore.password</name><description>store</description><value>ks-pw</value></property>",
+                "<property><name>ssl.keystore.password</name><description>store</description><value>***</value></property>",
+            ),
         ] {
             assert_eq!(redact(text), want, "{text}");
             assert!(key(text).is_some(), "{text}");
@@ -432,6 +473,10 @@ mod tests {
             "password=$DB_PASS",
             "ssh -p22 host",
             "# cat /etc/hosts\n10.0.0.1 web-1\n",
+            "<password>${DB_PASS}</password>",
+            "<password></password>",
+            "<password>a</passwd>",
+            "<property><name>javax.jdo.option.ConnectionUserName</name><value>hive</value></property>",
         ] {
             assert_eq!(redact(text), text);
             assert!(key(text).is_none(), "{text}");

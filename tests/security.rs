@@ -304,6 +304,83 @@ fn credentials_are_warned_hidden_and_installed_0600() {
     assert!(again.stdout.contains("changed=0"), "{}", again.stdout);
 }
 
+/// Files under dist/ansible, read.
+fn ansible_texts(c: &Compiled) -> Vec<(String, String)> {
+    let mut files = vec![c.dir.path().join("dist/ansible")];
+    let mut out = Vec::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            out.push((p.display().to_string(), text));
+        }
+    }
+    out
+}
+
+#[test]
+fn xml_credentials_are_warned_hidden_and_installed_0600() {
+    // A Hadoop-style property (name and value on lines of their own) and an element named for
+    // the credential: both are credentials, whatever the markup around them.
+    let md = runbook(
+        "在 web-1 上把 /opt/hive/conf/hive-site.xml 写成：\n\n```\n<configuration>\n  <property>\n    <name>javax.jdo.option.ConnectionUserName</name>\n    <value>hive</value>\n  </property>\n  <property>\n    <name>javax.jdo.option.ConnectionPassword</name>\n    <value>HvMeta#26</value>\n  </property>\n</configuration>\n```\n\n在 web-1 上把 /opt/app/db.xml 写成：\n\n```\n<datasource>\n  <username>app</username>\n  <password>Qz9appdb</password>\n</datasource>\n```\n",
+    );
+    let secrets = ["HvMeta#26", "Qz9appdb"];
+    let c = compiled(&md);
+    let line_of = |needle: &str| md.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for (key, line) in [
+        (
+            "javax.jdo.option.ConnectionPassword",
+            line_of("ConnectionPassword"),
+        ),
+        ("password", line_of("<password>")),
+    ] {
+        assert!(
+            c.out.stderr.contains(&format!("(`{key}`)"))
+                && c.out.stderr.contains(&format!("runbook.md:{line}:")),
+            "W037 for {key} at line {line}:\n{}",
+            c.out.stderr
+        );
+    }
+    let mut shown: Vec<(String, String)> =
+        ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"]
+            .iter()
+            .map(|f| (f.to_string(), c.read(f)))
+            .collect();
+    shown.extend(ansible_texts(&c));
+    shown.push(("the diagnostics".into(), c.out.stderr.clone()));
+    for (name, text) in &shown {
+        for s in secrets {
+            assert!(!text.contains(s), "{s} in {name}");
+        }
+    }
+    assert!(c.read("dist/plan.json").contains("<value>***</value>"));
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    // The files were there before, readable by all.
+    sb.write("/opt/hive/conf/hive-site.xml", "<configuration/>\n");
+    sb.write("/opt/app/db.xml", "<datasource/>\n");
+    let out = sb.run(&format!(
+        "chmod 644 /opt/hive/conf/hive-site.xml /opt/app/db.xml; {RUN} 2>&1 | tail -5; stat -c '%a %n' /opt/hive/conf/hive-site.xml /opt/app/db.xml; grep -c -e 'HvMeta#26' -e 'Qz9appdb' /opt/hive/conf/hive-site.xml /opt/app/db.xml"
+    ));
+    for f in ["/opt/hive/conf/hive-site.xml", "/opt/app/db.xml"] {
+        assert!(
+            out.stdout.contains(&format!("600 {f}")),
+            "{f}: {}",
+            out.stdout
+        );
+        // What runs keeps the value: the installed file holds it.
+        assert!(
+            out.stdout.contains(&format!("{f}:1")),
+            "{f}: {}",
+            out.stdout
+        );
+    }
+}
+
 #[test]
 fn the_shipped_runbook_shows_no_credential() {
     let c = compiled(&common::shipped_runbook());

@@ -184,7 +184,7 @@ impl<'a> Walker<'a> {
 
     /// W037 for content that writes a credential the runbook shows.
     fn credential_warning(&mut self, i: usize, path: &str, content: &str) {
-        if let Some(found) = lexicon::literal_credential(content) {
+        if let Some(found) = crate::secrets::key(content) {
             self.warn(
                 "W037",
                 self.content_span(i, Some(found.as_str())),
