@@ -41,6 +41,63 @@ static IDENTIFIED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// A value as the shell reads it: `'…'`, `"…"` or a bare word (one of the three groups).
+macro_rules! word {
+    () => {
+        r#"(?:'([^']+)'|"([^"]+)"|([^\s'"|;&]+))"#
+    };
+}
+
+/// Commands and directives that take a credential as an argument, each with the name rbc shows
+/// for it (the value is the first group that matched).
+static COMMAND_FORMS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    [
+        // `sshpass -p 'x' ssh …`, `sshpass -px …`
+        ("sshpass password", concat!(r"\bsshpass\s+(?:-[a-oq-zA-Z]\S*\s+)*-p\s*", word!())),
+        // `rabbitmqctl add_user admin x`, `change_password admin x`
+        (
+            "rabbitmqctl add_user",
+            concat!(r#"\brabbitmqctl\b.*?\s(?:add_user|change_password)\s+(?:'[^']*'|"[^"]*"|\S+)\s+"#, word!()),
+        ),
+        // `curl -u elastic:x`, `--user admin:x`
+        (
+            "curl -u",
+            r#"\bcurl\b.*?\s(?:-u\s*|--user[\s=]+)(?:'[^':]*:([^']+)'|"[^":]*:([^"]+)"|[^\s'":]*:([^\s'"]+))"#,
+        ),
+        // Redis: `requirepass x` (a directive, or after `config set`), `masterauth x`, `AUTH x`
+        ("requirepass", concat!(r#"(?i)(?:^|[\s'"])requirepass\s+"#, word!())),
+        ("masterauth", concat!(r#"(?i)(?:^|[\s'"])masterauth\s+"#, word!())),
+        ("AUTH", concat!(r"(?i)(?:^\s*|>\s*)auth\s+", word!(), r"\s*$")),
+        // `MYSQL_PWD=x mysql …`, `export MYSQL_PWD=x`
+        ("MYSQL_PWD", concat!(r"\bMYSQL_PWD=", word!())),
+        // `mysqladmin -uroot password 'x'`
+        ("mysqladmin password", concat!(r"\bmysqladmin\b.*?\spassword\s+", word!())),
+        // `SET PASSWORD FOR 'u'@'%' = PASSWORD('x')`, `set password = 'x'`
+        (
+            "set password",
+            r#"(?i)\bset\s+password\b[^=;]*=\s*(?:password\s*\(\s*)?(?:'([^']+)'|"([^"]+)")"#,
+        ),
+        // `htpasswd -bc /etc/nginx/.htpasswd admin x`, `htpasswd -nb admin x`
+        (
+            "htpasswd -b",
+            concat!(r"\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+(?:\S+\s+)?\S+\s+", word!(), r"\s*$"),
+        ),
+        // `echo 'x' | passwd --stdin root`
+        (
+            "passwd --stdin",
+            concat!(r"\becho\s+(?:-n\s+)?", word!(), r"\s*\|\s*(?:sudo\s+)?passwd\b.*--stdin"),
+        ),
+        // `echo 'root:x' | chpasswd`
+        (
+            "chpasswd",
+            r#"\becho\s+(?:-n\s+)?(?:'[^':]+:([^']+)'|"[^":]+:([^"]+)"|[^\s'":|]+:([^\s'"|]+))\s*\|\s*(?:sudo\s+)?chpasswd\b"#,
+        ),
+    ]
+    .into_iter()
+    .map(|(k, re)| (k, Regex::new(re).unwrap()))
+    .collect()
+});
+
 /// XML: an element named for a credential (`<password>…</password>`, `<db.secret>…`), and a
 /// Hadoop-style property whose name names one (`<name>…ConnectionPassword</name>` then
 /// `<value>…</value>`, on one line or several, a `<description>` between them or not).
@@ -67,8 +124,12 @@ fn first_group(c: &regex::Captures) -> Option<Range<usize>> {
 /// Words one of which every pattern below needs (lowercased), so that a text holding none of them
 /// holds no credential. Checked first: `find` runs on every string of a plan (plan.json, the
 /// checklist), nearly all of which hold none, and the patterns cost far more than this.
-const TRIGGERS: [&str; 11] = [
+const TRIGGERS: [&str; 15] = [
     "pass",
+    "auth",
+    "add_user",
+    "curl",
+    "mysql_pwd",
     "secret",
     "token",
     "identified",
@@ -95,7 +156,7 @@ fn may_hold_a_credential(text: &str) -> bool {
     b.iter().enumerate().any(|(i, c)| {
         matches!(
             c.to_ascii_lowercase(),
-            b'p' | b's' | b't' | b'i' | b'c' | b'.' | b'm' | b'r'
+            b'p' | b's' | b't' | b'i' | b'c' | b'.' | b'm' | b'r' | b'a'
         ) && TRIGGERS.iter().any(|t| {
             b.get(i..i + t.len())
                 .is_some_and(|w| w.eq_ignore_ascii_case(t.as_bytes()))
@@ -182,6 +243,19 @@ pub fn find(text: &str) -> Vec<Found> {
                     if !body[v.clone()].starts_with("***") {
                         out.push(Found {
                             key: "-p".into(),
+                            value: at + v.start..at + v.end,
+                        });
+                    }
+                }
+            }
+        }
+        for (key, re) in COMMAND_FORMS.iter() {
+            for c in re.captures_iter(body) {
+                if let Some(v) = first_group(&c) {
+                    let value = &body[v.clone()];
+                    if !value.starts_with("***") && !value.starts_with('$') {
+                        out.push(Found {
+                            key: key.to_string(),
                             value: at + v.start..at + v.end,
                         });
                     }
@@ -412,6 +486,17 @@ mod tests {
     }
 
     #[test]
+    fn the_names_shown_for_credentials_are_no_credentials() {
+        // W037 names the key in its message, which is then redacted: a name must not read as a
+        // credential itself.
+        let keys = COMMAND_FORMS.iter().map(|(k, _)| *k);
+        for key in keys.chain(["-p", "-a", "identified by", "private key"]) {
+            let message = format!("a credential is written in the runbook (`{key}`): the runbook shows it; plan.json, the checklist, logs and the terminal show `{key}` with `***`");
+            assert_eq!(redact(&message), message, "{key}");
+        }
+    }
+
+    #[test]
     fn finds_and_hides_credentials() {
         for (text, want) in [
             ("db.password=S3cret!x", "db.password=***"),
@@ -445,6 +530,59 @@ mod tests {
                 "```text\nmore /root/.erlang.cookie\nQZMWPLRTYBNVCXKJHGDS\n```\n  - 预期 Expected: kept\n",
                 "```text\nmore /root/.erlang.cookie\n***\n```\n  - 预期 Expected: kept\n",
             ),
+            // Commands and directives that take one as an argument.
+            (
+                "sshpass -p 'Ssh#1' ssh-copy-id root@10.0.0.2",
+                "sshpass -p '***' ssh-copy-id root@10.0.0.2",
+            ),
+            ("sshpass -pSsh2x ssh n2", "sshpass -p*** ssh n2"),
+            (
+                "rabbitmqctl add_user admin Rmq99x",
+                "rabbitmqctl add_user admin ***",
+            ),
+            (
+                "rabbitmqctl -n rabbit@mq1 change_password admin \"Rmq 77\"",
+                "rabbitmqctl -n rabbit@mq1 change_password admin \"***\"",
+            ),
+            (
+                "curl -s -u elastic:Es55x http://10.0.0.1:9200/",
+                "curl -s -u elastic:*** http://10.0.0.1:9200/",
+            ),
+            (
+                "curl --user 'admin:Gf 1' http://h/api",
+                "curl --user 'admin:***' http://h/api",
+            ),
+            (
+                "redis-cli config set requirepass Rds33x",
+                "redis-cli config set requirepass ***",
+            ),
+            ("masterauth Rds44x", "masterauth ***"),
+            ("127.0.0.1:6379> AUTH Rds55x", "127.0.0.1:6379> AUTH ***"),
+            (
+                "export MYSQL_PWD='My88 x'",
+                "export MYSQL_PWD='***'",
+            ),
+            (
+                "mysqladmin -uroot password 'Adm1n#'",
+                "mysqladmin -uroot password '***'",
+            ),
+            (
+                "SET PASSWORD FOR 'app'@'%' = PASSWORD('Sp66x');",
+                "SET PASSWORD FOR 'app'@'%' = PASSWORD('***');",
+            ),
+            (
+                "htpasswd -bc /etc/nginx/.htpasswd admin Ht44x",
+                "htpasswd -bc /etc/nginx/.htpasswd admin ***",
+            ),
+            ("htpasswd -nb admin Ht45x", "htpasswd -nb admin ***"),
+            (
+                "echo 'Root#2026' | passwd --stdin root",
+                "echo '***' | passwd --stdin root",
+            ),
+            (
+                "echo \"root:Root#2027\" | chpasswd",
+                "echo \"root:***\" | chpasswd",
+            ),
             // XML: an element named for it, a property whose name names it (one line or more).
             (
                 "<user>app</user>\n<password> Qz9!app </password>",
@@ -474,6 +612,14 @@ mod tests {
             "ssh -p22 host",
             "# cat /etc/hosts\n10.0.0.1 web-1\n",
             "<password>${DB_PASS}</password>",
+            "curl -u admin http://10.0.0.1/",
+            "sshpass -f /root/.pw ssh n2",
+            "passwd root",
+            "echo $PW | passwd --stdin root",
+            "rabbitmqctl add_user admin $RMQ_PASS",
+            "auth required pam_unix.so",
+            "htpasswd -c /etc/nginx/.htpasswd admin",
+            "rabbitmqctl list_users",
             "<password></password>",
             "<password>a</passwd>",
             "<property><name>javax.jdo.option.ConnectionUserName</name><value>hive</value></property>",

@@ -382,6 +382,72 @@ fn xml_credentials_are_warned_hidden_and_installed_0600() {
 }
 
 #[test]
+fn credentials_given_to_commands_are_shown_nowhere_and_kept_where_they_run() {
+    // Each a form in which ops documents pass a password on a command line.
+    let cases = [
+        (
+            "sshpass -p 'SshPw#26' ssh-copy-id root@10.8.0.12",
+            "SshPw#26",
+        ),
+        ("rabbitmqctl add_user admin RmqPw99x", "RmqPw99x"),
+        (
+            "curl -u elastic:EsPw5566 http://10.8.0.11:9200/",
+            "EsPw5566",
+        ),
+        ("redis-cli config set requirepass RdsPw3344", "RdsPw3344"),
+        (
+            "echo 'masterauth RdsPw1122' >> /etc/redis.conf",
+            "RdsPw1122",
+        ),
+        ("MYSQL_PWD=MyPw8899 mysql -uroot -e 'select 1'", "MyPw8899"),
+        (
+            "htpasswd -bc /etc/nginx/.htpasswd admin HtPw4455",
+            "HtPw4455",
+        ),
+        ("echo 'RootPw#77' | passwd --stdin app", "RootPw#77"),
+    ];
+    let block: Vec<&str> = cases.iter().map(|(line, _)| *line).collect();
+    let md = runbook(&format!(
+        "在 web-1 上执行：\n\n```\n# {}\n```\n",
+        block.join("\n# ")
+    ));
+    let c = compiled(&md);
+    assert!(c.out.stderr.contains("W037"), "{}", c.out.stderr);
+    let mut shown: Vec<(String, String)> =
+        ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"]
+            .iter()
+            .map(|f| (f.to_string(), c.read(f)))
+            .collect();
+    shown.extend(ansible_texts(&c));
+    shown.push(("the diagnostics".into(), c.out.stderr.clone()));
+    let plan = rbc()
+        .file("runbook.md", &md)
+        .args(&["plan", "runbook.md"])
+        .run();
+    shown.push(("`rbc plan`".into(), plan.stdout));
+    for (name, text) in &shown {
+        for (line, secret) in cases {
+            assert!(!text.contains(secret), "{secret} ({line}) in {name}");
+        }
+    }
+    // What runs keeps the value: web-1's bundle (a step script, or a content file the step
+    // installs) holds every one.
+    c.steps();
+    let mut files = vec![c.dir.path().join("x/web-1")];
+    let mut bundle = String::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            bundle.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+        }
+    }
+    for (line, secret) in cases {
+        assert!(bundle.contains(secret), "{line}: not in web-1's bundle");
+    }
+}
+
+#[test]
 fn the_shipped_runbook_shows_no_credential() {
     let c = compiled(&common::shipped_runbook());
     for shown in [
