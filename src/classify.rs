@@ -32,8 +32,9 @@ static COLON_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
 static SQL_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:mysql|mariadb|MariaDB \[[^\]]*\]|MySQL \[[^\]]*\]|SQL|postgres=#|[a-z]+=#)>?\s?(.*)$").unwrap()
 });
+/// `<PID>`: at most 31 characters inside (the limit checked in code: crate::rx).
 static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<[A-Za-z_\p{Han}][^<>\s]{0,30}>").unwrap());
+    LazyLock::new(|| Regex::new(r"<[A-Za-z_\p{Han}]([^<>\s]*)>").unwrap());
 static PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^A-Za-z0-9_.])(/[A-Za-z0-9_.][A-Za-z0-9_./-]*)").unwrap());
 
@@ -333,7 +334,10 @@ pub fn split_slash_comment(cmd: &str) -> (String, Option<String>) {
 
 /// A `<PID>`-style placeholder that the operator must fill in.
 pub fn placeholder(cmd: &str) -> Option<String> {
-    PLACEHOLDER.find(cmd).map(|m| m.as_str().to_string())
+    crate::rx::captures(&PLACEHOLDER, cmd, |c| crate::rx::within(c.get(1), 0, 30))
+        .next()
+        .and_then(|c| c.get(0))
+        .map(|m| m.as_str().to_string())
 }
 
 /// Absolute paths mentioned in a text.

@@ -185,16 +185,19 @@ impl Index {
 static IP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}").unwrap());
 /// `name (IP)` and `name（IP）`; a role or remark may follow the address inside the parentheses
-/// (`lb-01（10.1.3.11，主）`, `lb-02 (10.1.3.12 备)`).
+/// (`lb-01（10.1.3.11，主）`, `lb-02 (10.1.3.12 备)`), at most 24 characters ([`name_ip`]).
 static NAME_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[，,、;；/\s]\s*([^()（）\n]{1,24}?)\s*)?[)）]")
+    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])\s*[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})\s*(?:[，,、;；/\s]\s*([^()（）\n]+?)\s*)?[)）]")
         .unwrap()
 });
+/// [`NAME_IP`]'s matches whose remark is within its limit (checked in code: crate::rx).
+fn name_ip(text: &str) -> impl Iterator<Item = regex::Captures<'_>> {
+    crate::rx::captures(&NAME_IP, text, |c| crate::rx::within(c.get(3), 1, 24))
+}
 /// `name (IP)` declarations of a text, with the remark after the address; not the first name of
 /// a range (`web-01 ~ web-06（10.20.1.21 ~ 26）` is read by [`name_ip_ranges`]).
 fn name_ips(text: &str) -> Vec<(&str, &str, Option<&str>)> {
-    NAME_IP
-        .captures_iter(text)
+    name_ip(text)
         // Not a range's first name, not an IP list (`两台Nginx（10.0.0.18、10.0.0.28）`).
         .filter(|c| {
             !c.get(3).is_some_and(|r| {
@@ -215,9 +218,10 @@ fn name_ips(text: &str) -> Vec<(&str, &str, Option<&str>)> {
 }
 
 /// `web-01 ~ web-06（10.20.1.21 ~ 26）`: a range of names and, in order, a range of addresses
-/// (the second written in full or as its last part).
+/// (the second written in full or as its last part); a remark of at most 24 characters may
+/// follow (checked in code: crate::rx).
 static NAME_IP_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至|-{1,2})\s*(?:([A-Za-z][A-Za-z0-9_-]*?))?([0-9]+)\s*[（(]\s*((?:[0-9]{1,3}\.){3})([0-9]{1,3})\s*(?:~|～|至|-{1,2})\s*((?:[0-9]{1,3}\.){3})?([0-9]{1,3})\s*(?:[，,、;；\s][^()（）\n]{0,24})?[)）]")
+    Regex::new(r"([A-Za-z][A-Za-z0-9_-]*?)([0-9]+)\s*(?:~|～|至|-{1,2})\s*(?:([A-Za-z][A-Za-z0-9_-]*?))?([0-9]+)\s*[（(]\s*((?:[0-9]{1,3}\.){3})([0-9]{1,3})\s*(?:~|～|至|-{1,2})\s*((?:[0-9]{1,3}\.){3})?([0-9]{1,3})\s*(?:[，,、;；\s]([^()（）\n]*))?[)）]")
         .unwrap()
 });
 /// `web-01 ~ web-04，地址 10.2.3.11~14（顺序对应）`: the same, the addresses after `地址`/`IP`
@@ -296,9 +300,10 @@ pub fn is_host_item(text: &str) -> bool {
         || ITEM_IP_NAME.is_match(text.trim())
 }
 
-/// `两台Nginx（10.0.0.18、10.0.0.28）`.
+/// `两台Nginx（10.0.0.18、10.0.0.28）` (at most 6 characters between the name and the list,
+/// checked in code: crate::rx).
 static IP_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[两二三四五六七八九十0-9]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?[^（(\n]{0,6}[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3}(?:\s*[、,，;；]\s*(?:[0-9]{1,3}\.){3}[0-9]{1,3})+)\s*[)）]").unwrap()
+    Regex::new(r"(?:[两二三四五六七八九十0-9]+台|各)\s*([A-Za-z][A-Za-z0-9_-]*)?([^（(\n]*)[（(]\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3}(?:\s*[、,，;；]\s*(?:[0-9]{1,3}\.){3}[0-9]{1,3})+)\s*[)）]").unwrap()
 });
 static HOSTLIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]$").unwrap());
@@ -806,9 +811,11 @@ pub fn build(
             ElementKind::Paragraph { text }
             | ElementKind::ListItem { text, .. }
             | ElementKind::Heading { text, .. } => {
-                for cap in IP_LIST.captures_iter(text) {
+                let lists =
+                    crate::rx::captures(&IP_LIST, text, |c| crate::rx::within(c.get(2), 0, 6));
+                for cap in lists {
                     let group = cap.get(1).map(|m| m.as_str());
-                    for ip in ips_in(&cap[2]) {
+                    for ip in ips_in(&cap[3]) {
                         if inv.by_ip(&ip).is_none() {
                             let i = inv.push_host(Host {
                                 name: ip.clone(),
@@ -1352,8 +1359,7 @@ fn name_ip_ranges(
     inv: &mut Inventory,
     diags: &mut Vec<Diagnostic>,
 ) {
-    for c in NAME_IP_RANGE
-        .captures_iter(text)
+    for c in crate::rx::captures(&NAME_IP_RANGE, text, |c| crate::rx::within(c.get(9), 0, 24))
         .chain(NAME_RANGE_ADDR.captures_iter(text))
     {
         let stem = &c[1];
@@ -1764,8 +1770,8 @@ fn jump_host(
             let rest = rest.trim_start_matches([' ', '（', '(', '：', ':']);
             if let Some(m) = ASCII_WORD.find(rest) {
                 if m.start() == 0 && HOSTLIKE.is_match(m.as_str()) {
-                    let ip = NAME_IP
-                        .captures(rest)
+                    let ip = name_ip(rest)
+                        .next()
                         .filter(|c| c[1].eq_ignore_ascii_case(m.as_str()))
                         .map(|c| c[2].to_string());
                     inv.declare(

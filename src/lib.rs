@@ -29,6 +29,7 @@ pub mod quote;
 pub mod rehearse;
 pub mod render;
 pub mod report;
+pub mod rx;
 pub mod scope;
 pub mod script_lint;
 pub mod secrets;

@@ -247,7 +247,11 @@ pub fn errors(source: &Source) -> Vec<Diagnostic> {
             word.clear();
         }
     }
-    for m in ANY_DIGIT_ADDRESS.find_iter(text) {
+    // (Only a text with a digit of another script can hold one: the pattern, with every
+    // script's digits, is costly to build.)
+    let other_digits = text.chars().any(|c| !c.is_ascii() && c.is_numeric());
+    let found = other_digits.then(|| ANY_DIGIT_ADDRESS.find_iter(text));
+    for m in found.into_iter().flatten() {
         if let Some(c) = m
             .as_str()
             .chars()

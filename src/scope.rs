@@ -637,10 +637,8 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
     }
     // `在 lb-01 上停止…，使 VIP 漂移到 lb-02`: the hosts inside `在…上` are where the work
     // happens; another marked host of the sentence is where something goes.
-    static LOCUS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"在[^，。；：,;:]{1,60}?上").unwrap());
-    let locus: Vec<&Mention> = LOCUS
-        .find(text)
+    let locus: Vec<&Mention> = locus(text)
+        .and_then(|c| c.get(0))
         .map(|l| {
             marked
                 .iter()
@@ -708,12 +706,18 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
     })
 }
 
+/// `在…上`: a place phrase of at most 60 characters (the limit checked in code: crate::rx).
+static LOCUS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"在([^，。；：,;:]+?)上").unwrap());
+
+/// The first place phrase of a text.
+fn locus(text: &str) -> Option<regex::Captures<'_>> {
+    crate::rx::captures(&LOCUS, text, |c| crate::rx::within(c.get(1), 1, 60)).next()
+}
+
 /// The first place phrase of a text (`在…上`) when it is the jump host, by its role word
 /// (`跳板机`, `堡垒机`) or by a name the inventory gives a jump host: the words naming it.
 pub fn jump_place(text: &str, inv: &Inventory) -> Option<String> {
-    static LOCUS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"在([^，。；：,;:]{1,60}?)上").unwrap());
-    let place = LOCUS.captures(text)?.get(1)?.as_str().trim();
+    let place = locus(text)?.get(1)?.as_str().trim();
     let by_role = lexicon::contains_any(place, lexicon::JUMP_ROLE);
     let by_name = inventory::ascii_words(place).into_iter().any(|w| {
         inv.find(w)
@@ -1164,10 +1168,10 @@ pub fn counted_hosts(count: Count, inv: &Inventory, current_group: &[usize]) -> 
 
 /// The `X` of a place phrase `在X上` (`在数据库服务器上确认`), when X could be a machine.
 pub fn place_phrase(text: &str) -> Option<&str> {
+    // At most 24 characters (limited in code: crate::rx).
     static PLACE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"在\s*([^，。；：,;:\s/]{1,24}?)\s*上").unwrap());
-    PLACE
-        .captures_iter(text)
+        LazyLock::new(|| Regex::new(r"在\s*([^，。；：,;:\s/]+?)\s*上").unwrap());
+    crate::rx::captures(&PLACE, text, |c| crate::rx::within(c.get(1), 1, 24))
         .filter_map(|c| c.get(1))
         .map(|m| m.as_str())
         .find(|x| !lexicon::contains_any(x, lexicon::NOT_PLACES))
