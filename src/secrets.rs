@@ -52,11 +52,18 @@ macro_rules! word {
     };
 }
 
+/// The same, not an option (`-p --authenticationDatabase admin` asks for the password).
+macro_rules! value {
+    () => {
+        r#"(?:'([^']+)'|"([^"]+)"|([^\s'"|;&-][^\s'"|;&]*))"#
+    };
+}
+
 /// Commands and directives that take a credential as an argument, each with the name rbc shows
 /// for it and a word the line must hold (ASCII, any case) before the pattern is tried (the value
 /// is the first group that matched).
 /// Each pattern is compiled the first time a line holds its word (most runbooks hold none).
-const COMMAND_FORMS: [(&str, &str, &str); 12] = [
+const COMMAND_FORMS: [(&str, &str, &str); 16] = [
     // `sshpass -p 'x' ssh …`, `sshpass -px …`
     (
         "sshpass password",
@@ -138,6 +145,26 @@ const COMMAND_FORMS: [(&str, &str, &str); 12] = [
         "chpasswd",
         r#"(?-u:\b)echo\s+(?:-n\s+)?(?:'[^':]+:([^']+)'|"[^":]+:([^"]+)"|[^\s'":|]+:([^\s'"|]+))\s*\|\s*(?:sudo\s+)?chpasswd(?-u:\b)"#,
     ),
+    // `mongodb://admin:x@10.0.0.1:27017`, `amqp://app:x@mq1`, `redis://:x@h`
+    (
+        "URL password",
+        "://",
+        r#"(?i)(?-u:\b)[a-z][a-z0-9+.-]*://[^\s/:@'"]*:([^\s/@'"]+)@"#,
+    ),
+    // `--password x` (`--password=x` is a key and a value)
+    (
+        "--password",
+        "--pass",
+        concat!(r"(?:^|\s)--pass(?:word|wd)?\s+", value!()),
+    ),
+    // MongoDB: `db.createUser({ user: "root", pwd: "x", … })`
+    ("pwd", "pwd", r#"(?-u:\b)pwd\s*:\s*(?:"([^"]+)"|'([^']+)')"#),
+    // `mongo -u admin -p x`, `mongosh … -p x`
+    (
+        "mongo -p",
+        "mongo",
+        concat!(r"(?-u:\b)mongo(?:sh)?(?-u:\b).*?\s-p\s+", value!()),
+    ),
 ];
 static COMMAND_FORM_RES: [OnceLock<Regex>; COMMAND_FORMS.len()] =
     [const { OnceLock::new() }; COMMAND_FORMS.len()];
@@ -161,6 +188,15 @@ static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// A value that stands for one the operator gives (`$DB_PASS`, `<password>`, `{{ pw }}`) or was
+/// already hidden (`***`).
+fn placeholder(value: &str) -> bool {
+    value.starts_with(['$', '*'])
+        || value.starts_with("{{")
+        || (value.starts_with('<') && value.ends_with('>'))
+        || (value.starts_with('{') && value.ends_with('}'))
+}
+
 fn first_group(c: &regex::Captures) -> Option<Range<usize>> {
     c.iter().skip(1).flatten().next().map(|m| m.range())
 }
@@ -168,8 +204,11 @@ fn first_group(c: &regex::Captures) -> Option<Range<usize>> {
 /// Words one of which every pattern below needs (lowercased), so that a text holding none of them
 /// holds no credential. Checked first: `find` runs on every string of a plan (plan.json, the
 /// checklist), nearly all of which hold none, and the patterns cost far more than this.
-const TRIGGERS: [&str; 15] = [
+const TRIGGERS: [&str; 18] = [
     "pass",
+    "pwd",
+    "://",
+    "mongo",
     "auth",
     "add_user",
     "curl",
@@ -346,8 +385,7 @@ pub fn find(text: &str) -> Vec<Found> {
             let re = COMMAND_FORM_RES[i].get_or_init(|| Regex::new(pattern).unwrap());
             for c in re.captures_iter(body) {
                 if let Some(v) = first_group(&c) {
-                    let value = &body[v.clone()];
-                    if !value.starts_with("***") && !value.starts_with('$') {
+                    if !placeholder(&body[v.clone()]) {
                         out.push(Found {
                             key: key.to_string(),
                             value: at + v.start..at + v.end,
@@ -675,6 +713,24 @@ mod tests {
             ),
             ("htpasswd -nb admin Ht45x", "htpasswd -nb admin ***"),
             (
+                "mongosh mongodb://admin:Mg77x@10.0.0.1:27017/admin",
+                "mongosh mongodb://admin:***@10.0.0.1:27017/admin",
+            ),
+            ("amqp://app:Mq66x@mq1:5672/", "amqp://app:***@mq1:5672/"),
+            (
+                "db.createUser({user: 'ops', pwd: 'Op#7x', roles: []})",
+                "db.createUser({user: 'ops', pwd: '***', roles: []})",
+            ),
+            ("redis://:Rd88x@10.0.0.2:6379/0", "redis://:***@10.0.0.2:6379/0"),
+            (
+                "clickhouse-client --user default --password 'Ch55 x'",
+                "clickhouse-client --user default --password '***'",
+            ),
+            (
+                "mongo -u admin -p Mg99x --authenticationDatabase admin",
+                "mongo -u admin -p *** --authenticationDatabase admin",
+            ),
+            (
                 "echo 'Root#2026' | passwd --stdin root",
                 "echo '***' | passwd --stdin root",
             ),
@@ -719,6 +775,15 @@ mod tests {
             "auth required pam_unix.so",
             "htpasswd -c /etc/nginx/.htpasswd admin",
             "rabbitmqctl list_users",
+            "curl http://10.0.0.1:8080/api@v2",
+            "git clone ssh://git@gitlab:22/ops/app.git",
+            "wget https://mirrors.example.com/a.tar.gz",
+            "mongo -u admin -p --authenticationDatabase admin",
+            "mysqldump --password --all-databases",
+            "export OLDPWD=/root; echo $PWD",
+            "db.createUser({user: 'ops', pwd: passwordPrompt(), roles: []})",
+            "mongo 10.0.0.1:27017/dev -u <xx> -p <xx> -quiet",
+            "sshpass -p {{ ssh_pass }} ssh n2",
             "<password></password>",
             "<password>a</passwd>",
             "<property><name>javax.jdo.option.ConnectionUserName</name><value>hive</value></property>",

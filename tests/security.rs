@@ -405,6 +405,14 @@ fn credentials_given_to_commands_are_shown_nowhere_and_kept_where_they_run() {
             "HtPw4455",
         ),
         ("echo 'RootPw#77' | passwd --stdin app", "RootPw#77"),
+        (
+            "mongosh mongodb://admin:MgUrl#44@10.8.0.11:27017/admin --eval 'db.stats()'",
+            "MgUrl#44",
+        ),
+        (
+            "clickhouse-client --user default --password ChPw3322 -q 'select 1'",
+            "ChPw3322",
+        ),
     ];
     let block: Vec<&str> = cases.iter().map(|(line, _)| *line).collect();
     let md = runbook(&format!(
