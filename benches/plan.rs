@@ -1,5 +1,5 @@
 //! `cargo bench --bench plan`: planning time of the shipped runbook (in-process and the whole
-//! `rbc plan` process) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth); many
+//! `rbc plan` process, the one with a target) and of synthetic runbooks from 1,000 to 20,000 steps (linear growth); many
 //! hosts and login lines (#12 item 18); `rbc compile` of 5,000 steps on 50 hosts.
 //! `RBC_BENCH_ONLY=hosts,compile` runs only those parts (`shipped`, `steps`, `hosts`, `logins`,
 //! `compile`).
@@ -37,7 +37,7 @@ fn main() {
         steps();
     }
     if part("hosts") {
-        hosts();
+        hosts(&exe);
     }
     if part("logins") {
         logins();
@@ -54,22 +54,27 @@ fn shipped(root: &Path, exe: &Path) {
         assert!(!c.plan.steps.is_empty());
     });
     println!(
-        "shipped runbook, plan in-process:     {:>8.2} ms (target < 20 ms)",
+        "shipped runbook, plan in-process:     {:>8.2} ms",
         t.as_secs_f64() * 1e3
     );
     if exe.exists() {
-        let t = best_of(10, || {
-            let out = Command::new(exe)
-                .args(["plan", "--json"])
-                .arg(root.join("runbook.md"))
-                .output()
-                .expect("run rbc");
-            assert!(out.status.success());
-        });
-        println!(
-            "shipped runbook, `rbc plan --json`:   {:>8.2} ms (whole process)",
-            t.as_secs_f64() * 1e3
-        );
+        // The target (< 20 ms) is for what a user runs: the whole process.
+        for args in [&["plan"][..], &["plan", "--json"][..]] {
+            let t = best_of(20, || {
+                let out = Command::new(exe)
+                    .args(args)
+                    .arg(root.join("runbook.md"))
+                    .stdout(std::process::Stdio::null())
+                    .output()
+                    .expect("run rbc");
+                assert!(out.status.success());
+            });
+            println!(
+                "shipped runbook, `rbc {}`, whole process: {:>8.2} ms (target < 20 ms)",
+                args.join(" "),
+                t.as_secs_f64() * 1e3
+            );
+        }
     }
 }
 
@@ -97,9 +102,10 @@ fn steps() {
     println!("time per step, 20,000 vs 1,000 steps: {ratio:.2}x (1.0 = linear)");
 }
 
-fn hosts() {
-    // Hosts (#12 item 18): one step on each of N hosts. Target: 4,000 hosts within 8x the time
-    // of 500. RBC_BENCH_HOSTS=4000 adds the larger counts.
+fn hosts(exe: &Path) {
+    // Hosts (#12 item 18): one step on each of N hosts. Target: `rbc plan` of 4,000 hosts within
+    // 8x the time of 500 (the whole process, as a user runs it and as the review measured it;
+    // the in-process rows show planning alone). RBC_BENCH_HOSTS=4000 adds the larger counts.
     let most: usize = std::env::var("RBC_BENCH_HOSTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -123,7 +129,7 @@ fn hosts() {
     if let (Some(a), Some(b)) = (rows.iter().find(|r| r.0 == 500), rows.last()) {
         if b.0 > a.0 {
             println!(
-                "fleet {} vs 500 hosts: {:.1}x the time ({:.1}x the hosts; target for 4,000: <= 8x)",
+                "fleet {} vs 500 hosts, planning in-process: {:.1}x the time ({:.1}x the hosts)",
                 b.0,
                 b.1.as_secs_f64() / a.1.as_secs_f64(),
                 b.0 as f64 / 500.0
@@ -152,7 +158,49 @@ fn hosts() {
                 tb.as_secs_f64() * 1e3,
                 ta.as_secs_f64() * 1e3
             );
+            if exe.exists() {
+                whole_process(exe, &small, &large, b.0);
+            }
         }
+    }
+}
+
+/// `rbc plan` and `rbc plan --json` of 500 and of `most` hosts as whole processes (output to
+/// /dev/null), taken in turn: three of 500 hosts to one of the most, best of ten rounds.
+fn whole_process(exe: &Path, small: &str, large: &str, most: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (
+        dir.path().join("fleet-500.md"),
+        dir.path().join("fleet-most.md"),
+    );
+    std::fs::write(&a, small).expect("write runbook");
+    std::fs::write(&b, large).expect("write runbook");
+    for args in [&["plan"][..], &["plan", "--json"][..]] {
+        let run = |md: &Path| {
+            best_of(1, || {
+                let out = Command::new(exe)
+                    .args(args)
+                    .arg(md)
+                    .stdout(std::process::Stdio::null())
+                    .output()
+                    .expect("run rbc");
+                assert!(out.status.success());
+            })
+        };
+        let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
+        for _ in 0..10 {
+            for _ in 0..3 {
+                ta = ta.min(run(&a));
+            }
+            tb = tb.min(run(&b));
+        }
+        println!(
+            "`rbc {}`, {most} vs 500 hosts, whole process: {:.1}x ({:.1} / {:.1} ms; target <= 8x)",
+            args.join(" "),
+            tb.as_secs_f64() / ta.as_secs_f64(),
+            tb.as_secs_f64() * 1e3,
+            ta.as_secs_f64() * 1e3
+        );
     }
 }
 
