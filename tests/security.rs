@@ -304,6 +304,19 @@ fn credentials_are_warned_hidden_and_installed_0600() {
     assert!(again.stdout.contains("changed=0"), "{}", again.stdout);
 }
 
+/// What people read of a compile, by name: plan.json, the checklists, dist/ansible and the
+/// diagnostics.
+fn shown_texts(c: &Compiled) -> Vec<(String, String)> {
+    let mut shown: Vec<(String, String)> =
+        ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"]
+            .iter()
+            .map(|f| (f.to_string(), c.read(f)))
+            .collect();
+    shown.extend(ansible_texts(c));
+    shown.push(("the diagnostics".into(), c.out.stderr.clone()));
+    shown
+}
+
 /// Files under dist/ansible, read.
 fn ansible_texts(c: &Compiled) -> Vec<(String, String)> {
     let mut files = vec![c.dir.path().join("dist/ansible")];
@@ -343,13 +356,7 @@ fn xml_credentials_are_warned_hidden_and_installed_0600() {
             c.out.stderr
         );
     }
-    let mut shown: Vec<(String, String)> =
-        ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"]
-            .iter()
-            .map(|f| (f.to_string(), c.read(f)))
-            .collect();
-    shown.extend(ansible_texts(&c));
-    shown.push(("the diagnostics".into(), c.out.stderr.clone()));
+    let shown = shown_texts(&c);
     for (name, text) in &shown {
         for s in secrets {
             assert!(!text.contains(s), "{s} in {name}");
@@ -421,13 +428,7 @@ fn credentials_given_to_commands_are_shown_nowhere_and_kept_where_they_run() {
     ));
     let c = compiled(&md);
     assert!(c.out.stderr.contains("W037"), "{}", c.out.stderr);
-    let mut shown: Vec<(String, String)> =
-        ["dist/plan.json", "dist/checklist.md", "dist/checklist.html"]
-            .iter()
-            .map(|f| (f.to_string(), c.read(f)))
-            .collect();
-    shown.extend(ansible_texts(&c));
-    shown.push(("the diagnostics".into(), c.out.stderr.clone()));
+    let mut shown = shown_texts(&c);
     let plan = rbc()
         .file("runbook.md", &md)
         .args(&["plan", "runbook.md"])
