@@ -414,11 +414,17 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
         ("plan.json", plan_json),
         (
             "checklist.md",
-            crate::secrets::redact(&checklist::markdown(plan, &bundle_sums, &opts.checklist)?),
+            crate::secrets::redact_plan_text(
+                &checklist::markdown(plan, &bundle_sums, &opts.checklist)?,
+                plan,
+            ),
         ),
         (
             "checklist.html",
-            crate::secrets::redact(&checklist::html(plan, &bundle_sums, &opts.checklist)?),
+            crate::secrets::redact_plan_text(
+                &checklist::html(plan, &bundle_sums, &opts.checklist)?,
+                plan,
+            ),
         ),
     ];
     for (name, text) in &texts {

@@ -126,11 +126,17 @@ pub const SECRET_WORDS: &[&str] = &[
 
 pub fn is_secret_file(path: &str, content: &str) -> bool {
     let lower = content.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w)) || is_secret_name(path)
+}
+
+/// A file that holds keys or passwords by its name: a key, a cookie, a client's password file
+/// (PostgreSQL refuses a `.pgpass` others can read).
+pub fn is_secret_name(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| lower.contains(w))
-        || name.ends_with(".key")
+    name.ends_with(".key")
         || name.ends_with(".pem")
         || name.contains("cookie")
+        || [".pgpass", ".netrc", ".git-credentials"].contains(&name.as_str())
 }
 
 /// Commands that destroy data: confirmed by the operator before they run (W025).

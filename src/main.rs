@@ -352,7 +352,7 @@ fn main() -> ExitCode {
             } else {
                 print!(
                     "{}",
-                    rbc::secrets::redact(&rbc::report::plan(&c.plan, &hosts))
+                    rbc::secrets::redact_plan_text(&rbc::report::plan(&c.plan, &hosts), &c.plan)
                 );
             }
             ExitCode::SUCCESS

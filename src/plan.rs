@@ -251,6 +251,11 @@ pub struct Plan {
     pub hosts: Vec<PlanHost>,
     pub steps: Vec<Step>,
     pub artifacts: Vec<Artifact>,
+    /// Credential values the runbook holds, found where something marks them as one (`-p '…'`,
+    /// a `.pgpass` line): hidden wherever the plan is shown, even where nothing marks them (an
+    /// action's line to ensure). Never serialised.
+    #[serde(skip)]
+    pub hidden: Vec<String>,
 }
 
 impl Action {

@@ -236,14 +236,10 @@ const STEP_TEMPLATES: &[(&str, &str)] = &[
     ("distribute", include_str!("../templates/distribute.sh.j2")),
 ];
 
-/// An edit (append, lines, a replaced line, blocks) whose text holds a credential, or of a key
-/// or cookie file: the file ends mode 0600.
+/// An edit (append, lines, a replaced line, blocks) whose text holds a credential, or of a key,
+/// cookie or password file: the file ends mode 0600.
 pub fn is_secret_edit(path: &str, text: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    crate::secrets::key(text).is_some()
-        || name.ends_with(".key")
-        || name.ends_with(".pem")
-        || name.contains("cookie")
+    crate::secrets::key(text).is_some() || crate::lexicon::is_secret_name(path)
 }
 
 /// Files holding secrets are installed mode 0600 (the planner warns about the literal: W037).

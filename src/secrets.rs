@@ -63,7 +63,7 @@ macro_rules! value {
 /// for it and a word the line must hold (ASCII, any case) before the pattern is tried (the value
 /// is the first group that matched).
 /// Each pattern is compiled the first time a line holds its word (most runbooks hold none).
-const COMMAND_FORMS: [(&str, &str, &str); 16] = [
+const COMMAND_FORMS: [(&str, &str, &str); 19] = [
     // `sshpass -p 'x' ssh …`, `sshpass -px …`
     (
         "sshpass password",
@@ -113,6 +113,12 @@ const COMMAND_FORMS: [(&str, &str, &str); 16] = [
         "mysqladmin",
         concat!(r"(?-u:\b)mysqladmin(?-u:\b).*?\spassword\s+", word!()),
     ),
+    // PostgreSQL: `CREATE ROLE r WITH LOGIN PASSWORD 'x'`, `ALTER USER u PASSWORD 'x'`
+    (
+        "SQL password",
+        "password",
+        r#"(?i)(?-u:\b)(?:encrypted\s+)?password\s+'([^']+)'"#,
+    ),
     // `SET PASSWORD FOR 'u'@'%' = PASSWORD('x')`, `set password = 'x'`
     (
         "set password",
@@ -159,6 +165,18 @@ const COMMAND_FORMS: [(&str, &str, &str); 16] = [
     ),
     // MongoDB: `db.createUser({ user: "root", pwd: "x", … })`
     ("pwd", "pwd", r#"(?-u:\b)pwd\s*:\s*(?:"([^"]+)"|'([^']+)')"#),
+    // Java's keytool: `-storepass x`, `-keypass x`, `-srcstorepass x`, `-deststorepass x`
+    (
+        "keytool -storepass",
+        "pass",
+        concat!(r"(?:^|\s)-(?:src|dest)?(?:store|key)pass\s+", value!()),
+    ),
+    // `echo 'host:5432:*:user:x' >> ~/.pgpass`: the last of five fields
+    (
+        ".pgpass",
+        "pgpass",
+        r#"(?-u:\b)echo\s+(?:-\S+\s+)*(?:'(?:[^':\n]*:){4}([^'\n]+)'|"(?:[^":\n]*:){4}([^"\n]+)"|(?:[^\s'":]*:){4}([^\s'"]+))\s*>>?\s*\S*\.pgpass"#,
+    ),
     // `mongo -u admin -p x`, `mongosh … -p x`
     (
         "mongo -p",
@@ -462,10 +480,37 @@ pub fn redact_json(v: &mut serde_json::Value) {
 }
 
 /// A plan as pretty JSON, with every credential shown as `***`.
-pub fn plan_json<T: serde::Serialize>(plan: &T) -> Result<String, String> {
+pub fn plan_json(plan: &Plan) -> Result<String, String> {
     let mut v = serde_json::to_value(plan).map_err(|e| e.to_string())?;
     redact_json(&mut v);
+    hide_json(&mut v, &plan.hidden);
     serde_json::to_string_pretty(&v).map_err(|e| e.to_string())
+}
+
+/// `text` with every credential of the plan shown as `***`: what [`redact`] finds, and the
+/// values the runbook marks as credentials elsewhere ([`Plan::hidden`]).
+pub fn redact_plan_text(text: &str, plan: &Plan) -> String {
+    let mut out = redact(text);
+    hide_values(&mut out, &plan.hidden);
+    out
+}
+
+/// Each of `values` in `text` replaced by `***`.
+fn hide_values(text: &mut String, values: &[String]) {
+    for v in values {
+        if text.contains(v.as_str()) {
+            *text = text.replace(v.as_str(), "***");
+        }
+    }
+}
+
+fn hide_json(v: &mut serde_json::Value, values: &[String]) {
+    match v {
+        serde_json::Value::String(s) => hide_values(s, values),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| hide_json(x, values)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| hide_json(x, values)),
+        _ => {}
+    }
 }
 
 /// What an action runs or installs, where a credential would be.
@@ -510,11 +555,7 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
         if !find(text).is_empty() {
             *text = redact(text);
         }
-        for v in &values {
-            if text.contains(v.as_str()) {
-                *text = text.replace(v.as_str(), "***");
-            }
-        }
+        hide_values(text, &values);
     };
     for step in &mut plan.steps {
         let in_action = action_text(&step.action).and_then(|t| key(&t));
@@ -535,7 +576,12 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
                 .any(|&l| l + 1 >= step.line && l <= step.line + extent + 1)
                 || said.contains(&step.line);
             if !near {
-                let what = match (&step.action, in_action.is_some()) {
+                // A password file (`.pgpass`) is 0600 by its name, whatever its lines show.
+                let by_name = step
+                    .action
+                    .edited_file()
+                    .is_some_and(crate::lexicon::is_secret_name);
+                let what = match (&step.action, in_action.is_some() || by_name) {
                     (a, true) if a.edited_file().is_some() => format!(
                         "{} is installed mode 0600 and the bundle's copy of the content is 0600; plan.json, the checklist, logs and the terminal show `{k}` with `***`",
                         a.edited_file().unwrap_or("")
@@ -573,6 +619,7 @@ pub fn enforce(plan: &mut Plan, source: &Source, diagnostics: &mut Vec<Diagnosti
             hide(instruction);
         }
     }
+    plan.hidden = values;
 }
 
 #[cfg(test)]
@@ -712,6 +759,22 @@ mod tests {
                 "htpasswd -bc /etc/nginx/.htpasswd admin ***",
             ),
             ("htpasswd -nb admin Ht45x", "htpasswd -nb admin ***"),
+            (
+                "keytool -importkeystore -srcstorepass Ks11x -deststorepass Ks22x -keypass Ks33x",
+                "keytool -importkeystore -srcstorepass *** -deststorepass *** -keypass ***",
+            ),
+            (
+                "psql -c \"CREATE ROLE rep WITH REPLICATION LOGIN PASSWORD 'Rp#1x';\"",
+                "psql -c \"CREATE ROLE rep WITH REPLICATION LOGIN PASSWORD '***';\"",
+            ),
+            (
+                "echo '10.0.0.9:5432:*:backup:Pg#55x' >> /root/.pgpass",
+                "echo '10.0.0.9:5432:*:backup:***' >> /root/.pgpass",
+            ),
+            (
+                "openssl pkcs12 -export -passout pass:Os44x -out a.p12",
+                "openssl pkcs12 -export -passout pass:*** -out a.p12",
+            ),
             (
                 "mongosh mongodb://admin:Mg77x@10.0.0.1:27017/admin",
                 "mongosh mongodb://admin:***@10.0.0.1:27017/admin",

@@ -457,6 +457,41 @@ fn credentials_given_to_commands_are_shown_nowhere_and_kept_where_they_run() {
 }
 
 #[test]
+fn a_password_file_line_is_hidden_everywhere_and_the_file_is_0600() {
+    // `.pgpass`: nothing in the line says it is a password but its place; PostgreSQL refuses the
+    // file when others can read it.
+    let md = runbook(
+        "在 web-1 上执行：\n\n```\n# echo '10.8.0.20:5432:*:backup:PgLine#5511' >> /root/.pgpass\n```\n",
+    );
+    let c = compiled(&md);
+    assert!(
+        c.out
+            .stderr
+            .contains("(`.pgpass`): /root/.pgpass is installed mode 0600"),
+        "{}",
+        c.out.stderr
+    );
+    let plan = rbc()
+        .file("runbook.md", &md)
+        .args(&["plan", "runbook.md"])
+        .run();
+    let mut shown = shown_texts(&c);
+    shown.push(("`rbc plan`".into(), plan.stdout));
+    for (name, text) in &shown {
+        assert!(!text.contains("PgLine#5511"), "in {name}");
+    }
+    if !sandbox::available() {
+        return;
+    }
+    let sb = sandbox(&c);
+    let out = sb.run(&format!(
+        "{RUN} >/dev/null 2>&1; {RUN} 2>&1 | grep -o 'changed=[0-9]*'; stat -c '%a' /root/.pgpass; grep -c 'backup:PgLine#5511' /root/.pgpass"
+    ));
+    // Run twice: the line once, the file 0600.
+    assert_eq!(out.stdout.trim(), "changed=0\n600\n1", "{}", out.stderr);
+}
+
+#[test]
 fn the_shipped_runbook_shows_no_credential() {
     let c = compiled(&common::shipped_runbook());
     for shown in [

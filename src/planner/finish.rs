@@ -122,6 +122,7 @@ pub(super) fn finish(
             hosts,
             steps,
             artifacts,
+            hidden: Vec::new(),
         },
         step_of_draft,
     )
