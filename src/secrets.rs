@@ -63,7 +63,7 @@ macro_rules! value {
 /// for it and a word the line must hold (ASCII, any case) before the pattern is tried (the value
 /// is the first group that matched).
 /// Each pattern is compiled the first time a line holds its word (most runbooks hold none).
-const COMMAND_FORMS: [(&str, &str, &str); 19] = [
+const COMMAND_FORMS: [(&str, &str, &str); 21] = [
     // `sshpass -p 'x' ssh …`, `sshpass -px …`
     (
         "sshpass password",
@@ -100,6 +100,21 @@ const COMMAND_FORMS: [(&str, &str, &str); 19] = [
         "AUTH",
         "auth",
         concat!(r"(?i)(?:^\s*|>\s*)auth\s+", word!(), r"\s*$"),
+    ),
+    // Redis Sentinel: `sentinel auth-pass mymaster x`
+    (
+        "sentinel auth-pass",
+        "auth-pass",
+        concat!(r"(?i)(?-u:\b)sentinel\s+auth-pass\s+\S+\s+", value!()),
+    ),
+    // MinIO's client: `mc alias set prod URL ACCESS x`, `mc config host add prod URL ACCESS x`
+    (
+        "mc alias set",
+        "mc ",
+        concat!(
+            r"(?-u:\b)mc\s+(?:alias\s+set|config\s+host\s+add)\s+\S+\s+\S+\s+\S+\s+",
+            value!()
+        ),
     ),
     // `MYSQL_PWD=x mysql …`, `export MYSQL_PWD=x`
     (
@@ -222,8 +237,9 @@ fn first_group(c: &regex::Captures) -> Option<Range<usize>> {
 /// Words one of which every pattern below needs (lowercased), so that a text holding none of them
 /// holds no credential. Checked first: `find` runs on every string of a plan (plan.json, the
 /// checklist), nearly all of which hold none, and the patterns cost far more than this.
-const TRIGGERS: [&str; 18] = [
+const TRIGGERS: [&str; 19] = [
     "pass",
+    "mc ",
     "pwd",
     "://",
     "mongo",
@@ -768,6 +784,14 @@ mod tests {
                 "psql -c \"CREATE ROLE rep WITH REPLICATION LOGIN PASSWORD '***';\"",
             ),
             (
+                "sentinel auth-pass mymaster Sn#77x",
+                "sentinel auth-pass mymaster ***",
+            ),
+            (
+                "mc alias set prod http://10.0.0.5:9000 osadmin 'Mn 88x'",
+                "mc alias set prod http://10.0.0.5:9000 osadmin '***'",
+            ),
+            (
                 "echo '10.0.0.9:5432:*:backup:Pg#55x' >> /root/.pgpass",
                 "echo '10.0.0.9:5432:*:backup:***' >> /root/.pgpass",
             ),
@@ -844,6 +868,8 @@ mod tests {
             "mongo -u admin -p --authenticationDatabase admin",
             "mysqldump --password --all-databases",
             "export OLDPWD=/root; echo $PWD",
+            "mc alias list",
+            "mc alias set prod http://10.0.0.5:9000 $ACCESS $SECRET",
             "db.createUser({user: 'ops', pwd: passwordPrompt(), roles: []})",
             "mongo 10.0.0.1:27017/dev -u <xx> -p <xx> -quiet",
             "sshpass -p {{ ssh_pass }} ssh n2",
