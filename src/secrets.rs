@@ -183,7 +183,7 @@ const COMMAND_FORMS: [(&str, &str, &str); 21] = [
     // Java's keytool: `-storepass x`, `-keypass x`, `-srcstorepass x`, `-deststorepass x`
     (
         "keytool -storepass",
-        "pass",
+        "storepass",
         concat!(r"(?:^|\s)-(?:src|dest)?(?:store|key)pass\s+", value!()),
     ),
     // `echo 'host:5432:*:user:x' >> ~/.pgpass`: the last of five fields
