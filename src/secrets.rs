@@ -31,13 +31,6 @@ static MYSQL_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static GLUED_P: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?:^|\s)-p(?:'([^']+)'|"([^"]+)"|([^\s'"-][^\s]*))"#).unwrap());
-/// `redis-cli -a SECRET`, `--pass SECRET`.
-static REDIS_AUTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?-u:\b)redis-cli(?-u:\b).*?\s(?:-a|--pass)\s+(?:'([^']+)'|"([^"]+)"|([^\s'"]+))"#,
-    )
-    .unwrap()
-});
 /// `identified by 'SECRET'`, `IDENTIFIED WITH mysql_native_password BY "…"`, `by password '…'`.
 static IDENTIFIED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -63,7 +56,13 @@ macro_rules! value {
 /// for it and a word the line must hold (ASCII, any case) before the pattern is tried (the value
 /// is the first group that matched).
 /// Each pattern is compiled the first time a line holds its word (most runbooks hold none).
-const COMMAND_FORMS: [(&str, &str, &str); 21] = [
+const COMMAND_FORMS: [(&str, &str, &str); 22] = [
+    // `redis-cli -a x`, `redis-cli --pass x`
+    (
+        "-a",
+        "redis-cli",
+        r#"(?-u:\b)redis-cli(?-u:\b).*?\s(?:-a|--pass)\s+(?:'([^']+)'|"([^"]+)"|([^\s'"]+))"#,
+    ),
     // `sshpass -p 'x' ssh …`, `sshpass -px …`
     (
         "sshpass password",
@@ -365,8 +364,7 @@ pub fn find(text: &str) -> Vec<Found> {
         .iter()
         .any(|w| has(w));
     let mysql = text.contains("mysql") || text.contains("mariadb");
-    let redis = text.contains("redis-cli");
-    if forms.is_empty() && !shows && !mysql && !redis {
+    if forms.is_empty() && !shows && !mysql {
         out.sort_by_key(|f| f.value.start);
         return out;
     }
@@ -422,18 +420,6 @@ pub fn find(text: &str) -> Vec<Found> {
                     if !placeholder(&body[v.clone()]) {
                         out.push(Found {
                             key: key.to_string(),
-                            value: at + v.start..at + v.end,
-                        });
-                    }
-                }
-            }
-        }
-        if redis {
-            for c in REDIS_AUTH.captures_iter(body) {
-                if let Some(v) = first_group(&c) {
-                    if !body[v.clone()].starts_with("***") && !body[v.clone()].starts_with('$') {
-                        out.push(Found {
-                            key: "-a".into(),
                             value: at + v.start..at + v.end,
                         });
                     }
