@@ -144,13 +144,7 @@ fn hosts(exe: &Path) {
                     assert!(!c.plan.steps.is_empty());
                 })
             };
-            let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
-            for _ in 0..10 {
-                for _ in 0..3 {
-                    ta = ta.min(run(&small));
-                }
-                tb = tb.min(run(&large));
-            }
+            let (ta, tb) = in_turn(|| run(&small), || run(&large));
             println!(
                 "fleet {} vs 500 hosts, taken in turn (best of 10 / 30): {:.1}x ({:.1} / {:.1} ms)",
                 b.0,
@@ -163,6 +157,22 @@ fn hosts(exe: &Path) {
             }
         }
     }
+}
+
+/// The best times of `small` and `large` taken in turn, three of `small` to one of `large`, ten
+/// rounds: on a shared machine both see the same load.
+fn in_turn(
+    mut small: impl FnMut() -> Duration,
+    mut large: impl FnMut() -> Duration,
+) -> (Duration, Duration) {
+    let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
+    for _ in 0..10 {
+        for _ in 0..3 {
+            ta = ta.min(small());
+        }
+        tb = tb.min(large());
+    }
+    (ta, tb)
 }
 
 /// `rbc plan` and `rbc plan --json` of 500 and of `most` hosts as whole processes (output to
@@ -187,13 +197,7 @@ fn whole_process(exe: &Path, small: &str, large: &str, most: usize) {
                 assert!(out.status.success());
             })
         };
-        let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
-        for _ in 0..10 {
-            for _ in 0..3 {
-                ta = ta.min(run(&a));
-            }
-            tb = tb.min(run(&b));
-        }
+        let (ta, tb) = in_turn(|| run(&a), || run(&b));
         println!(
             "`rbc {}`, {most} vs 500 hosts, whole process: {:.1}x ({:.1} / {:.1} ms; target <= 8x)",
             args.join(" "),
