@@ -1027,7 +1027,7 @@ pub fn write_fleet(
     for (path, text) in files(plan, &bundles)? {
         let full = dir.join(&path);
         if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)
+            crate::interrupt::create_dirs_within(dist, parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         std::fs::write(&full, &text)

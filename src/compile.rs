@@ -312,7 +312,8 @@ pub fn compile(plan: &Plan, opts: &Options) -> Result<Report, String> {
     let _scratch = crate::interrupt::scratch(tmp.path());
     let stage = tmp.path().join("stage");
     let dist = tmp.path().join("dist");
-    std::fs::create_dir_all(dist.join("hosts")).map_err(|e| e.to_string())?;
+    crate::interrupt::create_dirs_within(tmp.path(), &dist.join("hosts"))
+        .map_err(|e| e.to_string())?;
 
     let renderer = Renderer::new();
     let mut rendered: Vec<(String, Vec<BundleFile>)> = Vec::new();
@@ -599,7 +600,11 @@ fn stage_texts(
     scripts: &[(&str, &str, &str)],
 ) -> Result<(Vec<Staged>, usize), String> {
     let mut shapes = crate::script_lint::Shapes::default();
-    std::fs::create_dir_all(stage).map_err(|e| e.to_string())?;
+    // Not `create_dir_all`: a compile stopped by a signal must not bring back its scratch folder.
+    match std::fs::create_dir(stage) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e.to_string()),
+        _ => {}
+    }
     for (host, path, text) in scripts {
         shapes.add(crate::script_lint::Origin::new(host, path, text), text);
     }
