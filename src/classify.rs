@@ -153,6 +153,10 @@ pub fn parse_line(raw: &str) -> Line {
             if rest.starts_with(lexicon::is_cjk) || labels_in_words(rest) {
                 return Line::Comment(rest.to_string());
             }
+            // `$ # 如果失败…`: a comment typed at the prompt.
+            if let Some(c) = rest.strip_prefix('#').filter(|c| !c.starts_with('!')) {
+                return Line::Comment(c.trim().to_string());
+            }
             return Line::Command(strip_sudo(rest).to_string());
         }
     }
@@ -162,20 +166,24 @@ pub fn parse_line(raw: &str) -> Line {
     Line::Plain(line.to_string())
 }
 
-/// `# master 节点`, `# node1节点上执行`: one plain word (no command rbc knows, no path or
-/// assignment) followed right away by words in the writer's language is a comment that names
-/// something, not a command.
+/// `# master 节点`, `# node1节点上执行`, `# k8s-node2: 这台…`, `# 10.0.0.12 上执行`: one plain word
+/// (no command rbc knows, no path or assignment) or an address, perhaps with a colon, followed
+/// right away by words in the writer's language is a comment that names something, not a
+/// command.
 fn labels_in_words(rest: &str) -> bool {
     let Some(cjk) = rest.find(lexicon::is_cjk) else {
         return false;
     };
     let word = rest[..cjk].trim();
+    let word = word.strip_suffix(':').unwrap_or(word).trim_end();
+    let address = crate::inventory::ips_in(word).first().map(String::as_str) == Some(word);
     !word.is_empty()
         && !word.contains(char::is_whitespace)
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !looks_like_command(word)
+        && (address
+            || word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !looks_like_command(word))
 }
 
 /// The host a `[root@web-1 ~]#` (or `ops@web-1:~$`, `web-1:~#`) prompt shows. A machine's

@@ -67,7 +67,7 @@ pub const CODES: &[Code] = &[
     ),
     c(
         "W046",
-        "a rollback branch under a condition a person judges (manual)",
+        "work under a condition a person judges (manual)",
     ),
     c("W035", "steps repeated on the hosts named"),
     c("W036", "an instruction done by a known recipe"),

@@ -423,6 +423,44 @@ pub const SCOPE_ONLY: &[&str] = &[
     "进行操作",
 ];
 
+/// A comment in a block that makes the lines under it optional (`# 可选：开机自启`).
+pub const OPTIONAL: &[&str] = &[
+    "可选",
+    "选做",
+    "按需",
+    "视情况",
+    "根据需要",
+    "根据实际情况",
+    "非必须",
+    "不是必须",
+    "optional",
+    "Optional",
+    "OPTIONAL",
+];
+
+/// A comment in a block that makes the lines under it something a person decides on: a
+/// condition (`# 如果启动失败，清理 pid 后再启动`), troubleshooting, another way to do the same
+/// (`# 也可以用下面的命令`), something optional, or the way back (`# 回滚：`).
+pub fn comment_condition(text: &str) -> bool {
+    let t = text.trim().trim_start_matches(['#', ' ']);
+    let lower = t.to_ascii_lowercase();
+    is_troubleshooting(t)
+        || starts_with_any(t, CONDITION_STARTS)
+        || contains_any(t, ALTERNATIVE)
+        || contains_any(t, OPTIONAL)
+        || starts_with_any(t, ROLLBACK_TITLE)
+        || [
+            "if ",
+            "or ",
+            "or,",
+            "alternatively",
+            "otherwise",
+            "in case ",
+        ]
+        .iter()
+        .any(|w| lower.starts_with(w))
+}
+
 /// An alternative way, not an extra step (`还可以采用下面的方式`).
 pub const ALTERNATIVE: &[&str] = &["还可以", "也可以", "或者采用", "另一种方式", "另外一种"];
 

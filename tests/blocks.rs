@@ -231,3 +231,39 @@ fn a_block_after_an_output_label_is_output() {
         assert!(steps(&c, "mysql -V").iter().any(|s| automated(s)));
     }
 }
+
+#[test]
+fn a_block_without_prompts_keeps_its_comments_as_comments_and_runs_its_commands() {
+    for (comment, lead) in [
+        ("# 关闭防火墙", "登录 app1，执行："),
+        ("#关闭防火墙", "登录 app1："),
+        ("# stop the firewall for good", "登录 app1，执行："),
+        ("## firewall", "登录 app1："),
+    ] {
+        let body = format!(
+            "{lead}\n\n{}",
+            fence(&format!(
+                "{comment}\nsystemctl stop firewalld\nsystemctl disable firewalld"
+            ))
+        );
+        let c = plan(&body);
+        for cmd in ["systemctl stop firewalld", "systemctl disable firewalld"] {
+            let s = steps(&c, cmd);
+            assert!(
+                s.iter().any(|s| automated(s) && s.hosts == ["app1"]),
+                "{comment} / {cmd}: {:#?}",
+                c.plan.steps
+            );
+        }
+        // The comment itself never runs.
+        let text = comment.trim_start_matches('#').trim();
+        assert!(
+            !c.plan
+                .steps
+                .iter()
+                .any(|s| automated(s) && (s.text.trim() == text || s.text.starts_with('#'))),
+            "{comment}: {:#?}",
+            c.plan.steps
+        );
+    }
+}

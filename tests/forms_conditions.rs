@@ -5,11 +5,13 @@
 //!   取消作业：` asks for the block; the output was the previous block's);
 //! - in the rollback chapter, a condition before its first step is the rollback's premise (its
 //!   block runs like any rollback step); a condition after that is a branch a person judges:
-//!   manual with W046, never a silent note.
+//!   manual with W046, never a silent note;
+//! - a comment inside a block is read like a sentence for the lines under it, up to the next
+//!   comment (`# 如果启动失败，…`, `# 可选：`, `# 也可以…`): manual with W046 at the comment.
 
 mod common;
 
-use common::plan::{codes_at, hosts_of, is_manual, plan, set};
+use common::plan::{codes_at, hosts_of, is_manual, line_of, plan, set};
 
 const HOSTS: &str =
     "# 变更\n\n| 主机名 | IP |\n| --- | --- |\n| lb-1 | 10.80.1.11 |\n| lb-2 | 10.80.1.12 |\n\n";
@@ -196,5 +198,84 @@ fn a_rollback_chapter_opening_on_a_cause_is_a_branch_not_its_premise() {
             codes_at(&c, &text, "cp -a").contains(&"W046".to_string()),
             "{opening}"
         );
+    }
+}
+
+/// A block for both hosts: `start` first, then `comment` over `then`, then `# 检查` over a look.
+fn commented(prompt: &str, comment: &str, then: &str) -> String {
+    format!(
+        "{HOSTS}## 1 启动\n\n在 lb-1、lb-2 上执行：\n\n```\n{prompt}systemctl start nginx\n{prompt}# {comment}\n{prompt}{then}\n{prompt}# 检查\n{prompt}curl -s http://127.0.0.1/health\n```\n"
+    )
+    .replace("# # ", "# ")
+}
+
+#[test]
+fn a_comment_that_makes_the_lines_under_it_conditional_keeps_them_manual() {
+    for prompt in ["# ", "", "$ "] {
+        for (comment, then) in [
+            (
+                "如果启动失败，清理 pid 后再启动",
+                "rm -f /var/run/nginx.pid",
+            ),
+            ("若端口被占用，先停掉旧进程", "pkill -f old-nginx"),
+            ("可选：设置开机自启", "systemctl enable nginx"),
+            ("也可以用下面的命令启动", "service nginx start"),
+            ("如遇到权限报错，执行", "chown -R nginx /var/log/nginx"),
+            ("回滚：恢复旧配置", "cp -a /etc/nginx.bak/. /etc/nginx/"),
+            (
+                "if the port is taken, stop the old one",
+                "pkill -f old-nginx",
+            ),
+            ("optional: start at boot", "systemctl enable nginx"),
+        ] {
+            // Under a root prompt, an English sentence has the form of a command: not read.
+            if prompt == "# " && comment.is_ascii() {
+                continue;
+            }
+            let text = commented(prompt, comment, then);
+            let c = plan(&text);
+            let at = format!("{prompt:?} {comment}");
+            // The line before the comment and the look after the next comment run as before.
+            assert_eq!(
+                hosts_of(&c, &text, "systemctl start nginx"),
+                set(&["lb-1", "lb-2"]),
+                "{at}"
+            );
+            assert_eq!(
+                hosts_of(&c, &text, "curl -s"),
+                set(&["lb-1", "lb-2"]),
+                "{at}"
+            );
+            // The line under the comment is a person's, said at the comment's line.
+            assert!(hosts_of(&c, &text, then).is_empty(), "{at}: runs");
+            assert!(is_manual(&c, &text, then), "{at}: not manual");
+            let w = c
+                .diagnostics
+                .iter()
+                .find(|d| d.code == "W046" && d.line == line_of(&text, then));
+            let w = w.unwrap_or_else(|| panic!("{at}: no W046"));
+            let said = format!("line {}", line_of(&text, comment));
+            assert!(w.message.contains(&said), "{at}: {}", w.message);
+        }
+    }
+}
+
+#[test]
+fn comments_that_only_say_what_the_lines_do_change_nothing() {
+    for prompt in ["# ", ""] {
+        for (comment, then) in [
+            ("设置开机自启", "systemctl enable nginx"),
+            ("清理旧的 pid 文件", "rm -f /var/run/nginx.pid"),
+            ("start at boot", "systemctl enable nginx"),
+        ] {
+            let text = commented(prompt, comment, then);
+            let c = plan(&text);
+            assert_eq!(
+                hosts_of(&c, &text, then),
+                set(&["lb-1", "lb-2"]),
+                "{prompt:?} {comment}"
+            );
+            assert!(!c.diagnostics.iter().any(|d| d.code == "W046"), "{comment}");
+        }
     }
 }

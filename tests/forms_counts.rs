@@ -5,7 +5,7 @@
 //! manual.
 
 mod common;
-use common::plan::{codes_at, hosts_of, is_manual, plan, set, whys_of};
+use common::plan::{automated, codes_at, hosts_of, is_manual, manual_on, plan, set, whys_of};
 
 // ---- a group the same sentence names ----
 
@@ -213,6 +213,12 @@ fn comments_naming_one_host_each_send_their_lines_to_that_host() {
         ),
         ("# kc-master:", "# kc-node1:", "# kc-node2："),
         ("# 仅在 master 上操作", "# node1", "# 只在 node2 节点执行"),
+        // By address.
+        (
+            "# 172.20.5.10",
+            "# 172.20.5.11 节点",
+            "# 在 172.20.5.12 上执行",
+        ),
     ] {
         let text = format!(
             "{K8S}{m}\nhostnamectl set-hostname kc-master\n{n1}\nhostnamectl set-hostname kc-node1\n\n{n2}\nhostnamectl set-hostname kc-node2\necho done-node2\n```\n"
@@ -293,6 +299,99 @@ fn a_comment_naming_a_host_the_sentence_does_not_is_not_obeyed() {
         |s| s.kind == rbc::plan::StepKind::Manual && s.source.contains("set-hostname kc-node1")
     ));
     assert!(c.diagnostics.iter().any(|d| d.code == "W090"));
+}
+
+/// Two nodes, and a block for both of them whose comment names one of them above commands.
+const NODES: &str = "# 集群部署（一主两从）\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| master | kc-master | 172.20.5.10 |\n| node | kc-node1 | 172.20.5.11 |\n| node | kc-node2 | 172.20.5.12 |\n\n## 2 重置节点\n\n在所有 node 节点执行：\n\n```\n";
+
+#[test]
+fn a_comment_naming_one_of_the_blocks_hosts_above_commands_keeps_them_manual() {
+    for (label, block) in [
+        (
+            "a root-prompt block, the host's name with a colon",
+            "# kubeadm reset -f\n# kc-node2: 这台还要清理 cni\n# systemctl restart kubelet\n",
+        ),
+        (
+            "a root-prompt block, the name's tail",
+            "# kubeadm reset -f\n# node2 上另外执行\n# systemctl restart kubelet\n",
+        ),
+        (
+            "no prompts",
+            "kubeadm reset -f\n# kc-node2 这台额外执行\nsystemctl restart kubelet\n",
+        ),
+        (
+            "by address",
+            "$ kubeadm reset -f\n$ # 172.20.5.12 还需要\n$ systemctl restart kubelet\n",
+        ),
+    ] {
+        let text = format!("{NODES}{block}```\n");
+        let c = plan(&text);
+        // Never run on kc-node1 on a guess, nor dropped: each node stops for a person.
+        for line in ["kubeadm reset", "restart kubelet"] {
+            assert!(hosts_of(&c, &text, line).is_empty(), "{label}: {line}");
+        }
+        // One manual step for the block, from its first line, on each node.
+        assert_eq!(
+            manual_on(&c, &text, "kubeadm reset"),
+            set(&["kc-node1", "kc-node2"]),
+            "{label}"
+        );
+        let manual = c
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.kind == rbc::plan::StepKind::Manual);
+        assert!(
+            manual.is_some_and(|s| s.source.contains("restart kubelet")),
+            "{label}"
+        );
+        let w = c.diagnostics.iter().find(|d| d.code == "W090");
+        let w = w.unwrap_or_else(|| panic!("{label}: no W090"));
+        assert!(w.message.contains("kc-node2"), "{label}: {}", w.message);
+        // The comment is never a command of its own.
+        assert!(!c
+            .plan
+            .steps
+            .iter()
+            .any(|s| automated(s.kind) && s.text.contains("这台")));
+    }
+}
+
+#[test]
+fn comments_that_leave_the_lines_for_every_host_of_the_block_change_nothing() {
+    for (label, block) in [
+        (
+            "a host outside the block (where the work began)",
+            "# kc-master 上已经完成 init\nsystemctl enable kubelet\nsystemctl restart kubelet\n",
+        ),
+        (
+            "every host of the block",
+            "# kc-node1、kc-node2 都要执行\nsystemctl enable kubelet\nsystemctl restart kubelet\n",
+        ),
+        (
+            "after the last command (what to expect)",
+            "systemctl enable kubelet\nsystemctl restart kubelet\n# kc-node1 会显示 NotReady\n",
+        ),
+        (
+            "in the text of a here-document",
+            "cat > /etc/sysconfig/kubelet <<EOF\n# kc-node2 节点的参数\nKUBELET_EXTRA_ARGS=\nEOF\nsystemctl enable kubelet\nsystemctl restart kubelet\n",
+        ),
+        (
+            "with prompts, a host outside the block",
+            "# systemctl enable kubelet\n# kc-master 上已经完成 init\n# systemctl restart kubelet\n",
+        ),
+    ] {
+        let text = format!("{NODES}{block}```\n");
+        let c = plan(&text);
+        for line in ["systemctl enable kubelet", "systemctl restart kubelet"] {
+            assert_eq!(
+                hosts_of(&c, &text, line),
+                set(&["kc-node1", "kc-node2"]),
+                "{label}: {line}"
+            );
+        }
+        assert!(!c.diagnostics.iter().any(|d| d.code == "W090"), "{label}");
+    }
 }
 
 // ---- a sentence after a block that names where the block runs ----

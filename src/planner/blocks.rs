@@ -67,6 +67,31 @@ impl<'a> Walker<'a> {
             && (annotation.as_ref().is_some_and(|a| a.edit.is_some())
                 || edit_verb(&lead_text).is_some())
             && self.edit_target(&lead_text).is_some();
+        // `# start at boot` over `systemctl enable nginx`: when no `# ` line is a command rbc
+        // knows and other lines are, the `#` lines are the comments of a block without prompts
+        // (read as prompts, the real commands would be taken for output and never run).
+        let raw: Vec<&str> = content.lines().collect();
+        let root_prompt = |n: usize| raw[n - first_line].trim_start().starts_with("# ");
+        let hashed_commands = lines
+            .iter()
+            .any(|(n, l)| matches!(l, Line::Command(c) if root_prompt(*n) && classify::looks_like_command(c)));
+        let other_prompts = lines
+            .iter()
+            .any(|(n, l)| matches!(l, Line::Command(_) if !root_prompt(*n)));
+        let bare_commands = lines
+            .iter()
+            .any(|(_, l)| matches!(l, Line::Plain(p) if classify::looks_like_command(p.trim())));
+        let lines: Vec<(usize, Line)> = if !hashed_commands && !other_prompts && bare_commands {
+            lines
+                .into_iter()
+                .map(|(n, l)| match l {
+                    Line::Command(c) if root_prompt(n) => (n, Line::Comment(c)),
+                    l => (n, l),
+                })
+                .collect()
+        } else {
+            lines
+        };
         let has_commands = lines.iter().any(|(_, l)| match l {
             Line::Sql(_) => true,
             Line::Command(c) => !announced_edit || classify::looks_like_command(c),
@@ -324,6 +349,11 @@ pub(super) fn promptless_commands(
         match line {
             Line::Blank => out.push((*n, Line::Blank)),
             Line::Comment(_) | Line::Sql(_) => out.push((*n, line.clone())),
+            // `# 注释` between commands: bash reads a comment, so does rbc.
+            Line::Plain(_) if text.starts_with('#') && !text.starts_with("#!") => {
+                let c = text.trim_start_matches('#').trim();
+                out.push((*n, Line::Comment(c.to_string())));
+            }
             Line::Plain(_) | Line::Command(_) => {
                 let known = classify::looks_like_command(text);
                 let shaped = evidence.is_some_and(|e| {
@@ -953,10 +983,35 @@ impl<'a> Walker<'a> {
     /// name or alias, the part of one server's name after its last `-` (`node1` for
     /// `k8s-node1`), or a role or group of one server (`master`, `主节点`).
     fn comment_host(&self, comment: &str) -> Option<usize> {
+        let (hosts, mut rest, all) = self.comment_hosts(comment)?;
+        let ([host], true) = (hosts.as_slice(), all) else {
+            return None;
+        };
+        for w in HOST_LABEL_WORDS {
+            rest = rest.replace(w, " ");
+        }
+        let label = rest
+            .chars()
+            .all(|c| c.is_whitespace() || ":：()（）-—,，.。".contains(c));
+        label.then_some(*host)
+    }
+
+    /// The servers a comment names (name, alias, address, the tail of one server's name, a
+    /// role of one server), the comment's text without them, and whether every ASCII word of
+    /// it named one. None when a role word names several servers at once.
+    fn comment_hosts(&self, comment: &str) -> Option<(Vec<usize>, String, bool)> {
         let text = comment.trim();
         let mut rest = text.to_string();
         let mut hosts: Vec<usize> = Vec::new();
-        for word in crate::inventory::ascii_words(text) {
+        let mut all = true;
+        let server = |h: &usize| self.inv.hosts[*h].kind == crate::plan::HostKind::Server;
+        for ip in crate::inventory::ips_in(text) {
+            if let Some(h) = self.inv.by_ip(&ip).filter(server) {
+                hosts.push(h);
+                rest = rest.replacen(&ip, " ", 1);
+            }
+        }
+        for word in crate::inventory::ascii_words(&rest.clone()) {
             let lower = word.to_ascii_lowercase();
             // One map of name tails for the whole walk (a scan of every server per word made
             // a block-per-host runbook quadratic).
@@ -979,36 +1034,103 @@ impl<'a> Walker<'a> {
                 let g = self.inv.group(word);
                 (g.len() == 1).then(|| g[0])
             };
-            let host = self
+            match self
                 .inv
                 .find(word)
-                .filter(|h| self.inv.hosts[*h].kind == crate::plan::HostKind::Server)
+                .filter(server)
                 .or_else(short)
-                .or_else(group)?;
-            hosts.push(host);
-            rest = rest.replacen(word, " ", 1);
+                .or_else(group)
+            {
+                Some(host) => {
+                    hosts.push(host);
+                    rest = rest.replacen(word, " ", 1);
+                }
+                None => all = false,
+            }
         }
         for (word, g) in crate::scope::group_words(&rest.clone(), self.inv) {
             let [one] = g.as_slice() else { return None };
             hosts.push(*one);
             rest = rest.replacen(&word, " ", 1);
         }
+        hosts.sort_unstable();
         hosts.dedup();
-        let [host] = hosts.as_slice() else {
-            return None;
-        };
-        for w in HOST_LABEL_WORDS {
-            rest = rest.replace(w, " ");
-        }
-        let label = rest
-            .chars()
-            .all(|c| c.is_whitespace() || ":：()（）-—,，.。".contains(c));
-        label.then_some(*host)
+        Some((hosts, rest, all))
     }
 }
 
 /// A comment naming one host: the host, the comment's line and text, the lines under it.
 type LabelRun = (usize, usize, String, Vec<(usize, Line)>);
+
+/// `# k8s-node2 这台还要清理 cni` above command lines, in a block for both nodes: the comment
+/// says the lines under it may be some hosts' only, and rbc cannot tell which lines. A comment
+/// (not a command) that names some of the block's hosts but not all, with a command after it,
+/// makes the block a person's step with W090 naming the comment — never run on the others.
+fn named_in_passing(w: &mut Walker, b: &mut Block) -> bool {
+    if b.t.hosts.len() < 2 {
+        return false;
+    }
+    let mut named: Option<(usize, String, Vec<usize>)> = None;
+    // Without prompts every line is text here: `#` lines are comments, the others commands.
+    let bare = !b.has_commands;
+    let mut heredoc: Option<String> = None;
+    for (at, line) in &b.lines {
+        // A here-document's text is a file's content, not comments of the block.
+        if let Some(delim) = &heredoc {
+            if w.source.line_text(*at).trim() == delim {
+                heredoc = None;
+            }
+            continue;
+        }
+        if let Line::Command(c) | Line::Plain(c) = line {
+            heredoc = classify::heredoc_delimiter(c);
+        }
+        let line = match line {
+            Line::Plain(p) if bare && p.trim().starts_with('#') && !p.trim().starts_with("#!") => {
+                Line::Comment(p.trim().trim_start_matches('#').trim().to_string())
+            }
+            Line::Plain(p) if bare => Line::Command(p.clone()),
+            l => l.clone(),
+        };
+        match &line {
+            Line::Comment(c) if named.is_none() => {
+                let Some((hosts, _, _)) = w.comment_hosts(c) else {
+                    continue;
+                };
+                if !hosts.is_empty()
+                    && hosts.len() < b.t.hosts.len()
+                    && hosts.iter().all(|h| b.t.hosts.contains(h))
+                {
+                    named = Some((*at, c.clone(), hosts));
+                }
+            }
+            Line::Command(_) | Line::Sql(_) if named.is_some() => {
+                let Some((line, comment, hosts)) = named else {
+                    return false;
+                };
+                let names = host_names(w.inv, &hosts);
+                w.warn(
+                    "W090",
+                    w.line_span(line),
+                    format!("the comment `{comment}` (line {line}) names {names}, one of the hosts this block is for, above command lines: rbc cannot tell whether they are for {names} only; the block becomes a manual step on each of its hosts"),
+                    "put each host's lines in its own block after a sentence naming it (`在 node1 上执行：`), or give every command line a comment naming its one host",
+                );
+                // The block is still for its hosts: each of them stops there for a person.
+                let t = Target {
+                    why: format!(
+                        "{}; the comment at line {line} names {names} for some lines: a person's step",
+                        b.t.why
+                    ),
+                    ..b.t.clone()
+                };
+                manual_block(w, b, &t);
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
 
 /// `# master 节点` / `hostnamectl set-hostname k8s-master` / `# node1 节点` / …: every command
 /// line of the block is under a comment that names one host and says nothing else; each runs
@@ -1062,7 +1184,7 @@ fn host_comments_rule(w: &mut Walker, b: &mut Block) -> bool {
         }
     }
     let Some((label_line, label_text, label_host)) = label else {
-        return false;
+        return named_in_passing(w, b);
     };
     if obstacle.is_none()
         && runs

@@ -25,12 +25,17 @@ impl<'a> Walker<'a> {
             _ => self.doc.elements[i].text().to_string(),
         };
         let mut k = 0;
+        // `# 如果启动失败，…` above lines: they run only when a person judges so (W046), up to
+        // the next comment.
+        let mut condition: Option<usize> = None;
         while k < lines.len() {
             let (line, l) = &lines[k];
             let line = *line;
+            let before = self.drafts.len();
             match l {
                 Line::Blank => {}
                 Line::Comment(c) => {
+                    condition = self.comment_condition(c).then_some(line);
                     self.note(i, line, c, "a comment in the block; not executed");
                 }
                 Line::Plain(p) => {
@@ -42,6 +47,7 @@ impl<'a> Walker<'a> {
                     let (stmts, next) = self.collect_sql(i, lines, k);
                     let statements = classify::sql_statements(&stmts);
                     self.sql(i, line, None, statements, t, lead, &block_source);
+                    self.conditional_since(before, condition);
                     k = next;
                     continue;
                 }
@@ -78,6 +84,7 @@ impl<'a> Walker<'a> {
                         .iter()
                         .find_map(|(_, rule)| rule(self, &c))
                         .unwrap_or(k + 1);
+                    self.conditional_since(before, condition);
                     continue;
                 }
             }
@@ -90,6 +97,31 @@ impl<'a> Walker<'a> {
                 "rbc cannot tell which hosts this block runs on; its steps are manual".into(),
                 "name the hosts before the block (`登录web-1`) or add `<!-- rbc: hosts=... -->`",
             );
+        }
+    }
+
+    /// Whether a comment in a block makes the lines under it a person's decision. In the
+    /// rollback chapter, the chapter's own premise (`# 如果升级失败，执行：` before its first
+    /// step) is no condition: the whole chapter runs only then.
+    fn comment_condition(&self, comment: &str) -> bool {
+        if self.phase() == Phase::Rollback
+            && self.rollback_condition(comment) == Some(super::walk::RollbackCondition::Premise)
+        {
+            return false;
+        }
+        crate::lexicon::comment_condition(comment)
+    }
+
+    /// The steps drafted since `before` run under the condition said at line `at`: manual, W046.
+    fn conditional_since(&mut self, before: usize, at: Option<usize>) {
+        let Some(at) = at else { return };
+        for d in self.drafts[before..].iter_mut() {
+            if d.kind != StepKind::Note {
+                d.evidence.push(crate::evidence::Evidence::new(
+                    crate::evidence::EvidenceKind::Conditional,
+                    at,
+                ));
+            }
         }
     }
 
