@@ -423,6 +423,23 @@ pub const SCOPE_ONLY: &[&str] = &[
     "进行操作",
 ];
 
+/// The rest of the machines (`其他节点`, `其余的`, `所有`): with an exclusion, every server less
+/// the ones taken out.
+pub const OTHERS: &[&str] = &[
+    "其他",
+    "其它",
+    "其余",
+    "剩下",
+    "剩余",
+    "所有",
+    "全部",
+    "其他的",
+    "other",
+    "rest",
+    "all ",
+    "every",
+];
+
 /// A comment in a block that makes the lines under it optional (`# 可选：开机自启`).
 pub const OPTIONAL: &[&str] = &[
     "可选",

@@ -616,8 +616,127 @@ fn expand_ranges(text: &str, inv: &Inventory, out: &mut Vec<Mention>) {
     }
 }
 
-/// The hosts a sentence targets, if it names any.
+/// The hosts a sentence targets, if it names any. A sentence that takes hosts out
+/// (`除了 node3，其他节点都执行`) targets the hosts the rest of it names — or, when it speaks of
+/// the others (`其他`, `所有`, `之外的节点`), every server or the one group it names — less those.
 pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<Targets> {
+    match excluded(text, inv) {
+        None => named_targets(text, inv, current_group),
+        Some(Err(_)) => None,
+        Some(Ok(ex)) => {
+            let base = named_targets(&ex.rest, inv, current_group).or_else(|| {
+                ex.others
+                    .then(|| match group_words(&ex.rest, inv).as_slice() {
+                        [(word, hosts)] => Targets {
+                            hosts: hosts.clone(),
+                            how: format!("the {word} group"),
+                        },
+                        _ => Targets {
+                            hosts: inv.servers().map(|(h, _)| h).collect(),
+                            how: "every server".into(),
+                        },
+                    })
+            })?;
+            let (hosts, how) = ex.apply(base.hosts, &base.how, inv).ok()?;
+            Some(Targets { hosts, how })
+        }
+    }
+}
+
+/// What an exclusion in a sentence takes out (see [`excluded`]).
+pub struct Excluded {
+    pub hosts: Vec<usize>,
+    /// The words of the exclusion, as written (`除 node3 外`).
+    pub phrase: String,
+    /// The sentence with the exclusion blanked out (same byte offsets).
+    pub rest: String,
+    /// The sentence speaks of the other machines (`其他节点`, `所有`, `之外的节点`).
+    pub others: bool,
+}
+
+impl Excluded {
+    /// `hosts` less the ones taken out, and why; Err when none is left.
+    pub fn apply(
+        &self,
+        hosts: Vec<usize>,
+        how: &str,
+        inv: &Inventory,
+    ) -> Result<(Vec<usize>, String), String> {
+        let left: Vec<usize> = hosts
+            .into_iter()
+            .filter(|h| !self.hosts.contains(h))
+            .collect();
+        if left.is_empty() {
+            return Err(format!("says `{}`, and no host is left", self.phrase));
+        }
+        let names: Vec<&str> = self
+            .hosts
+            .iter()
+            .map(|h| inv.hosts[*h].name.as_str())
+            .collect();
+        Ok((
+            left,
+            format!("{how}, except {} (`{}`)", names.join(", "), self.phrase),
+        ))
+    }
+}
+
+/// The hosts a sentence takes out of where the work happens (`除 node3 外`, `node1 除外`,
+/// `（不包括 node1）`, `except node1`). None without such words, or when they name no host and
+/// no place (`除了 1.4 外`: a section); Err when they name a place rbc cannot resolve
+/// (`除数据库服务器外`): the sentence then names no hosts rbc may trust.
+pub fn excluded(text: &str, inv: &Inventory) -> Option<Result<Excluded, String>> {
+    let (range, named) = exclusion(text)?;
+    let phrase = text[range.clone()]
+        .trim_matches(|c: char| c.is_whitespace() || "，。；,;：:（(".contains(c))
+        .to_string();
+    // The words taken out, less the hosts they name and the words around names
+    // (`node1、node2 两台`, `master 节点`): anything else makes them a clause, not a place.
+    let mut hosts: Vec<usize> = Vec::new();
+    let mut left = named.to_string();
+    for m in all_mentions(named, inv, &[]) {
+        for h in &m.hosts {
+            if !hosts.contains(h) {
+                hosts.push(*h);
+            }
+        }
+        left.replace_range(m.start..m.end, &" ".repeat(m.end - m.start));
+    }
+    for w in lexicon::GROUP_NOUNS.iter().chain(EXCLUSION_FILLERS) {
+        left = left.replace(w, " ");
+    }
+    let clean = left
+        .chars()
+        .all(|c| c.is_whitespace() || "、,，/&".contains(c) || c.is_ascii_digit());
+    // `除了 1.4 的定时任务不要在 app-2 上配置外`: a clause about steps, not hosts taken out.
+    let clause = lexicon::contains_any(named, EXCLUSION_CLAUSE);
+    if hosts.is_empty() || !clean {
+        let place = lexicon::contains_any(named, lexicon::GROUP_NOUNS)
+            || !hosts.is_empty()
+            || !crate::names::place_names(named).is_empty()
+            || inventory::ascii_words(named)
+                .iter()
+                .any(|w| crate::names::sibling_of_known(inv, w));
+        return (place && !clause).then(|| {
+            Err(format!(
+                "says `{phrase}`, but rbc cannot tell which hosts that leaves out"
+            ))
+        });
+    }
+    let mut rest = text.to_string();
+    rest.replace_range(range.clone(), &" ".repeat(range.len()));
+    let after = text[range.end..].trim_start().trim_start_matches('的');
+    let others = lexicon::contains_any(&rest, lexicon::OTHERS)
+        || lexicon::starts_with_any(after, lexicon::GROUP_NOUNS);
+    Some(Ok(Excluded {
+        hosts,
+        phrase,
+        rest,
+        others,
+    }))
+}
+
+fn named_targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<Targets> {
     if lexicon::contains_any(text, lexicon::ALL_SERVERS) {
         let all: Vec<usize> = inv.servers().map(|(i, _)| i).collect();
         return Some(Targets {
@@ -1236,4 +1355,106 @@ pub fn octet_list(text: &str) -> Option<Vec<&str>> {
     nums.iter()
         .all(|n| n.parse::<u32>().is_ok_and(|v| (1..=254).contains(&v)))
         .then_some(nums)
+}
+
+/// `除 node3 外`, `除了 node3，`, `node1 除外`, `（不包括 node1）`, `except node1`: the part of a
+/// sentence that takes hosts out of where the work happens (its byte range) and the words
+/// naming them.
+pub fn exclusion(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    // Most sentences hold none of the words: no search (the pattern is built on first use).
+    const WORDS: &[&str] = &["除", "不包括", "不包含", "不含", "排除"];
+    const ENGLISH: &[&str] = &["except", "but not", "other than", "excluding", "apart from"];
+    let english = || {
+        let b = text.as_bytes();
+        ENGLISH.iter().any(|w| {
+            b.windows(w.len())
+                .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+        })
+    };
+    // `除` of `删除`, `清除`, `去除`… is another word.
+    let except = || {
+        text.match_indices('除').any(|(at, _)| {
+            !text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| "删去清移解消剔拆免根革废".contains(c))
+        })
+    };
+    if !except() && !lexicon::contains_any(text, &WORDS[1..]) && !english() {
+        return None;
+    }
+    static EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"除(?:了|去|开)?\s*[^，。；,;：:（()）]+?\s*(?:以外|之外|外)",
+            r"|除(?:了|去)\s*[^，。；,;：:（()）]+?\s*[，,]",
+            r"|(?:^|[，。；,;：:（(])\s*[^，。；,;：:（()）]+?\s*除外",
+            r"|(?:不包括|不包含|不含|排除)\s*[^，。；,;：:（()）]+",
+            r"|(?i:(?-u:\b)(?:except(?:\s+for)?|but\s+not|other\s+than|excluding|apart\s+from)\s+[^,.;:()]+)",
+        ))
+        .unwrap()
+    });
+    // A search, not captures (the fast engine): the words taken out are the match less the
+    // words around them.
+    let m = EXCEPT.find(text)?;
+    let mut named = m
+        .as_str()
+        .trim_start_matches(|c: char| c.is_whitespace() || "，。；,;：:（(".contains(c));
+    const LEADS: &[&str] = &[
+        "除了",
+        "除去",
+        "除开",
+        "不包括",
+        "不包含",
+        "不含",
+        "排除",
+        "除",
+        "except for",
+        "except",
+        "but not",
+        "other than",
+        "excluding",
+        "apart from",
+    ];
+    if let Some(l) = LEADS.iter().find(|l| {
+        named
+            .get(..l.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(l))
+    }) {
+        named = &named[l.len()..];
+    }
+    named = named.trim_end_matches(|c: char| c.is_whitespace() || "，,".contains(c));
+    for tail in ["以外", "之外", "除外", "外"] {
+        if let Some(n) = named.strip_suffix(tail) {
+            named = n;
+            break;
+        }
+    }
+    let named = named.trim();
+    (!named.is_empty() && named.chars().count() <= 60).then(|| (m.range(), named))
+}
+
+/// Words around host names in an exclusion (`node1、node2 两台`, `master 这台`).
+const EXCLUSION_FILLERS: &[&str] = &[
+    "和", "及", "以及", "与", "跟", "还有", "这", "那", "两台", "三台", "几台", "台", "个", "的",
+    "号", "and", "or",
+];
+
+/// Words that make an exclusion a clause about steps, not hosts (`除了 1.4 的任务不要在 app-2 上
+/// 配置外`).
+const EXCLUSION_CLAUSE: &[&str] = &[
+    "不", "要", "在", "上", "配置", "执行", "操作", "安装", "任务", "步骤", "之前", "之后", "已经",
+];
+
+/// Every server a text names: names, aliases, addresses, the last number of one address, and
+/// group words (`master`, `worker`), wherever they stand. For the words of an exclusion.
+pub fn named_servers(text: &str, inv: &Inventory) -> Vec<usize> {
+    let mut hosts: Vec<usize> = Vec::new();
+    for m in all_mentions(text, inv, &[]) {
+        for h in m.hosts {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+    }
+    hosts
 }

@@ -3,7 +3,7 @@
 //! automated steps run — never on a host the text does not mean — and that a guess stays manual.
 
 mod common;
-use common::plan::{automated, hosts_of, line_of, manual_on, plan, set};
+use common::plan::{automated, hosts_of, is_manual, line_of, manual_on, plan, set, whys_of};
 
 use rbc::planner::Compiled;
 
@@ -286,4 +286,49 @@ fn a_host_things_are_sent_on_to_is_not_where_the_work_happens() {
     let text = format!("{HOSTS}## 1 分发\n\n把文件上传到 db-1 的 /data/pkg 目录后，校验并转发到 db-2：\n\n```\nls -l /data/pkg\n```\n");
     let c = plan(&text);
     assert_eq!(hosts_of(&c, &text, "ls -l /data/pkg"), set(&["db-1"]));
+}
+
+// ---- a sentence that takes hosts out: `除 node3 外`, `node1 除外`, `（不包括 node1）` ----
+
+const THREE: &str = "# 部署\n\n| 主机名 | IP | 角色 |\n|---|---|---|\n| kn-1 | 10.7.0.11 | master |\n| kn-2 | 10.7.0.12 | worker |\n| kn-3 | 10.7.0.13 | worker |\n\n## 3 操作\n\n";
+
+#[test]
+fn a_sentence_that_takes_hosts_out_runs_on_the_others_only() {
+    for (lead, want) in [
+        ("除 kn-3 外的所有节点执行：", &["kn-1", "kn-2"][..]),
+        ("除了 kn-3，其他节点都执行：", &["kn-1", "kn-2"]),
+        ("在除 kn-1 之外的节点上执行：", &["kn-2", "kn-3"]),
+        ("kn-1 除外，其余节点执行：", &["kn-2", "kn-3"]),
+        ("所有节点执行（master 除外）：", &["kn-2", "kn-3"]),
+        ("除 master 外，所有节点执行：", &["kn-2", "kn-3"]),
+        ("在所有节点（不包括 kn-1）上执行：", &["kn-2", "kn-3"]),
+        ("除 10.7.0.11 外所有节点执行：", &["kn-2", "kn-3"]),
+        ("除了 kn-1、kn-2 两台，其他节点执行：", &["kn-3"]),
+        ("Run this on all nodes except kn-1:", &["kn-2", "kn-3"]),
+    ] {
+        let text = format!("{THREE}{lead}\n\n```\nsystemctl restart kubelet\n```\n");
+        let c = plan(&text);
+        assert_eq!(hosts_of(&c, &text, "restart kubelet"), set(want), "{lead}");
+        let why = whys_of(&c, &text, "restart kubelet").join(" ");
+        assert!(why.contains("except"), "{lead}: {why}");
+    }
+}
+
+#[test]
+fn an_exclusion_rbc_cannot_resolve_never_runs_on_the_hosts_it_leaves_out() {
+    for lead in [
+        "除数据库服务器外，所有节点执行：",
+        "除 Redis 节点外的所有节点执行：",
+    ] {
+        let text = format!("{THREE}{lead}\n\n```\nsystemctl restart kubelet\n```\n");
+        let c = plan(&text);
+        assert!(hosts_of(&c, &text, "restart kubelet").is_empty(), "{lead}");
+        assert!(is_manual(&c, &text, "restart kubelet"), "{lead}");
+    }
+    // Words that take out something else than hosts change nothing.
+    let text = format!(
+        "{THREE}除了日志目录外都要清理，在 kn-2 上执行：\n\n```\nsystemctl restart kubelet\n```\n"
+    );
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "restart kubelet"), set(&["kn-2"]));
 }

@@ -1005,7 +1005,12 @@ impl<'a> Walker<'a> {
         let mut hosts: Vec<usize> = Vec::new();
         let mut all = true;
         let server = |h: &usize| self.inv.hosts[*h].kind == crate::plan::HostKind::Server;
-        for ip in crate::inventory::ips_in(text) {
+        let ips = if text.contains('.') {
+            crate::inventory::ips_in(text)
+        } else {
+            Vec::new()
+        };
+        for ip in ips {
             if let Some(h) = self.inv.by_ip(&ip).filter(server) {
                 hosts.push(h);
                 rest = rest.replacen(&ip, " ", 1);

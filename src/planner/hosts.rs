@@ -78,6 +78,29 @@ impl<'a> Walker<'a> {
         line: usize,
         what: &str,
     ) -> Result<(Vec<usize>, Option<String>), String> {
+        // `除 node3 外的所有节点执行`: the machines counted, less those taken out.
+        match scope::excluded(text, self.inv) {
+            None => self.resolve_count_of(text, count, titled, section, line, what),
+            Some(Err(why)) => Err(why),
+            Some(Ok(ex)) => {
+                let (hosts, why) =
+                    self.resolve_count_of(&ex.rest, count, titled, section, line, what)?;
+                let how =
+                    why.unwrap_or_else(|| format!("counted: {}", host_names(self.inv, &hosts)));
+                ex.apply(hosts, &how, self.inv).map(|(h, w)| (h, Some(w)))
+            }
+        }
+    }
+
+    fn resolve_count_of(
+        &self,
+        text: &str,
+        count: scope::Count,
+        titled: &[usize],
+        section: Option<usize>,
+        line: usize,
+        what: &str,
+    ) -> Result<(Vec<usize>, Option<String>), String> {
         // The title's group, or every server when they are that many (`三台上都要` after a
         // sentence on one of three servers): never narrowed by a smaller set nearby.
         let servers = self.inv.servers().count();
