@@ -1307,6 +1307,14 @@ fn writes_a_file(cmd: &str) -> bool {
 }
 
 fn is_read_only(prog: &str, args: &[&str]) -> bool {
+    // `find … -delete`, `find … -exec rm -rf {} +`: a look that changes things.
+    if prog == "find"
+        && args
+            .iter()
+            .any(|a| ["-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint"].contains(a))
+    {
+        return false;
+    }
     if lexicon::READ_ONLY.contains(&prog) {
         return true;
     }

@@ -624,7 +624,7 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
         None => named_targets(text, inv, current_group),
         Some(Err(_)) => None,
         Some(Ok(ex)) => {
-            let base = named_targets(&ex.rest, inv, current_group).or_else(|| {
+            let others = || {
                 ex.others
                     .then(|| match group_words(&ex.rest, inv).as_slice() {
                         [(word, hosts)] => Targets {
@@ -636,8 +636,14 @@ pub fn targets(text: &str, inv: &Inventory, current_group: &[usize]) -> Option<T
                             how: "every server".into(),
                         },
                     })
-            })?;
-            let (hosts, how) = ex.apply(base.hosts, &base.how, inv).ok()?;
+            };
+            // `除 web-1 外的节点执行（web-1 上的包留着）`: a remark naming only hosts taken out
+            // leaves the others.
+            let applied = |t: Targets| ex.apply(t.hosts, &t.how, inv).ok();
+            let (hosts, how) = match named_targets(&ex.rest, inv, current_group) {
+                Some(t) => applied(t).or_else(|| others().and_then(applied))?,
+                None => others().and_then(applied)?,
+            };
             Some(Targets { hosts, how })
         }
     }
@@ -1041,6 +1047,48 @@ fn title_side(title: &str, inv: &Inventory) -> Option<Targets> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn exclusions_are_found_in_each_form_as_a_pattern_would() {
+        // The forms, as the pattern they replace read them (leftmost match, words trimmed).
+        let pattern = regex::Regex::new(concat!(
+            r"除(?:了|去|开)?\s*([^，。；,;：:（()）]+?)\s*(?:以外|之外|外)",
+            r"|除(?:了|去)\s*([^，。；,;：:（()）]+?)\s*[，,]",
+            r"|(?:^|[，。；,;：:（(])\s*([^，。；,;：:（()）]+?)\s*除外",
+            r"|(?:不包括|不包含|不含|排除)\s*([^，。；,;：:（()）]+)",
+            r"|(?i:(?-u:\b)(?:except(?:\s+for)?|but\s+not|other\s+than|excluding|apart\s+from)\s+([^,.;:()]+))",
+        ))
+        .unwrap();
+        for text in [
+            "除 node3 外的所有节点执行：",
+            "除了 node3，其他节点都执行：",
+            "在除 node1 之外的节点上执行：",
+            "在除了 master 以外的节点上执行：",
+            "node1 除外，其余节点执行：",
+            "所有节点执行（master 除外）：",
+            "在所有节点（不包括 es-3）上执行：",
+            "除 10.7.0.11 外所有节点执行：",
+            "除了 kn-1、kn-2 两台，其他节点执行：",
+            "除数据库服务器外，所有节点执行：",
+            "在 node2 上执行（除了日志目录外都要清理）：",
+            "Run this on all nodes except kn-1:",
+            "Run on every node Except For web-2, then reload.",
+            "apart from db-1 and db-2, restart the agents",
+            "除开 web-1 外都执行",
+            "排除 web-3 之后再执行",
+            "无关的句子，没有任何排除",
+            "除了上面的使用mysql来恢复备份出来的*.sql文件，还可以采用下面的方式：",
+        ] {
+            let want = pattern.captures(text).and_then(|c| {
+                let named = (1..=5).find_map(|g| c.get(g))?.as_str().trim();
+                Some((c.get(0)?.range(), named))
+            });
+            assert_eq!(super::exclusion(text), want, "{text}");
+        }
+        // `删除`, `清除`: another word, never an exclusion.
+        assert_eq!(super::exclusion("删除 node3 外层目录下的文件"), None);
+        assert_eq!(super::exclusion("清除了 web-1，再看"), None);
+    }
+
     use super::*;
     use crate::source::Source;
     use crate::{document, outline};
@@ -1359,55 +1407,141 @@ pub fn octet_list(text: &str) -> Option<Vec<&str>> {
 
 /// `除 node3 外`, `除了 node3，`, `node1 除外`, `（不包括 node1）`, `except node1`: the part of a
 /// sentence that takes hosts out of where the work happens (its byte range) and the words
-/// naming them.
+/// naming them, the leftmost of these forms. A scan, not a pattern: a pattern this size costs
+/// more to build than every sentence of a runbook costs to scan.
 pub fn exclusion(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
-    // Most sentences hold none of the words: no search (the pattern is built on first use).
-    const WORDS: &[&str] = &["除", "不包括", "不包含", "不含", "排除"];
-    const ENGLISH: &[&str] = &["except", "but not", "other than", "excluding", "apart from"];
-    let english = || {
-        let b = text.as_bytes();
-        ENGLISH.iter().any(|w| {
-            b.windows(w.len())
-                .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    let found = [
+        except_around(text),
+        except_after(text),
+        except_before(text),
+        outside_of(text),
+        excluding(text),
+        english_except(text),
+    ];
+    let (range, named) = found.into_iter().flatten().min_by_key(|(r, _)| r.start)?;
+    let named = named.trim();
+    (!named.is_empty() && named.chars().count() <= 60).then_some((range, named))
+}
+
+/// Punctuation that ends the words of an exclusion.
+const EXCLUSION_STOPS: &str = "，。；,;：:（()）";
+
+/// The end of the clause that starts at `from`: the first stop, or the end of the text.
+fn clause_end(text: &str, from: usize) -> usize {
+    text[from..]
+        .find(|c: char| EXCLUSION_STOPS.contains(c))
+        .map_or(text.len(), |p| from + p)
+}
+
+/// Each `除` that starts an exclusion (not the `除` of `删除`, `清除`, `去除`…), and where the
+/// words after it (and after `了`/`去`/`开`) begin: (start of `除`, after the lead, had a lead).
+fn except_leads(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    text.match_indices('除').filter_map(|(at, _)| {
+        let word = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| "删去清移解消剔拆免根革废".contains(c));
+        if word || text[at..].starts_with("除外") {
+            return None;
+        }
+        let after = at + '除'.len_utf8();
+        let lead = ["了", "去", "开"]
+            .iter()
+            .find(|l| text[after..].starts_with(**l));
+        Some((at, after + lead.map_or(0, |l| l.len()), lead.is_some()))
+    })
+}
+
+/// `除 X 外`, `除了 X 以外`, `除 X 之外`: the first `外` of the clause after the words.
+fn except_around(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    except_leads(text).find_map(|(at, from, _)| {
+        let end = clause_end(text, from);
+        let body = &text[from..end];
+        let (p, _) = body
+            .char_indices()
+            .skip(1)
+            .find(|(p, _)| body[*p..].starts_with('外'))?;
+        let before = &body[..p];
+        let named = before
+            .strip_suffix('以')
+            .or_else(|| before.strip_suffix('之'))
+            .unwrap_or(before)
+            .trim();
+        (!named.is_empty()).then(|| (at..from + p + '外'.len_utf8(), named))
+    })
+}
+
+/// `除了 X，其他…`: the words up to a comma.
+fn except_after(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    except_leads(text).find_map(|(at, from, lead)| {
+        if !lead || text[at..].starts_with("除开") {
+            return None;
+        }
+        let end = clause_end(text, from);
+        let comma = text[end..]
+            .chars()
+            .next()
+            .filter(|c| *c == '，' || *c == ',')?;
+        let named = text[from..end].trim();
+        (!named.is_empty()).then(|| (at..end + comma.len_utf8(), named))
+    })
+}
+
+/// `X 除外`: the clause before it, from the stop before it (or the start of the text).
+fn except_before(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    text.match_indices("除外").find_map(|(at, _)| {
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| EXCLUSION_STOPS.contains(*c))
+            .map_or(0, |(p, _)| p);
+        let from = if start == 0 && !text.starts_with(|c| EXCLUSION_STOPS.contains(c)) {
+            0
+        } else {
+            start + text[start..].chars().next().map_or(0, char::len_utf8)
+        };
+        let named = text[from..at].trim();
+        (!named.is_empty()).then(|| (start..at + "除外".len(), named))
+    })
+}
+
+/// `master 以外的三台节点`, `X 之外的机器` (no `除`): the clause before the words.
+fn outside_of(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    ["以外的", "之外的"]
+        .iter()
+        .filter_map(|w| {
+            let at = text.find(w)?;
+            if text[..at].ends_with(|c| "除了去开".contains(c)) || text[..at].contains('除') {
+                return None;
+            }
+            let start = text[..at]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| EXCLUSION_STOPS.contains(*c))
+                .map_or(0, |(p, c)| p + c.len_utf8());
+            let named = text[start..at].trim();
+            (!named.is_empty()).then(|| (start..at + w.len() - "的".len(), named))
         })
-    };
-    // `除` of `删除`, `清除`, `去除`… is another word.
-    let except = || {
-        text.match_indices('除').any(|(at, _)| {
-            !text[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| "删去清移解消剔拆免根革废".contains(c))
+        .min_by_key(|(r, _)| r.start)
+}
+
+/// `不包括 X`, `不包含 X`, `不含 X`, `排除 X`: the words up to the next stop.
+fn excluding(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    ["不包括", "不包含", "不含", "排除"]
+        .iter()
+        .filter_map(|w| {
+            let at = text.find(w)?;
+            let end = clause_end(text, at + w.len());
+            let named = text[at + w.len()..end].trim();
+            (!named.is_empty()).then_some((at..end, named))
         })
-    };
-    if !except() && !lexicon::contains_any(text, &WORDS[1..]) && !english() {
-        return None;
-    }
-    static EXCEPT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(concat!(
-            r"除(?:了|去|开)?\s*[^，。；,;：:（()）]+?\s*(?:以外|之外|外)",
-            r"|除(?:了|去)\s*[^，。；,;：:（()）]+?\s*[，,]",
-            r"|(?:^|[，。；,;：:（(])\s*[^，。；,;：:（()）]+?\s*除外",
-            r"|(?:不包括|不包含|不含|排除)\s*[^，。；,;：:（()）]+",
-            r"|(?i:(?-u:\b)(?:except(?:\s+for)?|but\s+not|other\s+than|excluding|apart\s+from)\s+[^,.;:()]+)",
-        ))
-        .unwrap()
-    });
-    // A search, not captures (the fast engine): the words taken out are the match less the
-    // words around them.
-    let m = EXCEPT.find(text)?;
-    let mut named = m
-        .as_str()
-        .trim_start_matches(|c: char| c.is_whitespace() || "，。；,;：:（(".contains(c));
-    const LEADS: &[&str] = &[
-        "除了",
-        "除去",
-        "除开",
-        "不包括",
-        "不包含",
-        "不含",
-        "排除",
-        "除",
+        .min_by_key(|(r, _)| r.start)
+}
+
+/// `except X`, `but not X`, `other than X`, `excluding X`, `apart from X` (any case, a word of
+/// its own): the words up to `,` `.` `;` `:` or a parenthesis.
+fn english_except(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    const WORDS: &[&str] = &[
         "except for",
         "except",
         "but not",
@@ -1415,22 +1549,27 @@ pub fn exclusion(text: &str) -> Option<(std::ops::Range<usize>, &str)> {
         "excluding",
         "apart from",
     ];
-    if let Some(l) = LEADS.iter().find(|l| {
-        named
-            .get(..l.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(l))
-    }) {
-        named = &named[l.len()..];
-    }
-    named = named.trim_end_matches(|c: char| c.is_whitespace() || "，,".contains(c));
-    for tail in ["以外", "之外", "除外", "外"] {
-        if let Some(n) = named.strip_suffix(tail) {
-            named = n;
-            break;
+    let b = text.as_bytes();
+    (0..b.len()).find_map(|at| {
+        if !b"eboaEBOA".contains(&b[at])
+            || at > 0 && (b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_')
+        {
+            return None;
         }
-    }
-    let named = named.trim();
-    (!named.is_empty() && named.chars().count() <= 60).then(|| (m.range(), named))
+        let w = WORDS.iter().find(|w| {
+            b.get(at..at + w.len())
+                .is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+        })?;
+        let from = at + w.len();
+        if !b.get(from).is_some_and(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let end = text[from..]
+            .find([',', '.', ';', ':', '(', ')'])
+            .map_or(text.len(), |p| from + p);
+        let named = text[from..end].trim();
+        (!named.is_empty()).then_some((at..end, named))
+    })
 }
 
 /// Words around host names in an exclusion (`node1、node2 两台`, `master 这台`).

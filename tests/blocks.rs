@@ -267,3 +267,49 @@ fn a_block_without_prompts_keeps_its_comments_as_comments_and_runs_its_commands(
         );
     }
 }
+
+#[test]
+fn find_that_deletes_is_a_change_not_a_look() {
+    for cmd in [
+        "find /opt/app/releases -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +",
+        "find /data/tmp -name '*.tmp' -mtime +7 -delete",
+    ] {
+        let c = plan(&format!("登录 app1，执行：\n\n{}", fence(cmd)));
+        let s = steps(&c, "find ");
+        assert!(
+            !s.is_empty() && s.iter().all(|s| s.kind != StepKind::Check),
+            "{cmd}: {s:#?}"
+        );
+    }
+    // A find that only lists is a look.
+    let c = plan(&format!(
+        "登录 app1，执行：\n\n{}",
+        fence("find /opt/app -name '*.jar'")
+    ));
+    assert!(steps(&c, "find ").iter().any(|s| s.kind == StepKind::Check));
+}
+
+#[test]
+fn a_sentence_naming_what_a_command_should_show_runs_nothing() {
+    // `logs` is what `ls` should show, not a program to run.
+    let c = plan("登录 app1。执行完 `ls` 应该只剩 `logs`。\n");
+    assert!(
+        !c.plan
+            .steps
+            .iter()
+            .any(|s| automated(s) && (s.text.trim() == "logs" || s.text.trim() == "ls")),
+        "{:#?}",
+        c.plan.steps
+    );
+    // Commands given inline still run: a known program, or one given with arguments or a path.
+    let c = plan("登录 app1，执行 `systemctl restart app` 和 `./bin/ctl reload`。\n");
+    for cmd in ["systemctl restart app", "./bin/ctl reload"] {
+        assert!(
+            steps(&c, cmd)
+                .iter()
+                .any(|s| automated(s) && s.hosts == ["app1"]),
+            "{cmd}: {:#?}",
+            c.plan.steps
+        );
+    }
+}

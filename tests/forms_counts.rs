@@ -305,7 +305,7 @@ fn a_comment_naming_a_host_the_sentence_does_not_is_not_obeyed() {
 const NODES: &str = "# 集群部署（一主两从）\n\n| 角色 | 主机名 | IP |\n|---|---|---|\n| master | kc-master | 172.20.5.10 |\n| node | kc-node1 | 172.20.5.11 |\n| node | kc-node2 | 172.20.5.12 |\n\n## 2 重置节点\n\n在所有 node 节点执行：\n\n```\n";
 
 #[test]
-fn a_comment_naming_one_of_the_blocks_hosts_above_commands_keeps_them_manual() {
+fn a_comment_naming_one_of_the_blocks_hosts_keeps_the_lines_under_it_manual() {
     for (label, block) in [
         (
             "a root-prompt block, the host's name with a colon",
@@ -326,13 +326,21 @@ fn a_comment_naming_one_of_the_blocks_hosts_above_commands_keeps_them_manual() {
     ] {
         let text = format!("{NODES}{block}```\n");
         let c = plan(&text);
-        // Never run on kc-node1 on a guess, nor dropped: each node stops for a person.
-        for line in ["kubeadm reset", "restart kubelet"] {
-            assert!(hosts_of(&c, &text, line).is_empty(), "{label}: {line}");
-        }
-        // One manual step for the block, from its first line, on each node.
+        // The line above the comment is the block's, for both nodes.
         assert_eq!(
-            manual_on(&c, &text, "kubeadm reset"),
+            hosts_of(&c, &text, "kubeadm reset"),
+            set(&["kc-node1", "kc-node2"]),
+            "{label}"
+        );
+        // From the comment on: never run on kc-node1 on a guess, nor dropped — one manual
+        // step at the comment's line, on each node, that holds the lines under it.
+        assert!(hosts_of(&c, &text, "restart kubelet").is_empty(), "{label}");
+        let comment = ["这台还要", "node2 上另外", "这台额外", "172.20.5.12 还需要"]
+            .into_iter()
+            .find(|n| block.contains(n))
+            .unwrap();
+        assert_eq!(
+            manual_on(&c, &text, comment),
             set(&["kc-node1", "kc-node2"]),
             "{label}"
         );
@@ -342,7 +350,9 @@ fn a_comment_naming_one_of_the_blocks_hosts_above_commands_keeps_them_manual() {
             .iter()
             .find(|s| s.kind == rbc::plan::StepKind::Manual);
         assert!(
-            manual.is_some_and(|s| s.source.contains("restart kubelet")),
+            manual.is_some_and(
+                |s| s.source.contains("restart kubelet") && !s.source.contains("kubeadm reset")
+            ),
             "{label}"
         );
         let w = c.diagnostics.iter().find(|d| d.code == "W090");

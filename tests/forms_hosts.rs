@@ -305,6 +305,13 @@ fn a_sentence_that_takes_hosts_out_runs_on_the_others_only() {
         ("除 10.7.0.11 外所有节点执行：", &["kn-2", "kn-3"]),
         ("除了 kn-1、kn-2 两台，其他节点执行：", &["kn-3"]),
         ("Run this on all nodes except kn-1:", &["kn-2", "kn-3"]),
+        // Without `除`, with a count of the machines left, with a remark on the one left out.
+        ("master 以外的两台节点执行：", &["kn-2", "kn-3"]),
+        ("除 10.7.0.11 外，另外两台执行：", &["kn-2", "kn-3"]),
+        (
+            "除 kn-1 外的节点执行（kn-1 上的包留着备用）：",
+            &["kn-2", "kn-3"],
+        ),
     ] {
         let text = format!("{THREE}{lead}\n\n```\nsystemctl restart kubelet\n```\n");
         let c = plan(&text);

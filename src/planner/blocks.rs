@@ -163,14 +163,8 @@ impl<'a> Walker<'a> {
                 && lexicon::starts_with_any(last, lexicon::CONDITION_STARTS)
         });
         let conditional = conditional.map(|l| self.doc.elements[l].line);
-        if let Some(at) = branch.or(conditional).or_else(|| self.contingency_title()) {
-            for d in self.drafts[drafts..].iter_mut() {
-                if d.kind != StepKind::Note {
-                    d.evidence
-                        .push(Evidence::new(EvidenceKind::Conditional, at));
-                }
-            }
-        }
+        let condition = branch.or(conditional).or_else(|| self.contingency_title());
+        self.conditional_since(drafts, condition);
         self.hostless_is_said(i, drafts, diags);
         self.annotation = None;
     }
@@ -983,7 +977,7 @@ impl<'a> Walker<'a> {
     /// name or alias, the part of one server's name after its last `-` (`node1` for
     /// `k8s-node1`), or a role or group of one server (`master`, `主节点`).
     fn comment_host(&self, comment: &str) -> Option<usize> {
-        let (hosts, mut rest, all) = self.comment_hosts(comment)?;
+        let (hosts, mut rest, all) = self.comment_hosts(comment, true)?;
         let ([host], true) = (hosts.as_slice(), all) else {
             return None;
         };
@@ -998,8 +992,9 @@ impl<'a> Walker<'a> {
 
     /// The servers a comment names (name, alias, address, the tail of one server's name, a
     /// role of one server), the comment's text without them, and whether every ASCII word of
-    /// it named one. None when a role word names several servers at once.
-    fn comment_hosts(&self, comment: &str) -> Option<(Vec<usize>, String, bool)> {
+    /// it named one. None when a role word names several servers at once, and with
+    /// `label_only` as soon as an ASCII word names none (`# systemctl start x` under a prompt).
+    fn comment_hosts(&self, comment: &str, label_only: bool) -> Option<(Vec<usize>, String, bool)> {
         let text = comment.trim();
         let mut rest = text.to_string();
         let mut hosts: Vec<usize> = Vec::new();
@@ -1050,6 +1045,7 @@ impl<'a> Walker<'a> {
                     hosts.push(host);
                     rest = rest.replacen(word, " ", 1);
                 }
+                None if label_only => return None,
                 None => all = false,
             }
         }
@@ -1099,7 +1095,7 @@ fn named_in_passing(w: &mut Walker, b: &mut Block) -> bool {
         };
         match &line {
             Line::Comment(c) if named.is_none() => {
-                let Some((hosts, _, _)) = w.comment_hosts(c) else {
+                let Some((hosts, _, _)) = w.comment_hosts(c, false) else {
                     continue;
                 };
                 if !hosts.is_empty()
@@ -1117,7 +1113,7 @@ fn named_in_passing(w: &mut Walker, b: &mut Block) -> bool {
                 w.warn(
                     "W090",
                     w.line_span(line),
-                    format!("the comment `{comment}` (line {line}) names {names}, one of the hosts this block is for, above command lines: rbc cannot tell whether they are for {names} only; the block becomes a manual step on each of its hosts"),
+                    format!("the comment `{comment}` (line {line}) names {names}, one of the hosts this block is for, above command lines: rbc cannot tell whether they are for {names} only; from there on the block is a manual step on each of its hosts"),
                     "put each host's lines in its own block after a sentence naming it (`在 node1 上执行：`), or give every command line a comment naming its one host",
                 );
                 // The block is still for its hosts: each of them stops there for a person.
@@ -1128,7 +1124,32 @@ fn named_in_passing(w: &mut Walker, b: &mut Block) -> bool {
                     ),
                     ..b.t.clone()
                 };
-                manual_block(w, b, &t);
+                // The lines above the comment are the block's, for all its hosts.
+                let cut = b.lines.iter().position(|(n, _)| *n == line).unwrap_or(0);
+                let above = if bare {
+                    let evidence = shell_evidence(w, b);
+                    promptless_commands(&b.lines[..cut], b.content, b.first_line, evidence)
+                } else {
+                    Some(b.lines[..cut].to_vec())
+                };
+                let runs = |l: &[(usize, Line)]| {
+                    l.iter()
+                        .any(|(_, l)| matches!(l, Line::Command(_) | Line::Sql(_)))
+                };
+                match above {
+                    Some(above) if b.rest.is_none() && runs(&above) => {
+                        w.commands(b.i, &above, &b.t, b.phase, &b.lead_text);
+                        let rest: Vec<&str> = b.content.lines().skip(line - b.first_line).collect();
+                        let rest = rest.join("\n");
+                        let action = Action::Manual {
+                            instruction: format!("{}\n{rest}", b.lead_text).trim().to_string(),
+                        };
+                        let mut d = w.draft(b.i, StepKind::Manual, &t, line, rest.trim(), action);
+                        d.source = format!("{}\n{rest}", b.lead_text);
+                        w.push(b.i, d);
+                    }
+                    _ => manual_block(w, b, &t),
+                }
                 return true;
             }
             _ => {}

@@ -113,7 +113,7 @@ impl<'a> Walker<'a> {
     }
 
     /// The steps drafted since `before` run under the condition said at line `at`: manual, W046.
-    fn conditional_since(&mut self, before: usize, at: Option<usize>) {
+    pub(super) fn conditional_since(&mut self, before: usize, at: Option<usize>) {
         let Some(at) = at else { return };
         for d in self.drafts[before..].iter_mut() {
             if d.kind != StepKind::Note {

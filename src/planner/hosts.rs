@@ -83,6 +83,24 @@ impl<'a> Walker<'a> {
             None => self.resolve_count_of(text, count, titled, section, line, what),
             Some(Err(why)) => Err(why),
             Some(Ok(ex)) => {
+                // `除 10.30.8.23 外，另外两台`: the count is of the machines left — of the
+                // title's group, else of all the servers.
+                if let scope::Count::Exactly(n) = count {
+                    let all: Vec<usize> = self.inv.servers().map(|(h, _)| h).collect();
+                    for set in [titled, all.as_slice()] {
+                        let left: Vec<usize> = set
+                            .iter()
+                            .copied()
+                            .filter(|h| !ex.hosts.contains(h))
+                            .collect();
+                        if !set.is_empty() && left.len() == n && left.len() < set.len() {
+                            let how = format!("counted: {}", host_names(self.inv, set));
+                            return ex
+                                .apply(set.to_vec(), &how, self.inv)
+                                .map(|(h, w)| (h, Some(w)));
+                        }
+                    }
+                }
                 let (hosts, why) =
                     self.resolve_count_of(&ex.rest, count, titled, section, line, what)?;
                 let how =

@@ -754,9 +754,12 @@ fn inline_code_edit_rule(w: &mut Walker, s: &mut Sentence) -> Read {
 fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
     let (i, text) = (s.i, s.text);
     let codes = w.doc.elements[i].codes.clone();
+    // A program rbc does not know counts with arguments or as a path (`./deploy.sh`,
+    // `bin/ctl start`); a bare word (`执行完 `ls` 应该只剩 `logs``) is a name, not a command.
     let command_like = |c: &str| {
         classify::looks_like_command(c)
             || (!lexicon::has_cjk(c)
+                && (c.contains(char::is_whitespace) || c.contains('/') || c.ends_with(".sh"))
                 && c.split_whitespace().next().is_some_and(|x| {
                     x.chars()
                         .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch))

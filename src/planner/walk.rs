@@ -94,10 +94,13 @@ impl<'a> Walker<'a> {
                 lexicon::last_sentence(text).trim(),
                 lexicon::CONDITION_STARTS,
             );
+        // `如果出现镜像丢失…，整体回退`: a condition that itself says to roll back is about the
+        // rollback, whatever words of trouble it holds.
+        let rolls_back = lexicon::contains_any(text, lexicon::ROLLBACK_TITLE);
         if self.phase() != Phase::Rollback
             || self.in_faq()
             || !conditional
-            || lexicon::contains_any(text, lexicon::TROUBLESHOOTING)
+            || (lexicon::contains_any(text, lexicon::TROUBLESHOOTING) && !rolls_back)
         {
             return None;
         }
