@@ -314,6 +314,31 @@ pub fn is_root_shell(cmd: &str) -> bool {
     )
 }
 
+/// `su - deploy`, `ssh app-2`: opens a shell (as another user, or on another machine) in which
+/// the lines after it are typed — until `exit`. Not a root shell (the bundle runs as root).
+pub fn opens_session(cmd: &str) -> bool {
+    if is_root_shell(cmd) {
+        return false;
+    }
+    let w = words(cmd);
+    let w: Vec<&str> = w
+        .iter()
+        .map(String::as_str)
+        .skip_while(|x| *x == "sudo")
+        .collect();
+    let Some((prog, args)) = w.split_first() else {
+        return false;
+    };
+    let operands = args.iter().filter(|a| !a.starts_with('-')).count();
+    match basename(prog) {
+        "su" => !args
+            .iter()
+            .any(|a| *a == "-c" || a.starts_with("--command")),
+        "ssh" => operands == 1,
+        _ => false,
+    }
+}
+
 /// A `//` comment after a command (`drop database x; //删掉…`): returns the command and the comment.
 pub fn split_slash_comment(cmd: &str) -> (String, Option<String>) {
     let bytes = cmd.as_bytes();
@@ -829,7 +854,47 @@ fn command_as_written(cmd: &str, cwd: &str) -> Classified {
         if last_prog == "crontab" {
             return run();
         }
-        if (is_read_only(head_prog, head_args) || head_prog == "ps") && !writes_a_file(cmd) {
+        // `echo 'line' | sudo tee -a FILE`: the same as `echo 'line' >> FILE` (a line in a file,
+        // idempotently), `tee FILE` as `> FILE`.
+        if let [head, tail] = stages.as_slice() {
+            let t: Vec<&str> = tail
+                .split_whitespace()
+                .skip_while(|w| *w == "sudo")
+                .collect();
+            if head_prog == "echo" && t.first().map(|p| basename(p)) == Some("tee") {
+                let (flags, files): (Vec<&str>, Vec<&str>) =
+                    t[1..].iter().partition(|a| a.starts_with('-'));
+                if let ([file], true) = (files.as_slice(), flags.iter().all(|f| *f == "-a")) {
+                    let to = if flags.is_empty() { ">" } else { ">>" };
+                    let c = command_as_written(&format!("{head} {to} {file}"), cwd);
+                    if matches!(
+                        c.action,
+                        Action::EnsureLines { .. } | Action::WriteFile { .. }
+                    ) {
+                        return c;
+                    }
+                }
+            }
+        }
+        // `echo X | sudo tee -a F`, `… | xargs rm`, `… | sh`: a later stage that writes or runs.
+        let writes = stages.iter().skip(1).any(|st| {
+            let w: Vec<&str> = st
+                .split_whitespace()
+                .skip_while(|w| *w == "sudo" || w.starts_with('-') && *w != "-")
+                .collect();
+            let prog = w.first().copied().map(basename).unwrap_or("");
+            match prog {
+                "tee" => w[1..]
+                    .iter()
+                    .any(|a| !a.starts_with('-') && *a != "/dev/null"),
+                "dd" | "xargs" | "sh" | "bash" | "sponge" | "patch" | "cpio" | "tar" => true,
+                _ => false,
+            }
+        });
+        if (is_read_only(head_prog, head_args) || head_prog == "ps")
+            && !writes_a_file(cmd)
+            && !writes
+        {
             return probe();
         }
         return run();
@@ -1129,6 +1194,8 @@ fn command_as_written(cmd: &str, cwd: &str) -> Classified {
             probe()
         }
         "source" | "." if operands.len() == 1 => Classified::sure(Action::Note),
+        // Leaving a session a person opened (`ssh app-2` … `exit`): nothing to run.
+        "exit" | "logout" if operands.is_empty() => Classified::sure(Action::Note),
         "mysqldump" | "pg_dump" | "pg_dumpall" | "mongodump" => {
             let file_opt = args.iter().enumerate().find_map(|(i, a)| {
                 if (prog != "mongodump" && *a == "-f")

@@ -856,6 +856,15 @@ pub fn jump_place(text: &str, inv: &Inventory) -> Option<String> {
 /// A text that is nothing but host names or addresses (`push-01`, `web-1 (10.0.0.1)`).
 /// A sentence that only says where to work: hosts and place words (`在 pg-standby 上：`,
 /// `然后登录 web-2 执行：`).
+/// The last sentence of a lead-in decides where its block runs when it says where: it only
+/// names a place (`在 pg-standby 上：`), or it introduces the block (ends in `：`) with a place
+/// phrase naming hosts (`同样在 app-2 上执行。最后在 jump-01 上统一重启一次：`).
+pub fn says_where_last(last: &str, inv: &Inventory) -> bool {
+    place_sentence(last, inv)
+        || (last.trim_end().ends_with(['：', ':'])
+            && place_phrase(last).is_some_and(|p| named_targets(p, inv, &[]).is_some()))
+}
+
 pub fn place_sentence(text: &str, inv: &Inventory) -> bool {
     const PLACE: &[&str] = &[
         "然后",
@@ -1386,19 +1395,19 @@ pub fn octet_range(text: &str) -> Option<(u32, u32)> {
     (1 <= from && from < to && to <= 254 && to - from <= 32).then_some((from, to))
 }
 
-/// `134、135`, `131,132,133`: two or more bare numbers that could be the last parts of
-/// addresses (machines named the short way).
+/// `134、135`, `131,132,133`, `.21/.22/.23`: two or more bare numbers that could be the last
+/// parts of addresses (machines named the short way).
 pub fn octet_list(text: &str) -> Option<Vec<&str>> {
     static LIST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[^0-9.:/-])([0-9]{1,3}(?:\s*[、,，/→]\s*[0-9]{1,3})+)(?:$|[^0-9.:/%-])")
+        Regex::new(r"(?:^|[^0-9.:/-])(\.?[0-9]{1,3}(?:\s*(?:[、,，/→]|和|及|与)\s*\.?[0-9]{1,3})+)(?:$|[^0-9.:/%-])")
             .unwrap()
     });
     let c = LIST.captures(text)?;
     let nums: Vec<&str> = c
         .get(1)?
         .as_str()
-        .split(['、', ',', '，', '/', '→'])
-        .map(str::trim)
+        .split(['、', ',', '，', '/', '→', '和', '及', '与'])
+        .map(|n| n.trim().trim_start_matches('.'))
         .collect();
     nums.iter()
         .all(|n| n.parse::<u32>().is_ok_and(|v| (1..=254).contains(&v)))

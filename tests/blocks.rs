@@ -301,6 +301,9 @@ fn a_sentence_naming_what_a_command_should_show_runs_nothing() {
         "{:#?}",
         c.plan.steps
     );
+    // A sentence naming directories and files runs nothing (`运行用户` is no verb to run).
+    let c = plan("登录 app1。安装目录 `/opt/settle`，运行用户 deploy，新包已放在 `/data/pkg/settle-3.3.0.tar.gz`。\n");
+    assert!(!c.plan.steps.iter().any(automated), "{:#?}", c.plan.steps);
     // Commands given inline still run: a known program, or one given with arguments or a path.
     let c = plan("登录 app1，执行 `systemctl restart app` 和 `./bin/ctl reload`。\n");
     for cmd in ["systemctl restart app", "./bin/ctl reload"] {
@@ -312,4 +315,81 @@ fn a_sentence_naming_what_a_command_should_show_runs_nothing() {
             c.plan.steps
         );
     }
+}
+
+#[test]
+fn echo_into_tee_is_a_line_in_a_file_and_never_a_look() {
+    // `| sudo tee -a F` appends: as `echo … >> F`, once however often the bundle runs.
+    let c = plan(&format!(
+        "登录 app1，执行：\n\n{}",
+        fence("echo '/dev/vdb /data xfs defaults 0 0' | sudo tee -a /etc/fstab\necho 'deb http://mirror/x jammy main' | sudo tee /etc/apt/sources.list.d/x.list")
+    ));
+    let fstab = steps(&c, "/etc/fstab");
+    assert!(
+        fstab
+            .iter()
+            .any(|s| matches!(&s.action, Action::EnsureLines { path, .. } if path == "/etc/fstab")),
+        "{fstab:#?}"
+    );
+    let list = steps(&c, "x.list");
+    assert!(
+        list.iter().any(
+            |s| matches!(&s.action, Action::WriteFile { path, .. } if path.ends_with("x.list"))
+        ),
+        "{list:#?}"
+    );
+    // Other writing stages make a pipeline a change, not a look.
+    for cmd in [
+        "cat /tmp/hosts.txt | xargs -n1 rm -f",
+        "grep -l old /etc/app/*.conf | xargs sed -i s/old/new/",
+        "echo 3 | sudo tee /proc/sys/vm/drop_caches >/dev/null",
+    ] {
+        let c = plan(&format!("登录 app1，执行：\n\n{}", fence(cmd)));
+        assert!(
+            c.plan.steps.iter().all(|s| s.kind != StepKind::Check),
+            "{cmd}: {:#?}",
+            c.plan.steps
+        );
+    }
+}
+
+#[test]
+fn leaving_a_session_runs_nothing() {
+    let c = plan(&format!(
+        "登录 app1，执行：\n\n{}",
+        fence("$ systemctl restart app\n$ exit")
+    ));
+    assert!(
+        !c.plan
+            .steps
+            .iter()
+            .any(|s| automated(s) && s.text.trim() == "exit"),
+        "{:#?}",
+        c.plan.steps
+    );
+    assert!(steps(&c, "restart app").iter().any(|s| automated(s)));
+}
+
+#[test]
+fn a_lead_in_that_makes_the_block_optional_or_conditional_keeps_it_manual() {
+    for lead in [
+        "Optionally, on app1:",
+        "If the health check fails on app1, run:",
+        "在 app1 上，也可以用下面的命令代替：",
+        "可选：在 app1 上清理旧包：",
+    ] {
+        let c = plan(&format!(
+            "{lead}\n\n{}",
+            fence("yum remove -y java-11-openjdk")
+        ));
+        let s = steps(&c, "yum remove");
+        assert!(!s.is_empty(), "{lead}: dropped");
+        assert!(!s.iter().any(|s| automated(s)), "{lead}: {s:#?}");
+    }
+    // A plain lead-in runs.
+    let c = plan(&format!(
+        "在 app1 上执行：\n\n{}",
+        fence("yum remove -y java-11-openjdk")
+    ));
+    assert!(steps(&c, "yum remove").iter().any(|s| automated(s)));
 }

@@ -339,3 +339,76 @@ fn an_exclusion_rbc_cannot_resolve_never_runs_on_the_hosts_it_leaves_out() {
     let c = plan(&text);
     assert_eq!(hosts_of(&c, &text, "restart kubelet"), set(&["kn-2"]));
 }
+
+#[test]
+fn last_numbers_of_addresses_in_a_list_name_every_one_of_them() {
+    for lead in [
+        "依次在 .11/.12/.13 上启动：",
+        "在 .11、.12 和 .13 上执行：",
+        "在 11/12/13 上执行：",
+    ] {
+        let text = format!("{THREE}{lead}\n\n```\nsystemctl start zookeeper\n```\n");
+        let c = plan(&text);
+        assert_eq!(
+            hosts_of(&c, &text, "start zookeeper"),
+            set(&["kn-1", "kn-2", "kn-3"]),
+            "{lead}"
+        );
+    }
+}
+
+// ---- `同样在另外两台执行` after a block: the others repeat it ----
+
+const APPS: &str = "# 变更\n\n| 主机 | IP |\n|---|---|\n| ops-ctl | 10.9.0.9 |\n| app-1 | 10.9.0.1 |\n| app-2 | 10.9.0.2 |\n| app-3 | 10.9.0.3 |\n\n## 2 操作\n\n在 app-1 上执行：\n\n```\nsystemctl restart x\n```\n\n";
+
+#[test]
+fn a_repeat_on_the_others_runs_on_the_rest_of_the_model_hosts_family() {
+    for said in [
+        "同样在另外两台执行。",
+        "其余两台同理。",
+        "另外两台也要做，命令一样。",
+        "上面的命令在另外两台上也执行一遍。",
+        "Do the same on the remaining nodes.",
+    ] {
+        let text = format!("{APPS}{said}\n");
+        let c = plan(&text);
+        // Never on ops-ctl, which is no app server; nor skipped on app-2/app-3.
+        assert_eq!(
+            hosts_of(&c, &text, "restart x"),
+            set(&["app-1", "app-2", "app-3"]),
+            "{said}"
+        );
+    }
+    // A count that does not fit the others keeps them a person's.
+    let text = format!("{APPS}同样在另外四台执行。\n");
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "restart x"), set(&["app-1"]));
+}
+
+#[test]
+fn the_last_sentence_of_a_lead_in_that_says_where_decides() {
+    let text = format!(
+        "{APPS}同样在 app-2 上执行。最后在 ops-ctl 上统一重启一次：\n\n```\nfor h in app-1 app-2 app-3; do ssh $h \"systemctl restart sidecar\"; done\n```\n"
+    );
+    let c = plan(&text);
+    assert_eq!(hosts_of(&c, &text, "for h in"), set(&["ops-ctl"]));
+}
+
+#[test]
+fn lines_typed_in_a_shell_opened_as_another_user_or_host_are_a_persons() {
+    let text = format!(
+        "{APPS}在 app-1 上执行：\n\n```\n$ systemctl stop app\n$ su - deploy\n$ cd /opt/app && ./bin/upgrade.sh\n$ exit\n$ systemctl start app\n$ ssh app-2\n$ systemctl restart nginx\n$ exit\n```\n"
+    );
+    let c = plan(&text);
+    // Before and after the session: the bundle's.
+    assert_eq!(hosts_of(&c, &text, "systemctl stop app"), set(&["app-1"]));
+    assert_eq!(hosts_of(&c, &text, "systemctl start app"), set(&["app-1"]));
+    // In it: never run as root on app-1.
+    for line in ["./bin/upgrade.sh", "restart nginx"] {
+        assert!(hosts_of(&c, &text, line).is_empty(), "{line}");
+        assert!(is_manual(&c, &text, line), "{line}");
+    }
+    assert!(c.diagnostics.iter().any(|d| d.code == "W024"
+        && d.message.contains("su - deploy")
+        && d.message.contains("upgrade.sh")));
+}

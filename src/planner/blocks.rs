@@ -159,8 +159,10 @@ impl<'a> Walker<'a> {
         // (The rollback chapter's conditions are read by `rollback_condition`.)
         let conditional = lead.filter(|l| {
             let last = lexicon::last_sentence(self.doc.elements[*l].text()).trim();
+            // (`Optionally:`, `If the health check fails, run:`, `也可以用下面的命令：` as well.)
             self.phase() != Phase::Rollback
-                && lexicon::starts_with_any(last, lexicon::CONDITION_STARTS)
+                && (lexicon::starts_with_any(last, lexicon::CONDITION_STARTS)
+                    || lexicon::comment_condition(last))
         });
         let conditional = conditional.map(|l| self.doc.elements[l].line);
         let condition = branch.or(conditional).or_else(|| self.contingency_title());

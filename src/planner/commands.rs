@@ -28,6 +28,8 @@ impl<'a> Walker<'a> {
         // `# 如果启动失败，…` above lines: they run only when a person judges so (W046), up to
         // the next comment.
         let mut condition: Option<usize> = None;
+        // `su - deploy` / `ssh app-2`, then lines typed in that shell: a person's, until `exit`.
+        let mut session: Option<(usize, String)> = None;
         while k < lines.len() {
             let (line, l) = &lines[k];
             let line = *line;
@@ -80,11 +82,24 @@ impl<'a> Walker<'a> {
                         words: classify::words(&cmd),
                         cmd,
                     };
+                    // A prompt that shows who and where (`[root@app-1 ~]#`) says it, session
+                    // or not: the transcript shows the shell the line was typed in.
+                    let shown = classify::prompt_host(self.source.line_text(line)).is_some();
+                    let leaves = matches!(c.cmd.trim(), "exit" | "logout") || shown;
+                    let opens = classify::opens_session(&c.cmd).then(|| (line, c.cmd.clone()));
                     k = COMMAND_RULES
                         .iter()
                         .find_map(|(_, rule)| rule(self, &c))
                         .unwrap_or(k + 1);
                     self.conditional_since(before, condition);
+                    if leaves {
+                        session = None;
+                    } else if let Some((at, shell)) = &session {
+                        self.typed_in_session(before, *at, shell);
+                    }
+                    if opens.is_some() {
+                        session = opens;
+                    }
                     continue;
                 }
             }
@@ -96,6 +111,30 @@ impl<'a> Walker<'a> {
                 self.doc.elements[i].span.clone(),
                 "rbc cannot tell which hosts this block runs on; its steps are manual".into(),
                 "name the hosts before the block (`登录web-1`) or add `<!-- rbc: hosts=... -->`",
+            );
+        }
+    }
+
+    /// The steps drafted since `before` are typed in the shell `shell` opened at line `at`
+    /// (`su - deploy`, `ssh app-2`): as another user or on another machine, never run by the
+    /// bundle as root here — a person's steps, said once per line (W024).
+    fn typed_in_session(&mut self, before: usize, at: usize, shell: &str) {
+        for k in before..self.drafts.len() {
+            let d = &mut self.drafts[k];
+            if d.kind == StepKind::Note || d.kind == StepKind::Manual {
+                continue;
+            }
+            let line = d.line;
+            let text = d.text.clone();
+            d.kind = StepKind::Manual;
+            d.action = crate::plan::Action::Manual {
+                instruction: format!("in the shell `{shell}` opened at line {at}: {text}"),
+            };
+            self.warn(
+                "W024",
+                self.line_span(line),
+                format!("`{text}` is typed in the shell `{shell}` opened at line {at} (another user or machine): rbc does not run it as root here; a manual step"),
+                "run the commands in that shell by hand, or write them with `su - USER -c '…'` / for the host they are for",
             );
         }
     }

@@ -398,7 +398,7 @@ impl<'a> Walker<'a> {
         // `仅在主库确认不可恢复后执行。在 pg-standby 上：`: a last sentence that only says where
         // to work is where the work happens.
         let last = lexicon::last_sentence(text);
-        let text = if last.len() < text.len() && scope::place_sentence(last, self.inv) {
+        let text = if last.len() < text.len() && scope::says_where_last(last, self.inv) {
             last
         } else {
             text

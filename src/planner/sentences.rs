@@ -442,6 +442,97 @@ fn section_repeat_rule(w: &mut Walker, s: &mut Sentence) -> Read {
     Read::Done
 }
 
+/// `同样在另外两台执行。`, `另外三台也要做，命令一样。`, `Do the same on the remaining nodes.`: a
+/// sentence of its own (not a lead-in ending in `：`) that repeats the work just done.
+fn repeat_on_others(text: &str) -> bool {
+    const SAME: &[&str] = &[
+        "同样在",
+        "同样执行",
+        "也要做",
+        "命令一样",
+        "也执行一遍",
+        "也要执行",
+        "照做一遍",
+    ];
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    !t.ends_with(['：', ':'])
+        && (lexicon::contains_any(t, SAME)
+            || [
+                "do the same",
+                "same on the",
+                "repeat on the",
+                "repeat this on",
+            ]
+            .iter()
+            .any(|w| lower.contains(w)))
+}
+
+/// The others a repeat means (`另外两台`, `其余节点`, `the remaining nodes`): the servers of the
+/// group (all of them when none) less `model`; None when the sentence says no such thing, or
+/// counts another number of machines.
+fn others_than(
+    w: &Walker,
+    prose: &str,
+    model: &[usize],
+    group: &[usize],
+) -> Option<scope::Targets> {
+    const OTHERS: &[&str] = &["另外", "其余", "其他", "其它", "剩下", "剩余"];
+    let lower = prose.to_ascii_lowercase();
+    let said = lexicon::contains_any(prose, OTHERS)
+        || [
+            "remaining",
+            "other nodes",
+            "other hosts",
+            "the rest",
+            "other servers",
+        ]
+        .iter()
+        .any(|x| lower.contains(x));
+    if !said || model.is_empty() {
+        return None;
+    }
+    // The others of the current group, else of the model's family (`app-2`, `app-3` for
+    // `app-1`), else — when a count says how many — of all the servers.
+    let stem = |h: usize| {
+        w.inv.hosts[h]
+            .name
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .trim_end_matches(['-', '_', '.'])
+            .to_ascii_lowercase()
+    };
+    let stems: Vec<String> = model.iter().map(|h| stem(*h)).collect();
+    let family: Vec<usize> = w
+        .inv
+        .servers()
+        .map(|(h, _)| h)
+        .filter(|h| !stems[0].is_empty() && stems.contains(&stem(*h)))
+        .collect();
+    let counted = matches!(scope::stated_count(prose), Some(scope::Count::Exactly(_)));
+    let all: Vec<usize> = if counted {
+        w.inv.servers().map(|(h, _)| h).collect()
+    } else {
+        Vec::new()
+    };
+    let fits = |hosts: &[usize]| match scope::stated_count(prose) {
+        Some(scope::Count::Exactly(n)) => hosts.len() == n,
+        _ => !hosts.is_empty(),
+    };
+    let hosts = [group, family.as_slice(), all.as_slice()]
+        .into_iter()
+        .map(|pool| {
+            pool.iter()
+                .copied()
+                .filter(|h| !model.contains(h))
+                .collect::<Vec<usize>>()
+        })
+        .find(|hosts| fits(hosts))?;
+    Some(scope::Targets {
+        how: format!("the others: {}", host_names(w.inv, &hosts)),
+        hosts,
+    })
+}
+
 /// Whether a step's command or content names `value` (a host's name or IP) — not in a prompt.
 fn names_value(d: &Draft, value: &str) -> bool {
     let shown = match &d.action {
@@ -504,31 +595,36 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
             element: i,
         });
         s.repeats = true;
-    } else if lexicon::contains_any(text, lexicon::SAME_AGAIN) && !w.troubleshooting {
+    } else if (lexicon::contains_any(text, lexicon::SAME_AGAIN) || repeat_on_others(text))
+        && !w.troubleshooting
+    {
         // `mq-3上的操作同理`: the named hosts repeat what the section did so far on the last hosts.
         let group = w.current_group();
-        // The hosts named, else those of the section's title (`### 5.2 web-2` + `同上。`).
-        let named = scope::targets(prose, w.inv, &group).or_else(|| {
-            w.section
-                .and_then(|x| scope::title_group(&w.outline.sections[x].title, w.inv))
-        });
+        // The model: the last hosts with steps in this section, else in the one before it
+        // under the same parent (`5.1 web-1` … `5.2 web-2: 同上`).
+        let parent = w.section.and_then(|x| w.outline.sections[x].parent);
+        let model: Vec<usize> = w
+            .drafts
+            .iter()
+            .rev()
+            .filter(|d| d.kind != StepKind::Note && !d.hosts.is_empty())
+            .find(|d| {
+                d.section == w.section
+                    || d.section
+                        .is_some_and(|x| parent.is_some() && w.outline.sections[x].parent == parent)
+            })
+            .map(|d| d.hosts.clone())
+            .unwrap_or_default();
+        // The hosts named, else those of the section's title (`### 5.2 web-2` + `同上。`), else
+        // the others (`同样在另外两台执行`, `Do the same on the remaining nodes`): the servers
+        // less the model's — as many as a count says, when it says one.
+        let named = scope::targets(prose, w.inv, &group)
+            .or_else(|| {
+                w.section
+                    .and_then(|x| scope::title_group(&w.outline.sections[x].title, w.inv))
+            })
+            .or_else(|| others_than(w, prose, &model, &group));
         if let Some(t) = named {
-            // The model: the last hosts with steps in this section, else in the one before
-            // it under the same parent (`5.1 web-1` … `5.2 web-2: 同上`).
-            let parent = w.section.and_then(|x| w.outline.sections[x].parent);
-            let model: Vec<usize> = w
-                .drafts
-                .iter()
-                .rev()
-                .filter(|d| d.kind != StepKind::Note && !d.hosts.is_empty())
-                .find(|d| {
-                    d.section == w.section
-                        || d.section.is_some_and(|x| {
-                            parent.is_some() && w.outline.sections[x].parent == parent
-                        })
-                })
-                .map(|d| d.hosts.clone())
-                .unwrap_or_default();
             let copies: Vec<usize> = t
                 .hosts
                 .iter()
@@ -568,7 +664,7 @@ fn scope_rule(w: &mut Walker, s: &mut Sentence) -> Read {
         // `仅在主库确认不可恢复后执行。在 pg-standby 上：`: a last sentence that only says where
         // to work is where the work happens.
         let last = lexicon::last_sentence(prose);
-        let prose = if last.len() < prose.len() && scope::place_sentence(last, w.inv) {
+        let prose = if last.len() < prose.len() && scope::says_where_last(last, w.inv) {
             last
         } else {
             prose
@@ -765,7 +861,16 @@ fn inline_commands_rule(w: &mut Walker, s: &mut Sentence) -> Read {
                         .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch))
                 }))
     };
+    // `安装目录 `/opt/settle``, `包在 `/data/pkg/x.tar.gz``: a bare path names a place or a file;
+    // a program given by its path runs from a bin directory or is a script.
+    let bare_path = |c: &str| {
+        let c = c.trim();
+        (c.starts_with('/') || c.starts_with("~/"))
+            && !c.contains(char::is_whitespace)
+            && !(c.ends_with(".sh") || c.contains("/bin/") || c.contains("/sbin/"))
+    };
     let inline = (lexicon::contains_any(text, lexicon::RUN_VERBS) || labelled_codes(text, &codes))
+        && !codes.iter().any(|c| bare_path(c))
         && codes
             .first()
             .is_some_and(|c| classify::looks_like_command(c.trim()))
